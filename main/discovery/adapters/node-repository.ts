@@ -1,0 +1,31 @@
+import type { WorkstationInventory } from '../../../shared/domain/workstation.js';
+import type { Db } from '../../store/index.js';
+
+/** Name of the workstation's own row among the site's nodes. */
+export const WORKSTATION_NODE = 'workstation';
+
+export class NodeRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Upserts the workstation row and appends to its history, in one transaction. */
+  saveWorkstation(inventory: WorkstationInventory): void {
+    const json = JSON.stringify(inventory);
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO nodes (name, kind, first_seen, last_seen, inventory_json) VALUES (?, 'workstation', ?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET last_seen = excluded.last_seen, inventory_json = excluded.inventory_json`,
+        )
+        .run(WORKSTATION_NODE, inventory.collectedAt, inventory.collectedAt, json);
+      const { id } = this.db.prepare('SELECT id FROM nodes WHERE name = ?').get(WORKSTATION_NODE) as { id: number };
+      this.db.prepare('INSERT INTO inventory_history (node_id, at, inventory_json) VALUES (?, ?, ?)').run(id, inventory.collectedAt, json);
+    })();
+  }
+
+  workstation(): WorkstationInventory | null {
+    const row = this.db.prepare('SELECT inventory_json FROM nodes WHERE name = ?').get(WORKSTATION_NODE) as
+      | { inventory_json: string }
+      | undefined;
+    return row ? (JSON.parse(row.inventory_json) as WorkstationInventory) : null;
+  }
+}

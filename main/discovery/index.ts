@@ -1,0 +1,3 @@
+export { DiscoveryService, type DiscoveryDeps } from './service.js';
+export { NodeRepository, WORKSTATION_NODE } from './adapters/node-repository.js';
+export { readLocalFacts } from './adapters/local-facts.js';
