@@ -3,18 +3,9 @@ import type { WorkstationInventory } from '../../../shared/domain/workstation.js
 import type { SystemStatus } from '../../../shared/domain/status.js';
 import type { JournalEntry } from '../../../shared/domain/journal.js';
 
-/** Human-readable renderings for a terminal; `--json` prints the contract's output instead. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+import { formatBytes } from '../../../shared/units.js';
 
+/** Human-readable renderings for a terminal; `--json` prints the contract's output instead. */
 function rows(pairs: Array<[string, string]>): string {
   const width = Math.max(...pairs.map(([k]) => k.length));
   return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
