@@ -134,13 +134,23 @@ async function readBody(req: IncomingMessage): Promise<{ value: unknown } | { er
   };
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) return { error: tooLarge };
+  // Plain events rather than `for await`: leaving an async iterator early destroys
+  // the socket, and the client would get a reset instead of the 413.
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return { error: tooLarge };
-    chunks.push(chunk);
-  }
+  const complete = await new Promise<boolean>((resolve, reject) => {
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.pause();
+      resolve(false);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(true));
+    req.once('error', reject);
+  });
+  if (!complete) return { error: tooLarge };
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return { value: {} };
   try {
@@ -155,7 +165,8 @@ function sendEnvelope(res: ServerResponse, envelope: Envelope, closeAfter = fals
   const status = envelope.ok ? 200 : HTTP_STATUS_BY_CODE[envelope.error.code];
   const headers: Record<string, string> = { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
   if (closeAfter) headers.Connection = 'close';
+  const socket = res.socket;
   res.writeHead(status, headers);
   res.end(JSON.stringify(envelope));
-  if (closeAfter) res.on('finish', () => res.req.socket.destroy());
+  if (closeAfter) res.on('finish', () => socket?.destroy());
 }
