@@ -21,6 +21,7 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'identity.init': fail,
     'identity.rotate': fail,
     'discovery.local': fail,
+    'discovery.workstation': fail,
     ...overrides,
   } as Handlers;
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

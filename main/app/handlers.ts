@@ -52,6 +52,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       announce();
       return result;
     },
+    'discovery.workstation': () => discovery.storedWorkstation(),
     'discovery.local': async () => {
       const inventory = await discovery.inventoryWorkstation();
       events.emit('discovery.localUpdated', inventory);

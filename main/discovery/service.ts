@@ -17,4 +17,8 @@ export class DiscoveryService {
     this.deps.nodes.saveWorkstation(inventory);
     return inventory;
   }
+
+  storedWorkstation(): WorkstationInventory | null {
+    return this.deps.nodes.workstation();
+  }
 }

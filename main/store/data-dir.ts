@@ -49,7 +49,7 @@ export function prepareDataDir(requested: string): DataDirLayout {
     );
   }
   try {
-    if (!stat) fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+    if (!stat) makeDirs(root);
     fs.accessSync(root, fs.constants.W_OK | fs.constants.X_OK);
     // access() is advisory for root; a real create proves the directory takes writes.
     const probe = path.join(root, `.write-probe-${process.pid}`);
@@ -61,16 +61,34 @@ export function prepareDataDir(requested: string): DataDirLayout {
   return layoutOf(root);
 }
 
+/**
+ * mkdir -p, one level at a time: Node's `recursive: true` loops forever on some
+ * kernel file systems (e.g. a path under /proc), where this fails at once.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let current = dir;
+  while (!fs.existsSync(current)) {
+    missing.unshift(current);
+    const parent = path.dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const level of missing) fs.mkdirSync(level, { mode: 0o700 });
+}
+
+const ERRNO_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOENT: 'a part of the path cannot be created',
+  ENOTDIR: 'a part of the path is a file',
+  ENOSPC: 'the disk is full',
+};
+
 function storageError(root: string, error: unknown): OutpostError {
   const code = errnoOf(error);
-  const why =
-    code === 'EACCES' || code === 'EPERM'
-      ? 'permission denied'
-      : code === 'EROFS'
-        ? 'the file system is read-only'
-        : code === 'ENOTDIR'
-          ? 'a part of the path is a file'
-          : (code ?? 'unknown error');
+  const why = (code && ERRNO_REASONS[code]) ?? code ?? 'unknown error';
   return new OutpostError(
     'STORAGE',
     `cannot use the data dir ${root} (${why})`,

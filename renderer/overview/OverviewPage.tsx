@@ -1,12 +1,13 @@
 import { useCallback } from 'react';
 import { useCall, useEvent } from '../api/hooks.js';
+import { useWorkstation } from './useWorkstation.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { IdentityCard } from './IdentityCard.js';
 import { WorkstationCard } from './WorkstationCard.js';
 
 export function OverviewPage() {
   const [identity, reloadIdentity] = useCall('identity.show', {});
-  const [inventory, reloadInventory] = useCall('discovery.local', {});
+  const inventory = useWorkstation();
   const [journal, reloadJournal] = useCall('system.journal', { limit: 8 });
   useEvent(
     'identity.changed',
@@ -20,7 +21,7 @@ export function OverviewPage() {
       <h1>Overview</h1>
       <div className="grid">
         <IdentityCard identity={identity} onCreated={reloadIdentity} />
-        <WorkstationCard inventory={inventory} onRefresh={reloadInventory} />
+        <WorkstationCard inventory={inventory.state} onRefresh={inventory.refresh} />
       </div>
       <section className="card" data-testid="journal-card">
         <h2>Recent operations</h2>

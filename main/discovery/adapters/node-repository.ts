@@ -1,5 +1,6 @@
 import type { WorkstationInventory } from '../../../shared/domain/workstation.js';
 import type { Db } from '../../store/index.js';
+import { hardwareSignature } from '../core/workstation.js';
 
 /** Name of the workstation's own row among the site's nodes. */
 export const WORKSTATION_NODE = 'workstation';
@@ -7,10 +8,11 @@ export const WORKSTATION_NODE = 'workstation';
 export class NodeRepository {
   constructor(private readonly db: Db) {}
 
-  /** Upserts the workstation row and appends to its history, in one transaction. */
+  /** Upserts the workstation row and, when the hardware changed, appends to its history; one transaction. */
   saveWorkstation(inventory: WorkstationInventory): void {
     const json = JSON.stringify(inventory);
     this.db.transaction(() => {
+      const previous = this.workstation();
       this.db
         .prepare(
           `INSERT INTO nodes (name, kind, first_seen, last_seen, inventory_json) VALUES (?, 'workstation', ?, ?, ?)
@@ -18,7 +20,9 @@ export class NodeRepository {
         )
         .run(WORKSTATION_NODE, inventory.collectedAt, inventory.collectedAt, json);
       const { id } = this.db.prepare('SELECT id FROM nodes WHERE name = ?').get(WORKSTATION_NODE) as { id: number };
-      this.db.prepare('INSERT INTO inventory_history (node_id, at, inventory_json) VALUES (?, ?, ?)').run(id, inventory.collectedAt, json);
+      if (!previous || hardwareSignature(previous) !== hardwareSignature(inventory)) {
+        this.db.prepare('INSERT INTO inventory_history (node_id, at, inventory_json) VALUES (?, ?, ?)').run(id, inventory.collectedAt, json);
+      }
     })();
   }
 

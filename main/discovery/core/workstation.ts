@@ -51,3 +51,19 @@ export function toWorkstationInventory(facts: LocalFacts, warnings: string[], co
     warnings,
   };
 }
+
+/**
+ * The part of an inventory that describes the hardware rather than the moment:
+ * free memory and disk use change on every read and are not "a change of the
+ * workstation", so they do not start a new history entry.
+ */
+export function hardwareSignature(inventory: WorkstationInventory): string {
+  return JSON.stringify({
+    hostname: inventory.hostname,
+    os: inventory.os,
+    cpu: inventory.cpu,
+    memory: inventory.memory.totalBytes,
+    disks: inventory.disks.map((d) => [d.mount, d.filesystem, d.type, d.sizeBytes]),
+    gpus: inventory.gpus,
+  });
+}

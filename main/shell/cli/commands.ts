@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { OutpostError } from '../../../shared/errors.js';
 import { isCallName, type CallName } from '../../../shared/contract/index.js';
 import { KeyVault } from '../../identity/index.js';
@@ -7,9 +7,10 @@ import { formatIdentity, formatJournal, formatStatus, formatWorkstation } from '
 import { notAvailableYet } from './not-yet.js';
 import type { CliRuntime } from './runtime.js';
 
-const positiveInt = (label: string) => (value: string) => {
+/** A usage error (exit 2) for a malformed number, before anything runs. */
+const integerBetween = (min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new OutpostError('INVALID_INPUT', `${label} must be a whole number from 0 to 65535 (got "${value}")`, `e.g. ${label} 8080`);
+  if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
   return n;
 };
 
@@ -61,7 +62,7 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   program
     .command('journal')
     .description('the ops journal: who did what, when, with what result')
-    .option('--limit <n>', 'how many entries', (v) => Number(v), 20)
+    .option('--limit <n>', 'how many entries', integerBetween(1, 1000), 20)
     .action(async (opts: { limit: number }) => {
       const entries = await cli.call('system.journal', { limit: opts.limit });
       cli.print(entries, () => formatJournal(entries));
@@ -70,7 +71,7 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   program
     .command('ui')
     .description('serve the Outpost window in a browser on 127.0.0.1 (prints the URL with its access token)')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', positiveInt('--port'), 0)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', integerBetween(0, 65535), 0)
     .action(async (opts: { port: number }) => {
       await serveBrowserMode(cli.openCore(), { port: opts.port, json: cli.json, out: cli.stdout });
     });

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
+import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { tempDir } from '../helpers/temp.js';
+import { OutpostWindow } from './pages/outpost-window.js';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
+
+test('the Overview page shows the real site identity and this workstation in Chromium', async (t) => {
+  const dataDir = path.join(tempDir(t), 'data');
+  assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'e2e-site'])).code, 0);
+  const identity = JSON.parse((await runOutpost(['--data-dir', dataDir, 'keys', 'show', '--json'])).stdout) as { signingKey: { fingerprint: string } };
+  const { url } = await startOutpostUi(t, dataDir);
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  const win = new OutpostWindow(page);
+  await win.open(url);
+
+  await win.siteId.waitFor();
+  assert.equal(await win.siteId.textContent(), 'e2e-site');
+  assert.equal(await win.byTestId('signing-fingerprint').textContent(), identity.signingKey.fingerprint);
+  await win.workstationCpu.waitFor();
+  assert.match((await win.workstationCpu.textContent()) ?? '', new RegExp(`${os.cpus().length} logical`));
+  assert.equal(await win.byTestId('workstation-hostname').textContent(), os.hostname());
+  assert.equal(await win.statusSite.textContent(), 'site e2e-site');
+  assert.equal(await win.statusOffline.textContent(), 'no bundle exchanged yet');
+  assert.doesNotMatch(page.url(), /token=/, 'the token leaves the address bar at once');
+
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'overview.png'), fullPage: true });
+
+  await win.goTo('nodes');
+  assert.match((await win.byTestId('page-nodes').textContent()) ?? '', /arrives with the Discovery capability/);
+  assert.deepEqual(consoleErrors, [], 'no CSP violation or script error');
+});
+
+test('a first visit creates the identity from the window; the status bar follows by event', async (t) => {
+  const dataDir = path.join(tempDir(t), 'data');
+  const { url } = await startOutpostUi(t, dataDir);
+  const browser = await launchChromium(t);
+  const win = new OutpostWindow(await browser.newPage());
+  await win.open(url);
+  await win.statusSite.waitFor();
+  assert.equal(await win.statusSite.textContent(), 'no site identity');
+
+  await win.createIdentity('Not Valid');
+  await win.byTestId('error-note').waitFor();
+  assert.match((await win.byTestId('error-note').textContent()) ?? '', /site id is 3–64 characters/);
+
+  await win.createIdentity('radiology-3');
+  await win.siteId.waitFor();
+  assert.equal(await win.siteId.textContent(), 'radiology-3');
+  await win.statusSite.filter({ hasText: 'site radiology-3' }).waitFor();
+  const cli = JSON.parse((await runOutpost(['--data-dir', dataDir, 'journal', '--json'])).stdout) as Array<{ actor: string; action: string; outcome: string }>;
+  assert.deepEqual(
+    cli.filter((e) => e.action === 'identity.init').map((e) => [e.actor, e.outcome]),
+    [['ui', 'ok']],
+    'the schema refusal never reached the service; the creation is journaled as done from the window',
+  );
+});
+
+test('the page without the token explains how to get in, and calls are refused', async (t) => {
+  const { url, port } = await startOutpostUi(t, path.join(tempDir(t), 'data'));
+  const browser = await launchChromium(t);
+  const page = await browser.newPage();
+  await page.goto(url.split('#')[0] as string);
+  await page.getByTestId('no-access').waitFor();
+  const status = await page.evaluate(async (p) => (await fetch(`http://127.0.0.1:${p}/rpc/system.status`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, port);
+  assert.equal(status, 401);
+});

@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { TestContext } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { OUTPOST_BIN, REPO_ROOT } from './cli.js';
+
+/** `outpost ui` as a user starts it: a real child process; resolves with the URL it prints. */
+export async function startOutpostUi(t: TestContext, dataDir: string): Promise<{ url: string; port: number; process: ChildProcess }> {
+  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, 'ui', '--port', '0', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    child.kill('SIGTERM');
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`outpost ui did not print its URL within 15 s; stderr: ${stderr}`)), 15_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (!line) return;
+      clearTimeout(timer);
+      const printed = JSON.parse(line) as { url: string; port: number };
+      resolve({ ...printed, process: child });
+    });
+    child.on('exit', (code) => reject(new Error(`outpost ui exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** Debian's Chromium, headless, kept off the network (this machine has none, and must not try). */
+export async function launchChromium(t: TestContext): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: process.env.OUTPOST_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-default-apps',
+      '--disable-domain-reliability',
+      '--metrics-recording-only',
+    ],
+  });
+  t.after(() => browser.close());
+  return browser;
+}
