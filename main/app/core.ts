@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { DiscoveryService, NodeRepository, readLocalFacts } from '../discovery/index.js';
-import { IdentityRepository, IdentityService, KeyVault } from '../identity/index.js';
+import { DiscoveryService, NodeRepository, discoveryHandlers, readLocalFacts } from '../discovery/index.js';
+import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from '../identity/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../store/index.js';
-import { Dispatcher, type CallContext } from './dispatcher.js';
+import { Dispatcher, type CallContext, type Handlers } from './dispatcher.js';
 import { EventHub } from './events.js';
-import { createHandlers } from './handlers.js';
+import { systemHandlers } from './system-handlers.js';
 import { fileLogger, type Logger } from './log.js';
 import { appVersion } from './version.js';
 
@@ -39,7 +39,12 @@ export function openCore(options: CoreOptions): Core {
   const nodes = new NodeRepository(db);
   const discovery = new DiscoveryService({ nodes, readLocalFacts, now });
   const journal = new Journal(db, now);
-  const handlers = createHandlers({ db, layout, identity, discovery, journal, events, now, version: appVersion() });
+  // Each capability contributes its slice; the type refuses a declared call left without a handler.
+  const handlers: Handlers = {
+    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion() }),
+    ...identityHandlers(identity, events),
+    ...discoveryHandlers(discovery, events),
+  };
   return {
     dispatcher: new Dispatcher(handlers, journal, log),
     events,

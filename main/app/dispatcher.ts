@@ -17,6 +17,9 @@ export type Handlers = {
   [K in CallName]: (input: ParsedInput<K>, context: CallContext) => Promise<CallOutput<K>> | CallOutput<K>;
 };
 
+/** The slice of the handler table that one capability provides, e.g. `HandlersFor<'identity'>`. */
+export type HandlersFor<Capability extends string> = Pick<Handlers, Extract<CallName, `${Capability}.${string}`>>;
+
 export interface JournalSink {
   record(entry: JournalRecord): void;
 }

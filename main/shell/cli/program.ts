@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isOutpostError, type ErrorInfo } from '../../../shared/errors.js';
 import { appVersion } from '../../app/version.js';
-import { addCommands } from './commands.js';
+import { addCommands } from './commands/index.js';
 import { CliRuntime, type GlobalOptions } from './runtime.js';
 
 export interface CliIo {

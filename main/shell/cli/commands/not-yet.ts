@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { OutpostError } from '../../../shared/errors.js';
+import { OutpostError } from '../../../../shared/errors.js';
 
 /**
  * Commands of PRODUCT.md whose capability has not shipped: they are listed in

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import type { CliRuntime } from '../runtime.js';
+import { registerDiscoveryCommands } from './discovery.js';
+import { registerIdentityCommands } from './identity.js';
+import { registerLaterCommands } from './later.js';
+import { registerSystemCommands } from './system.js';
+
+/** Every command, one file per capability; each calls the core only through `cli.call`. */
+export function addCommands(program: Command, cli: CliRuntime): void {
+  registerDiscoveryCommands(program, cli);
+  registerIdentityCommands(program, cli);
+  registerSystemCommands(program, cli);
+  registerLaterCommands(program);
+}

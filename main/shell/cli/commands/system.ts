@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { OutpostError } from '../../../../shared/errors.js';
+import { isCallName, type CallName } from '../../../../shared/contract/index.js';
+import { serveBrowserMode } from '../../bridge/serve.js';
+import { formatJournal, formatStatus } from '../format.js';
+import type { CliRuntime } from '../runtime.js';
+import { integerBetween } from './options.js';
+
+export function registerSystemCommands(program: Command, cli: CliRuntime): void {
+  program
+    .command('status')
+    .description('site, data dir, schema version and time since the last bundle exchange')
+    .action(async () => {
+      const status = await cli.call('system.status', {});
+      cli.print(status, () => formatStatus(status));
+    });
+
+  program
+    .command('journal')
+    .description('the ops journal: who did what, when, with what result')
+    .option('--limit <n>', 'how many entries', integerBetween(1, 1000), 20)
+    .action(async (opts: { limit: number }) => {
+      const entries = await cli.call('system.journal', { limit: opts.limit });
+      cli.print(entries, () => formatJournal(entries));
+    });
+
+  program
+    .command('ui')
+    .description('serve the Outpost window in a browser on 127.0.0.1 (prints the URL with its access token)')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', integerBetween(0, 65535), 0)
+    .action(async (opts: { port: number }) => {
+      await serveBrowserMode(cli.openCore(), { port: opts.port, json: cli.json, out: cli.stdout });
+    });
+
+  program
+    .command('call')
+    .description('invoke any call of the contract directly, for scripts (input as JSON)')
+    .argument('<name>', 'call name, e.g. system.status')
+    .argument('[input]', 'JSON input', '{}')
+    .action(async (name: string, input: string) => {
+      if (!isCallName(name)) throw new OutpostError('NOT_FOUND', `there is no call named "${name}"`, 'run `outpost call --help`, or see shared/contract');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(input);
+      } catch {
+        throw new OutpostError('INVALID_INPUT', 'the input is not valid JSON', `e.g. outpost call ${name} '{}'`);
+      }
+      const result = await cli.call(name as CallName, parsed as never);
+      cli.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
+
+}
