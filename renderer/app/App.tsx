@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { OverviewPage } from '../overview/OverviewPage.js';
 import { NotYetPage } from './NotYetPage.js';
 import { ROUTES, routeFromHash, type Route } from './routes.js';
 import { StatusBar } from './StatusBar.js';
@@ -23,7 +22,7 @@ export function App() {
         ))}
       </nav>
       <main className="page" data-testid={`page-${route.path}`}>
-        {route.capability === null ? <OverviewPage /> : <NotYetPage route={route} />}
+        {route.page ? <route.page /> : <NotYetPage route={route} />}
       </main>
       <StatusBar />
     </div>

@@ -1,18 +1,25 @@
-/** Every page of PRODUCT.md; `capability` names the part that fills a page not built yet. */
+import type { ComponentType } from 'react';
+import { OverviewPage } from '../overview/OverviewPage.js';
+
+/**
+ * Every page of PRODUCT.md. A page whose capability has not shipped has
+ * `page: null` and names that capability; it shows an honest placeholder.
+ */
 export interface Route {
   path: string;
   label: string;
-  capability: string | null;
+  capability: string;
+  page: ComponentType | null;
 }
 
 export const ROUTES: readonly Route[] = [
-  { path: 'overview', label: 'Overview', capability: null },
-  { path: 'nodes', label: 'Nodes', capability: 'Discovery' },
-  { path: 'plan', label: 'Plan', capability: 'Planner' },
-  { path: 'workers', label: 'Workers', capability: 'Workers' },
-  { path: 'router', label: 'Router', capability: 'Router' },
-  { path: 'sync', label: 'Sync', capability: 'Sync' },
-  { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline' },
+  { path: 'overview', label: 'Overview', capability: 'Foundation', page: OverviewPage },
+  { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: null },
+  { path: 'plan', label: 'Plan', capability: 'Planner', page: null },
+  { path: 'workers', label: 'Workers', capability: 'Workers', page: null },
+  { path: 'router', label: 'Router', capability: 'Router', page: null },
+  { path: 'sync', label: 'Sync', capability: 'Sync', page: null },
+  { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: null },
 ];
 
 export function routeFromHash(hash: string): Route {
