@@ -82,6 +82,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'shard plans',
+    sql: `
+      -- A plan keeps the request, the cost table it optimised and the result, so anyone can re-check it.
+      CREATE TABLE plans (
+        id            TEXT PRIMARY KEY,
+        created_at    TEXT NOT NULL,
+        model         TEXT NOT NULL,
+        quant         TEXT NOT NULL,
+        objective     TEXT NOT NULL,
+        request_json  TEXT NOT NULL,
+        result_json   TEXT NOT NULL
+      );
+      CREATE INDEX plans_created ON plans (created_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
