@@ -99,6 +99,73 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX plans_created ON plans (created_at);
     `,
   },
+  {
+    version: 5,
+    name: 'site discovery: host-key pins, GPUs, engines, model files, scans',
+    sql: `
+      -- A remote node is one SSH endpoint; its name (from its hostname) is what people type.
+      CREATE UNIQUE INDEX nodes_endpoint ON nodes (address, port) WHERE kind = 'remote';
+      -- Trust on first use, per endpoint like known_hosts. A different key is refused and kept as
+      -- "offered" until someone accepts it explicitly (outpost hostkey accept).
+      CREATE TABLE host_keys (
+        address              TEXT NOT NULL,
+        port                 INTEGER NOT NULL,
+        key_type             TEXT NOT NULL,
+        fingerprint          TEXT NOT NULL,
+        pinned_at            TEXT NOT NULL,
+        offered_key_type     TEXT,
+        offered_fingerprint  TEXT,
+        offered_at           TEXT,
+        PRIMARY KEY (address, port)
+      );
+      -- Current GPUs, engines and model files of each node (the full inventory stays in nodes.inventory_json).
+      CREATE TABLE node_gpus (
+        node_id           INTEGER NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+        position          INTEGER NOT NULL,
+        name              TEXT NOT NULL,
+        uuid              TEXT,
+        memory_total_mib  INTEGER,
+        memory_used_mib   INTEGER,
+        unified_memory    INTEGER NOT NULL CHECK (unified_memory IN (0, 1)),
+        driver_version    TEXT,
+        PRIMARY KEY (node_id, position)
+      );
+      CREATE TABLE node_engines (
+        node_id  INTEGER NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+        engine   TEXT NOT NULL,
+        version  TEXT,
+        path     TEXT NOT NULL,
+        PRIMARY KEY (node_id, engine, path)
+      );
+      CREATE TABLE node_model_files (
+        node_id        INTEGER NOT NULL REFERENCES nodes (id) ON DELETE CASCADE,
+        path           TEXT NOT NULL,
+        format         TEXT NOT NULL CHECK (format IN ('gguf', 'safetensors')),
+        size_bytes     INTEGER NOT NULL,
+        header_digest  TEXT,
+        PRIMARY KEY (node_id, path)
+      );
+      CREATE TABLE scans (
+        id           TEXT PRIMARY KEY,
+        started_at   TEXT NOT NULL,
+        finished_at  TEXT,
+        targets      TEXT NOT NULL,
+        outcome      TEXT NOT NULL CHECK (outcome IN ('running', 'completed', 'cancelled')),
+        summary_json TEXT
+      );
+      -- One row per host a scan reached, written with that host's inventory in one transaction.
+      CREATE TABLE scan_hosts (
+        scan_id    TEXT NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+        address    TEXT NOT NULL,
+        port       INTEGER NOT NULL,
+        node_id    INTEGER REFERENCES nodes (id) ON DELETE SET NULL,
+        outcome    TEXT NOT NULL,
+        reason     TEXT,
+        diff_json  TEXT,
+        PRIMARY KEY (scan_id, address, port)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
