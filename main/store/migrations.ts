@@ -101,53 +101,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    name: 'router endpoints, API keys and policy',
-    sql: `
-      CREATE TABLE router_endpoints (
-        name         TEXT PRIMARY KEY,
-        url          TEXT NOT NULL,
-        tier         TEXT NOT NULL CHECK (tier IN ('site', 'edge', 'upstream')),
-        models_json  TEXT NOT NULL,
-        slots        INTEGER NOT NULL CHECK (slots >= 1),
-        created_at   TEXT NOT NULL
-      );
-      -- Only a hash of each key is kept; the key itself is shown once when created.
-      CREATE TABLE router_api_keys (
-        id           TEXT PRIMARY KEY,
-        app          TEXT NOT NULL,
-        key_hash     TEXT NOT NULL UNIQUE,
-        models_json  TEXT,
-        created_at   TEXT NOT NULL,
-        revoked_at   TEXT
-      );
-      CREATE TABLE router_policy (
-        singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
-        policy_json  TEXT NOT NULL
-      );
-      -- The router process polls this one row and reloads when it moves; triggers keep it honest for every writer.
-      CREATE TABLE router_config_version (
-        singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
-        version      INTEGER NOT NULL
-      );
-      INSERT INTO router_config_version (singleton, version) VALUES (1, 1);
-      CREATE TRIGGER router_endpoints_ins AFTER INSERT ON router_endpoints BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_endpoints_upd AFTER UPDATE ON router_endpoints BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_endpoints_del AFTER DELETE ON router_endpoints BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_api_keys_ins AFTER INSERT ON router_api_keys BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_api_keys_upd AFTER UPDATE ON router_api_keys BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_api_keys_del AFTER DELETE ON router_api_keys BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_policy_ins AFTER INSERT ON router_policy BEGIN UPDATE router_config_version SET version = version + 1; END;
-      CREATE TRIGGER router_policy_upd AFTER UPDATE ON router_policy BEGIN UPDATE router_config_version SET version = version + 1; END;
-      -- How far the core has read the router's retry log into the ops journal.
-      CREATE TABLE router_ingest (
-        singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
-        retries_offset  INTEGER NOT NULL
-      );
-      INSERT INTO router_ingest (singleton, retries_offset) VALUES (1, 0);
-    `,
-  },
-  {
-    version: 5,
     name: 'site discovery: host-key pins, GPUs, engines, model files, scans',
     sql: `
       -- A remote node is one SSH endpoint; its name (from its hostname) is what people type.
@@ -211,6 +164,53 @@ export const MIGRATIONS: readonly Migration[] = [
         diff_json  TEXT,
         PRIMARY KEY (scan_id, address, port)
       );
+    `,
+  },
+  {
+    version: 6,
+    name: 'router endpoints, API keys and policy',
+    sql: `
+      CREATE TABLE router_endpoints (
+        name         TEXT PRIMARY KEY,
+        url          TEXT NOT NULL,
+        tier         TEXT NOT NULL CHECK (tier IN ('site', 'edge', 'upstream')),
+        models_json  TEXT NOT NULL,
+        slots        INTEGER NOT NULL CHECK (slots >= 1),
+        created_at   TEXT NOT NULL
+      );
+      -- Only a hash of each key is kept; the key itself is shown once when created.
+      CREATE TABLE router_api_keys (
+        id           TEXT PRIMARY KEY,
+        app          TEXT NOT NULL,
+        key_hash     TEXT NOT NULL UNIQUE,
+        models_json  TEXT,
+        created_at   TEXT NOT NULL,
+        revoked_at   TEXT
+      );
+      CREATE TABLE router_policy (
+        singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+        policy_json  TEXT NOT NULL
+      );
+      -- The router process polls this one row and reloads when it moves; triggers keep it honest for every writer.
+      CREATE TABLE router_config_version (
+        singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+        version      INTEGER NOT NULL
+      );
+      INSERT INTO router_config_version (singleton, version) VALUES (1, 1);
+      CREATE TRIGGER router_endpoints_ins AFTER INSERT ON router_endpoints BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_endpoints_upd AFTER UPDATE ON router_endpoints BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_endpoints_del AFTER DELETE ON router_endpoints BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_api_keys_ins AFTER INSERT ON router_api_keys BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_api_keys_upd AFTER UPDATE ON router_api_keys BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_api_keys_del AFTER DELETE ON router_api_keys BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_policy_ins AFTER INSERT ON router_policy BEGIN UPDATE router_config_version SET version = version + 1; END;
+      CREATE TRIGGER router_policy_upd AFTER UPDATE ON router_policy BEGIN UPDATE router_config_version SET version = version + 1; END;
+      -- How far the core has read the router's retry log into the ops journal.
+      CREATE TABLE router_ingest (
+        singleton       INTEGER PRIMARY KEY CHECK (singleton = 1),
+        retries_offset  INTEGER NOT NULL
+      );
+      INSERT INTO router_ingest (singleton, retries_offset) VALUES (1, 0);
     `,
   },
 ];
