@@ -213,6 +213,72 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO router_ingest (singleton, retries_offset) VALUES (1, 0);
     `,
   },
+  {
+    version: 7,
+    name: 'sync: trusted peers, versioned records, stored files, bundles seen and sent',
+    sql: `
+      -- A pinned peer: the key it signs with now, and every key it was seen to retire (refused from then on).
+      CREATE TABLE trusted_peers (
+        site_id      TEXT PRIMARY KEY,
+        role         TEXT NOT NULL CHECK (role IN ('site', 'hq')),
+        public_key   TEXT NOT NULL,
+        fingerprint  TEXT NOT NULL,
+        added_at     TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+      );
+      CREATE TABLE peer_retired_keys (
+        site_id      TEXT NOT NULL REFERENCES trusted_peers (site_id) ON DELETE CASCADE,
+        fingerprint  TEXT NOT NULL,
+        retired_at   TEXT NOT NULL,
+        PRIMARY KEY (site_id, fingerprint)
+      );
+      -- The current value of each versioned record (model versions, policy, site reports); higher version wins.
+      CREATE TABLE sync_records (
+        kind          TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        issuer        TEXT NOT NULL,
+        value_json    TEXT NOT NULL,
+        value_digest  TEXT NOT NULL,
+        origin        TEXT NOT NULL CHECK (origin IN ('local', 'imported')),
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (kind, key)
+      );
+      -- Every file in models/ (named by its SHA-256) with its ordered chunk list, so deltas can leave chunks out.
+      CREATE TABLE stored_files (
+        digest       TEXT PRIMARY KEY,
+        size         INTEGER NOT NULL,
+        chunks_json  TEXT NOT NULL,
+        stored_at    TEXT NOT NULL
+      );
+      CREATE TABLE bundles_seen (
+        issuer           TEXT NOT NULL,
+        sequence         INTEGER NOT NULL,
+        manifest_digest  TEXT NOT NULL,
+        imported_at      TEXT NOT NULL,
+        PRIMARY KEY (issuer, sequence)
+      );
+      CREATE TABLE bundles_sent (
+        sequence         INTEGER PRIMARY KEY,
+        recipient        TEXT NOT NULL,
+        manifest_digest  TEXT NOT NULL,
+        chunks_json      TEXT NOT NULL,
+        journal_upto     INTEGER NOT NULL,
+        created_at       TEXT NOT NULL,
+        acknowledged_at  TEXT
+      );
+      -- Chunks a peer is known to hold (it sent them, or acknowledged a bundle carrying them).
+      CREATE TABLE peer_chunks (
+        peer   TEXT NOT NULL,
+        chunk  TEXT NOT NULL,
+        PRIMARY KEY (peer, chunk)
+      ) WITHOUT ROWID;
+      ALTER TABLE bundle_exchanges ADD COLUMN sequence INTEGER;
+      ALTER TABLE bundle_exchanges ADD COLUMN bytes INTEGER;
+      ALTER TABLE bundle_exchanges ADD COLUMN outcome TEXT;
+      ALTER TABLE bundle_exchanges ADD COLUMN summary TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
