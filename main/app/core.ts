@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { DiscoveryService, NodeRepository, discoveryHandlers, readLocalFacts } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from '../identity/index.js';
+import { PlanRepository, PlannerService, plannerHandlers } from '../planner/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../store/index.js';
 import { Dispatcher, type CallContext, type Handlers } from './dispatcher.js';
 import { EventHub } from './events.js';
@@ -38,12 +39,14 @@ export function openCore(options: CoreOptions): Core {
   });
   const nodes = new NodeRepository(db);
   const discovery = new DiscoveryService({ nodes, readLocalFacts, now });
+  const planner = new PlannerService({ plans: new PlanRepository(db), inventory: () => nodes.hardware(), now });
   const journal = new Journal(db, now);
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
     ...systemHandlers({ db, layout, identity, journal, now, version: appVersion() }),
     ...identityHandlers(identity, events),
     ...discoveryHandlers(discovery, events),
+    ...plannerHandlers(planner),
   };
   return {
     dispatcher: new Dispatcher(handlers, journal, log),

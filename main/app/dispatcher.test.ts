@@ -22,6 +22,10 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'identity.rotate': fail,
     'discovery.local': fail,
     'discovery.workstation': fail,
+    'planner.catalog': fail,
+    'planner.plan': fail,
+    'planner.list': fail,
+    'planner.get': fail,
     ...overrides,
   } as Handlers;
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

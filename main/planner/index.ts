@@ -8,9 +8,9 @@ import { layerParameters, MODEL_CATALOG, QUANTIZATIONS } from './core/catalog-mo
 import { profileFromGguf } from './core/gguf-profile.js';
 import type { ModelProfile } from './core/model-profile.js';
 import { planShards as planShardsCore } from './core/plan-shards.js';
-import type { Catalog, PlanRequestInput, PlanResult } from './core/schemas.js';
+import type { Catalog, PlanRequestInput, PlanResult } from '../../shared/domain/planner.js';
 
-export * from './core/schemas.js';
+export * from '../../shared/domain/planner.js';
 export type { ModelProfile } from './core/model-profile.js';
 export type { GgufHeader, GgufTensorInfo, ByteSource } from './core/gguf-header.js';
 export { readGgufHeader } from './core/gguf-header.js';
@@ -50,3 +50,9 @@ export function plannerCatalog(): Catalog {
     quantizations: QUANTIZATIONS.map((q) => ({ name: q.name, bitsPerWeight: q.bitsPerWeight, source: q.source })),
   };
 }
+
+export { PlannerService, type PlannerDeps } from './service.js';
+export { PlanRepository } from './adapters/plan-repository.js';
+export { plannerHandlers } from './handlers.js';
+export { catalogNameForGpu } from './core/gpu-names.js';
+export type { InventoryNode } from './core/inventory-devices.js';

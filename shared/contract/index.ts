@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { discoveryCalls, discoveryEvents } from './discovery.js';
 import { identityCalls, identityEvents } from './identity.js';
+import { plannerCalls } from './planner.js';
 import { systemCalls } from './system.js';
 
 /** Every renderer⇄core call, by name `<capability>.<method>`. */
@@ -8,6 +9,7 @@ export const calls = {
   ...systemCalls,
   ...identityCalls,
   ...discoveryCalls,
+  ...plannerCalls,
 };
 
 /** Every core→renderer push event. */

@@ -32,4 +32,12 @@ export class NodeRepository {
       | undefined;
     return row ? (JSON.parse(row.inventory_json) as WorkstationInventory) : null;
   }
+
+  /** Each node's memory and GPUs as reported, for the planner's `--nodes`. */
+  hardware(): Array<{ name: string; memoryBytes: number; gpus: Array<{ name: string; memoryMiB: number | null }> }> {
+    const workstation = this.workstation();
+    return workstation
+      ? [{ name: WORKSTATION_NODE, memoryBytes: workstation.memory.totalBytes, gpus: workstation.gpus.map((g) => ({ name: g.model, memoryMiB: g.vramMiB })) }]
+      : [];
+  }
 }

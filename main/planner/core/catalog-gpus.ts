@@ -44,7 +44,7 @@ export const GPU_CATALOG: readonly GpuSpec[] = [
     source: 'NVIDIA H200 datasheet (SXM): 141 GB HBM3e, 4.8 TB/s, 989 TFLOPS dense FP16',
   },
   {
-    name: 'A100-80GB', aliases: ['A100', 'A100-SXM4-80GB'], memoryBytes: 81920 * MiB, fp16Tflops: 312, bandwidthGBs: 2039,
+    name: 'A100-80GB', aliases: ['A100-SXM4-80GB'], memoryBytes: 81920 * MiB, fp16Tflops: 312, bandwidthGBs: 2039,
     unifiedMemory: false, runtimeOverheadBytes: DISCRETE_OVERHEAD, defaultIntraLink: 'nvlink',
     source: 'NVIDIA A100 datasheet (80GB SXM): 312 TFLOPS dense FP16, 2,039 GB/s',
   },
@@ -86,7 +86,7 @@ export const GPU_CATALOG: readonly GpuSpec[] = [
   // Jetson FP16 dense figures are derived from NVIDIA's "sparse INT8 TOPS" for the GPU alone,
   // divided by 4 (sparsity x2, INT8->FP16 x2); memory is the RAM the kernel reports.
   {
-    name: 'Jetson-AGX-Orin-64GB', aliases: ['AGX Orin 64GB', 'Jetson AGX Orin'], memoryBytes: 61.4 * GiB,
+    name: 'Jetson-AGX-Orin-64GB', aliases: ['AGX Orin 64GB'], memoryBytes: 61.4 * GiB,
     fp16Tflops: 42.5, bandwidthGBs: 204.8, unifiedMemory: true, runtimeOverheadBytes: JETSON_OVERHEAD,
     defaultIntraLink: 'unified',
     source: 'Jetson AGX Orin series brief: 64 GB LPDDR5 204.8 GB/s, GPU 170 sparse INT8 TOPS',

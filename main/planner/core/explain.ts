@@ -4,7 +4,7 @@ import { profileFromCatalog, requantised, type ModelProfile } from './model-prof
 import { planNumbers, type PlanSetting } from './plan-estimate.js';
 import { fmtGB, fmtMs } from './plan-report.js';
 import { stageBytes } from './partition.js';
-import type { Baseline, Stage, WhatIfRow } from './schemas.js';
+import type { Baseline, Stage, WhatIfRow } from '../../../shared/domain/planner.js';
 
 /** The model at another quantization: catalog figures when we have them, else scaled from the file. */
 export function profileAt(profile: ModelProfile, catalogModel: ModelSpec | null, quant: (typeof QUANTIZATIONS)[number]): ModelProfile {
@@ -108,7 +108,12 @@ export function explainPlan(setting: PlanSetting, stages: readonly Stage[], bott
   const used = new Set(stages.map((s) => s.deviceId));
   const unused = deviceIds.filter((id) => !used.has(id));
   if (unused.length > 0) {
-    lines.push(`Unused: ${unused.join(', ')}: adding them would not lower the bottleneck and would add a hop (or they cannot hold a layer).`);
+    const partEmpty = setting.objective === 'throughput' && setting.parallel < deviceIds.length;
+    lines.push(
+      partEmpty
+        ? `Unused: ${unused.join(', ')}: with ${setting.parallel} parallel sequence${setting.parallel === 1 ? '' : 's'} a longer pipeline runs part-empty, so the extra hops would cost more than the shorter stages save (plan with --parallel ${deviceIds.length} to fill it).`
+        : `Unused: ${unused.join(', ')}: adding them would not lower the bottleneck and would add a hop (or they cannot hold a layer).`,
+    );
   }
   lines.push(
     `Limit: ${bottleneck.description}. Estimates: ${estimates.aggregateTokensPerSecond.toFixed(1)} tokens/s aggregate, ` +

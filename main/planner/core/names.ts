@@ -25,11 +25,12 @@ export function nearestNames(wanted: string, names: readonly string[], limit = 3
   return names
     .map((name) => {
       const other = nameKey(name);
-      // A prefix or substring match is a better suggestion than a short unrelated name.
-      const contains = other.includes(key) || key.includes(other) ? -0.5 : 0;
-      return { name, score: editDistance(key, other) + contains };
+      // A name containing what was typed ("A100" → "A100-80GB", "A100-40GB") beats a
+      // short unrelated one at a smaller edit distance ("A10G").
+      const contains = key.length >= 2 && other.includes(key) ? 0 : 1;
+      return { name, contains, distance: editDistance(key, other) };
     })
-    .sort((x, y) => x.score - y.score || x.name.localeCompare(y.name))
+    .sort((x, y) => x.contains - y.contains || x.distance - y.distance || x.name.localeCompare(y.name))
     .slice(0, limit)
     .map((entry) => entry.name);
 }

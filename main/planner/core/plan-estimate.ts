@@ -28,7 +28,21 @@ export interface PlanSetting {
   readonly objective: Objective;
 }
 
+/**
+ * The bottleneck objective assumes a full pipeline. With fewer parallel
+ * sequences than stages the pipeline runs part-empty and a shorter chain can
+ * serve more tokens per second; then the latency-optimal plan (exact too) is
+ * also evaluated and the one with the higher real throughput wins.
+ */
 export function planNumbers(setting: PlanSetting): PlanNumbers {
+  const bottleneckOptimal = optimiseFor(setting);
+  const stages = bottleneckOptimal.optimum?.partition.order.length ?? 0;
+  if (setting.objective !== 'throughput' || setting.parallel >= stages) return bottleneckOptimal;
+  const latencyOptimal = optimiseFor({ ...setting, objective: 'latency' });
+  return (latencyOptimal.aggregateTokensPerSecond ?? 0) > (bottleneckOptimal.aggregateTokensPerSecond ?? 0) ? latencyOptimal : bottleneckOptimal;
+}
+
+function optimiseFor(setting: PlanSetting): PlanNumbers {
   const workload: Workload = { context: setting.context, parallel: setting.parallel, utilisation: setting.utilisation, microBatch: setting.parallel };
   const problem = partitionProblem(setting.profile, setting.devices, setting.nodes, workload);
   const optimum = optimisePartition(problem, setting.objective);
@@ -40,10 +54,24 @@ export function planNumbers(setting: PlanSetting): PlanNumbers {
     workload,
     problem,
     optimum,
-    aggregateTokensPerSecond: setting.parallel / optimum.cost.bottleneck,
+    aggregateTokensPerSecond: aggregateTokensPerSecond(setting.parallel, optimum.cost, optimum.partition.order.length),
     singleStreamTokensPerSecond: singleStreamTokensPerSecond(setting, optimum.partition),
     ttftMs: ttftSeconds(setting, optimum.partition) * 1000,
   };
+}
+
+/**
+ * Steady-state decode throughput. The bottleneck alone bounds it only when the
+ * pipeline is kept full; `parallel` sequences fill at most min(parallel, stages)
+ * slots, and one circulation takes the whole latency. So with one sequence a
+ * three-stage pipeline is no faster than one stream — the estimate says so
+ * instead of promising the full-pipeline figure. (Costs are evaluated for a
+ * micro-batch of all `parallel` sequences, which overstates smaller batches:
+ * the figure errs low.)
+ */
+export function aggregateTokensPerSecond(parallel: number, cost: { bottleneck: number; latency: number }, stages: number): number {
+  const inFlight = Math.max(1, Math.min(parallel, stages));
+  return parallel / Math.max(cost.bottleneck, cost.latency / inFlight);
 }
 
 /** One sequence alone: a micro-batch of one token through every stage and link. */

@@ -3,7 +3,7 @@ import { cpuDevice, findGpu, type GpuSpec, type IntraLink } from './catalog-gpus
 import { findModel, findQuantization, type ModelSpec } from './catalog-models.js';
 import { ASSUMPTIONS, type PlacedDevice, type SiteNode } from './cost-model.js';
 import { profileFromCatalog, type ModelProfile } from './model-profile.js';
-import { PlanRequestSchema, type PlanRequest, type PlanRequestInput } from './schemas.js';
+import { PlanRequestSchema, type PlanRequest, type PlanRequestInput } from '../../../shared/domain/planner.js';
 
 const GB = 1e9;
 export const DEFAULT_QUANT = 'Q4_K_M';

@@ -2,7 +2,7 @@ import { memoryCapacities } from './capacity.js';
 import { memoryFigures } from './cost-model.js';
 import { prefillStageSeconds, type PlanNumbers, type PlanSetting } from './plan-estimate.js';
 import { intraHopOf, roleAt, stageTime, type PartitionCost } from './partition.js';
-import type { CostTable, Stage } from './schemas.js';
+import type { CostTable, Stage } from '../../../shared/domain/planner.js';
 
 const ms = (seconds: number): number => seconds * 1000;
 

@@ -4,7 +4,7 @@ import { OutpostError } from '../../../shared/errors.js';
 import { GPU_CATALOG } from './catalog-gpus.js';
 import { MODEL_CATALOG, QUANTIZATIONS } from './catalog-models.js';
 import { planShards } from './plan-shards.js';
-import { PlanResultSchema, type PlanRequestInput } from './schemas.js';
+import { PlanResultSchema, type PlanRequestInput } from '../../../shared/domain/planner.js';
 import { pick, randomInt, seededRandom } from './seeded-random.js';
 
 function refuses(request: PlanRequestInput, code: 'INVALID_INPUT' | 'NOT_FOUND', pattern: RegExp, hint?: RegExp): void {

@@ -1,10 +1,10 @@
 import { explainInfeasible, explainPlan, whatIfTable } from './explain.js';
 import { seedGreedy } from './greedy-baseline.js';
 import type { ModelProfile } from './model-profile.js';
-import { planNumbers, type PlanNumbers, type PlanSetting } from './plan-estimate.js';
+import { aggregateTokensPerSecond, planNumbers, type PlanNumbers, type PlanSetting } from './plan-estimate.js';
 import { resolveInputs } from './plan-inputs.js';
 import { bottleneckOfPlan, costTableOf, stagesOf } from './plan-report.js';
-import type { Baseline, PlanRequestInput, PlanResult } from './schemas.js';
+import type { Baseline, PlanRequestInput, PlanResult } from '../../../shared/domain/planner.js';
 
 /**
  * Plans a model onto devices: validates, optimises exactly, and explains. Pure: a GGUF model
@@ -75,7 +75,7 @@ function greedyBaseline(setting: PlanSetting, numbers: PlanNumbers): Baseline {
     deviceId: setting.devices[device]?.id ?? '?',
     layers: outcome.partition?.counts[i] ?? 0,
   }));
-  const aggregate = outcome.cost === null ? null : setting.parallel / outcome.cost.bottleneck;
+  const aggregate = outcome.cost === null || outcome.partition === null ? null : aggregateTokensPerSecond(setting.parallel, outcome.cost, outcome.partition.order.length);
   let note: string;
   if (outcome.status === 'refused') {
     note = 'refuses: by its own arithmetic the weights do not fit 85% of the VRAM.';

@@ -1,5 +1,5 @@
 import { planShards } from './plan-shards.js';
-import type { PlanRequestInput, PlanResult } from './schemas.js';
+import type { PlanRequestInput, PlanResult } from '../../../shared/domain/planner.js';
 
 /** The seed article's five Llama 3.1 70B configurations and the figures it claims for them. */
 export const SEED_CONFIGURATIONS = [

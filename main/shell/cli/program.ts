@@ -44,7 +44,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       return 2;
     }
     const info = toInfo(error, cli);
-    if (cli.json) io.stdout.write(`${JSON.stringify({ ok: false, error: info }, null, 2)}\n`);
+    if (cli.json && !cli.printedResult) io.stdout.write(`${JSON.stringify({ ok: false, error: info }, null, 2)}\n`);
     io.stderr.write(`outpost: ${info.message}${info.hint ? ` — ${info.hint}` : ''}\n`);
     return 1;
   } finally {

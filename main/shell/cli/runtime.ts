@@ -14,6 +14,8 @@ export interface GlobalOptions {
  */
 export class CliRuntime {
   private core: Core | undefined;
+  /** Whether a result went to stdout, so a later error does not add a second JSON document. */
+  printedResult = false;
 
   constructor(
     private readonly globals: () => GlobalOptions,
@@ -43,6 +45,7 @@ export class CliRuntime {
   /** `--json` prints the contract's output verbatim; otherwise the human rendering. */
   print(result: unknown, human: () => string): void {
     this.stdout.write(this.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
+    this.printedResult = true;
   }
 
   close(): void {

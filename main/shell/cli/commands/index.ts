@@ -3,12 +3,14 @@ import type { CliRuntime } from '../runtime.js';
 import { registerDiscoveryCommands } from './discovery.js';
 import { registerIdentityCommands } from './identity.js';
 import { registerLaterCommands } from './later.js';
+import { registerPlannerCommands } from './planner.js';
 import { registerSystemCommands } from './system.js';
 
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
 export function addCommands(program: Command, cli: CliRuntime): void {
   registerDiscoveryCommands(program, cli);
   registerIdentityCommands(program, cli);
+  registerPlannerCommands(program, cli);
   registerSystemCommands(program, cli);
   registerLaterCommands(program);
 }

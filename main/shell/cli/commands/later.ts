@@ -19,18 +19,6 @@ export function registerLaterCommands(program: Command): void {
   const hostkey = program.command('hostkey').description('host-key pins');
   notAvailableYet(hostkey.command('accept').argument('<node>').description('accept a changed host key explicitly'), 'Discovery');
   notAvailableYet(
-    program
-      .command('plan')
-      .description('plan how to shard a model across GPUs')
-      .requiredOption('--model <name|file.gguf>', 'model name or GGUF file')
-      .option('--nodes <a,b>', 'use these nodes')
-      .option('--gpus <list>', 'use these GPU types, e.g. A100-80GB,L40S,T4')
-      .option('--quant <q>', 'quantization', 'Q4_K_M')
-      .option('--context <n>', 'context length', '8192')
-      .option('--explain', 'explain the plan in words'),
-    'Planner',
-  );
-  notAvailableYet(
     program.command('launch').argument('<plan-id>').description('launch a plan as workers over SSH').option('--engine <engine>', 'llama.cpp|vllm|custom'),
     'Workers',
   );

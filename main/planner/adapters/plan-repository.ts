@@ -1,0 +1,49 @@
+import type { PlanResult, ShardPlan } from '../../../shared/domain/planner.js';
+import type { Db } from '../../store/index.js';
+
+export interface StoredPlanSummary {
+  id: string;
+  createdAt: string;
+  model: string;
+  quant: string;
+  objective: 'throughput' | 'latency';
+  stages: number;
+  aggregateTokensPerSecond: number;
+}
+
+interface PlanRow {
+  id: string;
+  created_at: string;
+  result_json: string;
+}
+
+export class PlanRepository {
+  constructor(private readonly db: Db) {}
+
+  save(id: string, createdAt: string, request: unknown, plan: ShardPlan): void {
+    this.db
+      .prepare('INSERT INTO plans (id, created_at, model, quant, objective, request_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, createdAt, plan.model.name, plan.model.quant, plan.objective, JSON.stringify(request), JSON.stringify(plan));
+  }
+
+  get(id: string): { id: string; createdAt: string; plan: PlanResult } | null {
+    const row = this.db.prepare('SELECT id, created_at, result_json FROM plans WHERE id = ?').get(id) as PlanRow | undefined;
+    return row ? { id: row.id, createdAt: row.created_at, plan: JSON.parse(row.result_json) as PlanResult } : null;
+  }
+
+  list(limit: number): StoredPlanSummary[] {
+    const rows = this.db.prepare('SELECT id, created_at, result_json FROM plans ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as PlanRow[];
+    return rows.map((row) => {
+      const plan = JSON.parse(row.result_json) as ShardPlan;
+      return {
+        id: row.id,
+        createdAt: row.created_at,
+        model: plan.model.name,
+        quant: plan.model.quant,
+        objective: plan.objective,
+        stages: plan.stages.length,
+        aggregateTokensPerSecond: plan.estimates.aggregateTokensPerSecond,
+      };
+    });
+  }
+}

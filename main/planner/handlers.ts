@@ -1,0 +1,12 @@
+import type { HandlersFor } from '../app/dispatcher.js';
+import { plannerCatalog } from './index.js';
+import type { PlannerService } from './service.js';
+
+export function plannerHandlers(planner: PlannerService): HandlersFor<'planner'> {
+  return {
+    'planner.catalog': () => plannerCatalog(),
+    'planner.plan': (input) => planner.plan(input),
+    'planner.list': ({ limit }) => planner.list(limit),
+    'planner.get': ({ id }) => planner.get(id),
+  };
+}

@@ -1,0 +1,108 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { OutpostError } from '../../../../shared/errors.js';
+import { formatPlan } from '../plan-format.js';
+import type { CliRuntime } from '../runtime.js';
+import { integerBetween } from './options.js';
+
+interface PlanOptions {
+  model: string;
+  nodes?: string[];
+  gpus?: Array<{ gpu: string; node?: string; count: number }>;
+  quant?: string;
+  context: number;
+  parallel: number;
+  objective: 'throughput' | 'latency';
+  utilisation: number;
+  explain?: boolean;
+  save: boolean;
+}
+
+const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+
+/** `2xA100-80GB@srv1` → two A100-80GB on node srv1; the node part groups GPUs of one server. */
+function gpuList(value: string) {
+  return list(value).map((entry) => {
+    const match = /^(?:(\d+)x)?([^@]+?)(?:@(.+))?$/.exec(entry);
+    if (!match?.[2]) throw new InvalidArgumentError(`"${entry}" is not a GPU (e.g. A100-80GB, 2xT4, L40S@srv1).`);
+    const count = match[1] ? Number(match[1]) : 1;
+    if (count < 1 || count > 256) throw new InvalidArgumentError(`"${entry}": a count from 1 to 256.`);
+    return match[3] ? { gpu: match[2], node: match[3], count } : { gpu: match[2], count };
+  });
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('a fraction above 0 and at most 1, e.g. 0.9.');
+  return n;
+}
+
+export function registerPlannerCommands(program: Command, cli: CliRuntime): void {
+  program
+    .command('plan')
+    .description('plan how to shard a model across GPUs: exact optimal uneven pipeline stages, stored for `launch`')
+    .requiredOption('--model <name|file.gguf>', 'catalog model (see `outpost plans catalog`) or a GGUF file')
+    .option('--nodes <a,b>', 'inventory nodes to use (their GPUs, or CPU and RAM)', list)
+    .option('--gpus <list>', 'GPU types, e.g. A100-80GB,L40S,2xT4 or A100-80GB@srv1', gpuList)
+    .option('--quant <q>', 'quantization (F16, Q8_0, Q4_K_M, …); a GGUF file has its own')
+    .option('--context <n>', 'context length in tokens', integerBetween(0, 10_000_000), 8192)
+    .option('--parallel <n>', 'parallel sequences', integerBetween(1, 1024), 1)
+    .addOption(new Option('--objective <objective>', 'what to optimise').choices(['throughput', 'latency']).default('throughput'))
+    .option('--utilisation <fraction>', 'usable share of each GPU memory', fraction, 0.9)
+    .option('--explain', 'say why each GPU got its layers, what limits the plan, and what other quantizations would give')
+    .option('--no-save', 'do not store the plan')
+    .action(async (opts: PlanOptions) => {
+      const { planId, plan } = await cli.call('planner.plan', {
+        model: opts.model,
+        quant: opts.quant,
+        context: opts.context,
+        parallel: opts.parallel,
+        objective: opts.objective,
+        utilisation: opts.utilisation,
+        devices: opts.gpus ?? [],
+        inventoryNodes: opts.nodes ?? [],
+        save: opts.save,
+      });
+      cli.print({ planId, plan }, () => formatPlan(planId, plan, opts.explain === true));
+      if (!plan.feasible) {
+        throw new OutpostError('INVALID_INPUT', `${plan.model.name} ${plan.model.quant} does not fit on these devices`, plan.reason);
+      }
+    });
+
+  const plans = program.command('plans').description('stored plans');
+  plans
+    .command('list', { isDefault: true })
+    .description('stored plans, newest first')
+    .action(async () => {
+      const stored = await cli.call('planner.list', {});
+      cli.print(stored, () =>
+        stored.length === 0
+          ? 'no stored plans yet — run `outpost plan`'
+          : stored.map((p) => `${p.id}  ${p.createdAt}  ${p.model} ${p.quant}  ${p.stages} stage${p.stages === 1 ? '' : 's'}  ${p.aggregateTokensPerSecond.toFixed(1)} tok/s  (${p.objective})`).join('\n'),
+      );
+    });
+  plans
+    .command('show')
+    .argument('<plan-id>')
+    .description('one stored plan, with its stages and estimates')
+    .option('--explain', 'with the explanation and the what-if table')
+    .action(async (id: string, opts: { explain?: boolean }) => {
+      const stored = await cli.call('planner.get', { id });
+      cli.print(stored, () => formatPlan(stored.id, stored.plan, opts.explain === true));
+    });
+  plans
+    .command('catalog')
+    .description('the GPUs, models and quantizations the planner knows, with sources')
+    .action(async () => {
+      const catalog = await cli.call('planner.catalog', {});
+      cli.print(catalog, () =>
+        [
+          'GPUs:',
+          ...catalog.gpus.map((g) => `  ${g.name.padEnd(22)} ${(g.memoryBytes / 1e9).toFixed(0).padStart(4)} GB  ${String(g.fp16Tflops).padStart(6)} TFLOPS  ${String(g.bandwidthGBs).padStart(6)} GB/s${g.unifiedMemory ? '  unified' : ''}`),
+          'Models:',
+          ...catalog.models.map((m) => `  ${m.name.padEnd(16)} ${String(m.layers).padStart(4)} layers  hidden ${m.hiddenSize}  heads ${m.heads}/${m.kvHeads}  context ${m.maxContext}`),
+          'Quantizations:',
+          ...catalog.quantizations.map((q) => `  ${q.name.padEnd(8)} ${q.bitsPerWeight} bits/weight`),
+        ].join('\n'),
+      );
+    });
+}
