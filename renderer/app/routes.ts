@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import { OverviewPage } from '../overview/OverviewPage.js';
+import { PlanPage } from '../plan/PlanPage.js';
 
 /**
  * Every page of PRODUCT.md. A page whose capability has not shipped has
@@ -15,7 +16,7 @@ export interface Route {
 export const ROUTES: readonly Route[] = [
   { path: 'overview', label: 'Overview', capability: 'Foundation', page: OverviewPage },
   { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: null },
-  { path: 'plan', label: 'Plan', capability: 'Planner', page: null },
+  { path: 'plan', label: 'Plan', capability: 'Planner', page: PlanPage },
   { path: 'workers', label: 'Workers', capability: 'Workers', page: null },
   { path: 'router', label: 'Router', capability: 'Router', page: null },
   { path: 'sync', label: 'Sync', capability: 'Sync', page: null },

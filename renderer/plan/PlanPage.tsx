@@ -1,0 +1,37 @@
+import { useState } from 'react';
+import type { PlanResult } from '../../shared/domain/planner.js';
+import type { CallError } from '../api/client.js';
+import { asCallError, useCall, useClient } from '../api/hooks.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { PlanForm, toPlanInput, type PlanFormValue } from './PlanForm.js';
+import { PlanResultView } from './PlanResultView.js';
+
+export function PlanPage() {
+  const client = useClient();
+  const [catalog] = useCall('planner.catalog', {});
+  const [result, setResult] = useState<{ plan: PlanResult; planId: string | null } | null>(null);
+  const [error, setError] = useState<CallError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const plan = async (value: PlanFormValue, save: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await client.call('planner.plan', toPlanInput(value, save)));
+    } catch (caught) {
+      setError(asCallError(caught));
+      setResult(null);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="plan-page">
+      <h1>Plan</h1>
+      {catalog.status === 'loading' && <p className="muted">loading the catalogs…</p>}
+      {catalog.status === 'error' && <ErrorNote error={catalog.error} />}
+      {catalog.status === 'ok' && <PlanForm catalog={catalog.data} busy={busy} onPlan={plan} />}
+      {error && <ErrorNote error={error} />}
+      {result && <PlanResultView plan={result.plan} planId={result.planId} />}
+    </div>
+  );
+}
