@@ -31,3 +31,23 @@ export function optimisePartition(problem: PartitionProblem, objective: Objectiv
   }
   return { partition: best.partition, cost };
 }
+
+/**
+ * The plans on the (bottleneck, latency) Pareto frontier, from least latency to
+ * least bottleneck: each step asks the exact latency DP for the best plan whose
+ * bottleneck is strictly below the previous one. Bounded, so a pathological
+ * frontier cannot stall planning.
+ */
+export function paretoFrontier(problem: PartitionProblem, maxPoints = 48): OptimalPartition[] {
+  const points: OptimalPartition[] = [];
+  let limit = Number.POSITIVE_INFINITY;
+  while (points.length < maxPoints) {
+    const next = minimalLatency(problem, limit);
+    if (next === null) break;
+    const cost = evaluatePartition(problem, next.partition);
+    if (cost === null || cost.bottleneck >= limit) break;
+    points.push({ partition: next.partition, cost });
+    limit = cost.bottleneck * (1 - 1e-9);
+  }
+  return points;
+}

@@ -4,7 +4,7 @@ import {
   type PlacedDevice, type SiteNode, type Workload,
 } from './cost-model.js';
 import type { ModelProfile } from './model-profile.js';
-import { optimisePartition, type Objective, type OptimalPartition } from './optimiser.js';
+import { optimisePartition, paretoFrontier, type Objective, type OptimalPartition } from './optimiser.js';
 import { evaluatePartition, type Partition, type PartitionProblem } from './partition.js';
 
 /** One optimisation with the figures every output needs; what-ifs run this alone. */
@@ -29,23 +29,38 @@ export interface PlanSetting {
 }
 
 /**
- * The bottleneck objective assumes a full pipeline. With fewer parallel
- * sequences than stages the pipeline runs part-empty and a shorter chain can
- * serve more tokens per second; then the latency-optimal plan (exact too) is
- * also evaluated and the one with the higher real throughput wins.
+ * The bottleneck objective is the throughput of a full pipeline. When the
+ * bottleneck-optimal plan cannot be kept full (fewer parallel sequences than
+ * stages, or a chain so long that one circulation outlasts the bottleneck), its
+ * real throughput is lower; then every plan on the (bottleneck, latency) Pareto
+ * frontier is evaluated and the one serving the most tokens per second wins.
+ * Real throughput falls with both bottleneck and latency, so for a given stage
+ * count the best plan lies on that frontier (see optimality.md for the limit).
  */
 export function planNumbers(setting: PlanSetting): PlanNumbers {
-  const bottleneckOptimal = optimiseFor(setting);
-  const stages = bottleneckOptimal.optimum?.partition.order.length ?? 0;
-  if (setting.objective !== 'throughput' || setting.parallel >= stages) return bottleneckOptimal;
-  const latencyOptimal = optimiseFor({ ...setting, objective: 'latency' });
-  return (latencyOptimal.aggregateTokensPerSecond ?? 0) > (bottleneckOptimal.aggregateTokensPerSecond ?? 0) ? latencyOptimal : bottleneckOptimal;
-}
-
-function optimiseFor(setting: PlanSetting): PlanNumbers {
   const workload: Workload = { context: setting.context, parallel: setting.parallel, utilisation: setting.utilisation, microBatch: setting.parallel };
   const problem = partitionProblem(setting.profile, setting.devices, setting.nodes, workload);
   const optimum = optimisePartition(problem, setting.objective);
+  if (optimum === null || setting.objective !== 'throughput' || keptFull(setting.parallel, optimum)) return numbersOf(setting, workload, problem, optimum);
+  // One sequence: throughput is 1 / latency, so the latency optimum is the exact answer.
+  const frontier = setting.parallel === 1 ? paretoFrontier(problem, 1) : paretoFrontier(problem);
+  const best = frontier.reduce(
+    (winner, candidate) => (throughputOf(setting.parallel, candidate) > throughputOf(setting.parallel, winner) ? candidate : winner),
+    optimum,
+  );
+  return numbersOf(setting, workload, problem, best);
+}
+
+function keptFull(parallel: number, plan: OptimalPartition): boolean {
+  const stages = plan.partition.order.length;
+  return parallel >= stages && plan.cost.latency / stages <= plan.cost.bottleneck;
+}
+
+function throughputOf(parallel: number, plan: OptimalPartition): number {
+  return aggregateTokensPerSecond(parallel, plan.cost, plan.partition.order.length);
+}
+
+function numbersOf(setting: PlanSetting, workload: Workload, problem: PartitionProblem, optimum: OptimalPartition | null): PlanNumbers {
   if (optimum === null) {
     return { profile: setting.profile, workload, problem, optimum, aggregateTokensPerSecond: null, singleStreamTokensPerSecond: null, ttftMs: null };
   }
@@ -54,7 +69,7 @@ function optimiseFor(setting: PlanSetting): PlanNumbers {
     workload,
     problem,
     optimum,
-    aggregateTokensPerSecond: aggregateTokensPerSecond(setting.parallel, optimum.cost, optimum.partition.order.length),
+    aggregateTokensPerSecond: throughputOf(setting.parallel, optimum),
     singleStreamTokensPerSecond: singleStreamTokensPerSecond(setting, optimum.partition),
     ttftMs: ttftSeconds(setting, optimum.partition) * 1000,
   };

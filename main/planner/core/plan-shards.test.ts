@@ -82,3 +82,13 @@ test('never worse than the seed greedy under the same cost model (500 random cat
   }
   assert.ok(compared > 50, `only ${compared} instances where greedy placed a plan`);
 });
+
+test('one sequence cannot fill a pipeline: aggregate equals one stream, never the full-pipeline figure', () => {
+  const devices = [{ gpu: 'A100-80GB', node: 'a' }, { gpu: 'L40S', node: 'b' }, { gpu: 'T4', node: 'c' }];
+  const single = planShards({ model: 'Llama-3.1-70B', quant: 'Q4_K_M', parallel: 1, devices, whatIf: false });
+  const batched = planShards({ model: 'Llama-3.1-70B', quant: 'Q4_K_M', parallel: 16, devices, whatIf: false });
+  assert.ok(single.feasible && batched.feasible);
+  assert.ok(Math.abs(single.estimates.aggregateTokensPerSecond - single.estimates.singleStreamTokensPerSecond) < 1e-9);
+  assert.ok(batched.stages.length > single.stages.length, 'with 16 sequences the extra GPUs pay off');
+  assert.ok(batched.estimates.aggregateTokensPerSecond > 4 * single.estimates.aggregateTokensPerSecond);
+});
