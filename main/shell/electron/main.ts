@@ -1,19 +1,29 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, session, shell } from 'electron';
-import { openCore } from '../../app/core.js';
+import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
+import { isOutpostError } from '../../../shared/errors.js';
+import { openCore, type Core } from '../../app/core.js';
 import { rendererDir } from '../../app/version.js';
 import { defaultDataDir } from '../../store/index.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL, createIpcHandler } from './ipc.js';
 
 // The Electron shell: a secure window over the same core as the CLI and the browser bridge.
-const core = openCore({ dataDir: defaultDataDir() });
 const indexUrl = pathToFileURL(path.join(rendererDir(), 'index.html')).href;
 const isOwnPage = (url: string) => url.split('#')[0] === indexUrl;
-const handleInvoke = createIpcHandler(core.dispatcher, isOwnPage);
 
 app.enableSandbox();
 app.whenReady().then(() => {
+  let core: Core;
+  try {
+    core = openCore({ dataDir: defaultDataDir() });
+  } catch (error) {
+    // A bad data dir or a database from a newer Outpost: say what and what to do, then stop.
+    const detail = isOutpostError(error) ? `${error.message}\n\n${error.hint ?? ''}` : String(error);
+    dialog.showErrorBox('Outpost cannot start', detail);
+    app.quit();
+    return;
+  }
+  const handleInvoke = createIpcHandler(core.dispatcher, isOwnPage);
   // No permission (camera, notifications, …) is ever granted to the page.
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, grant) => grant(false));
   ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, input: unknown) => handleInvoke(event.senderFrame?.url ?? '', name, input));
@@ -42,10 +52,9 @@ app.whenReady().then(() => {
     return { action: 'deny' };
   });
   window.on('closed', unsubscribe);
+  app.on('window-all-closed', () => {
+    core.close();
+    app.quit();
+  });
   void window.loadURL(`${indexUrl}#/overview`);
-});
-
-app.on('window-all-closed', () => {
-  core.close();
-  app.quit();
 });
