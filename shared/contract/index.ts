@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { discoveryCalls, discoveryEvents } from './discovery.js';
 import { identityCalls, identityEvents } from './identity.js';
 import { plannerCalls } from './planner.js';
+import { routerCalls } from './router.js';
+import { syncCalls, syncEvents } from './sync.js';
 import { systemCalls } from './system.js';
 
 /** Every renderer⇄core call, by name `<capability>.<method>`. */
@@ -10,12 +12,15 @@ export const calls = {
   ...identityCalls,
   ...discoveryCalls,
   ...plannerCalls,
+  ...routerCalls,
+  ...syncCalls,
 };
 
 /** Every core→renderer push event. */
 export const events = {
   ...identityEvents,
   ...discoveryEvents,
+  ...syncEvents,
 };
 
 export type Calls = typeof calls;

@@ -4,6 +4,7 @@ import { registerDiscoveryCommands } from './discovery.js';
 import { registerIdentityCommands } from './identity.js';
 import { registerLaterCommands } from './later.js';
 import { registerPlannerCommands } from './planner.js';
+import { registerRouterCommands } from './router.js';
 import { registerSystemCommands } from './system.js';
 
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
@@ -11,6 +12,7 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerDiscoveryCommands(program, cli);
   registerIdentityCommands(program, cli);
   registerPlannerCommands(program, cli);
+  registerRouterCommands(program, cli);
   registerSystemCommands(program, cli);
   registerLaterCommands(program);
 }

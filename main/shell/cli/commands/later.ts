@@ -24,7 +24,6 @@ export function registerLaterCommands(program: Command): void {
   );
   notAvailableYet(program.command('workers').description('deployments and their workers'), 'Workers');
   notAvailableYet(program.command('stop').argument('<deployment>').description('stop a deployment'), 'Workers');
-  notAvailableYet(program.command('router').description('serve the router in the foreground').option('--port <port>', 'port', '8080'), 'Router');
   const bundle = program.command('bundle').description('signed sync bundles on removable media');
   notAvailableYet(
     bundle

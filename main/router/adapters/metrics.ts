@@ -1,0 +1,83 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState, Tier } from '../../../shared/domain/router.js';
+
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** The router's Prometheus metrics, on their own registry (so tests and a second router never share counters). */
+export class RouterMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'outpost_router_requests_total',
+    help: 'Requests by model, endpoint, tier and final status (HTTP code, or stream_error / client_closed).',
+    labelNames: ['model', 'endpoint', 'tier', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly ttft = new Histogram({
+    name: 'outpost_router_ttft_seconds',
+    help: 'Time from the request reaching the router to the first byte sent to the client.',
+    labelNames: ['model', 'endpoint', 'tier'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  private readonly total = new Histogram({
+    name: 'outpost_router_request_duration_seconds',
+    help: 'Time from the request reaching the router to the last byte sent.',
+    labelNames: ['model', 'endpoint', 'tier'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  private readonly tokenRate = new Histogram({
+    name: 'outpost_router_tokens_per_second',
+    help: 'Streamed chunks (tokens) per second after the first, per response.',
+    labelNames: ['model', 'endpoint'] as const,
+    buckets: [1, 5, 10, 20, 30, 50, 75, 100, 200, 500],
+    registers: [this.registry],
+  });
+  private readonly inFlight = new Gauge({ name: 'outpost_router_in_flight', help: 'Requests in flight per endpoint.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
+  private readonly retries = new Counter({
+    name: 'outpost_router_retries_total',
+    help: 'Attempts that failed before the first byte and were retried elsewhere.',
+    labelNames: ['model', 'endpoint', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly breaker = new Gauge({ name: 'outpost_router_breaker_state', help: 'Circuit breaker per endpoint: 0 closed, 1 half-open, 2 open.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
+  private readonly healthy = new Gauge({ name: 'outpost_router_endpoint_up', help: 'Last active probe per endpoint: 1 answered, 0 failed.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
+  private readonly configVersion = new Gauge({ name: 'outpost_router_config_version', help: 'The store config version the router runs with.', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'outpost_router_' });
+  }
+
+  request(labels: { model: string; endpoint: string; tier: Tier | 'none'; status: string }): void {
+    this.requests.inc(labels);
+  }
+
+  timings(labels: { model: string; endpoint: string; tier: Tier }, ttftSeconds: number | null, totalSeconds: number, tokensPerSecond: number | null): void {
+    if (ttftSeconds !== null) this.ttft.observe(labels, ttftSeconds);
+    this.total.observe(labels, totalSeconds);
+    if (tokensPerSecond !== null) this.tokenRate.observe({ model: labels.model, endpoint: labels.endpoint }, tokensPerSecond);
+  }
+
+  setInFlight(endpoint: string, tier: Tier, value: number): void {
+    this.inFlight.set({ endpoint, tier }, value);
+  }
+
+  retry(model: string, endpoint: string, reason: string): void {
+    this.retries.inc({ model, endpoint, reason });
+  }
+
+  endpointState(endpoint: string, tier: Tier, breaker: BreakerState, healthy: boolean | null): void {
+    this.breaker.set({ endpoint, tier }, BREAKER_VALUE[breaker]);
+    if (healthy !== null) this.healthy.set({ endpoint, tier }, healthy ? 1 : 0);
+  }
+
+  forget(endpoint: string, tier: Tier): void {
+    this.inFlight.remove({ endpoint, tier });
+    this.breaker.remove({ endpoint, tier });
+    this.healthy.remove({ endpoint, tier });
+  }
+
+  setConfigVersion(version: number): void {
+    this.configVersion.set(version);
+  }
+}

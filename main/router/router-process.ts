@@ -1,0 +1,134 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../app/log.js';
+import { RoutingTable } from './core/routing-table.js';
+import { TrafficSeries } from './core/traffic.js';
+import { StoreConfigSource } from './adapters/config-source.js';
+import { applyClientTimeout, createRouterServer } from './adapters/http-api.js';
+import { RouterMetrics } from './adapters/metrics.js';
+import { Prober } from './adapters/prober.js';
+import { RouterReportWriter } from './adapters/router-files.js';
+import { UpstreamPools } from './adapters/upstream.js';
+
+export interface RouterProcessOptions {
+  /** The data dir: the store is read from it, stats and the retry log are written under router/. */
+  dataDir: string;
+  databaseFile: string;
+  host: string;
+  port: number;
+  log: Logger;
+  /** How often the config version row is polled. */
+  reloadPollMs?: number;
+  statsIntervalMs?: number;
+}
+
+export interface RunningRouter {
+  url: string;
+  port: number;
+  configVersion: () => number;
+  /** Stops accepting, lets running streams finish (up to `graceMs`), then closes everything. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The router process: reads its configuration from the store read-only,
+ * reloads it when the version row moves (in-flight requests keep the endpoint
+ * state they hold), probes endpoints, serves the OpenAI API, and reports stats
+ * and retries through files the core reads. It never writes the store.
+ */
+export async function startRouter(options: RouterProcessOptions): Promise<RunningRouter> {
+  const source = new StoreConfigSource(options.databaseFile);
+  const table = new RoutingTable();
+  const pools = new UpstreamPools();
+  const metrics = new RouterMetrics();
+  const traffic = new TrafficSeries();
+  const reports = new RouterReportWriter(options.dataDir);
+  const startedAt = new Date().toISOString();
+  let server: Server | undefined;
+
+  const load = () => {
+    const config = source.read();
+    const { added, removed } = table.apply(config);
+    pools.sync(config.endpoints);
+    removed.forEach((spec) => metrics.forget(spec.name, spec.tier));
+    for (const state of table.endpoints()) metrics.endpointState(state.spec.name, state.spec.tier, state.breaker.state(Date.now()), state.healthy);
+    metrics.setConfigVersion(config.version);
+    if (server) applyClientTimeout(server, config.policy.clientTimeoutMs);
+    options.log.info('router configuration loaded', { version: config.version, endpoints: config.endpoints.length, added, removed: removed.map((spec) => spec.name) });
+  };
+  load();
+
+  server = createRouterServer({
+    table,
+    pools,
+    metrics,
+    traffic,
+    log: options.log,
+    journalRetry: (record) => {
+      try {
+        reports.appendRetry(record);
+      } catch (error) {
+        options.log.error('could not append to the retry log', { error: String(error) });
+      }
+    },
+    health: () => ({ status: 'ok', configVersion: table.version, endpoints: table.endpoints().length, models: table.models() }),
+  });
+  const listening = server;
+  await new Promise<void>((resolve, reject) => {
+    listening.once('error', reject);
+    listening.listen(options.port, options.host, () => {
+      listening.off('error', reject);
+      resolve();
+    });
+  });
+  const address = listening.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+
+  const prober = new Prober(table, pools, metrics);
+  prober.start();
+  const reloadTimer = setInterval(() => {
+    try {
+      if (source.version() !== table.version) load();
+    } catch (error) {
+      options.log.error('could not reload the router configuration; keeping the last one', { error: String(error) });
+    }
+  }, options.reloadPollMs ?? 500);
+  const writeStats = () => {
+    const now = Date.now();
+    try {
+      reports.writeStats({
+        pid: process.pid,
+        listen: url,
+        startedAt,
+        writtenAt: new Date(now).toISOString(),
+        configVersion: table.version,
+        inFlight: table.endpoints().reduce((sum, e) => sum + e.inFlight, 0),
+        endpoints: table.endpoints().map((e) => e.stats(now)),
+        traffic: traffic.snapshot(now),
+      });
+    } catch (error) {
+      options.log.error('could not write router stats', { error: String(error) });
+    }
+  };
+  writeStats();
+  const statsTimer = setInterval(writeStats, options.statsIntervalMs ?? 1_000);
+
+  return {
+    url,
+    port: address.port,
+    configVersion: () => table.version,
+    close: async (graceMs = 5_000) => {
+      clearInterval(reloadTimer);
+      clearInterval(statsTimer);
+      prober.stop();
+      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+      listening.closeIdleConnections();
+      const timer = setTimeout(() => listening.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+      await pools.close();
+      source.close();
+    },
+  };
+}

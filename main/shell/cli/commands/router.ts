@@ -1,0 +1,134 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { fileLogger } from '../../../app/log.js';
+import { startRouter } from '../../../router/index.js';
+import type { ApiKeyInfo, Endpoint, RouterStatus } from '../../../../shared/domain/router.js';
+import { integerBetween } from './options.js';
+import type { CliRuntime } from '../runtime.js';
+
+const modelList = (value: string) => {
+  const models = value.split(',').map((m) => m.trim()).filter(Boolean);
+  if (models.length === 0) throw new InvalidArgumentError('expected model names separated by commas');
+  return models;
+};
+
+export function registerRouterCommands(program: Command, cli: CliRuntime): void {
+  const router = program
+    .command('router')
+    .description('serve the OpenAI-compatible router in the foreground; manage its endpoints, API keys and policy')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', integerBetween(0, 65535), 8080)
+    .option('--host <addr>', 'address to listen on (0.0.0.0 for the whole site network)', '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
+      // The core brings the schema up to date once; the router itself then only reads the store.
+      const layout = cli.openCore().layout;
+      cli.close();
+      const running = await startRouter({ dataDir: layout.root, databaseFile: layout.database, host: opts.host, port: opts.port, log: fileLogger(layout.logs, 'router') });
+      cli.print({ url: running.url, port: running.port, pid: process.pid, configVersion: running.configVersion() }, () => `router listening on ${running.url} (config version ${running.configVersion()}); Ctrl-C stops it`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await running.close();
+    });
+
+  const endpoints = router.command('endpoints').description('the OpenAI-compatible endpoints the router sends traffic to');
+  endpoints
+    .command('add')
+    .description('register an endpoint (a running router picks it up within a second)')
+    .argument('<name>', 'endpoint name, e.g. gpu-a')
+    .argument('<url>', 'server root, e.g. http://10.0.0.5:8080 (without /v1)')
+    .requiredOption('--models <a,b>', 'models it serves', modelList)
+    .addOption(new Option('--tier <tier>', 'site: this site\'s nodes; edge: an edge datacenter; upstream: another router or a cloud endpoint').choices(['site', 'edge', 'upstream']).default('site'))
+    .option('--slots <n>', 'requests it serves at once (llama-server --parallel)', integerBetween(1, 1024), 1)
+    .option('--replace', 'change an existing endpoint of that name', false)
+    .action(async (name: string, url: string, opts: { models: string[]; tier: 'site' | 'edge' | 'upstream'; slots: number; replace: boolean }) => {
+      const endpoint = await cli.call('router.endpoints.add', { name, url, tier: opts.tier, models: opts.models, slots: opts.slots, replace: opts.replace });
+      cli.print(endpoint, () => `endpoint ${endpoint.name} (${endpoint.tier}) ${endpoint.url} serves ${endpoint.models.join(', ')}`);
+    });
+  endpoints
+    .command('list')
+    .description('endpoints by tier')
+    .action(async () => {
+      const list = await cli.call('router.endpoints.list', {});
+      cli.print(list, () => formatEndpoints(list));
+    });
+  endpoints
+    .command('remove')
+    .argument('<name>')
+    .description('stop routing to an endpoint (streams running on it finish)')
+    .action(async (name: string) => {
+      const result = await cli.call('router.endpoints.remove', { name });
+      cli.print(result, () => `removed endpoint ${result.removed}`);
+    });
+
+  const keys = router.command('keys').description('API keys of the site\'s applications (stored as hashes)');
+  keys
+    .command('add')
+    .argument('<app>', 'the application this key is for')
+    .option('--models <a,b>', 'limit the key to these models', modelList)
+    .description('create a key; it is printed once and cannot be shown again')
+    .action(async (app: string, opts: { models?: string[] }) => {
+      const created = await cli.call('router.keys.add', opts.models ? { app, models: opts.models } : { app });
+      cli.print(created, () => `API key for ${created.app} (id ${created.id}${created.models ? `, models ${created.models.join(', ')}` : ', every model'}):\n\n  ${created.key}\n\nCopy it now: Outpost keeps only its hash and cannot show it again.`);
+    });
+  keys
+    .command('list')
+    .description('keys by app (never the key itself)')
+    .action(async () => {
+      const list = await cli.call('router.keys.list', {});
+      cli.print(list, () => formatKeys(list));
+    });
+  keys
+    .command('revoke')
+    .argument('<id>', 'key id (from `outpost router keys list`)')
+    .description('revoke a key; the router refuses it within a second')
+    .action(async (id: string) => {
+      const revoked = await cli.call('router.keys.revoke', { id });
+      cli.print(revoked, () => `revoked key ${revoked.id} (${revoked.app})`);
+    });
+
+  const policy = router.command('policy').description('retries, timeouts, breaker, probes and affinity');
+  policy
+    .command('show')
+    .action(async () => {
+      const current = await cli.call('router.policy.show', {});
+      cli.print(current, () => Object.entries(current).map(([k, v]) => `${k.padEnd(20)} ${String(v)}`).join('\n'));
+    });
+  policy
+    .command('set')
+    .argument('<json>', 'fields to change, e.g. \'{"maxRetries":1}\'')
+    .action(async (json: string) => {
+      let patch: unknown;
+      try {
+        patch = JSON.parse(json);
+      } catch {
+        throw new InvalidArgumentError('expected a JSON object, e.g. \'{"maxRetries":1}\'');
+      }
+      const next = await cli.call('router.policy.set', patch as never);
+      cli.print(next, () => Object.entries(next).map(([k, v]) => `${k.padEnd(20)} ${String(v)}`).join('\n'));
+    });
+
+  router
+    .command('status')
+    .description('the running router\'s view: health, in-flight, TTFT and breakers per endpoint')
+    .action(async () => {
+      const status = await cli.call('router.status', {});
+      cli.print(status, () => formatStatus(status));
+    });
+}
+
+function formatEndpoints(list: Endpoint[]): string {
+  if (list.length === 0) return 'no endpoints yet — add one with `outpost router endpoints add <name> <url> --models <m>`';
+  return list.map((e) => `${e.tier.padEnd(9)} ${e.name.padEnd(16)} ${e.url.padEnd(32)} slots ${e.slots}  ${e.models.join(', ')}`).join('\n');
+}
+
+function formatKeys(list: ApiKeyInfo[]): string {
+  if (list.length === 0) return 'no API keys yet — create one with `outpost router keys add <app>`';
+  return list.map((k) => `${k.id}  ${k.app.padEnd(20)} ${(k.models ?? ['every model']).join(', ').padEnd(24)} ${k.revokedAt ? `revoked ${k.revokedAt}` : `created ${k.createdAt}`}`).join('\n');
+}
+
+function formatStatus(status: RouterStatus): string {
+  const head = status.running && status.stats ? `router running at ${status.stats.listen} (pid ${status.stats.pid}, config version ${status.stats.configVersion} of ${status.configVersion}), ${status.stats.inFlight} in flight` : 'the router is not running (start it with `outpost router`)';
+  const rows = (status.stats?.endpoints ?? []).map((e) => `${e.tier.padEnd(9)} ${e.name.padEnd(16)} ${e.healthy === null ? 'unprobed' : e.healthy ? 'up' : 'DOWN'}  breaker ${e.breaker.padEnd(9)} in flight ${String(e.inFlight).padEnd(4)} TTFT ${e.ttftMs === null ? '—' : `${e.ttftMs} ms`}`);
+  const journaled = status.retriesJournaled > 0 ? [`${status.retriesJournaled} retries copied into the ops journal`] : [];
+  return [head, ...rows, ...journaled].join('\n');
+}
