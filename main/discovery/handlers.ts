@@ -1,14 +1,33 @@
 import type { EventHub } from '../app/events.js';
 import type { HandlersFor } from '../app/dispatcher.js';
+import type { JobRegistry } from '../app/jobs.js';
+import type { SiteRepository } from './adapters/site-repository.js';
 import type { DiscoveryService } from './service.js';
+import { cancelScan, type SiteScan } from './site-scan.js';
 
-export function discoveryHandlers(discovery: DiscoveryService, events: EventHub): HandlersFor<'discovery'> {
+export interface DiscoveryParts {
+  workstation: DiscoveryService;
+  scan: SiteScan;
+  site: SiteRepository;
+  jobs: JobRegistry;
+  now: () => Date;
+}
+
+export function discoveryHandlers(parts: DiscoveryParts, events: EventHub): HandlersFor<'discovery'> {
   return {
-    'discovery.workstation': () => discovery.storedWorkstation(),
+    'discovery.workstation': () => parts.workstation.storedWorkstation(),
     'discovery.local': async () => {
-      const inventory = await discovery.inventoryWorkstation();
+      const inventory = await parts.workstation.inventoryWorkstation();
       events.emit('discovery.localUpdated', inventory);
       return inventory;
     },
+    'discovery.scan': async (input, context) => {
+      const result = await parts.scan.run(input, context.signal);
+      events.emit('discovery.scanFinished', result);
+      return result;
+    },
+    'discovery.cancelScan': ({ scanId }) => cancelScan(parts.jobs, scanId),
+    'discovery.nodes': () => parts.site.nodes(),
+    'discovery.acceptHostKey': ({ node }) => parts.site.acceptOfferedKey(node, parts.now().toISOString()),
   };
 }

@@ -1,4 +1,11 @@
 export { DiscoveryService, type DiscoveryDeps } from './service.js';
 export { NodeRepository, WORKSTATION_NODE } from './adapters/node-repository.js';
 export { readLocalFacts } from './adapters/local-facts.js';
-export { discoveryHandlers } from './handlers.js';
+export { SiteRepository } from './adapters/site-repository.js';
+export { SshSession, SshFailure, connectTcp, type HostKeyIdentity, type SshConnectOptions, type ExecResult } from './adapters/ssh-session.js';
+export { readPrivateKey } from './adapters/private-key.js';
+export { SiteScan, type ScanRequest, type RemoteShell } from './site-scan.js';
+export { shellQuote, shellCommand } from './core/shell-quote.js';
+export { PROBE_SCRIPT, probeCommand } from './core/probe-script.js';
+export { parseProbeOutput } from './core/probe-inventory.js';
+export { discoveryHandlers, type DiscoveryParts } from './handlers.js';

@@ -17,6 +17,8 @@ export interface SshdFleetOptions {
   firstAddress?: number;
   user?: string;
   readyTimeoutMs?: number;
+  /** Extra sshd_config lines for one host, e.g. `SetEnv PATH=…` for a simulated machine's tools. */
+  extraConfig?: (address: string) => readonly string[];
 }
 
 export interface SshdHost {
@@ -33,6 +35,12 @@ export interface SshdHost {
   readonly clientKeyPath: string;
   readonly clientPublicKey: string;
   readonly pid: number | undefined;
+  /** This host's own folder (keys, authorized_keys, sshd_config), for fixtures that add files beside them. */
+  readonly dir: string;
+  /** This host's authorized_keys file (owned by the login user), e.g. to let a site key in. */
+  readonly authorizedKeysPath: string;
+  /** Generates a new host key and restarts sshd on the same port (SIGHUP): what a reinstalled host looks like. */
+  replaceHostKey(): Promise<{ hostKeyFingerprint: string }>;
   /** sshd's stderr (LogLevel INFO) so tests can assert what the server saw. */
   logs(): string;
   /** Stops this host only, e.g. to simulate a host going offline. */
@@ -237,7 +245,7 @@ function probeBanner(address: string, port: number): Promise<boolean> {
   });
 }
 
-function sshdConfig(o: { address: string; port: number; hostKey: string; authKeys: string; user: string }): string {
+function sshdConfig(o: { address: string; port: number; hostKey: string; authKeys: string; user: string; extra: readonly string[] }): string {
   return [
     `ListenAddress ${o.address}:${o.port}`,
     `HostKey ${o.hostKey}`,
@@ -258,6 +266,7 @@ function sshdConfig(o: { address: string; port: number; hostKey: string; authKey
     'PrintLastLog no',
     // Tests open many concurrent unauthenticated connections; default 10:30:100 drops some.
     'MaxStartups 200',
+    ...o.extra,
     '',
   ].join('\n');
 }
@@ -292,13 +301,20 @@ async function prepareHost(fleetDir: string, address: string, owner: PasswdEntry
 
 type Prepared = Awaited<ReturnType<typeof prepareHost>>;
 
-async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: number): Promise<SshdHost> {
+async function fingerprintOf(publicKeyFile: string): Promise<string> {
+  const fp = await run('ssh-keygen', ['-lf', publicKeyFile]);
+  const fingerprint = fp.stdout.trim().split(/\s+/)[1] ?? '';
+  if (fp.code !== 0 || !fingerprint.startsWith('SHA256:')) throw new Error(`ssh-keygen -lf ${publicKeyFile} failed: ${fp.stderr.trim() || fp.stdout}`);
+  return fingerprint;
+}
+
+async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: number, extra: readonly string[]): Promise<SshdHost> {
   const configPath = path.join(p.dir, 'sshd_config');
   let failure = '';
   // The probe port is released before sshd binds it, so a parallel test may grab it: retry.
   for (let attempt = 1; attempt <= 5; attempt++) {
     const port = await freePort(p.address);
-    await writeFile(configPath, sshdConfig({ ...p, port, user }), { mode: 0o600 });
+    await writeFile(configPath, sshdConfig({ ...p, port, user, extra }), { mode: 0o600 });
     const child = spawn(sshd, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     liveChildren.add(child);
     installExitHooks();
@@ -329,6 +345,21 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
         clientKeyPath: p.clientKeyPath,
         clientPublicKey: p.clientPublicKey,
         pid: child.pid,
+        dir: p.dir,
+        authorizedKeysPath: p.authKeys,
+        replaceHostKey: async () => {
+          await rm(p.hostKey, { force: true });
+          await rm(`${p.hostKey}.pub`, { force: true });
+          await keygen(p.hostKey, `outpost-test-host@${p.address}`);
+          const listening = `Server listening on ${p.address} port ${port}`;
+          const before = log.split(listening).length;
+          // sshd -D re-executes itself on SIGHUP, reading the new key; same pid, same port.
+          process.kill(child.pid as number, 'SIGHUP');
+          const until = Date.now() + readyTimeoutMs;
+          while (log.split(listening).length === before && Date.now() < until) await sleep(20);
+          if (log.split(listening).length === before) throw new Error(`sshd on ${p.address}:${port} did not restart after SIGHUP`);
+          return { hostKeyFingerprint: await fingerprintOf(`${p.hostKey}.pub`) };
+        },
         logs: () => log,
         stop: () => stopChild(child),
       };
@@ -346,7 +377,7 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
 }
 
 export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet> {
-  const { count, firstAddress = 2, user = DEFAULT_TEST_USER, readyTimeoutMs = 5000 } = opts;
+  const { count, firstAddress = 2, user = DEFAULT_TEST_USER, readyTimeoutMs = 5000, extraConfig = () => [] } = opts;
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
   if (!Number.isInteger(firstAddress) || firstAddress < 1 || firstAddress + count - 1 > 254) {
     throw new Error(`addresses 127.0.0.${firstAddress}..+${count} must stay within 127.0.0.1-254`);
@@ -371,7 +402,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
   try {
     const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${firstAddress + i}`);
     const prepared = await Promise.all(addresses.map((a) => prepareHost(dir, a, owner)));
-    const results = await Promise.allSettled(prepared.map((p) => launch(p, sshd, user, readyTimeoutMs)));
+    const results = await Promise.allSettled(prepared.map((p) => launch(p, sshd, user, readyTimeoutMs, extraConfig(p.address))));
     for (const r of results) if (r.status === 'fulfilled') hosts.push(r.value);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

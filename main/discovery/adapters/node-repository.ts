@@ -1,3 +1,4 @@
+import type { NodeInventory } from '../../../shared/domain/discovery.js';
 import type { WorkstationInventory } from '../../../shared/domain/workstation.js';
 import type { Db } from '../../store/index.js';
 import { hardwareSignature } from '../core/workstation.js';
@@ -36,8 +37,13 @@ export class NodeRepository {
   /** Each node's memory and GPUs as reported, for the planner's `--nodes`. */
   hardware(): Array<{ name: string; memoryBytes: number; gpus: Array<{ name: string; memoryMiB: number | null }> }> {
     const workstation = this.workstation();
-    return workstation
-      ? [{ name: WORKSTATION_NODE, memoryBytes: workstation.memory.totalBytes, gpus: workstation.gpus.map((g) => ({ name: g.model, memoryMiB: g.vramMiB })) }]
-      : [];
+    const remote = this.db.prepare(`SELECT name, inventory_json FROM nodes WHERE kind = 'remote' ORDER BY name`).all() as Array<{ name: string; inventory_json: string }>;
+    return [
+      ...(workstation ? [{ name: WORKSTATION_NODE, memoryBytes: workstation.memory.totalBytes, gpus: workstation.gpus.map((g) => ({ name: g.model, memoryMiB: g.vramMiB })) }] : []),
+      ...remote.map((row) => {
+        const inventory = JSON.parse(row.inventory_json) as NodeInventory;
+        return { name: row.name, memoryBytes: inventory.memory.totalBytes ?? 0, gpus: inventory.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryTotalMiB })) };
+      }),
+    ];
   }
 }

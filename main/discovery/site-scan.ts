@@ -1,0 +1,151 @@
+import type { NodeChange, ScanCounts, ScanHost, ScanProgress, ScanResult } from '../../shared/domain/discovery.js';
+import type { JobRegistry } from '../app/jobs.js';
+import type { SiteRepository } from './adapters/site-repository.js';
+import { SshFailure, type HostKeyIdentity, type SshConnectOptions } from './adapters/ssh-session.js';
+import { parseProbeOutput, ProbeFormatError } from './core/probe-inventory.js';
+import { PROBE_SCRIPT, probeCommand } from './core/probe-script.js';
+import { parseTargets, type ScanTarget } from './core/targets.js';
+
+export interface ScanRequest {
+  targets: string;
+  user: string;
+  key?: string | undefined;
+  port: number;
+  concurrency: number;
+  timeoutMs: number;
+  modelDirs: string[];
+  scanId?: string | undefined;
+}
+
+/** What the scan needs of an SSH session: run one command. */
+export interface RemoteShell {
+  readonly hostKey: HostKeyIdentity;
+  exec(command: string, options: { stdin?: string; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<{ stdout: Buffer; exitCode: number | null; stderr: string }>;
+  close(): void;
+}
+
+export interface SiteScanDeps {
+  repository: SiteRepository;
+  jobs: JobRegistry;
+  /** TCP connect: resolves with a socket handed on to `openShell`, rejects with an SshFailure. */
+  connectTcp: (address: string, port: number, timeoutMs: number, signal: AbortSignal) => Promise<NonNullable<SshConnectOptions['socket']>>;
+  openShell: (options: SshConnectOptions) => Promise<RemoteShell>;
+  /** The private key to log in with: `--key`, or the site key. Throws an OutpostError saying what is wrong. */
+  readPrivateKey: (path: string | undefined) => Buffer;
+  progress: (progress: ScanProgress) => void;
+  now: () => Date;
+  /** Unpredictable hex, for probe boundaries. */
+  nonce: () => string;
+}
+
+const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
+/** Dead addresses of a range are only counted; progress for them is sent at most this often. */
+const QUIET_PROGRESS_MS = 100;
+
+/**
+ * One scan: expand targets, TCP-sweep them with bounded concurrency, SSH into
+ * each listener (host key checked against its pin, pinned on first use), run
+ * the probe once, store the inventory. Each host's result is written in one
+ * transaction; cancelling stops new work and discards hosts still in flight.
+ */
+export class SiteScan {
+  constructor(private readonly deps: SiteScanDeps) {}
+
+  async run(request: ScanRequest, callerSignal: AbortSignal | undefined): Promise<ScanResult> {
+    const targets = parseTargets(request.targets, request.port);
+    const privateKey = this.deps.readPrivateKey(request.key);
+    const job = this.deps.jobs.start('discovery.scan', { id: request.scanId, signal: callerSignal });
+    try {
+      const startedAt = this.deps.now().toISOString();
+      this.deps.repository.startScan(job.id, request.targets, startedAt);
+      const counts: ScanCounts = { total: targets.length, probed: 0, live: 0, inventoried: 0, failed: 0 };
+      const hosts: Array<ScanHost | undefined> = new Array(targets.length);
+      let lastQuiet = 0;
+      const report = (host: ScanHost | null): void => {
+        const at = Date.now();
+        if (host === null && at - lastQuiet < QUIET_PROGRESS_MS && counts.probed < counts.total) return;
+        if (host === null) lastQuiet = at;
+        this.deps.progress({ scanId: job.id, counts: { ...counts }, host });
+      };
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (!job.signal.aborted && next < targets.length) {
+          const index = next++;
+          const target = targets[index] as ScanTarget;
+          const host = await this.scanHost(job.id, target, request, privateKey, job.signal, counts);
+          if (host?.outcome === 'cancelled') continue;
+          counts.probed += 1;
+          if (host?.outcome === 'inventoried') counts.inventoried += 1;
+          else if (host) counts.failed += 1;
+          if (host) hosts[index] = host;
+          report(host);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(request.concurrency, targets.length) }, worker));
+      const outcome = job.signal.aborted ? 'cancelled' : 'completed';
+      const finishedAt = this.deps.now().toISOString();
+      this.deps.repository.finishScan(job.id, outcome, counts, finishedAt);
+      return { scanId: job.id, outcome, startedAt, finishedAt, counts, hosts: hosts.filter((h): h is ScanHost => h !== undefined) };
+    } finally {
+      job.finish();
+    }
+  }
+
+  /** null: an address of a range where nothing answered (counted, not listed). */
+  private async scanHost(scanId: string, target: ScanTarget, request: ScanRequest, privateKey: Buffer, signal: AbortSignal, counts: ScanCounts): Promise<ScanHost | null> {
+    const { address, port } = target;
+    const host = (outcome: ScanHost['outcome'], reason: string | null, node: string | null = null, changes: NodeChange[] = []): ScanHost => ({ address, port, outcome, reason, node, changes });
+    let socket;
+    try {
+      socket = await this.deps.connectTcp(address, port, request.timeoutMs, signal);
+    } catch (error) {
+      if (isAbort(error)) return host('cancelled', 'the scan was cancelled');
+      if (!target.explicit) return null;
+      const failed = error instanceof SshFailure ? host(error.kind, error.message) : host('unreachable', String(error));
+      this.deps.repository.recordFailure(scanId, failed, null, this.deps.now().toISOString());
+      return failed;
+    }
+    counts.live += 1;
+    let shell: RemoteShell | undefined;
+    let presented: HostKeyIdentity | null = null;
+    try {
+      const pin = this.deps.repository.pinFor(address, port);
+      shell = await this.deps.openShell({ address, port, user: request.user, privateKey, pin, timeoutMs: request.timeoutMs, signal, socket });
+      presented = shell.hostKey;
+      const boundary = `@@outpost-${this.deps.nonce()}`;
+      const answer = await shell.exec(probeCommand(boundary, request.modelDirs), { stdin: PROBE_SCRIPT, timeoutMs: request.timeoutMs, signal });
+      const inventory = parseProbeOutput(answer.stdout, boundary, this.deps.now());
+      if (signal.aborted) return host('cancelled', 'the scan was cancelled');
+      const saved = this.deps.repository.saveInventory({ scanId, address, port, hostKey: shell.hostKey, inventory, at: this.deps.now().toISOString() });
+      return host('inventoried', null, saved.name, saved.changes);
+    } catch (error) {
+      if (isAbort(error) || signal.aborted) return host('cancelled', 'the scan was cancelled');
+      const at = this.deps.now().toISOString();
+      let failed: ScanHost;
+      if (error instanceof SshFailure) {
+        presented ??= error.presented;
+        if (error.kind === 'host-key-changed' && error.presented) {
+          this.deps.repository.recordOfferedKey(address, port, error.presented, at);
+          failed = host('host-key-changed', `${error.message}; nothing was run on it — if the change is expected, run \`outpost hostkey accept ${address}:${port}\``);
+          presented = null;
+        } else {
+          failed = host(error.kind, shell && error.kind === 'timeout' ? `the probe did not finish within ${request.timeoutMs} ms` : error.message);
+        }
+      } else if (error instanceof ProbeFormatError) {
+        failed = host('probe-failed', error.message);
+      } else {
+        failed = host('probe-failed', error instanceof Error ? error.message : String(error));
+      }
+      this.deps.repository.recordFailure(scanId, failed, presented, at);
+      return failed;
+    } finally {
+      shell?.close();
+      if (!shell) socket.destroy();
+    }
+  }
+}
+
+/** `cancelled: false` when no scan of that id is running (it finished already, or never was). */
+export function cancelScan(jobs: JobRegistry, scanId: string): { cancelled: boolean } {
+  return { cancelled: jobs.cancel(scanId, 'discovery.scan') };
+}
