@@ -279,6 +279,48 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE bundle_exchanges ADD COLUMN summary TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'workers: deployments, their workers and restarts',
+    sql: `
+      -- One launch of a stored plan. spec_json holds every worker's host, command and ports, so a
+      -- supervisor started later (another core process) can check and restart them without the planner.
+      CREATE TABLE deployments (
+        id             TEXT PRIMARY KEY,
+        plan_id        TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        engine         TEXT NOT NULL CHECK (engine IN ('llama.cpp', 'vllm', 'custom')),
+        rpc_transport  TEXT NOT NULL CHECK (rpc_transport IN ('ssh', 'lan')),
+        state          TEXT NOT NULL CHECK (state IN ('launching', 'ready', 'degraded', 'stopping', 'stopped', 'failed')),
+        api_url        TEXT,
+        endpoint       TEXT,
+        spec_json      TEXT NOT NULL,
+        detail         TEXT,
+        tokens_per_s   REAL,
+        created_at     TEXT NOT NULL,
+        ready_at       TEXT,
+        stopped_at     TEXT
+      );
+      CREATE TABLE deployment_workers (
+        deployment_id  TEXT NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+        name           TEXT NOT NULL,
+        state          TEXT NOT NULL CHECK (state IN ('starting', 'running', 'restarting', 'down', 'stopped')),
+        pid            INTEGER,
+        restarts       INTEGER NOT NULL DEFAULT 0,
+        started_at     TEXT,
+        last_error     TEXT,
+        PRIMARY KEY (deployment_id, name)
+      );
+      CREATE TABLE worker_restarts (
+        id             INTEGER PRIMARY KEY,
+        deployment_id  TEXT NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+        worker         TEXT NOT NULL,
+        at             TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        backoff_ms     INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
