@@ -58,6 +58,7 @@ export function diffInventories(before: NodeInventory | null, after: NodeInvento
 export function nodeNameFor(hostname: string, address: string): string {
   const cleaned = hostname
     .replace(/[^A-Za-z0-9.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
     .replace(/^[-.]+|[-.]+$/g, '')
     .slice(0, 63);
   return cleaned.length > 0 ? cleaned : address;

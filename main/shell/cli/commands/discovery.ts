@@ -1,6 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { OutpostError } from '../../../../shared/errors.js';
 import { formatWorkstation } from '../format.js';
 import type { CliRuntime } from '../runtime.js';
+import { integerBetween } from './options.js';
+import { formatCounts, formatNodes, formatScan } from './discovery-format.js';
+
+interface DiscoverOptions {
+  user: string;
+  key?: string;
+  port: number;
+  concurrency: number;
+  timeout: number;
+  modelDir?: string[];
+}
 
 export function registerDiscoveryCommands(program: Command, cli: CliRuntime): void {
   program
@@ -11,4 +24,84 @@ export function registerDiscoveryCommands(program: Command, cli: CliRuntime): vo
       cli.print(inventory, () => formatWorkstation(inventory));
     });
 
+  program
+    .command('discover')
+    .description('scan CIDR ranges and hosts over SSH and inventory them (Ctrl-C cancels; finished hosts are kept)')
+    .argument('<targets>', 'cidr|host|host:port[,...], e.g. 10.0.0.0/24,gpu-7:2222')
+    .requiredOption('--user <user>', 'SSH login user on the hosts')
+    .option('--key <file>', 'SSH private key (default: the site key, keys/id_ed25519)')
+    .option('--port <port>', 'SSH port for targets without :port', integerBetween(1, 65535), 22)
+    .option('--concurrency <n>', 'hosts probed at once', integerBetween(1, 1024), 64)
+    .option('--timeout <ms>', 'limit for each step on one host: connect, handshake, probe', integerBetween(100, 600_000), 10_000)
+    .option('--model-dir <dir...>', 'where to look for model files (default: ~/models /models /opt/models /srv/models /var/lib/outpost/models)')
+    .action(async (targets: string, opts: DiscoverOptions) => {
+      const scanId = randomBytes(8).toString('hex');
+      const progress = progressPrinter(cli, scanId);
+      const controller = new AbortController();
+      const onInterrupt = (): void => controller.abort();
+      process.once('SIGINT', onInterrupt);
+      try {
+        const result = await cli.call(
+          'discovery.scan',
+          { targets, user: opts.user, key: opts.key, port: opts.port, concurrency: opts.concurrency, timeoutMs: opts.timeout, modelDirs: opts.modelDir, scanId },
+          controller.signal,
+        );
+        progress.done();
+        if (cli.json) {
+          cli.stdout.write(`${JSON.stringify(result)}\n`);
+          cli.printedResult = true;
+        } else {
+          cli.print(result, () => formatScan(result));
+        }
+        if (result.outcome === 'cancelled') {
+          throw new OutpostError('CANCELLED', `the scan was cancelled; ${result.counts.inventoried} host(s) finished before it and are stored`, 'run the same discover again to scan the rest');
+        }
+      } finally {
+        progress.done();
+        process.removeListener('SIGINT', onInterrupt);
+      }
+    });
+
+  program
+    .command('nodes')
+    .description('the inventory of the site, from the store')
+    .action(async () => {
+      const nodes = await cli.call('discovery.nodes', {});
+      cli.print(nodes, () => formatNodes(nodes));
+    });
+
+  const hostkey = program.command('hostkey').description('host-key pins (trust on first use, refused on change)');
+  hostkey
+    .command('accept')
+    .argument('<node>', 'node name, or address[:port] of a host refused before it was named')
+    .description('accept the changed host key a node presented (journaled)')
+    .action(async (node: string) => {
+      const accepted = await cli.call('discovery.acceptHostKey', { node });
+      cli.print(accepted, () => `${accepted.node} (${accepted.address}:${accepted.port}) is now pinned to ${accepted.keyType} ${accepted.fingerprint}\n(was ${accepted.previousFingerprint})`);
+    });
+}
+
+/** A live line on a terminal, one JSON line per event with --json, nothing when piped. */
+function progressPrinter(cli: CliRuntime, scanId: string): { done(): void } {
+  const tty = !cli.json && process.stderr.isTTY === true;
+  if (!tty && !cli.json) return { done: () => undefined };
+  let shown = false;
+  const unsubscribe = cli.openCore().events.subscribe((message) => {
+    if (message.name !== 'discovery.scanProgress') return;
+    const payload = message.payload as { scanId: string; counts: Parameters<typeof formatCounts>[0] };
+    if (payload.scanId !== scanId) return;
+    if (cli.json) {
+      cli.stdout.write(`${JSON.stringify({ event: message.name, at: message.at, payload })}\n`);
+    } else {
+      process.stderr.write(`\r\x1b[2Kscanning: ${formatCounts(payload.counts)}`);
+      shown = true;
+    }
+  });
+  return {
+    done: () => {
+      unsubscribe();
+      if (shown) process.stderr.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
 }
