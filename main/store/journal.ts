@@ -54,20 +54,29 @@ export class Journal {
   }
 
   recent(limit: number): JournalEntry[] {
-    return (this.recentQuery.all(limit) as JournalRow[]).map((row) => ({
-      id: row.id,
-      at: row.at,
-      actor: row.actor,
-      user: row.user,
-      action: row.action,
-      input: JSON.parse(row.input_json) as unknown,
-      outcome: row.outcome,
-      errorCode: row.error_code,
-      detail: row.detail,
-    }));
+    return (this.recentQuery.all(limit) as JournalRow[]).map(toEntry);
+  }
+
+  /** Entries after `afterId`, oldest first: what a site reports to HQ since its last acknowledged bundle. */
+  since(afterId: number, limit: number): JournalEntry[] {
+    return (this.db.prepare('SELECT * FROM journal WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as JournalRow[]).map(toEntry);
   }
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n;
   }
+}
+
+function toEntry(row: JournalRow): JournalEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: row.actor,
+    user: row.user,
+    action: row.action,
+    input: JSON.parse(row.input_json) as unknown,
+    outcome: row.outcome,
+    errorCode: row.error_code,
+    detail: row.detail,
+  };
 }

@@ -13,9 +13,12 @@ export interface CliIo {
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const program = new Command('outpost');
   const cli = new CliRuntime(() => program.opts<GlobalOptions>(), io.stdout);
+  // After a command word, `--version` is that command's own option (`release model add --version 2`), not outpost's.
+  const firstWord = argv.findIndex((arg) => !arg.startsWith('-'));
+  const versionIsCommands = firstWord !== -1 && argv.indexOf('--version') > firstWord;
   program
     .description('Outpost: LLM inference across an air-gapped site, from one laptop')
-    .version(appVersion(), '-V, --version')
+    .version(appVersion(), versionIsCommands ? '-V' : '-V, --version')
     .option('--data-dir <dir>', 'data dir (default: $OUTPOST_HOME or the OS convention)')
     .option('--json', 'print machine-readable JSON')
     .configureHelp({ showGlobalOptions: true })

@@ -5,6 +5,7 @@ import { registerIdentityCommands } from './identity.js';
 import { registerLaterCommands } from './later.js';
 import { registerPlannerCommands } from './planner.js';
 import { registerRouterCommands } from './router.js';
+import { registerSyncCommands } from './sync.js';
 import { registerSystemCommands } from './system.js';
 
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
@@ -13,6 +14,7 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerIdentityCommands(program, cli);
   registerPlannerCommands(program, cli);
   registerRouterCommands(program, cli);
+  registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
   registerLaterCommands(program);
 }

@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import readline from 'node:readline/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ImportResult, SyncProgress, TrustedPeer } from '../../../../shared/domain/sync.js';
+import { OutpostError } from '../../../../shared/errors.js';
+import { formatBytes } from '../../../../shared/units.js';
+import { parseSize } from '../../../sync/index.js';
+import type { CliRuntime } from '../runtime.js';
+
+const mediumSize = (value: string) => {
+  const bytes = parseSize(value);
+  if (bytes === null) throw new InvalidArgumentError('expected a size such as 32G, 500M or 1.5T');
+  return bytes;
+};
+
+export function registerSyncCommands(program: Command, cli: CliRuntime): void {
+  const trust = program.command('trust').description('trusted peers (HQ, other sites)');
+  trust
+    .command('export')
+    .description("write this installation's trust file (public signing key, role, id, signed key rotations)")
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (opts: { out?: string }) => {
+      const file = await cli.call('sync.trustExport', {});
+      const text = `${JSON.stringify(file, null, 2)}\n`;
+      if (!opts.out) return void cli.stdout.write(text);
+      fs.writeFileSync(opts.out, text, { flag: 'wx' });
+      cli.print({ path: opts.out, ...file }, () => `wrote ${opts.out}\nsite ${file.siteId} (${file.role}), signing key ${file.signingKey.fingerprint}\ncompare this fingerprint with the peer when it adds the file`);
+    });
+  trust
+    .command('add')
+    .argument('<file>', "the peer's trust file")
+    .description('pin a peer from its trust file (shows the fingerprint, asks before trusting)')
+    .option('--yes', 'trust without asking (after comparing the fingerprint some other way)', false)
+    .action(async (file: string, opts: { yes: boolean }) => {
+      const seen = await cli.call('sync.trustInspect', { path: file });
+      const intro = `${seen.trust.siteId} (${seen.trust.role}) signing key ${seen.fingerprint}`;
+      if (seen.status === 'same') return cli.print(seen, () => `${intro}\nalready trusted; nothing changed`);
+      if (!opts.yes) await confirm(`${intro}${seen.status === 'different-key' ? `\nthis REPLACES the key pinned for ${seen.trust.siteId}` : ''}\nCompare the fingerprint with the peer. Trust it? [y/N] `);
+      const peer = await cli.call('sync.trustAdd', { path: file, fingerprint: seen.fingerprint });
+      cli.print(peer, () => `trusted ${peer.siteId} (${peer.role}) ${peer.fingerprint}`);
+    });
+  trust
+    .command('list')
+    .description('trusted peers and their key fingerprints')
+    .action(async () => {
+      const peers = await cli.call('sync.trustList', {});
+      cli.print(peers, () => (peers.length === 0 ? 'no trusted peers yet (outpost trust add <file>)' : peers.map(formatPeer).join('\n')));
+    });
+
+  const release = program.command('release').description('HQ: releases carried to sites in bundles');
+  release
+    .command('model')
+    .description('model releases')
+    .command('add')
+    .argument('<path>', 'a model file (GGUF) or a directory (safetensors shards, tokenizer)')
+    .requiredOption('--name <name>', 'model name, e.g. llama-3.1-8b-instruct')
+    .requiredOption('--version <version>', 'release label, e.g. 2024.07 or q4km-2')
+    .description('store the model by digest and issue the next version of its record')
+    .action(async (path: string, opts: { name: string; version: string }) => {
+      const record = await withProgress(cli, (signal) => cli.call('sync.releaseModel', { path, name: opts.name, version: opts.version }, signal));
+      cli.print(record, () => `released ${record.key} ${opts.version} as record version ${record.version}`);
+    });
+  release
+    .command('policy')
+    .description('routing and planner policy')
+    .command('set')
+    .argument('<file>', 'policy JSON (routing: defaultModel, tiers, failover; planner: objective, maxMemoryFill, preferredQuants)')
+    .description('validate the policy and issue its next version')
+    .action(async (file: string) => {
+      let policy: unknown;
+      try {
+        policy = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new OutpostError('INVALID_INPUT', `${file} is not a readable JSON file (${error instanceof Error ? error.message : String(error)})`, 'write the policy as JSON; see docs/bundle-format.md for its fields');
+      }
+      const record = await cli.call('sync.releasePolicy', { policy: policy as never });
+      cli.print(record, () => `policy version ${record.version} issued`);
+    });
+
+  const bundle = program.command('bundle').description('signed sync bundles on removable media');
+  bundle
+    .command('export')
+    .description('write a signed bundle for HQ or a site')
+    .requiredOption('--to <dir>', 'destination directory (created; must not exist or be empty)')
+    .option('--for <peer>', 'address it to this peer and leave out chunks it acknowledged')
+    .option('--max-medium-size <size>', 'split across media of this size, e.g. 32G', mediumSize)
+    .action(async (opts: { to: string; for?: string; maxMediumSize?: number }) => {
+      const result = await withProgress(cli, (signal) => cli.call('sync.export', { to: opts.to, for: opts.for, maxMediumSize: opts.maxMediumSize }, signal));
+      cli.print(result, () =>
+        [
+          `bundle ${result.bundle.sequence} for ${result.bundle.recipient} written to ${result.path}`,
+          `${result.bundle.records} records, ${result.bundle.files} files, ${result.bundle.chunks} chunks (${formatBytes(result.bytesWritten)}), ${result.chunksLeftOut} chunks left out (peer has them)`,
+          ...(result.mediaPaths.length > 1 ? [`media: ${result.mediaPaths.join(', ')}`] : []),
+        ].join('\n'),
+      );
+    });
+  bundle
+    .command('verify')
+    .argument('<dirs...>', 'the bundle directory, or its medium directories')
+    .description('verify a bundle without importing it')
+    .action(async (dirs: string[]) => {
+      const result = await withProgress(cli, (signal) => cli.call('sync.verify', { media: dirs }, signal));
+      cli.print(result, () => `bundle ${result.bundle.sequence} from ${result.bundle.issuer} is valid: signature, trust, expiry (${result.bundle.expiresAt}), recipient, ${result.chunksVerified} chunks and ${result.filesVerified} files checked`);
+    });
+  bundle
+    .command('import')
+    .argument('<dirs...>', 'the bundle directory, or one or more of its media (any order)')
+    .option('--dry-run', 'verify and preview only', false)
+    .description('verify, preview and apply a bundle')
+    .action(async (dirs: string[], opts: { dryRun: boolean }) => {
+      const result = await withProgress(cli, (signal) => cli.call('sync.import', { media: dirs, dryRun: opts.dryRun }, signal));
+      cli.print(result, () => formatImport(result));
+    });
+}
+
+function formatPeer(peer: TrustedPeer): string {
+  const retired = peer.retiredFingerprints.length ? ` (retired: ${peer.retiredFingerprints.join(', ')})` : '';
+  return `${peer.siteId.padEnd(24)} ${peer.role.padEnd(4)} ${peer.fingerprint}${retired}`;
+}
+
+export function formatImport(result: ImportResult): string {
+  const head = {
+    applied: `imported bundle ${result.bundle.sequence} from ${result.bundle.issuer}`,
+    unchanged: `bundle ${result.bundle.sequence} from ${result.bundle.issuer} was imported before; nothing changed`,
+    incomplete: `staged what these media carry; still needed: medium ${result.missingMedia.join(', ')} of ${result.bundle.media} — import them (any order) to finish`,
+    preview: `preview of bundle ${result.bundle.sequence} from ${result.bundle.issuer} (nothing applied)${result.missingMedia.length ? `; media still needed: ${result.missingMedia.join(', ')}` : ''}`,
+  }[result.state];
+  const changes = result.changes.map((c) => `  ${c.change.padEnd(10)} ${c.kind} ${c.key} v${c.incomingVersion}${c.currentVersion !== null ? ` (here: v${c.currentVersion})` : ''}${c.resolution ? ` — ${c.resolution}` : ''}`);
+  const extra = [
+    result.keyRotation ? `  key rotation: ${result.keyRotation.from} → ${result.keyRotation.to}` : '',
+    result.acknowledged.length ? `  acknowledged our bundles: ${result.acknowledged.join(', ')}` : '',
+    result.state === 'applied' || result.state === 'incomplete' ? `  chunks: ${result.chunksStaged} staged now, ${result.chunksAlreadyStaged} already staged, ${result.chunksHeldLocally} held here; ${result.filesStored} files stored` : '',
+  ].filter(Boolean);
+  return [head, ...changes, ...extra].join('\n');
+}
+
+async function confirm(question: string): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new OutpostError('PRECONDITION', 'trusting a peer needs a confirmation and there is no terminal to ask on', 'compare the fingerprint with the peer, then run again with --yes');
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await rl.question(question)).trim().toLowerCase();
+    if (answer !== 'y' && answer !== 'yes') throw new OutpostError('CANCELLED', 'not trusted: the fingerprint was not confirmed', 'nothing changed');
+  } finally {
+    rl.close();
+  }
+}
+
+/** Progress on stderr when it is a terminal; Ctrl-C cancels the job cleanly (temp files removed, nothing applied). */
+async function withProgress<T>(cli: CliRuntime, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  const show = process.stderr.isTTY && !cli.json;
+  const unsubscribe = cli.openCore().events.subscribe((message) => {
+    if (!show || message.name !== 'sync.progress') return;
+    const p = message.payload as SyncProgress;
+    const eta = p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
+    process.stderr.write(`\r${p.phase}: ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} at ${formatBytes(p.bytesPerSecond)}/s${eta}   `);
+  });
+  try {
+    return await run(controller.signal);
+  } finally {
+    unsubscribe();
+    process.off('SIGINT', onSigint);
+    if (show) process.stderr.write('\n');
+  }
+}

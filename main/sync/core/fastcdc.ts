@@ -1,0 +1,141 @@
+/**
+ * FastCDC content-defined chunking (Xia et al., USENIX ATC 2016): a gear
+ * rolling hash, cut-point skipping below the minimum size, and normalized
+ * chunking (a stricter mask before the average size, a looser one after) so
+ * chunk sizes cluster around the average. Boundaries depend only on nearby
+ * content, so an insertion moves the chunks around it and no others.
+ */
+
+export interface ChunkingParams {
+  minSize: number;
+  averageSize: number;
+  maxSize: number;
+}
+
+/** ~1 MiB average: a 4 GiB model is ~4,000 chunks, and a 1% scattered change touches few of them. */
+export const DEFAULT_CHUNKING: ChunkingParams = { minSize: 256 * 1024, averageSize: 1024 * 1024, maxSize: 4 * 1024 * 1024 };
+
+/**
+ * 256 pseudo-random 32-bit words from a fixed-seed SplitMix32-style mixer: the
+ * table is part of the bundle format (boundaries must agree between versions),
+ * so it is generated, not typed in, and a test pins its checksum.
+ */
+export const GEAR: Uint32Array = (() => {
+  const table = new Uint32Array(256);
+  let state = 0x9e3779b9;
+  for (let i = 0; i < 256; i += 1) {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    table[i] = (z ^ (z >>> 16)) >>> 0;
+  }
+  return table;
+})();
+
+/** A mask of `bits` ones in the high half of the word: the high bits of the gear hash mix the most recent 32 bytes. */
+function highMask(bits: number): number {
+  return bits >= 32 ? 0xffffffff : ((0xffffffff << (32 - bits)) >>> 0);
+}
+
+export interface Masks {
+  strict: number;
+  loose: number;
+}
+
+export function masksFor(params: ChunkingParams): Masks {
+  const bits = Math.round(Math.log2(params.averageSize));
+  // Normalization level 2, as the paper recommends.
+  return { strict: highMask(bits + 2), loose: highMask(bits - 2) };
+}
+
+export function validateParams(params: ChunkingParams): void {
+  const { minSize, averageSize, maxSize } = params;
+  if (!(minSize >= 64 && minSize < averageSize && averageSize < maxSize && Number.isInteger(Math.log2(averageSize)))) {
+    throw new RangeError(`chunking needs 64 ≤ min < average < max with a power-of-two average (got ${minSize}/${averageSize}/${maxSize})`);
+  }
+}
+
+/**
+ * Length of the next chunk of `data[start, end)`. When `end - start` is below
+ * the maximum and more data may follow, the caller must not treat a return
+ * value of `end - start` as a boundary unless the stream has ended.
+ */
+export function nextCutPoint(data: Uint8Array, start: number, end: number, params: ChunkingParams, masks: Masks = masksFor(params)): number {
+  const available = end - start;
+  if (available <= params.minSize) return available;
+  const limit = Math.min(available, params.maxSize);
+  const normal = Math.min(limit, params.averageSize);
+  let hash = 0;
+  let i = params.minSize;
+  for (; i < normal; i += 1) {
+    hash = ((hash << 1) + (GEAR[data[start + i] as number] as number)) >>> 0;
+    if ((hash & masks.strict) === 0) return i + 1;
+  }
+  for (; i < limit; i += 1) {
+    hash = ((hash << 1) + (GEAR[data[start + i] as number] as number)) >>> 0;
+    if ((hash & masks.loose) === 0) return i + 1;
+  }
+  return limit;
+}
+
+/** Every chunk length of a whole buffer (tests and small inputs; files go through the streaming chunker). */
+export function chunkLengths(data: Uint8Array, params: ChunkingParams = DEFAULT_CHUNKING): number[] {
+  validateParams(params);
+  const masks = masksFor(params);
+  const lengths: number[] = [];
+  let offset = 0;
+  while (offset < data.length) {
+    const length = nextCutPoint(data, offset, data.length, params, masks);
+    lengths.push(length);
+    offset += length;
+  }
+  return lengths;
+}
+
+/**
+ * Feeds a byte stream in blocks of any size and yields chunks with the same
+ * boundaries `chunkLengths` would find on the whole input. Holds at most one
+ * maximum-size chunk plus one block, whatever the stream's length.
+ */
+export class StreamingChunker {
+  private pending: Uint8Array = new Uint8Array(0);
+  private readonly masks: Masks;
+
+  constructor(private readonly params: ChunkingParams = DEFAULT_CHUNKING) {
+    validateParams(params);
+    this.masks = masksFor(params);
+  }
+
+  /** Chunks completed by this block; their bytes are views that stay valid until the next `push`. */
+  push(block: Uint8Array): Uint8Array[] {
+    this.pending = this.pending.length === 0 ? block : concat(this.pending, block);
+    return this.drain(false);
+  }
+
+  end(): Uint8Array[] {
+    return this.drain(true);
+  }
+
+  private drain(final: boolean): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let offset = 0;
+    while (offset < this.pending.length) {
+      const available = this.pending.length - offset;
+      if (!final && available < this.params.maxSize) break;
+      const length = nextCutPoint(this.pending, offset, this.pending.length, this.params, this.masks);
+      out.push(this.pending.subarray(offset, offset + length));
+      offset += length;
+    }
+    // Copy the tail so the caller may reuse or drop the block it passed in.
+    this.pending = offset === 0 ? this.pending.slice() : this.pending.slice(offset);
+    return out;
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import {
+  BUNDLE_PAYLOAD_TYPE,
+  KINDS_BY_ROLE,
+  SyncRecordSchema,
+  type BundleFile,
+  type BundleManifest,
+  type ExportResult,
+  type SyncRecord,
+} from '../../shared/domain/sync.js';
+import type { SiteIdentity } from '../../shared/domain/identity.js';
+import { formatBytes } from '../../shared/units.js';
+import { OutpostError } from '../../shared/errors.js';
+import { BundleWriter } from './adapters/bundle-media.js';
+import { envelopeFor } from './core/dsse.js';
+import { rotationsFromHistory } from './core/key-chain.js';
+import { planMedia } from './core/media-plan.js';
+import { ProgressMeter } from './core/progress.js';
+import { summarize } from './core/summary.js';
+import type { SyncDeps } from './service.js';
+
+/** How long a bundle may wait in a drawer before it is refused as stale (TUF's freeze attack). */
+export const BUNDLE_VALIDITY_DAYS = 30;
+
+export interface ExportRequest {
+  to: string;
+  for?: string | undefined;
+  maxMediumSize?: number | undefined;
+}
+
+/**
+ * Writes a signed bundle: records, the files they name as content-defined
+ * chunks (leaving out what the peer acknowledged when `for` is given), split
+ * across media when asked. Memory holds one chunk at a time.
+ */
+export class BundleExporter {
+  constructor(private readonly deps: SyncDeps) {}
+
+  async export(request: ExportRequest, signal: AbortSignal, jobId: string): Promise<ExportResult> {
+    const identity = this.deps.identity.show();
+    const recipient = this.recipientFor(identity, request.for);
+    const sequence = this.deps.repository.nextSequence();
+    const { records, journalUpto } = this.collectRecords(identity, recipient, sequence);
+    const files = this.filesOf(records);
+    const fileChunks = files.flatMap((f) => f.chunks);
+    const held = request.for ? this.deps.repository.peerHolds(request.for) : new Set<string>();
+    const carried = uniqueChunks(fileChunks).filter(([digest]) => !held.has(digest));
+    const now = this.deps.now();
+    const draft: Omit<BundleManifest, 'media' | 'totals'> = {
+      type: 'outpost.bundle-manifest/v1',
+      issuer: { siteId: identity.siteId, role: identity.role, keyFingerprint: identity.signingKey.fingerprint },
+      recipient,
+      sequence,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + BUNDLE_VALIDITY_DAYS * 86_400_000).toISOString(),
+      records,
+      files,
+      acknowledgements: (recipient === '*' ? this.deps.repository.allSeen() : this.deps.repository.seen(recipient).map((s) => ({ issuer: recipient, ...s }))),
+      keyRotations: rotationsFromHistory(identity.siteId, identity.history),
+    };
+    const media = this.splitAcrossMedia(draft, carried, request.maxMediumSize);
+    const totals = { bytes: carried.reduce((sum, [, size]) => sum + size, 0), chunks: carried.length };
+    const manifest: BundleManifest = { ...draft, media: media.map((chunks) => ({ chunks })), totals };
+    const envelope = Buffer.from(`${JSON.stringify(envelopeFor(BUNDLE_PAYLOAD_TYPE, Buffer.from(JSON.stringify(manifest)), identity.signingKey.fingerprint, this.deps.sign))}\n`);
+    const manifestDigest = createHash('sha256').update(envelope).digest('hex');
+
+    const sources = chunkSources(files);
+    const sizes = new Map(carried);
+    const writer = BundleWriter.create(request.to);
+    const meter = new ProgressMeter(jobId, 'export', totals.bytes, Date.now, this.deps.progress);
+    const mediaPaths: string[] = [];
+    try {
+      for (const [i, chunks] of media.entries()) {
+        const { dir, finalDir } = writer.medium(i + 1, media.length);
+        let bytes = 0;
+        for (const digest of chunks) {
+          signal.throwIfAborted();
+          const source = sources.get(digest);
+          const size = sizes.get(digest);
+          if (!source || size === undefined) throw new Error(`no source for chunk ${digest}`);
+          const data = await this.deps.files.readModelRange(source.file, source.offset, size);
+          // Our own store is checked too: a damaged models/ file must not travel to a site as a valid-looking bundle.
+          if (createHash('sha256').update(data).digest('hex') !== digest) {
+            throw new OutpostError('STORAGE', `models/${source.file.slice(0, 12)}… no longer matches its recorded chunks`, 'the data dir was damaged; release that model again');
+          }
+          await writer.writeChunk(dir, digest, data);
+          bytes += size;
+          meter.advance(size);
+        }
+        writer.writeMeta(dir, envelope, { type: 'outpost.bundle-medium/v1', manifestDigest, index: i + 1, count: media.length, bytes });
+        mediaPaths.push(finalDir);
+      }
+      signal.throwIfAborted();
+      writer.finalize();
+    } catch (error) {
+      writer.discard();
+      throw error;
+    }
+    meter.finish();
+    const at = this.deps.now().toISOString();
+    const bundle = summarize(manifest, manifestDigest);
+    this.deps.repository.transaction(() => {
+      this.deps.repository.recordSent({ sequence, recipient, manifestDigest, chunks: uniqueChunks(fileChunks).map(([d]) => d), journalUpto }, at);
+      this.deps.repository.recordExchange({
+        direction: 'export',
+        at,
+        peer: recipient,
+        sequence,
+        bytes: totals.bytes,
+        outcome: 'exported',
+        summary: `${records.length} records, ${files.length} files, ${media.length} media`,
+        digest: manifestDigest,
+      });
+    });
+    return { bundle, path: writer.target, mediaPaths, chunksLeftOut: uniqueChunks(fileChunks).length - carried.length, bytesWritten: totals.bytes };
+  }
+
+  private recipientFor(identity: SiteIdentity, requested: string | undefined): string {
+    if (requested) {
+      if (!this.deps.repository.peer(requested)) throw new OutpostError('NOT_FOUND', `${requested} is not a trusted peer`, 'pin it first with `outpost trust add <its trust file>`');
+      return requested;
+    }
+    if (identity.role === 'hq') return '*';
+    const hqs = this.deps.repository.peers().filter((p) => p.role === 'hq');
+    const only = hqs[0];
+    if (hqs.length !== 1 || !only) {
+      throw new OutpostError('PRECONDITION', hqs.length === 0 ? 'this site trusts no HQ yet' : `this site trusts ${hqs.length} HQs`, hqs.length === 0 ? "pin HQ with `outpost trust add <HQ's trust file>`" : 'name one with --for');
+    }
+    return only.siteId;
+  }
+
+  /** HQ sends every current release (the newest version wins anyway); a site reports what HQ has not acknowledged. */
+  private collectRecords(identity: SiteIdentity, recipient: string, sequence: number): { records: SyncRecord[]; journalUpto: number } {
+    const kinds = KINDS_BY_ROLE[identity.role];
+    const issued = this.deps.repository
+      .records()
+      .filter((r) => r.origin === 'local' && r.issuer === identity.siteId && (kinds as readonly string[]).includes(r.kind))
+      .map((r) => SyncRecordSchema.parse({ kind: r.kind, key: r.key, version: r.version, issuer: r.issuer, value: r.value }));
+    if (identity.role === 'hq') return { records: issued, journalUpto: 0 };
+    const since = this.deps.repository.acknowledgedJournal(recipient);
+    const entries = this.deps.reports.journalSince(since);
+    const last = entries[entries.length - 1];
+    const reports: SyncRecord[] = [{ kind: 'site.inventory', key: identity.siteId, version: sequence, issuer: identity.siteId, value: { nodes: this.deps.reports.inventory() } }];
+    if (last) reports.push({ kind: 'site.journal', key: `${identity.siteId}:${since + 1}-${last.id}`, version: 1, issuer: identity.siteId, value: { entries } });
+    return { records: [...issued, ...reports], journalUpto: last?.id ?? since };
+  }
+
+  private filesOf(records: SyncRecord[]): BundleFile[] {
+    const files = new Map<string, BundleFile>();
+    for (const record of records) {
+      if (record.kind !== 'model') continue;
+      for (const file of record.value.files) {
+        const stored = this.deps.repository.storedFile(file.digest);
+        if (!stored || !this.deps.files.hasModel(file.digest)) {
+          throw new OutpostError('STORAGE', `model ${record.key} names ${file.path} (${file.digest.slice(0, 12)}…) but models/ does not hold it`, 'release the model again with `outpost release model add`');
+        }
+        files.set(file.digest, { digest: file.digest, size: stored.size, chunks: stored.chunks });
+      }
+    }
+    return [...files.values()];
+  }
+
+  private splitAcrossMedia(draft: Omit<BundleManifest, 'media' | 'totals'>, carried: Array<[string, number]>, capacity: number | undefined): string[][] {
+    if (capacity === undefined) return [carried.map(([d]) => d)];
+    // Each medium holds the whole envelope: the draft as base64, plus 68 bytes per chunk digest listed, plus the descriptor.
+    const overhead = Math.ceil(((JSON.stringify(draft).length + 68 * carried.length + 1024) * 4) / 3) + 64 * 1024;
+    const plan = planMedia(carried, capacity, overhead);
+    if ('tooSmall' in plan) {
+      throw new OutpostError('INVALID_INPUT', `a medium of ${formatBytes(capacity)} cannot hold this bundle's manifest and largest chunk`, `use --max-medium-size of at least ${formatBytes(plan.tooSmall)}`);
+    }
+    return plan;
+  }
+}
+
+function uniqueChunks(chunks: ReadonlyArray<readonly [string, number]>): Array<[string, number]> {
+  const seen = new Map<string, number>();
+  for (const [digest, size] of chunks) if (!seen.has(digest)) seen.set(digest, size);
+  return [...seen.entries()];
+}
+
+function chunkSources(files: BundleFile[]): Map<string, { file: string; offset: number }> {
+  const sources = new Map<string, { file: string; offset: number }>();
+  for (const file of files) {
+    let offset = 0;
+    for (const [digest, size] of file.chunks) {
+      if (!sources.has(digest)) sources.set(digest, { file: file.digest, offset });
+      offset += size;
+    }
+  }
+  return sources;
+}

@@ -1,0 +1,43 @@
+import { OutpostError } from '../../shared/errors.js';
+import type { HandlersFor } from '../app/dispatcher.js';
+import type { JobRegistry } from '../app/jobs.js';
+import type { BundleExporter } from './exporter.js';
+import type { BundleImporter } from './importer.js';
+import type { SyncService } from './service.js';
+
+export interface SyncParts {
+  service: SyncService;
+  exporter: BundleExporter;
+  importer: BundleImporter;
+}
+
+const JOB_KIND = 'sync';
+
+export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: JobRegistry): HandlersFor<'sync'> {
+  /** Runs a long job under the registry, so `sync.cancel` (the window's Cancel) and the caller's own abort both stop it. */
+  const asJob = async <T>(jobId: string | undefined, signal: AbortSignal | undefined, what: string, work: (signal: AbortSignal, id: string) => Promise<T>): Promise<T> => {
+    const job = jobs.start(JOB_KIND, { id: jobId, signal });
+    try {
+      return await work(job.signal, job.id);
+    } catch (error) {
+      if (job.signal.aborted) throw new OutpostError('CANCELLED', `the ${what} was cancelled`, 'nothing was applied; run it again to resume (verified chunks stay staged)');
+      throw error;
+    } finally {
+      job.finish();
+    }
+  };
+  return {
+    'sync.trustExport': () => service.trustFile(),
+    'sync.trustInspect': ({ path }) => service.inspectTrust(path),
+    'sync.trustAdd': ({ path, fingerprint }) => service.addTrust(path, fingerprint),
+    'sync.trustList': () => service.peers(),
+    'sync.releaseModel': ({ jobId, ...request }, context) => asJob(jobId, context.signal, 'release', (signal, id) => service.releaseModel(request, signal, id)),
+    'sync.releasePolicy': ({ policy }) => service.releasePolicy(policy),
+    'sync.records': ({ kind }) => service.records(kind),
+    'sync.export': ({ jobId, ...request }, context) => asJob(jobId, context.signal, 'export', (signal, id) => exporter.export(request, signal, id)),
+    'sync.verify': ({ media, jobId }, context) => asJob(jobId, context.signal, 'verification', (signal, id) => importer.verify(media, signal, id)),
+    'sync.import': ({ media, dryRun, jobId }, context) => asJob(jobId, context.signal, 'import', (signal, id) => importer.import(media, dryRun, signal, id)),
+    'sync.exchanges': ({ limit }) => service.exchanges(limit),
+    'sync.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId, JOB_KIND) }),
+  };
+}

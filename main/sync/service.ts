@@ -1,0 +1,186 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SiteIdentity } from '../../shared/domain/identity.js';
+import {
+  isSafeRelativePath,
+  ModelReleaseSchema,
+  TRUST_FILE_TYPE,
+  TrustFileSchema,
+  type Exchange,
+  type Policy,
+  type StoredRecord,
+  type SyncProgress,
+  type TrustedPeer,
+  type TrustFile,
+} from '../../shared/domain/sync.js';
+import { OutpostError } from '../../shared/errors.js';
+import type { FileStore } from './adapters/file-store.js';
+import type { SiteReports } from './adapters/site-reports.js';
+import type { SyncRepository } from './adapters/sync-repository.js';
+import { followChain, rotationsFromHistory, signingFingerprint } from './core/key-chain.js';
+import { ProgressMeter } from './core/progress.js';
+import { valueDigest } from './core/records.js';
+
+export interface SyncDeps {
+  repository: SyncRepository;
+  files: FileStore;
+  identity: { show(): SiteIdentity };
+  /** Ed25519 with the live signing key, base64 (KeyVault.sign). */
+  sign: (message: Buffer) => string;
+  reports: SiteReports;
+  dataDir: string;
+  now: () => Date;
+  progress: (progress: SyncProgress) => void;
+  /** Bytes free on the file system holding the data dir. */
+  freeBytes: () => number;
+}
+
+/** Trust, HQ releases and records; export and import live in their own modules on the same deps. */
+export class SyncService {
+  constructor(private readonly deps: SyncDeps) {}
+
+  trustFile(): TrustFile {
+    const identity = this.deps.identity.show();
+    return {
+      type: TRUST_FILE_TYPE,
+      siteId: identity.siteId,
+      role: identity.role,
+      signingKey: { publicKey: identity.signingKey.publicKey, fingerprint: identity.signingKey.fingerprint },
+      rotations: rotationsFromHistory(identity.siteId, identity.history),
+      exportedAt: this.deps.now().toISOString(),
+    };
+  }
+
+  inspectTrust(file: string): { trust: TrustFile; fingerprint: string; status: 'new' | 'same' | 'different-key' } {
+    const trust = readTrustFile(file);
+    if (trust.siteId === this.deps.identity.show().siteId) {
+      throw new OutpostError('INVALID_INPUT', `${file} is this installation's own trust file`, 'add the trust file of the peer (HQ or the site) instead');
+    }
+    const pinned = this.deps.repository.peer(trust.siteId);
+    const status = !pinned ? 'new' : pinned.fingerprint === trust.signingKey.fingerprint ? 'same' : 'different-key';
+    return { trust, fingerprint: trust.signingKey.fingerprint, status };
+  }
+
+  /**
+   * Pins the key the person confirmed. Re-adding a peer whose key moved is
+   * allowed only along its signed rotations, unless the person confirms the
+   * new fingerprint itself (a peer that started a new identity).
+   */
+  addTrust(file: string, confirmedFingerprint: string): TrustedPeer {
+    const { trust, fingerprint } = this.inspectTrust(file);
+    if (confirmedFingerprint !== fingerprint) {
+      throw new OutpostError('CONFLICT', `the trust file's key is ${fingerprint}, not the ${confirmedFingerprint} that was confirmed`, 'read the fingerprint again and compare it with the peer over a trusted channel');
+    }
+    const pinned = this.deps.repository.peer(trust.siteId);
+    const at = this.deps.now().toISOString();
+    this.deps.repository.transaction(() => {
+      if (pinned && pinned.fingerprint !== fingerprint && followChain(pinned, fingerprint, trust.rotations).ok) {
+        this.deps.repository.rotatePeerKey(trust.siteId, pinned.fingerprint, trust.signingKey, at);
+      } else {
+        this.deps.repository.pinPeer({ siteId: trust.siteId, role: trust.role, ...trust.signingKey }, at);
+      }
+    });
+    return this.deps.repository.peer(trust.siteId) as TrustedPeer;
+  }
+
+  peers(): TrustedPeer[] {
+    return this.deps.repository.peers();
+  }
+
+  async releaseModel(request: { path: string; name: string; version: string }, signal: AbortSignal, jobId: string): Promise<StoredRecord> {
+    const identity = this.requireHq('release a model');
+    const sources = listReleaseFiles(request.path);
+    const current = this.deps.repository.records('model').find((r) => r.key === request.name);
+    const currentLabel = current ? ModelReleaseSchema.safeParse(current.value).data?.label : undefined;
+    if (currentLabel === request.version) {
+      throw new OutpostError('CONFLICT', `model ${request.name} is already released as version ${request.version}`, 'give the new release a new --version');
+    }
+    const total = sources.reduce((sum, s) => sum + s.size, 0);
+    const meter = new ProgressMeter(jobId, 'release', total, Date.now, this.deps.progress);
+    const files = [];
+    const at = () => this.deps.now().toISOString();
+    for (const source of sources) {
+      const stored = await this.deps.files.ingest(source.absolute, { signal, onBytes: (n) => meter.advance(n) });
+      this.deps.repository.putStoredFile(stored.digest, stored.size, stored.chunks, at());
+      files.push({ path: source.relative, digest: stored.digest, size: stored.size });
+    }
+    meter.finish();
+    return this.issue('model', request.name, ModelReleaseSchema.parse({ name: request.name, label: request.version, files }), identity);
+  }
+
+  releasePolicy(policy: Policy): StoredRecord {
+    return this.issue('policy', 'site-policy', policy, this.deps.identity.show());
+  }
+
+  records(kind?: string): StoredRecord[] {
+    return this.deps.repository.records(kind);
+  }
+
+  exchanges(limit: number): Exchange[] {
+    return this.deps.repository.exchanges(limit);
+  }
+
+  /** A local record is the next version after whatever is here, imported or not: versions only go up. */
+  private issue(kind: string, key: string, value: unknown, identity: SiteIdentity): StoredRecord {
+    this.deps.repository.transaction(() => {
+      const version = (this.deps.repository.current(kind, key)?.version ?? 0) + 1;
+      this.deps.repository.putRecord({ kind, key, version, issuer: identity.siteId, value, valueDigest: valueDigest(value), origin: 'local' }, this.deps.now().toISOString());
+    });
+    return this.deps.repository.records(kind).find((r) => r.key === key) as StoredRecord;
+  }
+
+  private requireHq(what: string): SiteIdentity {
+    const identity = this.deps.identity.show();
+    if (identity.role !== 'hq') {
+      throw new OutpostError('FORBIDDEN', `only HQ can ${what}; this installation is site ${identity.siteId}`, 'run this at HQ (`outpost keys init --role hq`), then carry it here in a bundle');
+    }
+    return identity;
+  }
+}
+
+function readTrustFile(file: string): TrustFile {
+  let raw: unknown;
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile() || stat.size > 1024 * 1024) throw new Error('size');
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    throw new OutpostError('INVALID_INPUT', `${file} is not a readable trust file`, 'use the file written by `outpost trust export` on the peer');
+  }
+  const parsed = TrustFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new OutpostError('INVALID_INPUT', `${file} is not an Outpost trust file (${issue ? `${issue.path.join('.')}: ${issue.message}` : ''})`, 'use the file written by `outpost trust export`');
+  }
+  if (signingFingerprint(parsed.data.signingKey.publicKey) !== parsed.data.signingKey.fingerprint) {
+    throw new OutpostError('INVALID_INPUT', `${file}: the fingerprint does not match the key it names`, 'the file was altered; ask the peer for its trust file again');
+  }
+  return parsed.data;
+}
+
+/** A model is one file or a directory of files (safetensors shards, tokenizer); links are refused. */
+function listReleaseFiles(given: string): Array<{ absolute: string; relative: string; size: number }> {
+  const root = path.resolve(given);
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(root);
+  } catch {
+    throw new OutpostError('NOT_FOUND', `${root} does not exist`, 'name a model file or a model directory');
+  }
+  if (stat.isFile()) return [{ absolute: root, relative: path.basename(root), size: stat.size }];
+  if (!stat.isDirectory()) throw new OutpostError('INVALID_INPUT', `${root} is neither a file nor a directory`, 'name a model file or a model directory');
+  const found: Array<{ absolute: string; relative: string; size: number }> = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const absolute = path.join(dir, entry.name);
+      const relative = path.relative(root, absolute).split(path.sep).join('/');
+      if (entry.isSymbolicLink()) throw new OutpostError('INVALID_INPUT', `${relative} is a symbolic link`, 'copy the real file into the model directory');
+      if (entry.isDirectory()) walk(absolute);
+      else if (!isSafeRelativePath(relative)) throw new OutpostError('INVALID_INPUT', `the file name ${JSON.stringify(relative)} cannot travel in a bundle`, 'rename it to letters, digits and ._+- only');
+      else if (entry.isFile()) found.push({ absolute, relative, size: fs.statSync(absolute).size });
+    }
+  };
+  walk(root);
+  if (found.length === 0) throw new OutpostError('INVALID_INPUT', `${root} holds no files`, 'name a model file or a model directory');
+  return found;
+}
