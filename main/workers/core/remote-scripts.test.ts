@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkerSpec } from './engines/index.js';
+import { installKeyScript, parseStatus, removeKeysScript, startScript, statusScript, stopScript, tunnelKeyLine } from './remote-scripts.js';
+
+const sh = (script: string, env: NodeJS.ProcessEnv = {}): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+test('a worker starts detached with its tag, is seen alive by its pid file, and stops with TERM', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "outpost run 'dir' $(x)-"));
+  try {
+    const worker: WorkerSpec = { name: 'rpc-1', role: 'rpc', node: 'n', address: 'a', stageIndex: 1, program: '/bin/sleep', args: ['30'], env: { A: "it's $(id)" }, listen: null, health: { kind: 'process' } };
+    const out = sh(startScript(dir, 'dep-test', worker));
+    const pid = Number(/pid (\d+)/.exec(out)?.[1]);
+    assert.ok(pid > 0);
+    await sleep(100);
+    assert.deepEqual(parseStatus(sh(statusScript(dir, 'dep-test', ['rpc-1', 'head']))).get('rpc-1'), { alive: true, pid });
+    assert.equal(parseStatus(sh(statusScript(dir, 'dep-test', ['head']))).get('head')?.alive, false);
+    // Another deployment's tag never matches this pid.
+    assert.equal(parseStatus(sh(statusScript(dir, 'dep-other', ['rpc-1']))).get('rpc-1')?.alive, false);
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes("A=it's $(id)"));
+    assert.match(sh(stopScript(dir, 'dep-test', ['rpc-1'], 2)), /rpc-1 term/);
+    assert.equal(spawnSync('kill', ['-0', String(pid)]).status !== 0, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a tunnel key line opens one loopback port only, and is removed by its marker alone', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'outpost-keys-'));
+  try {
+    const file = path.join(dir, 'authorized_keys');
+    writeFileSync(file, 'ssh-ed25519 AAAAother site-key\n');
+    const line = tunnelKeyLine('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob', 50100, 'outpost-deployment:dep-x');
+    assert.equal(line, 'restrict,port-forwarding,permitopen="127.0.0.1:50100" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob outpost-deployment:dep-x');
+    sh(installKeyScript(line), { OUTPOST_AUTHORIZED_KEYS: file });
+    assert.equal(readFileSync(file, 'utf8'), `ssh-ed25519 AAAAother site-key\n${line}\n`);
+    assert.equal(sh(removeKeysScript('outpost-deployment:dep-x'), { OUTPOST_AUTHORIZED_KEYS: file }).trim(), 'removed');
+    assert.equal(readFileSync(file, 'utf8'), 'ssh-ed25519 AAAAother site-key\n');
+    assert.throws(() => tunnelKeyLine('ssh-rsa AAAA x\ncommand="sh"', 1, 'm'), /not an ed25519/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** The Workers capability's shapes: deployments of stored plans and the processes that serve them. */
+
+export const ENGINE_KINDS = ['llama.cpp', 'vllm', 'custom'] as const;
+export const EngineKindSchema = z.enum(ENGINE_KINDS);
+/** ssh: every rpc-server binds 127.0.0.1 and the head reaches it through a one-port SSH tunnel; lan: direct (isolated fabrics only). */
+export const RpcTransportSchema = z.enum(['ssh', 'lan']);
+
+export const DeploymentIdSchema = z.string().regex(/^dep-[0-9a-z]{4,40}$/, 'a deployment id reads dep-… (see `outpost workers`)');
+export const WorkerNameSchema = z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}$/, 'a worker name reads like head, rpc-1, tunnel-1 (see `outpost workers`)');
+
+export const WORKER_ROLES = ['head', 'rpc', 'tunnel', 'ray-head', 'ray-worker', 'stage'] as const;
+export const WorkerRoleSchema = z.enum(WORKER_ROLES);
+export const WORKER_STATES = ['starting', 'running', 'restarting', 'down', 'stopped'] as const;
+export const WorkerStateSchema = z.enum(WORKER_STATES);
+export const DEPLOYMENT_STATES = ['launching', 'ready', 'degraded', 'stopping', 'stopped', 'failed'] as const;
+export const DeploymentStateSchema = z.enum(DEPLOYMENT_STATES);
+
+export const WorkerSchema = z.object({
+  name: WorkerNameSchema,
+  role: WorkerRoleSchema,
+  node: z.string(),
+  address: z.string(),
+  /** The plan stage this process serves; null for a tunnel or Ray's head. */
+  stageIndex: z.number().int().nullable(),
+  /** Where it listens, as seen on its own host. */
+  listen: z.object({ host: z.string(), port: z.number().int() }).nullable(),
+  state: WorkerStateSchema,
+  pid: z.number().int().nullable(),
+  restarts: z.number().int(),
+  startedAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+
+export const DeploymentStageSchema = z.object({
+  index: z.number().int(),
+  node: z.string(),
+  gpu: z.string(),
+  firstLayer: z.number().int(),
+  lastLayer: z.number().int(),
+  layerCount: z.number().int(),
+  holdsOutput: z.boolean(),
+  memoryBytes: z.number(),
+});
+
+export const DeploymentSchema = z.object({
+  id: DeploymentIdSchema,
+  planId: z.string(),
+  model: z.string(),
+  engine: EngineKindSchema,
+  rpcTransport: RpcTransportSchema,
+  state: DeploymentStateSchema,
+  /** The head's OpenAI-compatible base URL (…/v1 is under it). */
+  apiUrl: z.string().nullable(),
+  /** The router endpoint name while registered. */
+  endpoint: z.string().nullable(),
+  detail: z.string().nullable(),
+  /** Measured by the launch's test prompt. */
+  tokensPerSecond: z.number().nullable(),
+  createdAt: z.string(),
+  readyAt: z.string().nullable(),
+  stoppedAt: z.string().nullable(),
+  stages: z.array(DeploymentStageSchema),
+  workers: z.array(WorkerSchema),
+});
+
+export const LAUNCH_PHASES = ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register', 'rollback'] as const;
+export const LaunchProgressSchema = z.object({
+  deploymentId: DeploymentIdSchema,
+  phase: z.enum(LAUNCH_PHASES),
+  message: z.string(),
+  /** 0..1 within the phase where it is known (model copy, readiness). */
+  fraction: z.number().min(0).max(1).nullable(),
+});
+
+export const WorkerChangeSchema = z.object({
+  deploymentId: DeploymentIdSchema,
+  deploymentState: DeploymentStateSchema,
+  worker: WorkerNameSchema.nullable(),
+  workerState: WorkerStateSchema.nullable(),
+  restarts: z.number().int().nullable(),
+  reason: z.string(),
+});
+
+export const PromptTokenSchema = z.object({
+  requestId: z.string(),
+  text: z.string(),
+});
+
+export const LogTailSchema = z.object({
+  worker: WorkerNameSchema,
+  node: z.string(),
+  lines: z.array(z.string()),
+});
+
+export type EngineKind = z.infer<typeof EngineKindSchema>;
+export type RpcTransport = z.infer<typeof RpcTransportSchema>;
+export type WorkerRole = z.infer<typeof WorkerRoleSchema>;
+export type WorkerState = z.infer<typeof WorkerStateSchema>;
+export type DeploymentState = z.infer<typeof DeploymentStateSchema>;
+export type Worker = z.infer<typeof WorkerSchema>;
+export type Deployment = z.infer<typeof DeploymentSchema>;
+export type DeploymentStage = z.infer<typeof DeploymentStageSchema>;
+export type LaunchProgress = z.infer<typeof LaunchProgressSchema>;
+export type WorkerChange = z.infer<typeof WorkerChangeSchema>;
+export type LogTail = z.infer<typeof LogTailSchema>;
