@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
 import { OverviewPage } from '../overview/OverviewPage.js';
 import { PlanPage } from '../plan/PlanPage.js';
+import { SyncPage } from '../sync/SyncPage.js';
+import { RouterPage } from '../router/RouterPage.js';
 
 /**
  * Every page of PRODUCT.md. A page whose capability has not shipped has
@@ -18,8 +20,8 @@ export const ROUTES: readonly Route[] = [
   { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: null },
   { path: 'plan', label: 'Plan', capability: 'Planner', page: PlanPage },
   { path: 'workers', label: 'Workers', capability: 'Workers', page: null },
-  { path: 'router', label: 'Router', capability: 'Router', page: null },
-  { path: 'sync', label: 'Sync', capability: 'Sync', page: null },
+  { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },
+  { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },
   { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: null },
 ];
 
