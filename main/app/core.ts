@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, SshSession, connectTcp, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from '../identity/index.js';
 import { PlanRepository, PlannerService, plannerHandlers } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
+import { DeploymentRepository, Supervisor, WorkersService, localModel, planModelFile, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../store/index.js';
+import { OutpostError } from '../../shared/errors.js';
 import { Dispatcher, type CallContext, type Handlers } from './dispatcher.js';
 import { EventHub } from './events.js';
 import { JobRegistry } from './jobs.js';
@@ -24,6 +27,8 @@ export interface Core {
   events: EventHub;
   layout: DataDirLayout;
   log: Logger;
+  /** Starts supervising the site's deployments (long-lived cores only); false when another process already does. */
+  supervise(): boolean;
   close(): void;
 }
 
@@ -64,6 +69,46 @@ export function openCore(options: CoreOptions): Core {
     now,
     newKeyParts: () => ({ id: randomBytes(6).toString('hex'), secret: randomBytes(32).toString('base64url') }),
   });
+  const workers = new WorkersService({
+    repository: new DeploymentRepository(db),
+    plans: (id) => {
+      const stored = planner.get(id);
+      if (!stored.plan.feasible) throw new OutpostError('PRECONDITION', `plan ${id} is not feasible (${stored.plan.reason})`, 'plan again with other nodes');
+      return { plan: stored.plan, modelFile: planModelFile(db, id) };
+    },
+    endpoints: (names, user, keyPath) => {
+      const known = new Map(site.nodes().map((n) => [n.name, n]));
+      const privateKey = readPrivateKey(keyPath, siteKey);
+      return new Map(
+        names.map((name) => {
+          const node = known.get(name);
+          if (!node) throw new OutpostError('NOT_FOUND', `the plan places a stage on "${name}", which is not a node of the site`, 'plan with --nodes naming inventory nodes (see `outpost nodes`)');
+          if (!node.hostKey) throw new OutpostError('PRECONDITION', `${name} has no pinned host key`, 'run `outpost discover` on it first');
+          if (node.hostKey.offered) throw new OutpostError('PRECONDITION', `${name} presented a different host key than its pin`, 'check the host, then `outpost hostkey accept` it');
+          return [name, { node: name, address: node.address, port: node.port, user, privateKey, pin: { keyType: node.hostKey.keyType, fingerprint: node.hostKey.fingerprint } }];
+        }),
+      );
+    },
+    localModel,
+    router: {
+      register: (name, url, model, slots) => void router.addEndpoint({ name, url, tier: 'site', models: [model], slots, replace: true }),
+      withdraw: (name) => {
+        if (router.endpoints().some((e) => e.name === name)) router.removeEndpoint(name);
+      },
+    },
+    jobs,
+    journal,
+    events: {
+      progress: (p) => events.emit('workers.launchProgress', p),
+      changed: (c) => events.emit('workers.changed', c),
+      token: (requestId, text) => events.emit('workers.promptToken', { requestId, text }),
+    },
+    now,
+    newId: () => randomBytes(5).toString('hex'),
+    defaultUser: () => os.userInfo().username,
+    logVerbosity: Number(process.env.OUTPOST_ENGINE_LOG_VERBOSITY ?? 3),
+  });
+  let supervisor: Supervisor | null = null;
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
     ...systemHandlers({ db, layout, identity, journal, now, version: appVersion() }),
@@ -71,14 +116,30 @@ export function openCore(options: CoreOptions): Core {
     ...discoveryHandlers({ workstation: discovery, scan, site, jobs, now }, events),
     ...plannerHandlers(planner),
     ...routerHandlers(router),
-    ...syncHandlers(openSync({ db, journal, dataDir: layout.root, identity, vault: new KeyVault(layout.keys), events, now }), jobs),
+    ...workersHandlers(workers),
+    ...syncHandlers(openSync({ db, journal, dataDir: layout.root, identity, vault: new KeyVault(layout.keys), events, now }), jobs, events),
   };
   return {
     dispatcher: new Dispatcher(handlers, journal, log),
     events,
     layout,
     log,
-    close: () => db.close(),
+    supervise: () => {
+      supervisor ??= new Supervisor(workers, {
+        intervalMs: Number(process.env.OUTPOST_SUPERVISE_INTERVAL_MS ?? 2000),
+        backoffBaseMs: 1000,
+        backoffCapMs: 60_000,
+        unhealthyLimit: 3,
+        stableMs: 120_000,
+        lockFile: path.join(layout.root, 'workers-supervisor.lock'),
+        log: (message, fields) => log.info(message, fields),
+      });
+      return supervisor.start();
+    },
+    close: () => {
+      supervisor?.stop();
+      db.close();
+    },
   };
 }
 

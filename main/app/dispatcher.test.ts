@@ -51,6 +51,12 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'sync.import': fail,
     'sync.exchanges': fail,
     'sync.cancel': fail,
+    'workers.launch': fail,
+    'workers.list': fail,
+    'workers.stop': fail,
+    'workers.restart': fail,
+    'workers.logs': fail,
+    'workers.prompt': fail,
     ...overrides,
   } as Handlers;
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

@@ -5,6 +5,7 @@ import { plannerCalls } from './planner.js';
 import { routerCalls } from './router.js';
 import { syncCalls, syncEvents } from './sync.js';
 import { systemCalls } from './system.js';
+import { workersCalls, workersEvents } from './workers.js';
 
 /** Every renderer⇄core call, by name `<capability>.<method>`. */
 export const calls = {
@@ -14,6 +15,7 @@ export const calls = {
   ...plannerCalls,
   ...routerCalls,
   ...syncCalls,
+  ...workersCalls,
 };
 
 /** Every core→renderer push event. */
@@ -21,6 +23,7 @@ export const events = {
   ...identityEvents,
   ...discoveryEvents,
   ...syncEvents,
+  ...workersEvents,
 };
 
 export type Calls = typeof calls;

@@ -16,6 +16,7 @@ app.whenReady().then(() => {
   let core: Core;
   try {
     core = openCore({ dataDir: defaultDataDir() });
+    core.supervise();
   } catch (error) {
     // A bad data dir or a database from a newer Outpost: say what and what to do, then stop.
     const detail = isOutpostError(error) ? `${error.message}\n\n${error.hint ?? ''}` : String(error);

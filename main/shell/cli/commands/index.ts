@@ -7,6 +7,7 @@ import { registerPlannerCommands } from './planner.js';
 import { registerRouterCommands } from './router.js';
 import { registerSyncCommands } from './sync.js';
 import { registerSystemCommands } from './system.js';
+import { registerWorkersCommands } from './workers.js';
 
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
 export function addCommands(program: Command, cli: CliRuntime): void {
@@ -16,5 +17,6 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerRouterCommands(program, cli);
   registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
+  registerWorkersCommands(program, cli);
   registerLaterCommands(program);
 }

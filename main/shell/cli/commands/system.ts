@@ -29,7 +29,10 @@ export function registerSystemCommands(program: Command, cli: CliRuntime): void 
     .description('serve the Outpost window in a browser on 127.0.0.1 (prints the URL with its access token)')
     .option('--port <port>', 'port to listen on (0 picks a free one)', integerBetween(0, 65535), 0)
     .action(async (opts: { port: number }) => {
-      await serveBrowserMode(cli.openCore(), { port: opts.port, json: cli.json, out: cli.stdout });
+      const core = cli.openCore();
+      // The long-lived core supervises the site's deployments (unless another one already does).
+      core.supervise();
+      await serveBrowserMode(core, { port: opts.port, json: cli.json, out: cli.stdout });
     });
 
   program

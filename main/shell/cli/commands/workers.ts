@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import { ENGINE_KINDS, type Deployment, type EngineKind, type LaunchProgress } from '../../../../shared/domain/workers.js';
+import type { CliRuntime } from '../runtime.js';
+import { integerBetween } from './options.js';
+
+interface LaunchOptions {
+  engine: EngineKind;
+  port: number;
+  rpcTransport: 'ssh' | 'lan';
+  user?: string;
+  key?: string;
+  template?: string;
+  threads: number;
+}
+
+const oneOf = <T extends string>(values: readonly T[]) => (value: string): T => {
+  if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+  return value as T;
+};
+
+const ago = (iso: string | null): string => {
+  if (!iso) return '-';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+};
+
+export function formatDeployments(deployments: readonly Deployment[]): string {
+  if (!deployments.length) return 'no deployments (launch one with `outpost launch <plan-id>`)';
+  return deployments
+    .map((d) => {
+      const head = `${d.id}  ${d.state.toUpperCase()}  ${d.model} (${d.engine}, rpc over ${d.rpcTransport})  plan ${d.planId}${d.apiUrl ? `  ${d.apiUrl}` : ''}${d.tokensPerSecond ? `  ${d.tokensPerSecond.toFixed(0)} tok/s` : ''}`;
+      const stages = d.stages.map((s) => `  stage ${s.index}: layers ${s.firstLayer}-${s.lastLayer}${s.holdsOutput ? ' + output' : ''} on ${s.node} (${s.gpu})`);
+      const workers = d.workers.map(
+        (w) => `  ${w.name.padEnd(10)} ${w.state.padEnd(10)} ${w.node.padEnd(16)} pid ${String(w.pid ?? '-').padEnd(8)} up ${ago(w.state === 'running' ? w.startedAt : null).padEnd(5)} restarts ${w.restarts}${w.lastError ? `  (${w.lastError})` : ''}`,
+      );
+      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...stages, ...workers].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** Progress lines on stderr (one JSON line each with --json), so stdout keeps only the result. */
+function launchProgress(cli: CliRuntime, deploymentId: string): () => void {
+  return cli.openCore().events.subscribe((message) => {
+    if (message.name !== 'workers.launchProgress') return;
+    const p = message.payload as LaunchProgress;
+    if (p.deploymentId !== deploymentId) return;
+    if (cli.json) cli.stdout.write(`${JSON.stringify({ event: message.name, at: message.at, payload: p })}\n`);
+    else process.stderr.write(`${p.phase}: ${p.message}${p.fraction !== null && p.fraction < 1 ? ` (${Math.round(p.fraction * 100)}%)` : ''}\n`);
+  });
+}
+
+export function registerWorkersCommands(program: Command, cli: CliRuntime): void {
+  program
+    .command('launch')
+    .argument('<plan-id>', 'a stored plan (see `outpost plans`)')
+    .description('launch a plan as engine processes over SSH: preflight, model copy, start, readiness, test prompt, router (Ctrl-C stops and rolls back)')
+    .option('--engine <engine>', ENGINE_KINDS.join('|'), oneOf(ENGINE_KINDS), 'llama.cpp')
+    .option('--port <port>', "the head's API port", integerBetween(1024, 65535), 8181)
+    .option('--rpc-transport <transport>', 'ssh: rpc-servers on loopback behind one-port SSH tunnels; lan: direct, unauthenticated (isolated fabrics only)', oneOf(['ssh', 'lan'] as const), 'ssh')
+    .option('--user <user>', 'SSH login on the hosts (default: your user name)')
+    .option('--key <file>', 'SSH private key (default: the site key)')
+    .option('--template <command>', 'custom engine: command with {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}')
+    .option('--threads <n>', 'threads per engine process', integerBetween(1, 1024), 1)
+    .action(async (planId: string, opts: LaunchOptions) => {
+      const deploymentId = `dep-${randomBytes(5).toString('hex')}`;
+      const unsubscribe = launchProgress(cli, deploymentId);
+      const controller = new AbortController();
+      const onInterrupt = (): void => controller.abort();
+      process.once('SIGINT', onInterrupt);
+      try {
+        const deployment = await cli.call(
+          'workers.launch',
+          { planId, engine: opts.engine, port: opts.port, rpcTransport: opts.rpcTransport, user: opts.user, key: opts.key, template: opts.template, threads: opts.threads, deploymentId },
+          controller.signal,
+        );
+        cli.print(deployment, () => `${formatDeployments([deployment])}\n\nsupervised while \`outpost ui\` (or the app) runs; stop with \`outpost stop ${deployment.id}\``);
+      } finally {
+        unsubscribe();
+        process.removeListener('SIGINT', onInterrupt);
+      }
+    });
+
+  program
+    .command('workers')
+    .description('deployments and their workers: state, uptime, restart counts')
+    .option('--all', 'include stopped and failed deployments')
+    .action(async (opts: { all?: boolean }) => {
+      const deployments = await cli.call('workers.list', { all: opts.all === true });
+      cli.print(deployments, () => formatDeployments(deployments));
+    });
+
+  program
+    .command('stop')
+    .argument('<deployment>', 'a deployment id (see `outpost workers`)')
+    .description('stop a deployment: TERM then KILL, endpoint withdrawn, tunnels and keys removed')
+    .action(async (deployment: string) => {
+      const stopped = await cli.call('workers.stop', { deployment });
+      cli.print(stopped, () => `${stopped.id}: ${stopped.state}${stopped.detail ? ` — ${stopped.detail}` : ''}`);
+    });
+
+  program
+    .command('logs')
+    .argument('<deployment>', 'a deployment id')
+    .description("a deployment's worker logs")
+    .option('--worker <name>', 'one worker (head, rpc-1, tunnel-1, …)')
+    .option('--lines <n>', 'lines per worker', integerBetween(1, 5000), 50)
+    .option('--follow', 'keep printing new lines (Ctrl-C ends)')
+    .action(async (deployment: string, opts: { worker?: string; lines: number; follow?: boolean }) => {
+      const tails = await cli.call('workers.logs', { deployment, worker: opts.worker, lines: opts.lines });
+      cli.print(tails, () => tails.map((t) => `== ${t.worker} on ${t.node} ==\n${t.lines.join('\n')}`).join('\n'));
+      if (!opts.follow) return;
+      const last = new Map(tails.map((t) => [t.worker, t.lines]));
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      while (!controller.signal.aborted) {
+        await sleep(1000, undefined, { signal: controller.signal }).catch(() => undefined);
+        if (controller.signal.aborted) break;
+        for (const t of await cli.call('workers.logs', { deployment, worker: opts.worker, lines: 200 })) {
+          const before = last.get(t.worker) ?? [];
+          const anchor = before.at(-1);
+          const from = anchor === undefined ? 0 : t.lines.lastIndexOf(anchor) + 1;
+          for (const line of t.lines.slice(from)) cli.stdout.write(tails.length > 1 ? `[${t.worker}] ${line}\n` : `${line}\n`);
+          last.set(t.worker, t.lines);
+        }
+      }
+    });
+}

@@ -1,0 +1,13 @@
+import type { HandlersFor } from '../app/dispatcher.js';
+import type { WorkersService } from './service.js';
+
+export function workersHandlers(workers: WorkersService): HandlersFor<'workers'> {
+  return {
+    'workers.launch': (input, context) => workers.launch(input, context.signal),
+    'workers.list': ({ all }) => workers.list(all),
+    'workers.stop': ({ deployment }) => workers.stop(deployment),
+    'workers.restart': ({ deployment }, context) => workers.restart(deployment, `restarted by ${context.user} (${context.actor})`, context.signal),
+    'workers.logs': (input) => workers.logs(input),
+    'workers.prompt': (input, context) => workers.prompt(input, context.signal),
+  };
+}

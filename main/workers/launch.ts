@@ -1,0 +1,203 @@
+import ssh2 from 'ssh2';
+import type { ParsedInput } from '../../shared/contract/index.js';
+import type { ShardPlan } from '../../shared/domain/planner.js';
+import type { Deployment, DeploymentStage, LaunchProgress } from '../../shared/domain/workers.js';
+import { OutpostError } from '../../shared/errors.js';
+import type { DeploymentSpec } from './adapters/deployment-repository.js';
+import { streamPrompt } from './adapters/head-api.js';
+import { HostSessions } from './adapters/host-sessions.js';
+import { knownHostsLine, uploadResumable, type PinnedEndpoint } from './adapters/pinned-transfer.js';
+import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './core/engines/index.js';
+import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './core/preflight.js';
+import { installKeyScript, modelPathFor, runDirFor, tunnelKeyLine, writeFileScript } from './core/remote-scripts.js';
+import { Pipeline } from './pipeline.js';
+import type { WorkersDeps } from './service.js';
+
+const READY_TIMEOUT_MS = 180_000;
+const FIRST_RPC_PORT = 50_100;
+const TEST_PROMPT = 'Say hello to the site in one sentence.';
+
+export type LaunchInput = ParsedInput<'workers.launch'>;
+
+/** Plan stages onto reachable hosts; the ordinal of each stage among its node's GPUs picks CUDA_VISIBLE_DEVICES. */
+function placeStages(plan: ShardPlan, endpoints: ReadonlyMap<string, PinnedEndpoint>): StagePlacement[] {
+  const seen = new Map<string, number>();
+  return plan.stages.map((s) => {
+    const endpoint = endpoints.get(s.node);
+    if (!endpoint) throw new Error(`no endpoint for ${s.node}`);
+    const ordinal = seen.get(s.node) ?? 0;
+    seen.set(s.node, ordinal + 1);
+    return { index: s.index, node: s.node, address: endpoint.address, sshPort: endpoint.port, gpu: s.gpu, gpuOrdinal: ordinal, firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput };
+  });
+}
+
+const stagesOf = (plan: ShardPlan): DeploymentStage[] =>
+  plan.stages.map((s) => ({ index: s.index, node: s.node, gpu: s.gpu, firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput, memoryBytes: s.memory.totalBytes }));
+
+const servedName = (name: string): string => name.replace(/[\s,]+/g, '-').slice(0, 200) || 'model';
+
+/**
+ * One launch: preflight every host, bring the model over, install the tunnel
+ * key, start the processes in order, wait for readiness, send a test prompt,
+ * register with the router. Any failure — or a Stop — stops what it started
+ * and removes what it installed; other deployments are never touched.
+ */
+export class Launch {
+  private sessions: HostSessions | null = null;
+  private pipeline: Pipeline | null = null;
+
+  constructor(
+    private readonly deps: WorkersDeps,
+    private readonly input: LaunchInput,
+    readonly id: string,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  private progress(phase: LaunchProgress['phase'], message: string, fraction: number | null = null): void {
+    this.deps.events.progress({ deploymentId: this.id, phase, message, fraction });
+  }
+
+  async run(): Promise<Deployment> {
+    const { plan, modelFile } = this.deps.plans(this.input.planId);
+    if (this.input.template) {
+      const unknown = unknownPlaceholders(this.input.template);
+      if (unknown.length) throw new OutpostError('INVALID_INPUT', `the template names unknown placeholder(s) {${unknown.join('}, {')}}`, 'use {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}');
+    }
+    const user = this.input.user ?? this.deps.defaultUser();
+    const endpoints = this.deps.endpoints(plan.stages.map((s) => s.node), user, this.input.key);
+    const stages = placeStages(plan, endpoints);
+    this.sessions = new HostSessions(endpoints);
+    try {
+      return await this.launch(plan, modelFile, stages, user);
+    } finally {
+      this.sessions.close();
+    }
+  }
+
+  private async launch(plan: ShardPlan, modelFile: string | null, stages: StagePlacement[], user: string): Promise<Deployment> {
+    const sessions = this.sessions as HostSessions;
+    const engine = ENGINES[this.input.engine];
+    const nodes = [...new Set(stages.map((s) => s.node))];
+    const head = stages[0] as StagePlacement;
+    this.progress('preflight', `checking ${nodes.length} host(s)`);
+    const homes = new Map<string, string>();
+    const reachability = await Promise.allSettled(nodes.map(async (node) => homes.set(node, (await sessions.check(node, 'printf %s "$HOME"', 'reading $HOME', { signal: this.signal })).trim())));
+    const unreachable = reachability.flatMap((r, i) => (r.status === 'rejected' ? [{ node: nodes[i] as string, reason: (r.reason as Error).message }] : []));
+    if (unreachable.length) throw this.refusal(unreachable);
+    const model = modelFile ? await this.deps.localModel(modelFile) : null;
+    const headHome = homes.get(head.node) as string;
+    const modelPath = model ? modelPathFor(headHome, model.sha256, '.gguf') : null;
+    if (!modelPath && this.input.engine === 'llama.cpp') {
+      throw new OutpostError('PRECONDITION', `plan ${this.input.planId} names the catalog model ${plan.model.name}, not a model file`, 'plan with --model <file.gguf> so Outpost knows which file to load');
+    }
+    const needs = engine.binariesFor(stages, this.input.rpcTransport);
+    const facts = new Map<string, HostFacts>();
+    await Promise.all(
+      nodes.map(async (node) => {
+        const script = preflightScript({ binaries: needs.filter((n) => n.node === node).map((n) => n.binary), modelPath: node === head.node ? modelPath : null });
+        facts.set(node, parsePreflight(await sessions.check(node, script, 'preflight', { signal: this.signal, timeoutMs: 600_000 })));
+      }),
+    );
+    const problems = preflightProblems({ stages, memoryByStage: new Map(plan.stages.map((s) => [s.index, s.memory.totalBytes])), needs, facts, apiPort: this.input.port });
+    const present = facts.get(head.node)?.model ?? null;
+    if (model && present && (present.sha256 !== model.sha256 || present.sizeBytes !== model.sizeBytes)) {
+      problems.push({ node: head.node, reason: `the model file ${modelPath} has digest ${present.sha256.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
+    }
+    if (problems.length) throw this.refusal(problems);
+
+    if (model && modelPath && !present) {
+      this.progress('model', `copying ${model.name} to ${head.node}`, 0);
+      await uploadResumable(sessions.endpoint(head.node), model.path, modelPath, (done, total) => this.progress('model', `copying ${model.name} to ${head.node}`, total ? done / total : 1), this.signal);
+    }
+
+    const ports = allocatePorts(engine.portsNeeded(stages, this.input.rpcTransport), facts, [this.input.port], FIRST_RPC_PORT);
+    const runDirs = Object.fromEntries(nodes.map((n) => [n, runDirFor(homes.get(n) as string, this.id)]));
+    const layout: LaunchLayout = {
+      deploymentId: this.id,
+      servedModel: servedName(plan.model.name),
+      modelPath: modelPath ?? plan.model.name,
+      totalLayers: plan.model.layers,
+      context: plan.context,
+      parallel: plan.parallel,
+      threads: this.input.threads,
+      apiPort: this.input.port,
+      rpcTransport: this.input.rpcTransport,
+      user,
+      stages,
+      ports,
+      hosts: Object.fromEntries(nodes.map((n) => [n, { runDir: runDirs[n] as string, binaries: Object.fromEntries(Object.entries(facts.get(n)?.binaries ?? {}).filter((e): e is [string, string] => e[1] !== null)) }])),
+      logVerbosity: this.deps.logVerbosity,
+      template: this.input.template,
+    };
+    const workers = engine.workers(layout);
+    const tunnels = workers.filter((w) => w.role === 'tunnel');
+    const spec: DeploymentSpec = {
+      user,
+      keyPath: this.input.key ?? null,
+      servedModel: layout.servedModel,
+      parallel: plan.parallel,
+      stages: stagesOf(plan),
+      workers,
+      runDirs,
+      keyNodes: [],
+      keyMarker: `outpost-deployment:${this.id}`,
+    };
+    this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.now().toISOString() });
+    this.pipeline = new Pipeline(this.id, spec, sessions, this.deps.repository, this.deps.now);
+    try {
+      if (tunnels.length) await this.installTunnelKey(spec, tunnels, stages, ports);
+      this.progress('start', `starting ${workers.length} process(es) on ${nodes.length} host(s)`);
+      await this.pipeline.startAll(workers, engine.readinessPath, READY_TIMEOUT_MS, this.signal, (f) => this.progress('ready', 'waiting for the head to load the model', f));
+      this.progress('ready', 'the head is ready', 1);
+      const apiUrl = this.pipeline.apiUrl;
+      this.deps.repository.setServing(this.id, { apiUrl });
+      this.progress('test', 'sending a test prompt');
+      const test = await streamPrompt(apiUrl, layout.servedModel, TEST_PROMPT, 32, () => undefined, this.signal);
+      this.deps.repository.setServing(this.id, { tokensPerSecond: test.tokensPerSecond });
+      this.progress('register', `registering ${this.id} with the router`);
+      this.deps.router.register(this.id, apiUrl, layout.servedModel, plan.parallel);
+      this.deps.repository.setServing(this.id, { endpoint: this.id });
+      this.deps.repository.setState(this.id, 'ready', `test prompt: ${test.tokens} tokens at ${test.tokensPerSecond.toFixed(0)} tokens/s`, this.deps.now().toISOString());
+      return this.deps.repository.get(this.id) as Deployment;
+    } catch (error) {
+      await this.rollback(error);
+      throw error;
+    }
+  }
+
+  /** One key for this deployment: its private half on the head (0600), its public half on each RPC host, good for one port. */
+  private async installTunnelKey(spec: DeploymentSpec, tunnels: readonly WorkerSpec[], stages: readonly StagePlacement[], ports: Record<string, number>): Promise<void> {
+    const sessions = this.sessions as HostSessions;
+    const head = stages[0] as StagePlacement;
+    this.progress('keys', `installing a tunnel key for ${tunnels.length} RPC link(s)`);
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: spec.keyMarker });
+    const runDir = spec.runDirs[head.node] as string;
+    const known: string[] = [];
+    for (const tunnel of tunnels) {
+      const stage = stages.find((s) => s.index === tunnel.stageIndex) as StagePlacement;
+      known.push(await knownHostsLine(sessions.endpoint(stage.node), this.signal));
+      spec.keyNodes = [...new Set([...spec.keyNodes, stage.node])];
+      this.deps.repository.setSpec(this.id, spec);
+      await sessions.check(stage.node, installKeyScript(tunnelKeyLine(pair.public, ports[rpcWorkerName(stage.index)] as number, spec.keyMarker)), 'installing the tunnel key', { signal: this.signal });
+    }
+    await sessions.check(head.node, writeFileScript(`${runDir}/${TUNNEL_KEY_FILE}`), 'writing the tunnel key', { stdin: pair.private, signal: this.signal });
+    await sessions.check(head.node, writeFileScript(`${runDir}/${KNOWN_HOSTS_FILE}`), 'writing known_hosts', { stdin: `${known.join('\n')}\n`, signal: this.signal });
+  }
+
+  private refusal(problems: ReadonlyArray<{ node: string; reason: string }>): OutpostError {
+    const text = problems.map((p) => `${p.node}: ${p.reason}`).join('; ');
+    this.progress('preflight', `refused: ${text}`);
+    return new OutpostError('PRECONDITION', `preflight refused the launch — ${text}`, 'fix the hosts named, then launch again; nothing was started');
+  }
+
+  private async rollback(error: unknown): Promise<void> {
+    const pipeline = this.pipeline as Pipeline;
+    const cancelled = this.signal.aborted;
+    this.progress('rollback', cancelled ? 'stopped during launch: stopping what was started' : `launch failed: ${(error as Error).message}; stopping what was started`);
+    const unreachable = [...(await pipeline.stopWorkers()), ...(await pipeline.removeKeys())];
+    for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(this.id, worker.name, { state: 'stopped', pid: null });
+    this.deps.router.withdraw(this.id);
+    const detail = `${cancelled ? 'stopped during launch' : `launch failed: ${(error as Error).message}`}${unreachable.length ? `; could not clean up on ${[...new Set(unreachable)].join(', ')}` : ''}`;
+    this.deps.repository.setState(this.id, cancelled ? 'stopped' : 'failed', detail.slice(0, 2000), this.deps.now().toISOString());
+  }
+}

@@ -1,0 +1,170 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { OutpostError } from '../../shared/errors.js';
+import type { DeploymentRepository, DeploymentSpec } from './adapters/deployment-repository.js';
+import { headHealthy } from './adapters/head-api.js';
+import type { HostSessions } from './adapters/host-sessions.js';
+import { shellQuote } from '../discovery/index.js';
+import { KNOWN_HOSTS_FILE, TUNNEL_KEY_FILE, type WorkerSpec } from './core/engines/index.js';
+import { parsePreflight } from './core/preflight.js';
+import { parseStatus, removeKeysScript, startScript, statusScript, stopScript, tailScript } from './core/remote-scripts.js';
+
+const STOP_GRACE_SECONDS = 5;
+const LISTEN_SCRIPT = `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { n = split($2, a, ":"); print "listen", a[n] }'`;
+
+const groupByNode = (workers: readonly WorkerSpec[]): Map<string, WorkerSpec[]> => {
+  const byNode = new Map<string, WorkerSpec[]>();
+  for (const w of workers) byNode.set(w.node, [...(byNode.get(w.node) ?? []), w]);
+  return byNode;
+};
+
+/**
+ * Starting, checking and stopping one deployment's processes on their hosts:
+ * what the launch, a restart and the supervisor share.
+ */
+export class Pipeline {
+  constructor(
+    readonly id: string,
+    readonly spec: DeploymentSpec,
+    private readonly sessions: HostSessions,
+    private readonly repository: DeploymentRepository,
+    private readonly now: () => Date,
+  ) {}
+
+  get head(): WorkerSpec {
+    const head = this.spec.workers.find((w) => w.role === 'head');
+    if (!head) throw new Error('a deployment without a head');
+    return head;
+  }
+
+  get apiUrl(): string {
+    const listen = this.head.listen;
+    if (!listen) throw new Error('the head listens nowhere');
+    return `http://${listen.host}:${listen.port}`;
+  }
+
+  private runDir(node: string): string {
+    const dir = this.spec.runDirs[node];
+    if (!dir) throw new Error(`no run dir for ${node}`);
+    return dir;
+  }
+
+  async startWorker(worker: WorkerSpec, signal?: AbortSignal): Promise<number> {
+    const out = await this.sessions.check(worker.node, startScript(this.runDir(worker.node), this.id, worker), `starting ${worker.name}`, { signal });
+    const pid = Number(/pid (\d+)/.exec(out)?.[1]);
+    this.repository.setWorker(this.id, worker.name, { state: 'starting', pid: Number.isFinite(pid) ? pid : null, startedAt: this.now().toISOString(), lastError: null });
+    return pid;
+  }
+
+  /** Waits until every port is listening on its node (rpc-servers and tunnels, before the head dials them). */
+  async waitListening(workers: readonly WorkerSpec[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const [node, group] of groupByNode(workers.filter((w) => w.listen))) {
+      for (;;) {
+        const listening = parsePreflight(await this.sessions.check(node, LISTEN_SCRIPT, 'reading listening ports', { signal })).listening;
+        const missing = group.filter((w) => !listening.has(w.listen?.port ?? -1));
+        if (!missing.length) break;
+        if (Date.now() > deadline) {
+          const status = await this.status(missing);
+          const dead = missing.filter((w) => status.get(w.name) === false);
+          const why = dead.length ? `${dead.map((w) => w.name).join(', ')} exited: ${await this.lastLines(dead[0] as WorkerSpec, 3)}` : `${missing.map((w) => `${w.name} (port ${w.listen?.port})`).join(', ')} not listening after ${timeoutMs / 1000} s`;
+          throw new OutpostError('UNAVAILABLE', `on ${node}: ${why}`, `see \`outpost logs ${this.id}\``);
+        }
+        await sleep(150, undefined, { signal });
+      }
+    }
+  }
+
+  /** Starts the workers in order; the head only once what it dials is listening. Then waits for the head's readiness. */
+  async startAll(workers: readonly WorkerSpec[], readinessPath: string, timeoutMs: number, signal: AbortSignal | undefined, onReady?: (fraction: number) => void): Promise<void> {
+    const started: WorkerSpec[] = [];
+    for (const worker of workers) {
+      if (worker.role === 'head' && started.length) await this.waitListening(started, 30_000, signal);
+      await this.startWorker(worker, signal);
+      started.push(worker);
+    }
+    if (workers.some((w) => w.role === 'head')) await this.waitReady(readinessPath, timeoutMs, signal, onReady);
+    for (const worker of workers) this.repository.setWorker(this.id, worker.name, { state: 'running' });
+  }
+
+  async waitReady(readinessPath: string, timeoutMs: number, signal?: AbortSignal, onReady?: (fraction: number) => void): Promise<void> {
+    const started = Date.now();
+    for (let round = 0; ; round++) {
+      if (signal?.aborted) throw new OutpostError('CANCELLED', 'cancelled');
+      if (await headHealthy(this.apiUrl, readinessPath)) return;
+      const elapsed = Date.now() - started;
+      onReady?.(Math.min(0.99, elapsed / timeoutMs));
+      if (round % 5 === 4 && (await this.status([this.head])).get('head') === false) {
+        throw new OutpostError('UNAVAILABLE', `the head on ${this.head.node} exited while loading: ${await this.lastLines(this.head, 4)}`, `see \`outpost logs ${this.id} --worker head\``);
+      }
+      if (elapsed > timeoutMs) throw new OutpostError('UNAVAILABLE', `the head did not become ready within ${timeoutMs / 1000} s`, `see \`outpost logs ${this.id} --worker head\``);
+      await sleep(200, undefined, { signal });
+    }
+  }
+
+  /** Alive per worker; null where its host could not be asked. */
+  async status(workers: readonly WorkerSpec[] = this.spec.workers): Promise<Map<string, boolean | null>> {
+    const result = new Map<string, boolean | null>();
+    await Promise.all(
+      [...groupByNode(workers)].map(async ([node, group]) => {
+        try {
+          const seen = parseStatus(await this.sessions.check(node, statusScript(this.runDir(node), this.id, group.map((w) => w.name)), 'checking workers'));
+          for (const w of group) result.set(w.name, seen.get(w.name)?.alive ?? false);
+        } catch {
+          for (const w of group) result.set(w.name, null);
+        }
+      }),
+    );
+    return result;
+  }
+
+  /** TERM, then KILL after the grace period, on every host; returns the hosts that could not be reached. */
+  async stopWorkers(workers: readonly WorkerSpec[] = this.spec.workers): Promise<string[]> {
+    const unreachable: string[] = [];
+    // The head first: it holds connections to the others.
+    const ordered = [...workers].reverse();
+    await Promise.all(
+      [...groupByNode(ordered)].map(async ([node, group]) => {
+        try {
+          await this.sessions.check(node, stopScript(this.runDir(node), this.id, group.map((w) => w.name), STOP_GRACE_SECONDS), 'stopping workers', { timeoutMs: (STOP_GRACE_SECONDS + 10) * 1000 });
+        } catch {
+          unreachable.push(node);
+        }
+      }),
+    );
+    return unreachable;
+  }
+
+  /** Removes this deployment's tunnel key from every host it was installed on, and the key file on the head. */
+  async removeKeys(): Promise<string[]> {
+    const unreachable: string[] = [];
+    for (const node of this.spec.keyNodes) {
+      try {
+        await this.sessions.check(node, removeKeysScript(this.spec.keyMarker), 'removing the tunnel key');
+      } catch {
+        unreachable.push(node);
+      }
+    }
+    const head = this.head;
+    try {
+      const files = [TUNNEL_KEY_FILE, KNOWN_HOSTS_FILE].map((f) => shellQuote(`${this.runDir(head.node)}/${f}`));
+      await this.sessions.check(head.node, `rm -f ${files.join(' ')}`, 'removing the tunnel key file');
+    } catch {
+      unreachable.push(head.node);
+    }
+    return unreachable;
+  }
+
+  async lastLines(worker: WorkerSpec, lines: number): Promise<string> {
+    try {
+      const out = await this.sessions.check(worker.node, tailScript(this.runDir(worker.node), worker.name, lines), 'reading the log');
+      return out.trim().split('\n').slice(-lines).join(' | ').slice(0, 600) || '(empty log)';
+    } catch {
+      return '(log unreadable)';
+    }
+  }
+
+  async tail(worker: WorkerSpec, lines: number): Promise<string[]> {
+    const out = await this.sessions.check(worker.node, tailScript(this.runDir(worker.node), worker.name, lines), 'reading the log');
+    return out.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
+  }
+}

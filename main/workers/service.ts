@@ -1,0 +1,187 @@
+import type { ParsedInput } from '../../shared/contract/index.js';
+import type { PlanResult, ShardPlan } from '../../shared/domain/planner.js';
+import type { Deployment, LaunchProgress, LogTail, WorkerChange } from '../../shared/domain/workers.js';
+import { OutpostError } from '../../shared/errors.js';
+import type { JobRegistry } from '../app/jobs.js';
+import type { JournalRecord } from '../store/index.js';
+import type { DeploymentRepository } from './adapters/deployment-repository.js';
+import { streamPrompt } from './adapters/head-api.js';
+import { HostSessions } from './adapters/host-sessions.js';
+import type { PinnedEndpoint } from './adapters/pinned-transfer.js';
+import { ENGINES } from './core/engines/index.js';
+import { Launch, type LaunchInput } from './launch.js';
+import { Pipeline } from './pipeline.js';
+
+export interface LocalModel {
+  name: string;
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** The ports the Workers capability is built on; core.ts wires the real ones. */
+export interface WorkersDeps {
+  repository: DeploymentRepository;
+  /** A stored plan, and the local .gguf file it was planned from (null for a catalog model). */
+  plans: (id: string) => { plan: ShardPlan; modelFile: string | null };
+  /** SSH endpoints (address, port, pinned host key) of inventory nodes, by name. */
+  endpoints: (nodes: readonly string[], user: string, keyPath: string | undefined) => Map<string, PinnedEndpoint>;
+  localModel: (path: string) => Promise<LocalModel>;
+  router: { register(name: string, url: string, model: string, slots: number): void; withdraw(name: string): void };
+  jobs: JobRegistry;
+  journal: { record(entry: JournalRecord): void };
+  events: { progress(p: LaunchProgress): void; changed(c: WorkerChange): void; token(requestId: string, text: string): void };
+  now: () => Date;
+  newId: () => string;
+  defaultUser: () => string;
+  logVerbosity: number;
+}
+
+export const ensureFeasible = (id: string, plan: PlanResult): ShardPlan => {
+  if (!plan.feasible) throw new OutpostError('PRECONDITION', `plan ${id} is not feasible (${plan.reason})`, 'plan again with other nodes or a smaller quantization');
+  return plan;
+};
+
+/** Launch, list, stop, restart, logs and test prompts; the supervisor lives beside it (supervisor.ts). */
+export class WorkersService {
+  private readonly launches = new Map<string, Promise<Deployment>>();
+
+  constructor(private readonly deps: WorkersDeps) {}
+
+  async launch(input: LaunchInput, signal: AbortSignal | undefined): Promise<Deployment> {
+    const id = input.deploymentId ?? `dep-${this.deps.newId()}`;
+    if (this.deps.repository.exists(id) || this.launches.has(id)) throw new OutpostError('CONFLICT', `a deployment ${id} already exists`, 'choose another id, or leave it out');
+    const job = this.deps.jobs.start('workers.launch', { id, signal });
+    const running = new Launch(this.deps, input, id, job.signal).run().finally(() => job.finish());
+    this.launches.set(id, running);
+    try {
+      return await running;
+    } catch (error) {
+      if (job.signal.aborted) throw new OutpostError('CANCELLED', `the launch of ${id} was stopped; what it started was stopped and its keys removed`, 'launch again when ready');
+      throw error;
+    } finally {
+      this.launches.delete(id);
+    }
+  }
+
+  list(all: boolean): Deployment[] {
+    return this.deps.repository.list(all);
+  }
+
+  get(id: string): Deployment {
+    const deployment = this.deps.repository.get(id);
+    if (!deployment) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
+    return deployment;
+  }
+
+  /** A pipeline over fresh SSH sessions for one deployment; the caller closes the sessions. */
+  pipelineOf(id: string): { pipeline: Pipeline; sessions: HostSessions } {
+    const spec = this.deps.repository.spec(id);
+    if (!spec) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
+    const sessions = new HostSessions(this.deps.endpoints([...new Set(spec.workers.map((w) => w.node))], spec.user, spec.keyPath ?? undefined));
+    return { pipeline: new Pipeline(id, spec, sessions, this.deps.repository, this.deps.now), sessions };
+  }
+
+  /** Stops everything (a launch in progress is cancelled and rolls itself back). */
+  async stop(id: string): Promise<Deployment> {
+    const inFlight = this.launches.get(id);
+    if (inFlight) {
+      this.deps.jobs.cancel(id, 'workers.launch');
+      await inFlight.catch(() => undefined);
+      return this.get(id);
+    }
+    const deployment = this.get(id);
+    if (deployment.state === 'stopped') return deployment;
+    this.deps.repository.setState(id, 'stopping', null, this.deps.now().toISOString());
+    this.deps.router.withdraw(id);
+    this.deps.repository.setServing(id, { endpoint: null });
+    const { pipeline, sessions } = this.pipelineOf(id);
+    try {
+      const unreachable = [...new Set([...(await pipeline.stopWorkers()), ...(await pipeline.removeKeys())])];
+      for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(id, worker.name, { state: 'stopped', pid: null });
+      const detail = unreachable.length ? `stopped; could not reach ${unreachable.join(', ')} — processes or keys may remain there` : 'stopped';
+      this.deps.repository.setState(id, 'stopped', detail, this.deps.now().toISOString());
+      this.deps.events.changed({ deploymentId: id, deploymentState: 'stopped', worker: null, workerState: null, restarts: null, reason: detail });
+      return this.get(id);
+    } finally {
+      sessions.close();
+    }
+  }
+
+  /** Restarts the whole pipeline: llama.cpp's head aborts when any RPC member fails, so the unit restarts together. */
+  async restart(id: string, reason: string, signal?: AbortSignal): Promise<Deployment> {
+    const deployment = this.get(id);
+    if (deployment.state === 'stopped' || deployment.state === 'failed' || this.launches.has(id)) {
+      throw new OutpostError('CONFLICT', `${id} is ${this.launches.has(id) ? 'launching' : deployment.state}; only a running deployment restarts`, 'launch its plan again instead');
+    }
+    const { pipeline, sessions } = this.pipelineOf(id);
+    try {
+      await this.restartPipeline(pipeline, pipeline.spec.workers, reason, 0, signal);
+      return this.get(id);
+    } finally {
+      sessions.close();
+    }
+  }
+
+  /** Withdraws the endpoint, restarts `workers` (in start order), re-registers when ready. Journaled with its reason. */
+  async restartPipeline(pipeline: Pipeline, workers: Pipeline['spec']['workers'], reason: string, backoffMs: number, signal?: AbortSignal): Promise<void> {
+    const id = pipeline.id;
+    const at = this.deps.now().toISOString();
+    this.deps.repository.setState(id, 'degraded', reason, at);
+    this.deps.router.withdraw(id);
+    this.deps.repository.setServing(id, { endpoint: null });
+    for (const worker of workers) {
+      const restarts = this.deps.repository.recordRestart(id, worker.name, reason, backoffMs, at);
+      this.deps.repository.setWorker(id, worker.name, { state: 'restarting' });
+      this.deps.events.changed({ deploymentId: id, deploymentState: 'degraded', worker: worker.name, workerState: 'restarting', restarts, reason });
+    }
+    this.deps.journal.record({ actor: 'system', user: 'supervisor', action: 'workers.restart', input: { deployment: id, workers: workers.map((w) => w.name) }, outcome: 'ok', detail: reason });
+    await pipeline.stopWorkers(workers);
+    await pipeline.startAll(workers, ENGINES[this.get(id).engine].readinessPath, 120_000, signal);
+    this.markReady(pipeline, `recovered: ${reason}`);
+  }
+
+  markReady(pipeline: Pipeline, detail: string): void {
+    const id = pipeline.id;
+    this.deps.router.register(id, pipeline.apiUrl, pipeline.spec.servedModel, pipeline.spec.parallel);
+    this.deps.repository.setServing(id, { endpoint: id });
+    this.deps.repository.setState(id, 'ready', detail, this.deps.now().toISOString());
+    this.deps.events.changed({ deploymentId: id, deploymentState: 'ready', worker: null, workerState: null, restarts: null, reason: detail });
+  }
+
+  markDegraded(id: string, reason: string, downNodes: readonly string[]): void {
+    const deployment = this.get(id);
+    for (const worker of deployment.workers.filter((w) => downNodes.includes(w.node))) this.deps.repository.setWorker(id, worker.name, { state: 'down', lastError: reason });
+    if (deployment.state === 'degraded' && deployment.detail === reason) return;
+    this.deps.repository.setState(id, 'degraded', reason, this.deps.now().toISOString());
+    this.deps.router.withdraw(id);
+    this.deps.repository.setServing(id, { endpoint: null });
+    this.deps.journal.record({ actor: 'system', user: 'supervisor', action: 'workers.degraded', input: { deployment: id }, outcome: 'error', errorCode: 'UNAVAILABLE', detail: reason });
+    this.deps.events.changed({ deploymentId: id, deploymentState: 'degraded', worker: null, workerState: null, restarts: null, reason });
+  }
+
+  async logs(input: ParsedInput<'workers.logs'>): Promise<LogTail[]> {
+    const { pipeline, sessions } = this.pipelineOf(input.deployment);
+    try {
+      const workers = pipeline.spec.workers.filter((w) => input.worker === undefined || w.name === input.worker);
+      if (!workers.length) throw new OutpostError('NOT_FOUND', `${input.deployment} has no worker ${input.worker}`, `its workers: ${pipeline.spec.workers.map((w) => w.name).join(', ')}`);
+      return await Promise.all(workers.map(async (w) => ({ worker: w.name, node: w.node, lines: await pipeline.tail(w, input.lines) })));
+    } finally {
+      sessions.close();
+    }
+  }
+
+  async prompt(input: ParsedInput<'workers.prompt'>, signal?: AbortSignal): Promise<{ requestId: string; text: string; tokens: number; tokensPerSecond: number; ttftMs: number }> {
+    const deployment = this.get(input.deployment);
+    if (!deployment.apiUrl || (deployment.state !== 'ready' && deployment.state !== 'degraded')) {
+      throw new OutpostError('PRECONDITION', `${deployment.id} is ${deployment.state}, not serving`, 'wait until it is ready');
+    }
+    const requestId = input.requestId ?? this.deps.newId();
+    try {
+      const result = await streamPrompt(deployment.apiUrl, deployment.model, input.prompt, input.maxTokens, (text) => this.deps.events.token(requestId, text), signal);
+      return { requestId, ...result };
+    } catch (error) {
+      throw new OutpostError('UNAVAILABLE', `the head of ${deployment.id} did not answer: ${(error as Error).message}`, 'see `outpost workers` and `outpost logs`');
+    }
+  }
+}

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import { headHealthy } from './adapters/head-api.js';
+import type { HostSessions } from './adapters/host-sessions.js';
+import { backoffMs, judge } from './core/supervision.js';
+import type { Pipeline } from './pipeline.js';
+import type { WorkersService } from './service.js';
+
+export interface SupervisorOptions {
+  intervalMs: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** Rounds of failed health checks on a live head before it counts as dead. */
+  unhealthyLimit: number;
+  /** A deployment ready this long has its restart backoff reset. */
+  stableMs: number;
+  /** Only one core process supervises a data dir; this file holds its pid. */
+  lockFile: string;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+interface Watch {
+  pipeline: Pipeline;
+  sessions: HostSessions;
+  attempts: number;
+  notBefore: number;
+  unhealthyRounds: number;
+  healthySince: number;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Runs in the long-lived core (`outpost ui`, the Electron app): one persistent
+ * SSH session per host, every worker checked each round (process alive, head
+ * health), restarts with capped exponential backoff. The CLI's `launch`
+ * starts processes and registers them; whichever long-lived core holds the
+ * lock file supervises them from then on.
+ */
+export class Supervisor {
+  private readonly watches = new Map<string, Watch>();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    private readonly service: WorkersService,
+    private readonly options: SupervisorOptions,
+  ) {}
+
+  /** Takes the data dir's supervisor lock; false when another live process holds it. */
+  start(): boolean {
+    if (!this.lock()) return false;
+    this.schedule(0);
+    return true;
+  }
+
+  private lock(): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.options.lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+        const holder = Number(fs.readFileSync(this.options.lockFile, 'utf8'));
+        if (holder && holder !== process.pid && alive(holder)) return false;
+        fs.rmSync(this.options.lockFile, { force: true });
+      }
+    }
+    return false;
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.round(), delay);
+    this.timer.unref();
+  }
+
+  private async round(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const ids = new Set(this.service.list(false).filter((d) => d.state === 'ready' || d.state === 'degraded').map((d) => d.id));
+      for (const [id, watch] of this.watches) {
+        if (!ids.has(id)) {
+          watch.sessions.close();
+          this.watches.delete(id);
+        }
+      }
+      for (const id of ids) {
+        if (this.stopped) break;
+        await this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) }));
+      }
+    } finally {
+      this.running = false;
+      this.schedule(this.options.intervalMs);
+    }
+  }
+
+  private watch(id: string): Watch {
+    let watch = this.watches.get(id);
+    if (!watch) {
+      const { pipeline, sessions } = this.service.pipelineOf(id);
+      watch = { pipeline, sessions, attempts: 0, notBefore: 0, unhealthyRounds: 0, healthySince: Date.now() };
+      this.watches.set(id, watch);
+    }
+    return watch;
+  }
+
+  private async check(id: string): Promise<void> {
+    const watch = this.watch(id);
+    const { pipeline } = watch;
+    const status = await pipeline.status();
+    const headUp = status.get('head') === true ? await headHealthy(pipeline.apiUrl, '/health') : null;
+    watch.unhealthyRounds = headUp === false ? watch.unhealthyRounds + 1 : 0;
+    const verdict = judge(
+      pipeline.spec.workers.map((w) => ({ name: w.name, role: w.role, node: w.node, alive: status.get(w.name) ?? null })),
+      headUp,
+      watch.unhealthyRounds,
+      this.options.unhealthyLimit,
+    );
+    const deployment = this.service.get(id);
+    if (verdict.kind === 'healthy') {
+      if (deployment.state === 'degraded') {
+        this.service.markReady(pipeline, 'all workers answer again');
+        watch.healthySince = Date.now();
+      }
+      if (Date.now() - watch.healthySince > this.options.stableMs) watch.attempts = 0;
+      return;
+    }
+    if (verdict.kind === 'unreachable') {
+      this.service.markDegraded(id, verdict.reason, verdict.nodes);
+      return;
+    }
+    if (Date.now() < watch.notBefore) return;
+    const delay = backoffMs(watch.attempts, this.options.backoffBaseMs, this.options.backoffCapMs);
+    watch.attempts += 1;
+    watch.notBefore = Date.now() + delay;
+    const workers = verdict.kind === 'restart-workers' ? pipeline.spec.workers.filter((w) => verdict.workers.includes(w.name)) : pipeline.spec.workers;
+    try {
+      await this.service.restartPipeline(pipeline, workers, verdict.reason, delay);
+      watch.healthySince = Date.now();
+      watch.unhealthyRounds = 0;
+    } catch (error) {
+      this.service.markDegraded(id, `restart failed (${(error as Error).message}); next try in ${Math.round(delay / 1000)} s`, []);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const watch of this.watches.values()) watch.sessions.close();
+    this.watches.clear();
+    try {
+      if (Number(fs.readFileSync(this.options.lockFile, 'utf8')) === process.pid) fs.rmSync(this.options.lockFile, { force: true });
+    } catch {
+      // no lock to release
+    }
+  }
+}
