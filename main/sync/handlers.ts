@@ -1,5 +1,6 @@
 import { OutpostError } from '../../shared/errors.js';
 import type { HandlersFor } from '../app/dispatcher.js';
+import type { EventHub } from '../app/events.js';
 import type { JobRegistry } from '../app/jobs.js';
 import type { BundleExporter } from './exporter.js';
 import type { BundleImporter } from './importer.js';
@@ -13,7 +14,7 @@ export interface SyncParts {
 
 const JOB_KIND = 'sync';
 
-export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: JobRegistry): HandlersFor<'sync'> {
+export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: JobRegistry, events: EventHub): HandlersFor<'sync'> {
   /** Runs a long job under the registry, so `sync.cancel` (the window's Cancel) and the caller's own abort both stop it. */
   const asJob = async <T>(jobId: string | undefined, signal: AbortSignal | undefined, what: string, work: (signal: AbortSignal, id: string) => Promise<T>): Promise<T> => {
     const job = jobs.start(JOB_KIND, { id: jobId, signal });
@@ -34,9 +35,17 @@ export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: J
     'sync.releaseModel': ({ jobId, ...request }, context) => asJob(jobId, context.signal, 'release', (signal, id) => service.releaseModel(request, signal, id)),
     'sync.releasePolicy': ({ policy }) => service.releasePolicy(policy),
     'sync.records': ({ kind }) => service.records(kind),
-    'sync.export': ({ jobId, ...request }, context) => asJob(jobId, context.signal, 'export', (signal, id) => exporter.export(request, signal, id)),
+    'sync.export': async ({ jobId, ...request }, context) => {
+      const result = await asJob(jobId, context.signal, 'export', (signal, id) => exporter.export(request, signal, id));
+      events.emit('sync.exchanged', { direction: 'export', peer: result.bundle.recipient, sequence: result.bundle.sequence });
+      return result;
+    },
     'sync.verify': ({ media, jobId }, context) => asJob(jobId, context.signal, 'verification', (signal, id) => importer.verify(media, signal, id)),
-    'sync.import': ({ media, dryRun, jobId }, context) => asJob(jobId, context.signal, 'import', (signal, id) => importer.import(media, dryRun, signal, id)),
+    'sync.import': async ({ media, dryRun, jobId }, context) => {
+      const result = await asJob(jobId, context.signal, 'import', (signal, id) => importer.import(media, dryRun, signal, id));
+      if (result.state === 'applied') events.emit('sync.exchanged', { direction: 'import', peer: result.bundle.issuer, sequence: result.bundle.sequence });
+      return result;
+    },
     'sync.exchanges': ({ limit }) => service.exchanges(limit),
     'sync.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId, JOB_KIND) }),
   };

@@ -4,6 +4,7 @@ import { useCall, useEvent } from '../api/hooks.js';
 export function StatusBar() {
   const [status, reload] = useCall('system.status', {});
   useEvent('identity.changed', useCallback(() => reload(), [reload]));
+  useEvent('sync.exchanged', useCallback(() => reload(), [reload]));
   if (status.status !== 'ok') {
     return <footer className="status-bar">{status.status === 'error' ? status.error.message : 'connecting…'}</footer>;
   }

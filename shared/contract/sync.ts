@@ -107,4 +107,8 @@ export const syncEvents = {
     summary: 'Bytes done, throughput and ETA of a running release, export, verify or import.',
     payload: SyncProgressSchema,
   }),
+  'sync.exchanged': defineEvent({
+    summary: 'A bundle was exported or applied: the history and the hours since the last exchange have moved.',
+    payload: z.object({ direction: z.enum(['export', 'import']), peer: z.string(), sequence: z.number().int() }),
+  }),
 };

@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import type { ImportResult } from '../../shared/domain/sync.js';
+import type { CallError } from '../api/client.js';
+import { asCallError, useClient } from '../api/hooks.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { SyncProgressBar } from './SyncProgressBar.js';
+import { useSyncJob } from './useSyncJob.js';
+
+const STATE_TEXT: Record<ImportResult['state'], string> = {
+  preview: 'Verified. Nothing is applied yet — review the changes, then apply.',
+  applied: 'Applied in one transaction.',
+  unchanged: 'This bundle was imported before; nothing changed.',
+  incomplete: 'Staged what these media carry; insert the remaining media (any order) and import again.',
+};
+
+/** Import: verify → preview (changes and conflicts) → apply. */
+export function ImportCard({ onDone }: { onDone: () => void }) {
+  const client = useClient();
+  const job = useSyncJob();
+  const [media, setMedia] = useState('');
+  const [result, setResult] = useState<ImportResult | null>(null);
+  const [error, setError] = useState<CallError | null>(null);
+  const run = async (dryRun: boolean) => {
+    const jobId = job.start();
+    setError(null);
+    try {
+      const paths = media.split('\n').map((l) => l.trim()).filter(Boolean);
+      setResult(await client.call('sync.import', { media: paths, dryRun, jobId }));
+      if (!dryRun) onDone();
+    } catch (caught) {
+      setResult(null);
+      setError(asCallError(caught));
+    } finally {
+      job.finish();
+    }
+  };
+  return (
+    <section className="card" data-testid="import-card">
+      <h2>Import a bundle</h2>
+      <div className="stack">
+        <label>
+          Bundle or medium directories (one per line)
+          <textarea value={media} onChange={(e) => setMedia(e.target.value)} rows={2} placeholder="/media/usb/outpost-bundle" data-testid="import-media" />
+        </label>
+        <div className="sync-actions">
+          <button type="button" disabled={job.jobId !== null || !media.trim()} onClick={() => void run(true)} data-testid="import-preview">Verify &amp; preview</button>
+          <button type="button" disabled={job.jobId !== null || result?.state !== 'preview'} onClick={() => void run(false)} data-testid="import-apply">Apply</button>
+        </div>
+      </div>
+      {job.jobId && <SyncProgressBar progress={job.progress} onCancel={job.cancel} />}
+      {error && <ErrorNote error={error} />}
+      {result && (
+        <div data-testid="import-result">
+          <p className={result.state === 'incomplete' ? 'warn' : 'ok'} data-testid="import-state">
+            Bundle {result.bundle.sequence} from {result.bundle.issuer}: {STATE_TEXT[result.state]}
+          </p>
+          <table className="table">
+            <thead>
+              <tr><th>Record</th><th>Version</th><th>Change</th><th>Resolution</th></tr>
+            </thead>
+            <tbody>
+              {result.changes.map((c) => (
+                <tr key={`${c.kind}/${c.key}`} data-testid="import-change">
+                  <td>{c.kind} {c.key}</td>
+                  <td>v{c.incomingVersion}{c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}</td>
+                  <td className={c.change === 'conflict' ? 'warn' : ''}>{c.change}</td>
+                  <td className="small">{c.resolution ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {result.keyRotation && <p className="small">Key rotation accepted: {result.keyRotation.from} → {result.keyRotation.to}</p>}
+        </div>
+      )}
+    </section>
+  );
+}
