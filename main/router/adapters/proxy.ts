@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
+
+type DispatchController = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 import type { RetryRecord } from '../../../shared/domain/router.js';
 import type { Logger } from '../../app/log.js';
 import { openAiErrorBody, streamErrorEvent, type OpenAiError } from '../core/openai-errors.js';
@@ -72,7 +74,12 @@ export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path
   }
 }
 
-async function attemptOnce(
+/**
+ * One attempt on one endpoint, through undici's dispatch API: upstream chunks go
+ * straight to the client socket (no intermediate stream), and the upstream is
+ * paused while the client cannot keep up.
+ */
+function attemptOnce(
   deps: ProxyDeps,
   state: EndpointState,
   res: ServerResponse,
@@ -86,147 +93,130 @@ async function attemptOnce(
 ): Promise<AttemptResult> {
   const { policy } = deps.table;
   const { name, tier } = state.spec;
-  const controller = new AbortController();
-  const onClientGone = () => controller.abort(clientGone.reason);
-  clientGone.addEventListener('abort', onClientGone, { once: true });
-  const firstByteTimer = setTimeout(() => controller.abort(new FirstByteTimeout(`no first byte within ${policy.firstByteTimeoutMs} ms`)), policy.firstByteTimeoutMs);
   state.inFlight += 1;
   state.requests += 1;
   deps.metrics.setInFlight(name, tier, state.inFlight);
   const started = performance.now();
-  let firstByteAt: number | null = null;
-  let tokens = 0;
-  let status = 0;
-  const done = (outcome: { label: string; ok: boolean }) => {
-    clearTimeout(firstByteTimer);
-    clientGone.removeEventListener('abort', onClientGone);
-    state.inFlight -= 1;
-    deps.metrics.setInFlight(name, tier, state.inFlight);
-    const now = performance.now();
-    const ttftMs = firstByteAt === null ? null : firstByteAt - arrived;
-    deps.metrics.request({ model: request.model, endpoint: name, tier, status: outcome.label });
-    if (firstByteAt !== null) {
-      const rate = tokens > 1 && now > firstByteAt ? (tokens - 1) / ((now - firstByteAt) / 1000) : null;
-      deps.metrics.timings({ model: request.model, endpoint: name, tier }, (ttftMs as number) / 1000, (now - arrived) / 1000, rate);
-      deps.traffic.record(Date.now(), { ok: outcome.ok, ttftMs });
-    }
-    if (outcome.ok) state.duration.record(now - started, Date.now());
-  };
-
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await deps.pools.request(name, {
-      method: 'POST',
-      path,
-      body: request.upstreamBody,
-      accept,
-      signal: controller.signal,
-      headersTimeout: policy.firstByteTimeoutMs,
-      bodyTimeout: policy.idleTimeoutMs,
-    });
-  } catch (error) {
-    return earlyFailure(state, done, clientGone, controller.signal, error, 'connect');
-  }
-  status = response.statusCode;
-  if (isRetryableStatus(status)) {
-    response.body.dump().catch(() => undefined);
-    const failure: EarlyFailure = { kind: 'status', detail: `HTTP ${status}` };
-    if (countsAgainstBreaker(failure, status)) state.breaker.recordFailure(Date.now());
-    else state.breaker.releaseTrial();
-    state.failures += 1;
-    done({ label: String(status), ok: false });
-    return { kind: 'early-failure', failure };
-  }
-
-  const contentType = headerValue(response.headers['content-type']) ?? 'application/json';
-  const isStream = contentType.startsWith('text/event-stream');
   return new Promise<AttemptResult>((resolve) => {
-    const body = response.body;
-    body.on('data', (chunk: Buffer) => {
+    let controller: DispatchController | null = null;
+    let abortReason: Error | null = null;
+    let settled = false;
+    let firstByteAt: number | null = null;
+    let tokens = 0;
+    let status = 0;
+    let contentType = 'application/json';
+    let isStream = false;
+
+    const abort = (reason: Error) => {
+      if (settled) return;
+      abortReason ??= reason;
+      controller?.abort(reason);
+    };
+    const onClientGone = () => abort(clientGone.reason as Error);
+    clientGone.addEventListener('abort', onClientGone, { once: true });
+    const firstByteTimer = setTimeout(() => abort(new FirstByteTimeout(`no first byte within ${policy.firstByteTimeoutMs} ms`)), policy.firstByteTimeoutMs);
+
+    const finish = (result: AttemptResult, outcome: { label: string; ok: boolean }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(firstByteTimer);
+      clientGone.removeEventListener('abort', onClientGone);
+      state.inFlight -= 1;
+      deps.metrics.setInFlight(name, tier, state.inFlight);
+      const now = performance.now();
+      deps.metrics.request({ model: request.model, endpoint: name, tier, status: outcome.label });
+      if (firstByteAt !== null) {
+        const ttftMs = firstByteAt - arrived;
+        const rate = tokens > 1 && now > firstByteAt ? (tokens - 1) / ((now - firstByteAt) / 1000) : null;
+        deps.metrics.timings({ model: request.model, endpoint: name, tier }, ttftMs / 1000, (now - arrived) / 1000, rate);
+        deps.traffic.record(Date.now(), { ok: outcome.ok, ttftMs });
+      }
+      if (outcome.ok) state.duration.record(now - started, Date.now());
+      resolve(result);
+    };
+    const clientLeft = () => {
+      state.breaker.releaseTrial();
+      finish({ kind: 'client-gone' }, { label: 'client_closed', ok: false });
+    };
+    const startResponse = () => {
+      firstByteAt = performance.now();
+      clearTimeout(firstByteTimer);
+      state.recordTtft(firstByteAt - started, Date.now());
+      const headers: Record<string, string> = { 'content-type': contentType, 'x-request-id': requestId, 'x-outpost-endpoint': name, 'x-outpost-tier': tier, 'x-outpost-attempts': String(attempt) };
+      if (isStream) {
+        headers['cache-control'] = 'no-cache';
+        headers['x-accel-buffering'] = 'no';
+      }
+      res.writeHead(status, headers);
+    };
+    const fail = (error: Error) => {
+      if (settled) return;
+      if (clientGone.aborted) return clientLeft();
+      state.breaker.recordFailure(Date.now());
+      state.failures += 1;
+      const reason = describeError(abortReason ?? error);
       if (firstByteAt === null) {
-        firstByteAt = performance.now();
-        clearTimeout(firstByteTimer);
-        state.recordTtft(firstByteAt - started, Date.now());
-        const headers: Record<string, string> = { 'content-type': contentType, 'x-request-id': requestId, 'x-outpost-endpoint': name, 'x-outpost-tier': tier, 'x-outpost-attempts': String(attempt) };
-        if (isStream) {
-          headers['cache-control'] = 'no-cache';
-          headers['x-accel-buffering'] = 'no';
-        }
-        res.writeHead(status, headers);
-      }
-      if (isStream) tokens += countEvents(chunk);
-      if (!res.write(chunk)) {
-        body.pause();
-        res.once('drain', () => body.resume());
-      }
-    });
-    body.once('end', () => {
-      if (firstByteAt === null) {
-        firstByteAt = performance.now();
-        res.writeHead(status, { 'content-type': contentType, 'x-request-id': requestId, 'x-outpost-endpoint': name, 'x-outpost-tier': tier, 'x-outpost-attempts': String(attempt) });
-      }
-      res.end();
-      state.breaker.recordSuccess();
-      done({ label: String(status), ok: status < 400 });
-      resolve({ kind: 'answered' });
-    });
-    body.once('error', (error: Error) => {
-      if (firstByteAt === null) {
-        resolve(earlyFailure(state, done, clientGone, controller.signal, error, 'broken-before-first-byte'));
-        return;
-      }
-      if (clientGone.aborted) {
-        state.breaker.releaseTrial();
-        done({ label: 'client_closed', ok: false });
-        resolve({ kind: 'client-gone' });
+        const kind: EarlyFailure['kind'] = abortReason instanceof FirstByteTimeout ? 'first-byte-timeout' : status === 0 ? 'connect' : 'broken-before-first-byte';
+        finish({ kind: 'early-failure', failure: { kind, detail: reason } }, { label: kind, ok: false });
         return;
       }
       // After the first byte there is no retry: the client gets a stream error it can see.
-      state.breaker.recordFailure(Date.now());
-      state.failures += 1;
-      deps.log.error('an upstream stream broke after its first byte', { endpoint: name, requestId, reason: reasonOf(controller.signal, error) });
-      if (isStream) res.end(streamErrorEvent(`the upstream endpoint ${name} failed mid-stream (${reasonOf(controller.signal, error)}); the output above is incomplete`));
+      deps.log.error('an upstream stream broke after its first byte', { endpoint: name, requestId, reason });
+      if (isStream) res.end(streamErrorEvent(`the upstream endpoint ${name} failed mid-stream (${reason}); the output above is incomplete`));
       else res.destroy();
-      done({ label: 'stream_error', ok: false });
-      resolve({ kind: 'answered' });
-    });
+      finish({ kind: 'answered' }, { label: 'stream_error', ok: false });
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (c) => {
+        controller = c;
+        if (abortReason) c.abort(abortReason);
+      },
+      onResponseStart: (_c, statusCode, headers) => {
+        status = statusCode;
+        const type = headers['content-type'];
+        contentType = (Array.isArray(type) ? type[0] : type) ?? 'application/json';
+        isStream = contentType.startsWith('text/event-stream');
+      },
+      onResponseData: (c, chunk) => {
+        if (isRetryableStatus(status) || settled) return; // an error body is drained, not forwarded
+        if (firstByteAt === null) startResponse();
+        if (isStream) tokens += countEvents(chunk);
+        if (!res.write(chunk)) {
+          c.pause();
+          res.once('drain', () => c.resume());
+        }
+      },
+      onResponseEnd: () => {
+        if (settled) return;
+        if (isRetryableStatus(status)) {
+          const failure: EarlyFailure = { kind: 'status', detail: `HTTP ${status}` };
+          if (countsAgainstBreaker(failure, status)) state.breaker.recordFailure(Date.now());
+          else state.breaker.releaseTrial();
+          state.failures += 1;
+          finish({ kind: 'early-failure', failure }, { label: String(status), ok: false });
+          return;
+        }
+        if (firstByteAt === null) startResponse();
+        res.end();
+        state.breaker.recordSuccess();
+        finish({ kind: 'answered' }, { label: String(status), ok: status < 400 });
+      },
+      onResponseError: (_c, error) => fail(error),
+    };
+    try {
+      deps.pools.dispatch(name, { path, body: request.upstreamBody, accept, headersTimeout: policy.firstByteTimeoutMs, bodyTimeout: policy.idleTimeoutMs }, handler);
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
   });
 }
 
-function earlyFailure(
-  state: EndpointState,
-  done: (outcome: { label: string; ok: boolean }) => void,
-  clientGone: AbortSignal,
-  attemptSignal: AbortSignal,
-  error: unknown,
-  kind: EarlyFailure['kind'],
-): AttemptResult {
-  if (clientGone.aborted) {
-    state.breaker.releaseTrial();
-    done({ label: 'client_closed', ok: false });
-    return { kind: 'client-gone' };
-  }
-  const timedOut = attemptSignal.reason instanceof FirstByteTimeout;
-  const failure: EarlyFailure = { kind: timedOut ? 'first-byte-timeout' : kind, detail: reasonOf(attemptSignal, error) };
-  state.breaker.recordFailure(Date.now());
-  state.failures += 1;
-  done({ label: failure.kind, ok: false });
-  return { kind: 'early-failure', failure };
-}
-
-function reasonOf(signal: AbortSignal, error: unknown): string {
-  if (signal.aborted && signal.reason instanceof Error) return signal.reason.message;
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-    const causeCode = cause && typeof cause.code === 'string' ? cause.code : undefined;
-    return [typeof code === 'string' ? code : undefined, causeCode, error.message].filter(Boolean).join(' ').slice(0, 200);
-  }
-  return String(error).slice(0, 200);
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+function describeError(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  const causeCode = cause && typeof cause.code === 'string' ? cause.code : undefined;
+  return [typeof code === 'string' && !(error instanceof FirstByteTimeout) ? code : undefined, causeCode, error.message].filter(Boolean).join(' ').slice(0, 200);
 }
 
 /** SSE events in a chunk, less the closing `[DONE]`: llama.cpp and OpenAI send one token per event. */

@@ -54,6 +54,27 @@ export class UpstreamPools {
     });
   }
 
+  /** A completion request with a raw handler: the proxy's hot path, no response stream in between. */
+  dispatch(
+    endpoint: string,
+    options: { path: string; body: Buffer; accept: string | undefined; headersTimeout: number; bodyTimeout: number },
+    handler: Dispatcher.DispatchHandler,
+  ): void {
+    const upstream = this.upstreams.get(endpoint);
+    if (!upstream) throw new Error(`endpoint ${endpoint} is no longer configured`);
+    upstream.pool.dispatch(
+      {
+        method: 'POST',
+        path: upstream.basePath + options.path,
+        headers: { accept: options.accept ?? '*/*', 'content-type': 'application/json' },
+        body: options.body,
+        headersTimeout: options.headersTimeout,
+        bodyTimeout: options.bodyTimeout,
+      },
+      handler,
+    );
+  }
+
   async close(): Promise<void> {
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
