@@ -3,6 +3,7 @@ import { OverviewPage } from '../overview/OverviewPage.js';
 import { PlanPage } from '../plan/PlanPage.js';
 import { SyncPage } from '../sync/SyncPage.js';
 import { RouterPage } from '../router/RouterPage.js';
+import { WorkersPage } from '../workers/WorkersPage.js';
 
 /**
  * Every page of PRODUCT.md. A page whose capability has not shipped has
@@ -19,7 +20,7 @@ export const ROUTES: readonly Route[] = [
   { path: 'overview', label: 'Overview', capability: 'Foundation', page: OverviewPage },
   { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: null },
   { path: 'plan', label: 'Plan', capability: 'Planner', page: PlanPage },
-  { path: 'workers', label: 'Workers', capability: 'Workers', page: null },
+  { path: 'workers', label: 'Workers', capability: 'Workers', page: WorkersPage },
   { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },
   { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },
   { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: null },

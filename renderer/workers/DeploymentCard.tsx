@@ -1,0 +1,205 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { Deployment, Worker } from '../../shared/domain/workers.js';
+import { asCallError, useClient, useEvent } from '../api/hooks.js';
+import type { CallError } from '../api/client.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { useNow } from './WorkersPage.js';
+
+const uptime = (worker: Worker, now: number): string => {
+  if (worker.state !== 'running' || !worker.startedAt) return '—';
+  const s = Math.max(0, Math.round((now - Date.parse(worker.startedAt)) / 1000));
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+};
+
+/** One row per plan stage: where its layers sit among all the model's layers, and on which host. */
+function DeploymentStages({ deployment }: { deployment: Deployment }) {
+  const layers = deployment.stages.reduce((n, s) => n + s.layerCount, 0) || 1;
+  return (
+    <div className="workers-stages" data-testid="workers-stages">
+      {deployment.stages.map((stage) => (
+        <div key={stage.index} className="workers-stage">
+          <span className="workers-stage-label">
+            {stage.index + 1}. {stage.node} <span className="muted">({stage.gpu})</span>
+          </span>
+          <div className="workers-track" title={`layers ${stage.firstLayer}–${stage.lastLayer}${stage.holdsOutput ? ' + output' : ''}`}>
+            <div className="workers-layers" style={{ left: `${(stage.firstLayer / layers) * 100}%`, width: `${(stage.layerCount / layers) * 100}%` }}>
+              {stage.firstLayer}–{stage.lastLayer}
+              {stage.holdsOutput ? ' +out' : ''}
+            </div>
+          </div>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function WorkerTable({ deployment, selected, onSelect }: { deployment: Deployment; selected: string; onSelect: (name: string) => void }) {
+  const now = useNow(1000);
+  return (
+    <table className="table workers-table" data-testid="workers-table">
+      <thead>
+        <tr>
+          <th>Worker</th>
+          <th>Host</th>
+          <th>State</th>
+          <th>Pid</th>
+          <th>Up</th>
+          <th>Restarts</th>
+          <th>Listens</th>
+        </tr>
+      </thead>
+      <tbody>
+        {deployment.workers.map((w) => (
+          <tr key={w.name} className={w.name === selected ? 'workers-selected' : ''} onClick={() => onSelect(w.name)} data-testid={`worker-${w.name}`}>
+            <td className="mono">{w.name}</td>
+            <td>{w.node}</td>
+            <td>
+              <span className={`workers-state workers-state-${w.state}`}>{w.state}</span>
+              {w.lastError ? <span className="muted small"> {w.lastError}</span> : null}
+            </td>
+            <td className="mono">{w.pid ?? '—'}</td>
+            <td>{uptime(w, now)}</td>
+            <td data-testid={`worker-${w.name}-restarts`}>{w.restarts}</td>
+            <td className="mono">{w.listen ? `${w.listen.host}:${w.listen.port}` : '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function LogTail({ deployment, worker }: { deployment: Deployment; worker: string }) {
+  const client = useClient();
+  const [lines, setLines] = useState<string[]>([]);
+  useEffect(() => {
+    let live = true;
+    const load = (): void =>
+      void client
+        .call('workers.logs', { deployment: deployment.id, worker, lines: 12 })
+        .then((tails) => live && setLines(tails[0]?.lines ?? []))
+        .catch(() => undefined);
+    load();
+    const timer = setInterval(load, 2000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [client, deployment.id, worker]);
+  return (
+    <pre className="workers-log" data-testid="workers-log">
+      {lines.map((l) => l.slice(0, 220)).join('\n') || '(no output yet)'}
+    </pre>
+  );
+}
+
+function PromptBox({ deployment }: { deployment: Deployment }) {
+  const client = useClient();
+  const [prompt, setPrompt] = useState('Tell the site a short story.');
+  const [requestId, setRequestId] = useState<string | null>(null);
+  const [text, setText] = useState('');
+  const [figures, setFigures] = useState<string | null>(null);
+  const [error, setError] = useState<CallError | null>(null);
+  useEvent(
+    'workers.promptToken',
+    useCallback((payload: { requestId: string; text: string }) => {
+      if (payload.requestId === requestId) setText((t) => t + payload.text);
+    }, [requestId]),
+  );
+  const send = (): void => {
+    const id = `ui-${Date.now().toString(36)}`;
+    setRequestId(id);
+    setText('');
+    setFigures(null);
+    setError(null);
+    client
+      .call('workers.prompt', { deployment: deployment.id, prompt, maxTokens: 64, requestId: id })
+      .then((r) => setFigures(`${r.tokens} tokens · ${r.tokensPerSecond.toFixed(0)} tokens/s · first token after ${r.ttftMs.toFixed(0)} ms`))
+      .catch((e: unknown) => setError(asCallError(e)));
+  };
+  return (
+    <div className="workers-prompt">
+      <div className="workers-prompt-row">
+        <input value={prompt} onChange={(e) => setPrompt(e.target.value)} aria-label="Test prompt" data-testid="workers-prompt-input" />
+        <button onClick={send} disabled={deployment.state !== 'ready' && deployment.state !== 'degraded'} data-testid="workers-prompt-send">
+          Send test prompt
+        </button>
+      </div>
+      <div className="workers-answer" data-testid="workers-answer">
+        {text}
+      </div>
+      {figures && <div className="muted small" data-testid="workers-answer-figures">{figures}</div>}
+      {error && <ErrorNote error={error} />}
+    </div>
+  );
+}
+
+/** Stop and Restart each ask first: both interrupt the site's traffic to this deployment. */
+function Actions({ deployment, onChanged }: { deployment: Deployment; onChanged: () => void }) {
+  const client = useClient();
+  const [confirming, setConfirming] = useState<'stop' | 'restart' | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<CallError | null>(null);
+  const run = (action: 'stop' | 'restart'): void => {
+    setBusy(true);
+    setConfirming(null);
+    client
+      .call(action === 'stop' ? 'workers.stop' : 'workers.restart', { deployment: deployment.id })
+      .then(() => onChanged())
+      .catch((e: unknown) => setError(asCallError(e)))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <div className="workers-actions">
+      {confirming ? (
+        <span className="workers-confirm" data-testid="workers-confirm">
+          {confirming === 'stop' ? 'Stop every process of this deployment and withdraw it from the router?' : 'Restart the whole pipeline? Requests in flight fail.'}{' '}
+          <button className="danger" onClick={() => run(confirming)} data-testid="workers-confirm-yes">
+            Yes, {confirming}
+          </button>{' '}
+          <button onClick={() => setConfirming(null)}>Cancel</button>
+        </span>
+      ) : (
+        <>
+          <button disabled={busy} onClick={() => setConfirming('restart')} data-testid="workers-restart">
+            Restart
+          </button>{' '}
+          <button className="danger" disabled={busy} onClick={() => setConfirming('stop')} data-testid="workers-stop">
+            Stop
+          </button>
+        </>
+      )}
+      {error && <ErrorNote error={error} />}
+    </div>
+  );
+}
+
+export function DeploymentCard({ deployment, onChanged }: { deployment: Deployment; onChanged: () => void }) {
+  const [selected, setSelected] = useState('head');
+  return (
+    <section className="card workers-deployment" data-testid={`deployment-${deployment.id}`}>
+      <div className="workers-headline">
+        <h2>
+          <span className="mono">{deployment.id}</span> · {deployment.model}
+        </h2>
+        <span className={`workers-state workers-state-${deployment.state}`} data-testid="deployment-state">
+          {deployment.state}
+        </span>
+        <Actions deployment={deployment} onChanged={onChanged} />
+      </div>
+      <p className="muted small">
+        {deployment.engine} · RPC over {deployment.rpcTransport === 'ssh' ? 'one-port SSH tunnels' : 'the LAN (unauthenticated)'} · plan {deployment.planId}
+        {deployment.apiUrl ? ` · ${deployment.apiUrl}` : ''}
+        {deployment.tokensPerSecond ? ` · test prompt ${deployment.tokensPerSecond.toFixed(0)} tokens/s` : ''}
+        {deployment.endpoint ? ' · routed' : ' · not routed'}
+      </p>
+      {deployment.detail && <p className="small">{deployment.detail}</p>}
+      <DeploymentStages deployment={deployment} />
+      <WorkerTable deployment={deployment} selected={selected} onSelect={setSelected} />
+      <h3 className="small">
+        Log of <span className="mono">{selected}</span>
+      </h3>
+      <LogTail deployment={deployment} worker={selected} />
+      <PromptBox deployment={deployment} />
+    </section>
+  );
+}
