@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OutpostError } from '../../shared/errors.js';
 import type { Logger } from '../app/log.js';
 import { RoutingTable } from './core/routing-table.js';
 import { TrafficSeries } from './core/traffic.js';
@@ -75,9 +76,14 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
   });
   const listening = server;
   await new Promise<void>((resolve, reject) => {
-    listening.once('error', reject);
+    listening.once('error', (error: NodeJS.ErrnoException) => {
+      source.close();
+      void pools.close();
+      reject(new OutpostError('UNAVAILABLE', `the router cannot listen on ${options.host}:${options.port} (${error.code ?? error.message})`, error.code === 'EADDRINUSE' ? 'another process uses that port: pick another --port, or stop it' : 'check --host and --port'));
+    });
     listening.listen(options.port, options.host, () => {
-      listening.off('error', reject);
+      listening.removeAllListeners('error');
+      listening.on('error', (error) => options.log.error('the router server reported an error', { error: String(error) }));
       resolve();
     });
   });

@@ -71,6 +71,10 @@ test('`outpost router` runs as its own process from the store; keys are shown on
   assert.ok((parsed.stats.endpoints[0]?.ttftMs ?? 0) > 0);
   assert.match((await run('router', 'status')).stdout, /^router running at http:\/\/127\.0\.0\.1:\d+ .*\nsite\s+gpu-a\s+(up|unprobed)\s+breaker closed/);
 
+  const busy = await run('router', '--port', new URL(url).port);
+  assert.equal(busy.code, 1);
+  assert.match(busy.stderr, /^outpost: the router cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\) — another process uses that port/);
+
   child.kill('SIGTERM');
   assert.equal(await exited, 0, 'SIGTERM stops the router cleanly');
 });
