@@ -126,6 +126,8 @@ export class Supervisor {
       this.options.unhealthyLimit,
     );
     const deployment = this.service.get(id);
+    // A stop (from this or another process) may have begun while the round was looking.
+    if (deployment.state !== 'ready' && deployment.state !== 'degraded') return;
     if (verdict.kind === 'healthy') {
       if (deployment.state === 'degraded') {
         this.service.markReady(pipeline, 'all workers answer again');

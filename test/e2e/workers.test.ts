@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'node:test';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { startWorkersBench, taggedProcesses, until } from '../helpers/workers.js';
+import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
+import { OutpostWindow } from './pages/outpost-window.js';
+import { WorkersPageObject } from './pages/workers-page.js';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
+const FIRST = 185;
+const unavailable = await sshdFleetUnavailableReason(FIRST);
+if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
+
+test('the Workers page shows the sharded deployment live, streams a test prompt, and stops it after confirmation', { skip: unavailable }, async (t) => {
+  const bench = await startWorkersBench({ firstAddress: FIRST, profiles: { 'ui-a': cpuWorkerProfile('ui-worker-a'), 'ui-b': cpuWorkerProfile('ui-worker-b') } });
+  t.after(() => bench.close());
+  const planId = await bench.plan(await bench.nodeNames());
+  const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 18700 + (process.pid % 500) });
+  t.after(() => bench.call('workers.stop', { deployment: deployment.id }).catch(() => undefined));
+
+  const { url } = await startOutpostUi(t, bench.dataDir);
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  const win = new OutpostWindow(page);
+  await win.open(url);
+  await win.goTo('workers');
+  const workers = new WorkersPageObject(page);
+  const card = workers.deployment(deployment.id);
+  await card.getByTestId('deployment-state').filter({ hasText: 'ready' }).waitFor();
+  assert.equal(await card.getByTestId('workers-stages').locator('.workers-stage').count(), 2, 'one bar per plan stage');
+  for (const name of ['head', 'rpc-1', 'tunnel-1']) await card.getByTestId(`worker-${name}`).filter({ hasText: 'running' }).waitFor();
+  await card.getByTestId('workers-log').filter({ hasText: 'starting head' }).waitFor();
+
+  await workers.sendPrompt(deployment.id, 'Hello from the Workers page');
+  await card.getByTestId('workers-answer-figures').filter({ hasText: 'tokens/s' }).waitFor({ timeout: 30_000 });
+  assert.ok(((await card.getByTestId('workers-answer').textContent()) ?? '').length > 0, 'streamed text is shown');
+
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'workers.png'), fullPage: true });
+
+  await workers.stop(deployment.id);
+  await card.waitFor({ state: 'detached', timeout: 30_000 });
+  await until('no worker process left', () => taggedProcesses(deployment.id).length === 0, 10_000);
+  assert.deepEqual(consoleErrors, []);
+});

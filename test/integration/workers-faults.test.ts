@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Deployment, LaunchProgress } from '../../shared/domain/workers.js';
+import { tinyGguf } from '../../main/workers/index.js';
+import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
+import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
+
+const FIRST = 170;
+const unavailable = await sshdFleetUnavailableReason(FIRST);
+if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
+process.env.OUTPOST_SUPERVISE_INTERVAL_MS = '300';
+const PWNED = `/tmp/outpost-workers-pwned-${process.pid}`;
+
+describe('workers: faults and bad input', { skip: unavailable }, () => {
+  let bench: WorkersBench;
+  let names: Record<string, string>;
+  const port = 18500 + (process.pid % 400);
+  const codeOf = (error: unknown): string => (error as { code?: string }).code ?? '';
+
+  before(async () => {
+    bench = await startWorkersBench({
+      firstAddress: FIRST,
+      profiles: {
+        'f-a': cpuWorkerProfile('fault-a'),
+        'f-b': cpuWorkerProfile('fault-b'),
+        'f-nobin': cpuWorkerProfile('fault-nobin'),
+        'f-lowmem': cpuWorkerProfile('fault-lowmem', { memAvailableKiB: 60_000 }),
+      },
+      withoutEngine: ['f-nobin'],
+    });
+    const nodes = await bench.call('discovery.nodes', {});
+    names = Object.fromEntries(nodes.map((n) => [n.inventory.hostname, n.name]));
+  });
+  after(async () => {
+    for (const d of await bench.call('workers.list', { all: false })) await bench.call('workers.stop', { deployment: d.id }).catch(() => undefined);
+    await bench?.close();
+    rmSync(PWNED, { force: true });
+  });
+
+  const refusedWithNothingStarted = async (planId: string, pattern: RegExp): Promise<void> => {
+    const before = (await bench.call('workers.list', { all: true })).length;
+    await assert.rejects(bench.call('workers.launch', { planId, user: bench.site.user, port }), (error: Error) => {
+      assert.equal(codeOf(error), 'PRECONDITION');
+      assert.match(error.message, pattern);
+      return true;
+    });
+    assert.equal((await bench.call('workers.list', { all: true })).length, before, 'no deployment was recorded');
+  };
+
+  test('a plan id that does not exist', async () => {
+    await assert.rejects(bench.call('workers.launch', { planId: 'plan-00000dead', user: bench.site.user }), (error: Error) => codeOf(error) === 'NOT_FOUND' && /there is no plan plan-00000dead/.test(error.message));
+  });
+
+  test('preflight refuses a host without the engine, naming it and the binary', async () => {
+    await refusedWithNothingStarted(await bench.plan([names['fault-a'] as string, names['fault-nobin'] as string]), new RegExp(`${names['fault-nobin']}: ggml-rpc-server or rpc-server is not on the login PATH`));
+  });
+
+  test('preflight refuses a host with too little free memory for its stage', async () => {
+    await refusedWithNothingStarted(await bench.plan([names['fault-a'] as string, names['fault-lowmem'] as string]), new RegExp(`${names['fault-lowmem']}: its stages need 0\\.\\d+ GB of RAM, 0\\.061 GB available`));
+  });
+
+  test('preflight refuses an API port already in use on the head', async () => {
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
+    const head = (await bench.call('planner.get', { id: planId })).plan;
+    assert.ok(head.feasible);
+    const address = bench.site.hosts.find((h) => h.profile === (head.stages[0]?.node === names['fault-a'] ? 'f-a' : 'f-b'))?.sshd.address as string;
+    const squatter = net.createServer().listen(port, address);
+    await new Promise((resolve) => squatter.once('listening', resolve));
+    try {
+      await refusedWithNothingStarted(planId, new RegExp(`port ${port} is already in use there`));
+    } finally {
+      squatter.close();
+    }
+  });
+
+  test('preflight refuses a model file with the wrong digest on the head', async () => {
+    const model = path.join(bench.dataDir, 'digest-check.gguf');
+    const bytes = tinyGguf(3);
+    writeFileSync(model, bytes);
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string], model);
+    const target = `/home/${bench.site.user}/.outpost/models/${createHash('sha256').update(bytes).digest('hex')}.gguf`;
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, tinyGguf(4));
+    try {
+      await refusedWithNothingStarted(planId, /has digest [0-9a-f]{12}…, expected [0-9a-f]{12}…/);
+    } finally {
+      rmSync(target, { force: true });
+      rmSync(`${target}.outpost-sha256`, { force: true });
+    }
+  });
+
+  test('a model file name with spaces, quotes and $(…) is passed as one inert word', async () => {
+    const model = path.join(bench.dataDir, `tiny $(touch ${PWNED}) 'q' "x".gguf`);
+    writeFileSync(model, tinyGguf(5));
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string], model);
+    const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port });
+    try {
+      assert.equal(deployment.state, 'ready');
+      assert.match(deployment.model, /\$\(touch/);
+      assert.equal(existsSync(PWNED), false, 'nothing in the name was executed');
+      const models = (await (await fetch(`${deployment.apiUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      assert.equal(models.data[0]?.id, deployment.model, 'llama-server got the whole name as its alias');
+    } finally {
+      await bench.call('workers.stop', { deployment: deployment.id });
+    }
+  });
+
+  test('stop during a launch stops what it started and removes the keys', async () => {
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
+    const deploymentId = 'dep-stopmidway';
+    const launching = bench.call('workers.launch', { planId, user: bench.site.user, port, deploymentId });
+    await until('the launch starting processes', () => bench.events.some((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deploymentId && (e.payload as LaunchProgress).phase === 'start'));
+    const stopped = await bench.call('workers.stop', { deployment: deploymentId });
+    await assert.rejects(launching, (error: Error) => codeOf(error) === 'CANCELLED');
+    assert.equal(stopped.state, 'stopped');
+    assert.match(stopped.detail ?? '', /stopped during launch/);
+    assert.deepEqual(taggedProcesses(deploymentId), []);
+    for (const host of bench.site.hosts) assert.doesNotMatch(readFileSync(host.sshd.authorizedKeysPath, 'utf8'), /outpost-deployment:/);
+  });
+
+  test('a host that becomes unreachable leaves the deployment degraded, withdrawn and still listed', async () => {
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
+    const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port });
+    try {
+      assert.equal(bench.core.supervise(), true);
+      const rpc = deployment.workers.find((w) => w.name === 'rpc-1');
+      const host = bench.site.hosts.find((h) => h.sshd.address === rpc?.address);
+      await host?.sshd.stop();
+      const degraded = await until('degraded', async () => {
+        const d = (await bench.call('workers.list', { all: false })).find((x) => x.id === deployment.id) as Deployment;
+        return d.state === 'degraded' && d;
+      });
+      assert.match(degraded.detail ?? '', new RegExp(`cannot reach ${rpc?.node} over SSH`));
+      assert.equal(degraded.workers.find((w) => w.name === 'rpc-1')?.state, 'down');
+      assert.equal(degraded.endpoint, null);
+      assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), []);
+      const stopped = await bench.call('workers.stop', { deployment: deployment.id });
+      assert.match(stopped.detail ?? '', new RegExp(`could not reach ${rpc?.node}`));
+    } finally {
+      for (const pid of taggedProcesses(deployment.id)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
