@@ -1,0 +1,99 @@
+/**
+ * Bundle throughput against `sha256sum` on the same file in the same run.
+ *   npm run bench:sync [-- --size 4G] [--dir /path/on/the/disk/to/measure]
+ * Prints: sha256sum time, then release (chunk + hash + copy into models/), export and import times with their
+ * throughput as a ratio of sha256sum's, the peak RSS, and the size of a re-export after 1% of the file changed
+ * in scattered places, as a fraction of the full bundle.
+ */
+import { spawnSync } from 'node:child_process';
+import { createCipheriv } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { callContext, openCore, type Core } from '../../main/app/core.js';
+import { parseSize } from '../../main/sync/index.js';
+import type { CallInput, CallName, CallOutput } from '../../shared/contract/index.js';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+const size = parseSize(option('size', '1G'));
+if (size === null) throw new Error('--size expects e.g. 1G or 4G');
+const root = fs.mkdtempSync(path.join(option('dir', os.tmpdir()), 'outpost-bench-sync-'));
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+async function call<K extends CallName>(core: Core, name: K, input: CallInput<K>): Promise<CallOutput<K>> {
+  const envelope = await core.dispatcher.invoke(name, input, callContext('cli'));
+  if (!envelope.ok) throw new Error(`${name}: ${envelope.error.message}`);
+  return envelope.result as CallOutput<K>;
+}
+
+async function timed<T>(work: () => Promise<T> | T): Promise<[T, number]> {
+  const start = process.hrtime.bigint();
+  const result = await work();
+  return [result, Number(process.hrtime.bigint() - start) / 1e9];
+}
+
+/** Deterministic incompressible bytes (AES-CTR keystream of a fixed key), written in 8 MiB blocks. */
+function generate(file: string, bytes: number): void {
+  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 7), Buffer.alloc(16, 0));
+  const zeros = Buffer.alloc(8 * 1024 * 1024);
+  const fd = fs.openSync(file, 'w');
+  for (let written = 0; written < bytes; written += zeros.length) fs.writeSync(fd, cipher.update(zeros.subarray(0, Math.min(zeros.length, bytes - written))));
+  fs.closeSync(fd);
+}
+
+/**
+ * 1% of the bytes, rewritten in runs of 640 KiB spread evenly over the file (64 places in 4 GiB, 16 in 1 GiB):
+ * the size of a tensor-sized edit. Each run touches one or two ~1 MiB chunks, so the delta is about 2.5%.
+ */
+function scatterEdits(file: string, bytes: number): void {
+  const fd = fs.openSync(file, 'r+');
+  const each = 640 * 1024;
+  const places = Math.max(1, Math.round(bytes / 100 / each));
+  for (let i = 0; i < places; i += 1) fs.writeSync(fd, Buffer.alloc(each, 0x5a), 0, each, Math.floor(((i + 0.5) * bytes) / places));
+  fs.closeSync(fd);
+}
+
+try {
+  const model = path.join(root, 'model.gguf');
+  generate(model, size);
+  const [, shaSeconds] = await timed(() => {
+    const run = spawnSync('sha256sum', [model], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`sha256sum failed: ${run.stderr}`);
+  });
+  const hq = openCore({ dataDir: path.join(root, 'hq') });
+  const site = openCore({ dataDir: path.join(root, 'site') });
+  await call(hq, 'identity.init', { siteId: 'bench-hq', role: 'hq' });
+  await call(site, 'identity.init', { siteId: 'bench-site', role: 'site' });
+  for (const [i, [a, b]] of ([[hq, site], [site, hq]] as const).entries()) {
+    const file = path.join(root, `peer-${i}.trust.json`);
+    fs.writeFileSync(file, JSON.stringify(await call(b, 'sync.trustExport', {})));
+    await call(a, 'sync.trustAdd', { path: file, fingerprint: (await call(a, 'sync.trustInspect', { path: file })).fingerprint });
+  }
+  const [, releaseSeconds] = await timed(() => call(hq, 'sync.releaseModel', { path: model, name: 'bench', version: '1' }));
+  const [full, exportSeconds] = await timed(() => call(hq, 'sync.export', { to: path.join(root, 'full') }));
+  const [, importSeconds] = await timed(() => call(site, 'sync.import', { media: [full.path] }));
+  const report = await call(site, 'sync.export', { to: path.join(root, 'report') });
+  await call(hq, 'sync.import', { media: [report.path] });
+  scatterEdits(model, size);
+  await call(hq, 'sync.releaseModel', { path: model, name: 'bench', version: '2' });
+  const delta = await call(hq, 'sync.export', { to: path.join(root, 'delta'), for: 'bench-site' });
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  hq.close();
+  site.close();
+
+  const rate = (seconds: number) => `${mb(size / seconds)} MiB/s`;
+  const ratio = (seconds: number) => (shaSeconds / seconds).toFixed(2);
+  console.log(`file: ${mb(size)} MiB on ${root} (${os.cpus().length} cores)`);
+  console.log(`sha256sum          ${shaSeconds.toFixed(2)} s  ${rate(shaSeconds)}  (baseline)`);
+  console.log(`release model add  ${releaseSeconds.toFixed(2)} s  ${rate(releaseSeconds)}  ratio ${ratio(releaseSeconds)}  (chunk + hash + copy into models/)`);
+  console.log(`bundle export      ${exportSeconds.toFixed(2)} s  ${rate(exportSeconds)}  ratio ${ratio(exportSeconds)}  (target ≥ 0.80)`);
+  console.log(`bundle import      ${importSeconds.toFixed(2)} s  ${rate(importSeconds)}  ratio ${ratio(importSeconds)}  (target ≥ 0.80; verify + stage + assemble)`);
+  console.log(`peak RSS           ${peakRssMb.toFixed(0)} MB  (target < 200 MB)`);
+  console.log(`re-export after 1% scattered change: ${mb(delta.bytesWritten)} MiB of ${mb(full.bytesWritten)} MiB = ${((100 * delta.bytesWritten) / full.bytesWritten).toFixed(2)}% (target ≤ 3%)`);
+} finally {
+  fs.rmSync(root, { recursive: true, force: true });
+}
