@@ -10,6 +10,10 @@ command -v /usr/sbin/sshd >/dev/null 2>&1 || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v g++ >/dev/null 2>&1 || need+=(g++ make python3)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v git >/dev/null 2>&1 || need+=(git)
+# nginx is only the reference the router benchmark measures itself against.
+command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install -y ${need[*]}" >&2
@@ -28,3 +32,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 else
   npm run build
 fi
+
+# The real inference engine (llama.cpp), built once per machine and cached
+# outside the repo; the workers' tests and the demo run it.
+bash scripts/install-engine.sh >/dev/null
