@@ -1,4 +1,5 @@
 import ssh2 from 'ssh2';
+import { shellQuote } from '../discovery/index.js';
 import type { ParsedInput } from '../../shared/contract/index.js';
 import type { ShardPlan } from '../../shared/domain/planner.js';
 import type { Deployment, DeploymentStage, LaunchProgress } from '../../shared/domain/workers.js';
@@ -107,6 +108,7 @@ export class Launch {
 
     if (model && modelPath && !present) {
       this.progress('model', `copying ${model.name} to ${head.node}`, 0);
+      await sessions.check(head.node, `mkdir -p ${shellQuote(modelPath.slice(0, modelPath.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
       await uploadResumable(sessions.endpoint(head.node), model.path, modelPath, (done, total) => this.progress('model', `copying ${model.name} to ${head.node}`, total ? done / total : 1), this.signal);
     }
 

@@ -63,7 +63,7 @@ export async function knownHostsLine(endpoint: PinnedEndpoint, signal?: AbortSig
 const CHUNK = 256 * 1024;
 
 /**
- * Copies a local file to `remotePath` over SFTP, resuming a `.partial` left
+ * Copies a local file to `remotePath` (whose folder exists) over SFTP, resuming a `.partial` left
  * by an interrupted copy, and renames it into place when whole.
  */
 export async function uploadResumable(
@@ -78,7 +78,6 @@ export async function uploadResumable(
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, s) => (error ? reject(error) : resolve(s))));
     const partial = `${remotePath}.partial`;
     const total = fs.statSync(localPath).size;
-    await new Promise<void>((resolve) => sftp.mkdir(remotePath.slice(0, remotePath.lastIndexOf('/')), () => resolve()));
     const start = await new Promise<number>((resolve) => sftp.stat(partial, (error, stats) => resolve(error ? 0 : Math.min(stats.size, total))));
     const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(partial, start > 0 ? 'r+' : 'w', { mode: 0o600 }, (error, h) => (error ? reject(error) : resolve(h))));
     const fd = fs.openSync(localPath, 'r');
