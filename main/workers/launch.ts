@@ -86,30 +86,35 @@ export class Launch {
     const unreachable = reachability.flatMap((r, i) => (r.status === 'rejected' ? [{ node: nodes[i] as string, reason: (r.reason as Error).message }] : []));
     if (unreachable.length) throw this.refusal(unreachable);
     const model = modelFile ? await this.deps.localModel(modelFile) : null;
-    const headHome = homes.get(head.node) as string;
-    const modelPath = model ? modelPathFor(headHome, model.sha256, '.gguf') : null;
-    if (!modelPath && this.input.engine === 'llama.cpp') {
+    if (!model && this.input.engine === 'llama.cpp') {
       throw new OutpostError('PRECONDITION', `plan ${this.input.planId} names the catalog model ${plan.model.name}, not a model file`, 'plan with --model <file.gguf> so Outpost knows which file to load');
     }
+    // Content-addressed under each host's home: the same digest is never copied twice.
+    const modelNodes = engine.modelOnEveryHost ? nodes : [head.node];
+    const modelPaths = new Map(model ? modelNodes.map((n) => [n, modelPathFor(homes.get(n) as string, model.sha256, '.gguf')]) : []);
     const needs = engine.binariesFor(stages, this.input.rpcTransport);
     const facts = new Map<string, HostFacts>();
     await Promise.all(
       nodes.map(async (node) => {
-        const script = preflightScript({ binaries: needs.filter((n) => n.node === node).map((n) => n.binary), modelPath: node === head.node ? modelPath : null });
+        const script = preflightScript({ binaries: needs.filter((n) => n.node === node).map((n) => n.binary), modelPath: modelPaths.get(node) ?? null });
         facts.set(node, parsePreflight(await sessions.check(node, script, 'preflight', { signal: this.signal, timeoutMs: 600_000 })));
       }),
     );
     const problems = preflightProblems({ stages, memoryByStage: new Map(plan.stages.map((s) => [s.index, s.memory.totalBytes])), needs, facts, apiPort: this.input.port });
-    const present = facts.get(head.node)?.model ?? null;
-    if (model && present && (present.sha256 !== model.sha256 || present.sizeBytes !== model.sizeBytes)) {
-      problems.push({ node: head.node, reason: `the model file ${modelPath} has digest ${present.sha256.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
+    for (const [node, path] of modelPaths) {
+      const present = facts.get(node)?.model;
+      if (model && present && (present.sha256 !== model.sha256 || present.sizeBytes !== model.sizeBytes)) {
+        problems.push({ node, reason: `the model file ${path} has digest ${present.sha256.slice(0, 12)}…, expected ${(model.sha256).slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
+      }
     }
     if (problems.length) throw this.refusal(problems);
 
-    if (model && modelPath && !present) {
-      this.progress('model', `copying ${model.name} to ${head.node}`, 0);
-      await sessions.check(head.node, `mkdir -p ${shellQuote(modelPath.slice(0, modelPath.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
-      await uploadResumable(sessions.endpoint(head.node), model.path, modelPath, (done, total) => this.progress('model', `copying ${model.name} to ${head.node}`, total ? done / total : 1), this.signal);
+    for (const [node, path] of modelPaths) {
+      if (!model || facts.get(node)?.model) continue;
+      const what = `copying ${model.name} to ${node}`;
+      this.progress('model', what, 0);
+      await sessions.check(node, `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
+      await uploadResumable(sessions.endpoint(node), model.path, path, (done, total) => this.progress('model', what, total ? done / total : 1), this.signal);
     }
 
     const ports = allocatePorts(engine.portsNeeded(stages, this.input.rpcTransport), facts, [this.input.port], FIRST_RPC_PORT);
@@ -117,7 +122,7 @@ export class Launch {
     const layout: LaunchLayout = {
       deploymentId: this.id,
       servedModel: servedName(plan.model.name),
-      modelPath: modelPath ?? plan.model.name,
+      modelPath: modelPaths.get(head.node) ?? plan.model.name,
       totalLayers: plan.model.layers,
       context: plan.context,
       parallel: plan.parallel,
@@ -127,7 +132,7 @@ export class Launch {
       user,
       stages,
       ports,
-      hosts: Object.fromEntries(nodes.map((n) => [n, { runDir: runDirs[n] as string, binaries: Object.fromEntries(Object.entries(facts.get(n)?.binaries ?? {}).filter((e): e is [string, string] => e[1] !== null)) }])),
+      hosts: Object.fromEntries(nodes.map((n) => [n, { runDir: runDirs[n] as string, modelPath: modelPaths.get(n), binaries: Object.fromEntries(Object.entries(facts.get(n)?.binaries ?? {}).filter((e): e is [string, string] => e[1] !== null)) }])),
       logVerbosity: this.deps.logVerbosity,
       template: this.input.template,
     };

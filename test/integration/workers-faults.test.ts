@@ -32,6 +32,7 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
         'f-lowmem': cpuWorkerProfile('fault-lowmem', { memAvailableKiB: 60_000 }),
       },
       withoutEngine: ['f-nobin'],
+      simulatedVllm: true,
     });
     const nodes = await bench.call('discovery.nodes', {});
     names = Object.fromEntries(nodes.map((n) => [n.inventory.hostname, n.name]));
@@ -108,6 +109,35 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     } finally {
       await bench.call('workers.stop', { deployment: deployment.id });
     }
+  });
+
+  test('vLLM: Ray head and worker, then vllm serve with the plan\'s uneven pipeline split (simulated vllm)', async () => {
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
+    const deployment = await bench.call('workers.launch', { planId, engine: 'vllm', user: bench.site.user, port });
+    try {
+      assert.equal(deployment.state, 'ready', deployment.detail ?? '');
+      assert.deepEqual(deployment.workers.map((w) => w.name), ['ray-head', 'ray-1', 'head']);
+      const log = await bench.call('workers.logs', { deployment: deployment.id, worker: 'head', lines: 20 });
+      const split = deployment.stages.map((s) => s.layerCount).join(',');
+      assert.match(log[0]?.lines.join('\n') ?? '', new RegExp(`pipeline 2 \\(${split}\\) over ray`));
+      assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'hi', maxTokens: 5 })).tokens, 5);
+    } finally {
+      await bench.call('workers.stop', { deployment: deployment.id });
+    }
+    assert.deepEqual(taggedProcesses(deployment.id), []);
+  });
+
+  test('custom engine: the template runs per stage with every value quoted', async () => {
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
+    const template = 'llama-server -m {model} --host {host} --port {port} -c 256 -t 1 -a {node}';
+    const deployment = await bench.call('workers.launch', { planId, engine: 'custom', template, user: bench.site.user, port });
+    try {
+      assert.equal(deployment.state, 'ready', deployment.detail ?? '');
+      assert.deepEqual(deployment.workers.map((w) => w.name), ['stage-1', 'head']);
+    } finally {
+      await bench.call('workers.stop', { deployment: deployment.id });
+    }
+    await assert.rejects(bench.call('workers.launch', { planId, engine: 'custom', template: 'run {model} {oops}', user: bench.site.user, port }), (error: Error) => codeOf(error) === 'INVALID_INPUT' && /\{oops\}/.test(error.message));
   });
 
   test('stop during a launch stops what it started and removes the keys', async () => {

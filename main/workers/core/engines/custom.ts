@@ -28,7 +28,7 @@ function stageValues(layout: LaunchLayout, stage: StagePlacement): Record<Placeh
   const head = headOf(layout);
   const isHead = stage.index === head.index;
   return {
-    model: layout.modelPath,
+    model: hostOf(layout, stage.node).modelPath ?? layout.modelPath,
     host: stage.address,
     port: isHead ? String(layout.apiPort) : String(layout.ports[`stage-${stage.index}`] ?? ''),
     stage: String(stage.index),
@@ -46,6 +46,7 @@ function stageValues(layout: LaunchLayout, stage: StagePlacement): Record<Placeh
 export const customEngine: EngineAdapter = {
   kind: 'custom',
   readinessPath: '/v1/models',
+  modelOnEveryHost: true,
   binariesFor: () => [],
   portsNeeded: (stages) => stages.slice(1).map((s) => ({ key: `stage-${s.index}`, node: s.node })),
   workers(layout) {

@@ -39,8 +39,8 @@ export interface LaunchLayout {
   stages: StagePlacement[];
   /** The ports the adapter asked for (`portsNeeded`), by key, each free on its node. */
   ports: Record<string, number>;
-  /** Per node: engine binaries by role name ('llama-server', 'rpc-server', 'vllm', 'ray') and the run dir. */
-  hosts: Record<string, { runDir: string; binaries: Record<string, string> }>;
+  /** Per node: engine binaries by role name ('llama-server', 'rpc-server', 'vllm', 'ray'), the run dir, and the model's path there when it has a copy. */
+  hosts: Record<string, { runDir: string; binaries: Record<string, string>; modelPath?: string | undefined }>;
   /** llama.cpp's log verbosity on the head (4 shows how layers were assigned). */
   logVerbosity: number;
   /** The custom engine's template. */
@@ -77,6 +77,8 @@ export interface EngineAdapter {
   workers(layout: LaunchLayout): WorkerSpec[];
   /** The head's readiness URL path: answers 200 only once the model is loaded. */
   readinessPath: string;
+  /** Whether every stage host loads the model file itself (vLLM, most custom engines), or only the head (llama.cpp sends weights over RPC). */
+  modelOnEveryHost: boolean;
 }
 
 export const headOf = (layout: LaunchLayout): StagePlacement => {
@@ -85,7 +87,7 @@ export const headOf = (layout: LaunchLayout): StagePlacement => {
   return head;
 };
 
-export function hostOf(layout: LaunchLayout, node: string): { runDir: string; binaries: Record<string, string> } {
+export function hostOf(layout: LaunchLayout, node: string): LaunchLayout['hosts'][string] {
   const host = layout.hosts[node];
   if (!host) throw new Error(`no host facts for node ${node}`);
   return host;

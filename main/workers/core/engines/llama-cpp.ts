@@ -127,6 +127,7 @@ function headWorker(layout: LaunchLayout): WorkerSpec {
 export const llamaCppEngine: EngineAdapter = {
   kind: 'llama.cpp',
   readinessPath: '/health',
+  modelOnEveryHost: false,
   binariesFor(stages, transport) {
     const [head, ...rest] = stages;
     if (!head) return [];

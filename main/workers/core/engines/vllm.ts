@@ -14,6 +14,7 @@ const nodesOf = (stages: readonly StagePlacement[]): StagePlacement[] => stages.
 export const vllmEngine: EngineAdapter = {
   kind: 'vllm',
   readinessPath: '/v1/models',
+  modelOnEveryHost: true,
   binariesFor(stages) {
     const [head] = stages;
     if (!head) return [];
