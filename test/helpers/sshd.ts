@@ -17,6 +17,8 @@ export interface SshdFleetOptions {
   firstAddress?: number;
   user?: string;
   readyTimeoutMs?: number;
+  /** One port for every host (as on a real LAN, so a CIDR scan finds them all); default: a free port each. */
+  port?: number;
   /** Extra sshd_config lines for one host, e.g. `SetEnv PATH=…` for a simulated machine's tools. */
   extraConfig?: (address: string) => readonly string[];
 }
@@ -308,12 +310,12 @@ async function fingerprintOf(publicKeyFile: string): Promise<string> {
   return fingerprint;
 }
 
-async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: number, extra: readonly string[]): Promise<SshdHost> {
+async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: number, extra: readonly string[], fixedPort: number | undefined): Promise<SshdHost> {
   const configPath = path.join(p.dir, 'sshd_config');
   let failure = '';
   // The probe port is released before sshd binds it, so a parallel test may grab it: retry.
   for (let attempt = 1; attempt <= 5; attempt++) {
-    const port = await freePort(p.address);
+    const port = fixedPort ?? (await freePort(p.address));
     await writeFile(configPath, sshdConfig({ ...p, port, user, extra }), { mode: 0o600 });
     const child = spawn(sshd, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     liveChildren.add(child);
@@ -371,13 +373,31 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
         : `not ready within ${readyTimeoutMs} ms`;
     await stopChild(child);
     failure = `${sshd} -D -e -f sshd_config on ${p.address}:${port} ${why}; sshd stderr:\n${log.trim() || '(empty)'}`;
-    if (!/Address already in use|Cannot bind any address/.test(log)) break;
+    if (fixedPort !== undefined || !/Address already in use|Cannot bind any address/.test(log)) break;
   }
   throw new Error(failure);
 }
 
+/** A port free on every given loopback address right now (for `port`), from a seeded walk of the high range. */
+export async function commonFreePort(addresses: readonly string[], seed: number): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const candidate = 20000 + ((seed * 7919 + i * 104729) % 30000);
+    const free = await Promise.all(addresses.map((a) => isFree(a, candidate)));
+    if (free.every(Boolean)) return candidate;
+  }
+  throw new Error('no port free on all addresses');
+}
+
+function isFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host: address, port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
 export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet> {
-  const { count, firstAddress = 2, user = DEFAULT_TEST_USER, readyTimeoutMs = 5000, extraConfig = () => [] } = opts;
+  const { count, firstAddress = 2, user = DEFAULT_TEST_USER, readyTimeoutMs = 5000, extraConfig = () => [], port } = opts;
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
   if (!Number.isInteger(firstAddress) || firstAddress < 1 || firstAddress + count - 1 > 254) {
     throw new Error(`addresses 127.0.0.${firstAddress}..+${count} must stay within 127.0.0.1-254`);
@@ -402,7 +422,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
   try {
     const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${firstAddress + i}`);
     const prepared = await Promise.all(addresses.map((a) => prepareHost(dir, a, owner)));
-    const results = await Promise.allSettled(prepared.map((p) => launch(p, sshd, user, readyTimeoutMs, extraConfig(p.address))));
+    const results = await Promise.allSettled(prepared.map((p) => launch(p, sshd, user, readyTimeoutMs, extraConfig(p.address), port)));
     for (const r of results) if (r.status === 'fulfilled') hosts.push(r.value);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
