@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { NodesPage } from '../nodes/NodesPage.js';
 import { OverviewPage } from '../overview/OverviewPage.js';
 import { PlanPage } from '../plan/PlanPage.js';
 import { SyncPage } from '../sync/SyncPage.js';
@@ -18,7 +19,7 @@ export interface Route {
 
 export const ROUTES: readonly Route[] = [
   { path: 'overview', label: 'Overview', capability: 'Foundation', page: OverviewPage },
-  { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: null },
+  { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: NodesPage },
   { path: 'plan', label: 'Plan', capability: 'Planner', page: PlanPage },
   { path: 'workers', label: 'Workers', capability: 'Workers', page: WorkersPage },
   { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },

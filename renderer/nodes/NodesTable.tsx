@@ -1,0 +1,121 @@
+import { useState } from 'react';
+import type { RemoteNode } from '../../shared/domain/discovery.js';
+import { formatBytes } from '../../shared/units.js';
+import { asCallError, useClient } from '../api/hooks.js';
+import type { CallError } from '../api/client.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+import { Meter } from '../components/Meter.js';
+
+const MiB = 2 ** 20;
+
+function GpuChips({ node }: { node: RemoteNode }) {
+  const inv = node.inventory;
+  if (inv.gpuStatus === 'driver-error') return <span className="nodes-badge nodes-bad" title={inv.gpuError ?? ''}>GPU driver error</span>;
+  if (inv.gpus.length === 0) return <span className="muted">no GPU</span>;
+  return (
+    <div className="nodes-gpus">
+      {inv.gpus.map((g) => (
+        <div key={`${g.index}-${g.uuid ?? g.name}`} className="chip nodes-gpu" data-testid="gpu-chip" title={g.uuid ?? ''}>
+          <strong>{g.name.replace(/^NVIDIA /, '')}</strong>
+          {g.unifiedMemory && <em> unified</em>}
+          {g.migDevices.length > 0 && <em> MIG×{g.migDevices.length}</em>}
+          {g.memoryTotalMiB !== null && <Meter used={(g.memoryUsedMiB ?? 0) * MiB} total={g.memoryTotalMiB * MiB} label={`${formatBytes((g.memoryUsedMiB ?? 0) * MiB)} / ${formatBytes(g.memoryTotalMiB * MiB)}`} />}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: () => void }) {
+  const client = useClient();
+  const [error, setError] = useState<CallError | null>(null);
+  if (!node.hostKey) return <span className="muted">not pinned</span>;
+  if (!node.hostKey.offered) {
+    return (
+      <span className="nodes-badge nodes-ok" title={`${node.hostKey.keyType} ${node.hostKey.fingerprint}, pinned ${node.hostKey.pinnedAt}`} data-testid="hostkey-pinned">
+        pinned {node.hostKey.fingerprint.slice(7, 15)}…
+      </span>
+    );
+  }
+  const accept = () => {
+    setError(null);
+    client.call('discovery.acceptHostKey', { node: node.name }).then(onAccepted, (e: unknown) => setError(asCallError(e)));
+  };
+  return (
+    <div data-testid="hostkey-changed">
+      <span className="nodes-badge nodes-bad" title={`now ${node.hostKey.offered.fingerprint}, pinned ${node.hostKey.fingerprint}`}>
+        host key changed
+      </span>
+      <button type="button" className="secondary nodes-accept" onClick={accept}>
+        Accept new key
+      </button>
+      {error && <ErrorNote error={error} />}
+    </div>
+  );
+}
+
+export function NodesTable({ nodes, onChanged }: { nodes: RemoteNode[]; onChanged: () => void }) {
+  if (nodes.length === 0) return <p className="muted">No nodes yet: scan the site's subnets above.</p>;
+  return (
+    <table className="table nodes-table" data-testid="nodes-table">
+      <thead>
+        <tr>
+          <th>Node</th>
+          <th>GPUs</th>
+          <th>Memory</th>
+          <th>Engines</th>
+          <th>Models</th>
+          <th>Host key</th>
+          <th>Last seen</th>
+          <th>Last scan</th>
+        </tr>
+      </thead>
+      <tbody>
+        {nodes.map((node) => {
+          const inv = node.inventory;
+          const total = inv.memory.totalBytes ?? 0;
+          const used = total - (inv.memory.availableBytes ?? total);
+          return (
+            <tr key={node.name} data-testid="node-row" data-node={node.name}>
+              <td>
+                <strong>{node.name}</strong>
+                <div className="muted">
+                  {node.address}:{node.port}
+                </div>
+                <div className="muted">{inv.jetson ? `${inv.jetson.model ?? 'Jetson'} · L4T ${inv.jetson.l4tRelease ?? '?'}` : `${inv.cpu.model ?? 'CPU ?'} · ${inv.cpu.cores ?? '?'} cores`}</div>
+              </td>
+              <td>
+                <GpuChips node={node} />
+              </td>
+              <td className="nodes-memory">{total > 0 ? <Meter used={used} total={total} label={`${formatBytes(used)} / ${formatBytes(total)}`} /> : <span className="muted">unknown</span>}</td>
+              <td>
+                {inv.engines.length === 0 && <span className="muted">none</span>}
+                {inv.engines.map((e) => (
+                  <span key={e.path} className="nodes-badge nodes-engine" data-testid="engine-badge" title={e.path}>
+                    {e.engine}
+                    {e.version ? ` ${e.version.split(' ')[0]}` : ''}
+                  </span>
+                ))}
+              </td>
+              <td title={inv.modelFiles.map((f) => f.path).join('\n')}>{inv.modelFiles.length}</td>
+              <td>
+                <HostKey node={node} onAccepted={onChanged} />
+              </td>
+              <td>{new Date(node.lastSeen).toLocaleString()}</td>
+              <td>
+                <ul className="nodes-changes" data-testid="node-changes">
+                  {node.lastChanges.length === 0 && <li className="muted">no change</li>}
+                  {node.lastChanges.map((c, i) => (
+                    <li key={i} className={`nodes-change-${c.change}`}>
+                      {c.change === 'added' ? '+' : c.change === 'removed' ? '−' : '~'} {c.detail}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
