@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { OutpostError } from '../../shared/errors.js';
 
 /** A long job in flight: its id, what kind it is, and the signal every await inside it honours. */
@@ -25,6 +26,8 @@ export class JobRegistry {
     const id = options.id ?? this.newId();
     if (this.running.has(id)) throw new OutpostError('CONFLICT', `a job with id ${id} is already running`, 'choose another id, or cancel that job first');
     const controller = new AbortController();
+    // One job's signal is shared by every await inside it (a scan: one per host in flight).
+    setMaxListeners(0, controller.signal);
     const parent = options.signal;
     const forward = (): void => controller.abort(parent?.reason);
     if (parent?.aborted) controller.abort(parent.reason);
