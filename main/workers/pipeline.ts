@@ -48,8 +48,9 @@ export class Pipeline {
     return dir;
   }
 
-  async startWorker(worker: WorkerSpec, signal?: AbortSignal): Promise<number> {
-    const out = await this.sessions.check(worker.node, startScript(this.runDir(worker.node), this.id, worker), `starting ${worker.name}`, { signal });
+  /** Not cancellable midway: a start cut off between spawning and writing its pid file would leave an orphan. */
+  async startWorker(worker: WorkerSpec): Promise<number> {
+    const out = await this.sessions.check(worker.node, startScript(this.runDir(worker.node), this.id, worker), `starting ${worker.name}`);
     const pid = Number(/pid (\d+)/.exec(out)?.[1]);
     this.repository.setWorker(this.id, worker.name, { state: 'starting', pid: Number.isFinite(pid) ? pid : null, startedAt: this.now().toISOString(), lastError: null });
     return pid;
@@ -79,7 +80,8 @@ export class Pipeline {
     const started: WorkerSpec[] = [];
     for (const worker of workers) {
       if (worker.role === 'head' && started.length) await this.waitListening(started, 30_000, signal);
-      await this.startWorker(worker, signal);
+      if (signal?.aborted) throw new OutpostError('CANCELLED', 'cancelled');
+      await this.startWorker(worker);
       started.push(worker);
     }
     if (workers.some((w) => w.role === 'head')) await this.waitReady(readinessPath, timeoutMs, signal, onReady);

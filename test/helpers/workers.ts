@@ -32,7 +32,11 @@ export async function startWorkersBench(options: Omit<WorkersSiteOptions, 'autho
   core.events.subscribe((m) => void events.push(m));
   const call = async <K extends CallName>(name: K, input: CallInput<K>, signal?: AbortSignal): Promise<CallOutput<K>> => {
     const envelope = await core.dispatcher.invoke(name, input, callContext('cli', signal));
-    if (!envelope.ok) throw Object.assign(new Error(`${name}: ${envelope.error.message}`), { code: envelope.error.code, hint: envelope.error.hint });
+    if (!envelope.ok) {
+      // An internal error is logged with its detail, never shown: bring the log line into the test's failure.
+      const detail = envelope.error.code === 'INTERNAL' ? `\n${readFileSync(path.join(core.layout.logs, 'outpost.log'), 'utf8').trim().split('\n').slice(-3).join('\n')}` : '';
+      throw Object.assign(new Error(`${name}: ${envelope.error.message}${detail}`), { code: envelope.error.code, hint: envelope.error.hint });
+    }
     return envelope.result as CallOutput<K>;
   };
   await call('identity.init', { siteId: 'workers-test' });

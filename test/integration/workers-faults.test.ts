@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -87,6 +88,8 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     const target = `/home/${bench.site.user}/.outpost/models/${createHash('sha256').update(bytes).digest('hex')}.gguf`;
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, tinyGguf(4));
+    // Owned by the login user, as a file Outpost copied earlier would be.
+    execFileSync('chown', ['-R', `${bench.site.user}:`, `/home/${bench.site.user}/.outpost`]);
     try {
       await refusedWithNothingStarted(planId, /has digest [0-9a-f]{12}…, expected [0-9a-f]{12}…/);
     } finally {

@@ -75,27 +75,34 @@ export async function uploadResumable(
 ): Promise<void> {
   const { client } = await connect(endpoint, signal);
   try {
-    const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, s) => (error ? reject(error) : resolve(s))));
-    const partial = `${remotePath}.partial`;
-    const total = fs.statSync(localPath).size;
-    const start = await new Promise<number>((resolve) => sftp.stat(partial, (error, stats) => resolve(error ? 0 : Math.min(stats.size, total))));
-    const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(partial, start > 0 ? 'r+' : 'w', { mode: 0o600 }, (error, h) => (error ? reject(error) : resolve(h))));
-    const fd = fs.openSync(localPath, 'r');
-    try {
-      const buffer = Buffer.alloc(CHUNK);
-      for (let offset = start; offset < total; ) {
-        if (signal?.aborted) throw new OutpostError('CANCELLED', 'the model copy was cancelled; it resumes where it stopped');
-        const read = fs.readSync(fd, buffer, 0, CHUNK, offset);
-        await new Promise<void>((resolve, reject) => sftp.write(handle, buffer, 0, read, offset, (error) => (error ? reject(error) : resolve())));
-        offset += read;
-        onProgress(offset, total);
-      }
-    } finally {
-      fs.closeSync(fd);
-      await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
-    }
-    await new Promise<void>((resolve, reject) => sftp.rename(partial, remotePath, (error) => (error ? reject(error) : resolve())));
+    await copy(client, localPath, remotePath, onProgress, signal);
+  } catch (error) {
+    if (error instanceof OutpostError) throw error;
+    throw new OutpostError('UNAVAILABLE', `copying the model to ${endpoint.node} (${remotePath}) failed: ${(error as Error).message}`, 'check the free space and permissions there; the next launch resumes the copy');
   } finally {
     client.end();
   }
+}
+
+async function copy(client: Client, localPath: string, remotePath: string, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<void> {
+  const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((error, s) => (error ? reject(error) : resolve(s))));
+  const partial = `${remotePath}.partial`;
+  const total = fs.statSync(localPath).size;
+  const start = await new Promise<number>((resolve) => sftp.stat(partial, (error, stats) => resolve(error ? 0 : Math.min(stats.size, total))));
+  const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(partial, start > 0 ? 'r+' : 'w', { mode: 0o600 }, (error, h) => (error ? reject(error) : resolve(h))));
+  const fd = fs.openSync(localPath, 'r');
+  try {
+    const buffer = Buffer.alloc(CHUNK);
+    for (let offset = start; offset < total; ) {
+      if (signal?.aborted) throw new OutpostError('CANCELLED', 'the model copy was cancelled; it resumes where it stopped');
+      const read = fs.readSync(fd, buffer, 0, CHUNK, offset);
+      await new Promise<void>((resolve, reject) => sftp.write(handle, buffer, 0, read, offset, (error) => (error ? reject(error) : resolve())));
+      offset += read;
+      onProgress(offset, total);
+    }
+  } finally {
+    fs.closeSync(fd);
+    await new Promise<void>((resolve) => sftp.close(handle, () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => sftp.rename(partial, remotePath, (error) => (error ? reject(error) : resolve())));
 }

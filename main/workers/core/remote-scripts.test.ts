@@ -13,7 +13,8 @@ const sh = (script: string, env: NodeJS.ProcessEnv = {}): string => execFileSync
 test('a worker starts detached with its tag, is seen alive by its pid file, and stops with TERM', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "outpost run 'dir' $(x)-"));
   try {
-    const worker: WorkerSpec = { name: 'rpc-1', role: 'rpc', node: 'n', address: 'a', stageIndex: 1, program: '/bin/sleep', args: ['30'], env: { A: "it's $(id)" }, listen: null, health: { kind: 'process' } };
+    // A worker with a child of its own: stop must take the whole process group.
+    const worker: WorkerSpec = { name: 'rpc-1', role: 'rpc', node: 'n', address: 'a', stageIndex: 1, program: '/bin/sh', args: ['-c', 'sleep 30 & wait'], env: { A: "it's $(id)" }, listen: null, health: { kind: 'process' } };
     const out = sh(startScript(dir, 'dep-test', worker));
     const pid = Number(/pid (\d+)/.exec(out)?.[1]);
     assert.ok(pid > 0);
@@ -25,7 +26,8 @@ test('a worker starts detached with its tag, is seen alive by its pid file, and 
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     assert.ok(environ.includes("A=it's $(id)"));
     assert.match(sh(stopScript(dir, 'dep-test', ['rpc-1'], 2)), /rpc-1 term/);
-    assert.equal(spawnSync('kill', ['-0', String(pid)]).status !== 0, true);
+    assert.notEqual(spawnSync('kill', ['-0', String(pid)]).status, 0, 'the worker is gone');
+    assert.notEqual(spawnSync('kill', ['-0', '--', `-${pid}`]).status, 0, 'and so is its child');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -59,11 +59,12 @@ export function parseStatus(stdout: string): Map<string, { alive: boolean; pid: 
 export function stopScript(runDir: string, deploymentId: string, workers: readonly string[], graceSeconds: number): string {
   const lines: string[] = ['left=""'];
   for (const name of workers) {
-    lines.push(`if ${aliveTest(runDir, deploymentId, name)}; then kill -TERM -- -"$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; left="$left $p"; echo ${q(name)} term "$p"; fi`);
+    // Each worker leads its own process group (setsid): signalling -pid reaches its children too. (dash's kill takes no `--`.)
+    lines.push(`if ${aliveTest(runDir, deploymentId, name)}; then kill -TERM -"$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null; left="$left $p"; echo ${q(name)} term "$p"; fi`);
   }
   lines.push(
-    `i=0; while [ $i -lt ${Math.round(graceSeconds * 10)} ]; do alive=""; for p in $left; do [ -d /proc/$p ] && alive="$alive $p"; done; [ -z "$alive" ] && break; sleep 0.1; i=$((i+1)); done`,
-    'for p in $left; do if [ -d /proc/$p ]; then kill -KILL -- -"$p" 2>/dev/null || kill -KILL "$p" 2>/dev/null; echo killed "$p"; fi; done',
+    `i=0; while [ $i -lt ${Math.round(graceSeconds * 10)} ]; do alive=""; for p in $left; do kill -0 -"$p" 2>/dev/null && alive="$alive $p"; done; [ -z "$alive" ] && break; sleep 0.1; i=$((i+1)); done`,
+    'for p in $left; do if kill -0 -"$p" 2>/dev/null; then kill -KILL -"$p" 2>/dev/null; echo killed "$p"; fi; done',
     ...workers.map((name) => `rm -f ${q(`${runDir}/${name}.pid`)}`),
   );
   return lines.join('\n');
