@@ -47,8 +47,8 @@ test('help lists every command of PRODUCT.md; commands not built yet say so and 
   for (const command of ['local', 'keys', 'discover', 'nodes', 'hostkey', 'plan', 'launch', 'workers', 'stop', 'router', 'bundle', 'trust', 'health', 'ui']) {
     assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
   }
-  const later = await runOutpost(['bundle', 'export', '--to', '/tmp/nowhere']);
-  assertOneLineError(later, 1, /`outpost bundle export` is not available yet .* — it arrives with the Sync capability/);
+  const later = await runOutpost(['health']);
+  assertOneLineError(later, 1, /`outpost health` is not available yet .* — it arrives with the Telemetry & offline capability/);
 });
 
 test('unknown flags and commands are usage errors (exit 2) with one line', async () => {

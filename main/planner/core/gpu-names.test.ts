@@ -17,6 +17,8 @@ test('driver-reported names map to catalog entries, memory settling variants', (
     ['Tesla V100-SXM2-32GB', 32768, 'V100-32GB'],
     ['NVIDIA Jetson AGX Orin Developer Kit', 62800, 'Jetson-AGX-Orin-64GB'],
     ['NVIDIA Jetson AGX Orin', 30536, 'Jetson-AGX-Orin-32GB'],
+    ['NVIDIA Jetson AGX Orin (integrated)', 62800, 'Jetson-AGX-Orin-64GB'],
+    ['NVIDIA Orin NX (integrated)', 15600, 'Jetson-Orin-NX-16GB'],
     ['NVIDIA Orin NX Developer Kit', 15600, 'Jetson-Orin-NX-16GB'],
     ['NVIDIA Jetson Orin Nano Engineering Reference Developer Kit Super', 7620, 'Jetson-Orin-Nano-8GB'],
     ['Matrox G200eW', 16, null],
