@@ -115,6 +115,12 @@ export class Launch {
       this.progress('model', what, 0);
       await sessions.check(node, `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
       await uploadResumable(sessions.endpoint(node), model.path, path, (done, total) => this.progress('model', what, total ? done / total : 1), this.signal);
+      // A resumed copy is only as good as the part left from before: the digest decides.
+      const copied = parsePreflight(await sessions.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the copied model', { signal: this.signal, timeoutMs: 600_000 })).model;
+      if (copied?.sha256 !== model.sha256) {
+        await sessions.run(node, `rm -f ${shellQuote(path)} ${shellQuote(`${path}.outpost-sha256`)}`);
+        throw new OutpostError('UNAVAILABLE', `the model copied to ${node} has digest ${copied?.sha256.slice(0, 12) ?? 'none'}…, expected ${model.sha256.slice(0, 12)}…; the copy was removed`, 'launch again to copy it afresh');
+      }
     }
 
     const ports = allocatePorts(engine.portsNeeded(stages, this.input.rpcTransport), facts, [this.input.port], FIRST_RPC_PORT);

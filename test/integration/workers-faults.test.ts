@@ -98,6 +98,30 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     }
   });
 
+  test('an interrupted model copy resumes from its .partial and is checked by digest', async () => {
+    const model = path.join(bench.dataDir, 'resume.gguf');
+    const bytes = tinyGguf(6);
+    writeFileSync(model, bytes);
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string], model);
+    const target = `/home/${bench.site.user}/.outpost/models/${createHash('sha256').update(bytes).digest('hex')}.gguf`;
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(`${target}.partial`, bytes.subarray(0, 100_000));
+    execFileSync('chown', ['-R', `${bench.site.user}:`, `/home/${bench.site.user}/.outpost`]);
+    const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port });
+    try {
+      assert.equal(deployment.state, 'ready');
+      assert.deepEqual(readFileSync(target), bytes);
+      assert.equal(existsSync(`${target}.partial`), false);
+      const fractions = bench.events
+        .filter((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deployment.id && (e.payload as LaunchProgress).phase === 'model')
+        .map((e) => (e.payload as LaunchProgress).fraction);
+      // One 256 KiB chunk after the 100,000 bytes already there: the copy started where the last one stopped.
+      assert.equal(fractions[1], Math.min(1, (100_000 + 256 * 1024) / bytes.length));
+    } finally {
+      await bench.call('workers.stop', { deployment: deployment.id });
+    }
+  });
+
   test('a model file name with spaces, quotes and $(…) is passed as one inert word', async () => {
     const model = path.join(bench.dataDir, `tiny $(touch ${PWNED}) 'q' "x".gguf`);
     writeFileSync(model, tinyGguf(5));
