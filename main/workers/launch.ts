@@ -111,6 +111,9 @@ export class Launch {
 
     for (const [node, path] of modelPaths) {
       if (!model || facts.get(node)?.model) continue;
+      // Hosts may share a home (NFS): an earlier copy in this loop may already have put the file there.
+      const now = parsePreflight(await sessions.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the model', { signal: this.signal, timeoutMs: 600_000 })).model;
+      if (now?.sha256 === model.sha256) continue;
       const what = `copying ${model.name} to ${node}`;
       this.progress('model', what, 0);
       await sessions.check(node, `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });

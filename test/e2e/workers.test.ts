@@ -16,7 +16,7 @@ const unavailable = await sshdFleetUnavailableReason(FIRST);
 if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
 
 test('the Workers page shows the sharded deployment live, streams a test prompt, and stops it after confirmation', { skip: unavailable }, async (t) => {
-  const bench = await startWorkersBench({ firstAddress: FIRST, profiles: { 'ui-a': cpuWorkerProfile('ui-worker-a'), 'ui-b': cpuWorkerProfile('ui-worker-b') } });
+  const bench = await startWorkersBench({ firstAddress: FIRST, seed: 12, profiles: { 'ui-a': cpuWorkerProfile('ui-worker-a'), 'ui-b': cpuWorkerProfile('ui-worker-b') } });
   t.after(() => bench.close());
   const planId = await bench.plan(await bench.nodeNames());
   const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 18700 + (process.pid % 500) });

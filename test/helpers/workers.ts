@@ -1,6 +1,7 @@
 // Shared steps of the Workers tests: a data dir with a site key, a simulated site running the real engine,
 // discovered, and a plan of the tiny model across its hosts.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,11 @@ export interface WorkersBench {
   close(): Promise<void>;
 }
 
-export async function startWorkersBench(options: Omit<WorkersSiteOptions, 'authorizedKey' | 'port'> & { firstAddress: number }): Promise<WorkersBench> {
+/**
+ * `seed` picks the tiny model's weights, so each test file has its own model digest: the simulated hosts share
+ * one login home, and a copy left there by another test must not stand in for this file's own copy.
+ */
+export async function startWorkersBench(options: Omit<WorkersSiteOptions, 'authorizedKey' | 'port'> & { firstAddress: number; seed: number }): Promise<WorkersBench> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-workers-'));
   const core = openCore({ dataDir });
   const events: EventMessage[] = [];
@@ -46,7 +51,10 @@ export async function startWorkersBench(options: Omit<WorkersSiteOptions, 'autho
   const scan = await call('discovery.scan', { targets: addresses.join(','), user: site.user, port, concurrency: 8, timeoutMs: 10_000 });
   assert.equal(scan.counts.inventoried, addresses.length, JSON.stringify(scan.hosts));
   const modelFile = path.join(dataDir, 'outpost-tiny.gguf');
-  writeFileSync(modelFile, tinyGguf(1));
+  const model = tinyGguf(options.seed);
+  writeFileSync(modelFile, model);
+  const copied = `/home/${site.user}/.outpost/models/${createHash('sha256').update(model).digest('hex')}.gguf`;
+  for (const file of [copied, `${copied}.partial`, `${copied}.outpost-sha256`]) rmSync(file, { force: true });
   const nodeNames = async (): Promise<string[]> => (await call('discovery.nodes', {})).map((n) => n.name);
   return {
     dataDir,

@@ -20,7 +20,7 @@ describe('a plan launched as real llama.cpp workers across simulated hosts', { s
   const current = async (): Promise<Deployment> => (await bench.call('workers.list', { all: true })).find((d) => d.id === deployment.id) as Deployment;
 
   before(async () => {
-    bench = await startWorkersBench({ firstAddress: FIRST, profiles: { 'box-a': cpuWorkerProfile('cpu-worker-a'), 'box-b': cpuWorkerProfile('cpu-worker-b') } });
+    bench = await startWorkersBench({ firstAddress: FIRST, seed: 11, profiles: { 'box-a': cpuWorkerProfile('cpu-worker-a'), 'box-b': cpuWorkerProfile('cpu-worker-b') } });
   });
   after(async () => {
     if (deployment) await bench.call('workers.stop', { deployment: deployment.id }).catch(() => undefined);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Deployment, LaunchProgress } from '../../shared/domain/workers.js';
-import { tinyGguf } from '../../main/workers/index.js';
+import { TINY_MODEL_SHAPE, tinyGguf } from '../../main/workers/index.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
@@ -15,7 +15,6 @@ const FIRST = 170;
 const unavailable = await sshdFleetUnavailableReason(FIRST);
 if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
 process.env.OUTPOST_SUPERVISE_INTERVAL_MS = '300';
-const PWNED = `/tmp/outpost-workers-pwned-${process.pid}`;
 
 describe('workers: faults and bad input', { skip: unavailable }, () => {
   let bench: WorkersBench;
@@ -26,6 +25,7 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
   before(async () => {
     bench = await startWorkersBench({
       firstAddress: FIRST,
+      seed: 13,
       profiles: {
         'f-a': cpuWorkerProfile('fault-a'),
         'f-b': cpuWorkerProfile('fault-b'),
@@ -41,7 +41,6 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
   after(async () => {
     for (const d of await bench.call('workers.list', { all: false })) await bench.call('workers.stop', { deployment: d.id }).catch(() => undefined);
     await bench?.close();
-    rmSync(PWNED, { force: true });
   });
 
   const refusedWithNothingStarted = async (planId: string, pattern: RegExp): Promise<void> => {
@@ -104,6 +103,7 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     writeFileSync(model, bytes);
     const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string], model);
     const target = `/home/${bench.site.user}/.outpost/models/${createHash('sha256').update(bytes).digest('hex')}.gguf`;
+    for (const file of [target, `${target}.outpost-sha256`]) rmSync(file, { force: true });
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(`${target}.partial`, bytes.subarray(0, 100_000));
     execFileSync('chown', ['-R', `${bench.site.user}:`, `/home/${bench.site.user}/.outpost`]);
@@ -111,7 +111,7 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     try {
       assert.equal(deployment.state, 'ready');
       assert.deepEqual(readFileSync(target), bytes);
-      assert.equal(existsSync(`${target}.partial`), false);
+      assert.equal(existsSync(`${target}.partial`), false, `left: ${readdirSync(path.dirname(target)).join(', ')}`);
       const fractions = bench.events
         .filter((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deployment.id && (e.payload as LaunchProgress).phase === 'model')
         .map((e) => (e.payload as LaunchProgress).fraction);
@@ -122,15 +122,20 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     }
   });
 
-  test('a model file name with spaces, quotes and $(…) is passed as one inert word', async () => {
-    const model = path.join(bench.dataDir, `tiny $(touch ${PWNED}) 'q' "x".gguf`);
-    writeFileSync(model, tinyGguf(5));
+  test('a model whose name and file name hold spaces, quotes, $(…), backticks and a newline stays inert', async () => {
+    // If the name were ever run by a shell, `touch` would leave its marker in the remote home or run dir.
+    const marker = `outpost-pwned-${process.pid}`;
+    const hostile = `tiny $(touch ${marker}) \`touch ${marker}\` 'q' "x"\nnext line`;
+    // The served name comes from the model's own metadata, and the file's name is hostile too.
+    const model = path.join(bench.dataDir, `${hostile.replace('\n', ' ')}.gguf`);
+    writeFileSync(model, tinyGguf(5, TINY_MODEL_SHAPE, hostile));
     const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string], model);
     const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port });
     try {
       assert.equal(deployment.state, 'ready');
       assert.match(deployment.model, /\$\(touch/);
-      assert.equal(existsSync(PWNED), false, 'nothing in the name was executed');
+      const home = `/home/${bench.site.user}`;
+      for (const where of [home, `${home}/.outpost/run/${deployment.id}`, process.cwd()]) assert.equal(existsSync(path.join(where, marker)), false, `nothing in the name was executed (${where})`);
       const models = (await (await fetch(`${deployment.apiUrl}/v1/models`)).json()) as { data: Array<{ id: string }> };
       assert.equal(models.data[0]?.id, deployment.model, 'llama-server got the whole name as its alias');
     } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,13 @@ const freePort = (host: string): Promise<number> =>
       server.close(() => resolve(port));
     });
     server.once('error', reject);
+  });
+
+/** The kernel's own table: the rpc-server buffers its banner, so its log cannot say when it listens. */
+const listening = (port: number): boolean =>
+  readFileSync('/proc/net/tcp', 'utf8').split('\n').some((line) => {
+    const [, local, , state] = line.trim().split(/\s+/);
+    return state === '0A' && local?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`);
   });
 
 test("the plan's stages are what llama.cpp loads: its own load log assigns each layer to the planned host", async (t) => {
@@ -54,7 +61,7 @@ test("the plan's stages are what llama.cpp loads: its own load log assigns each 
     deploymentId: 'dep-loadlog', servedModel: 'tiny', modelPath: model, totalLayers: plan.model.layers, context: 2048, parallel: 1, threads: 1,
     apiPort: await freePort(head.address), rpcTransport: 'lan', user: 'unused', stages, ports,
     hosts: Object.fromEntries(stages.map((s) => [s.node, { runDir: dir, binaries: { 'llama-server': path.join(bin, 'llama-server'), 'rpc-server': path.join(bin, 'ggml-rpc-server') } }])),
-    logVerbosity: 4,
+    logVerbosity: 5,
   };
   const workers = ENGINES['llama.cpp'].workers(layout);
   const logs = new Map<string, string>();
@@ -66,14 +73,16 @@ test("the plan's stages are what llama.cpp loads: its own load log assigns each 
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.push(child);
-    if (worker.role === 'rpc') await until(`${worker.name} listening`, () => /Starting RPC server|endpoint/.test(readFileSync(file, 'utf8')), 20_000);
+    if (worker.role === 'rpc') await until(`${worker.name} listening`, () => listening(worker.listen?.port ?? 0), 20_000);
   }
   const apiUrl = `http://${head.address}:${layout.apiPort}`;
   await until('the head ready', async () => (await fetch(`${apiUrl}/health`).catch(() => null))?.status === 200, 60_000);
 
   const log = readFileSync(logs.get('head') as string, 'utf8');
-  const assigned = new Map([...log.matchAll(/load_tensors: layer\s+(\d+) assigned to device (\S+),/g)].map((m) => [Number(m[1]), m[2] as string]));
-  const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? 'CPU' : `RPC0[${stage.address}:${ports[`rpc-${stage.index}`]}]`);
+  // llama.cpp names RPC devices RPC0, RPC1… in --rpc order and says which endpoint each one is.
+  const endpoints = new Map([...log.matchAll(/using device (RPC\d+) \(([^)]+)\)/g)].map((m) => [m[1] as string, m[2] as string]));
+  const assigned = new Map([...log.matchAll(/load_tensors: layer\s+(\d+) assigned to device (\S+),/g)].map((m) => [Number(m[1]), endpoints.get(m[2] as string) ?? (m[2] as string)]));
+  const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? 'CPU' : `${stage.address}:${ports[`rpc-${stage.index}`]}`);
   const expected = new Map<number, string>();
   for (const stage of stages) for (let layer = stage.firstLayer; layer <= stage.lastLayer; layer++) expected.set(layer, deviceOf(stage));
   expected.set(plan.model.layers, deviceOf(stages.at(-1) as StagePlacement)); // the output layer

@@ -41,7 +41,7 @@ export interface LaunchLayout {
   ports: Record<string, number>;
   /** Per node: engine binaries by role name ('llama-server', 'rpc-server', 'vllm', 'ray'), the run dir, and the model's path there when it has a copy. */
   hosts: Record<string, { runDir: string; binaries: Record<string, string>; modelPath?: string | undefined }>;
-  /** llama.cpp's log verbosity on the head (4 shows how layers were assigned). */
+  /** llama.cpp's log verbosity on the head (5, debug, logs which device each layer was assigned to). */
   logVerbosity: number;
   /** The custom engine's template. */
   template?: string | undefined;

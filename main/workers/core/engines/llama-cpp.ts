@@ -116,6 +116,8 @@ function headWorker(layout: LaunchLayout): WorkerSpec {
       '-t', String(layout.threads),
       '-ngl', String(gpuLayers),
       ...split,
+      // The plan already fits memory; llama.cpp's own fitting would load the model twice and may move layers.
+      '-fit', 'off',
       '-lv', String(layout.logVerbosity),
     ],
     env: {},
