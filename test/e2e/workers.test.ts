@@ -17,10 +17,15 @@ if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`ssh
 
 test('the Workers page shows the sharded deployment live, streams a test prompt, and stops it after confirmation', { skip: unavailable }, async (t) => {
   const bench = await startWorkersBench({ firstAddress: FIRST, seed: 12, profiles: { 'ui-a': cpuWorkerProfile('ui-worker-a'), 'ui-b': cpuWorkerProfile('ui-worker-b') } });
-  t.after(() => bench.close());
+  let deploymentId: string | null = null;
+  // One hook, in order: the deployment is stopped over SSH before the site goes away.
+  t.after(async () => {
+    if (deploymentId) await bench.call('workers.stop', { deployment: deploymentId }).catch(() => undefined);
+    await bench.close();
+  });
   const planId = await bench.plan(await bench.nodeNames());
   const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 18700 + (process.pid % 500) });
-  t.after(() => bench.call('workers.stop', { deployment: deployment.id }).catch(() => undefined));
+  deploymentId = deployment.id;
 
   const { url } = await startOutpostUi(t, bench.dataDir);
   const browser = await launchChromium(t);
