@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { shellQuote } from '../discovery/index.js';
 import type { ParsedInput } from '../../shared/contract/index.js';
@@ -15,7 +16,9 @@ import { Pipeline } from './pipeline.js';
 import type { WorkersDeps } from './service.js';
 
 const READY_TIMEOUT_MS = 180_000;
-const FIRST_RPC_PORT = 50_100;
+/** RPC and tunnel ports come from 50100–59099, starting at a place that depends on the deployment, so two
+ * launches onto one host at the same moment (before either listens) are unlikely to pick the same port. */
+const rpcPortStart = (id: string): number => 50_100 + (createHash('sha256').update(id).digest().readUInt16BE(0) % 900) * 10;
 const TEST_PROMPT = 'Say hello to the site in one sentence.';
 
 export type LaunchInput = ParsedInput<'workers.launch'>;
@@ -126,7 +129,7 @@ export class Launch {
       }
     }
 
-    const ports = allocatePorts(engine.portsNeeded(stages, this.input.rpcTransport), facts, [this.input.port], FIRST_RPC_PORT);
+    const ports = allocatePorts(engine.portsNeeded(stages, this.input.rpcTransport), facts, [this.input.port], rpcPortStart(this.id));
     const runDirs = Object.fromEntries(nodes.map((n) => [n, runDirFor(homes.get(n) as string, this.id)]));
     const layout: LaunchLayout = {
       deploymentId: this.id,

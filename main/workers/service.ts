@@ -92,6 +92,7 @@ export class WorkersService {
     }
     const deployment = this.get(id);
     if (deployment.state === 'stopped') return deployment;
+    // From here on a supervisor round leaves this deployment alone (its transitions need ready or degraded).
     this.deps.repository.setState(id, 'stopping', null, this.deps.now().toISOString());
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
@@ -127,7 +128,7 @@ export class WorkersService {
   async restartPipeline(pipeline: Pipeline, workers: Pipeline['spec']['workers'], reason: string, backoffMs: number, signal?: AbortSignal): Promise<void> {
     const id = pipeline.id;
     const at = this.deps.now().toISOString();
-    this.deps.repository.setState(id, 'degraded', reason, at);
+    if (!this.deps.repository.transition(id, ['ready', 'degraded'], 'degraded', reason, at)) return;
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
     for (const worker of workers) {
@@ -138,22 +139,27 @@ export class WorkersService {
     this.deps.journal.record({ actor: 'system', user: 'supervisor', action: 'workers.restart', input: { deployment: id, workers: workers.map((w) => w.name) }, outcome: 'ok', detail: reason });
     await pipeline.stopWorkers(workers);
     await pipeline.startAll(workers, ENGINES[this.get(id).engine].readinessPath, 120_000, signal);
-    this.markReady(pipeline, `recovered: ${reason}`);
+    if (!this.markReady(pipeline, `recovered: ${reason}`)) {
+      // A Stop came in while restarting: it may have missed what was just started.
+      await pipeline.stopWorkers(workers);
+    }
   }
 
-  markReady(pipeline: Pipeline, detail: string): void {
+  /** False when the deployment is no longer running (a Stop won the race). */
+  markReady(pipeline: Pipeline, detail: string): boolean {
     const id = pipeline.id;
+    if (!this.deps.repository.transition(id, ['degraded', 'ready'], 'ready', detail, this.deps.now().toISOString())) return false;
     this.deps.router.register(id, pipeline.apiUrl, pipeline.spec.servedModel, pipeline.spec.parallel);
     this.deps.repository.setServing(id, { endpoint: id });
-    this.deps.repository.setState(id, 'ready', detail, this.deps.now().toISOString());
     this.deps.events.changed({ deploymentId: id, deploymentState: 'ready', worker: null, workerState: null, restarts: null, reason: detail });
+    return true;
   }
 
   markDegraded(id: string, reason: string, downNodes: readonly string[]): void {
     const deployment = this.get(id);
     for (const worker of deployment.workers.filter((w) => downNodes.includes(w.node))) this.deps.repository.setWorker(id, worker.name, { state: 'down', lastError: reason });
     if (deployment.state === 'degraded' && deployment.detail === reason) return;
-    this.deps.repository.setState(id, 'degraded', reason, this.deps.now().toISOString());
+    if (!this.deps.repository.transition(id, ['ready', 'degraded'], 'degraded', reason, this.deps.now().toISOString())) return;
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
     this.deps.journal.record({ actor: 'system', user: 'supervisor', action: 'workers.degraded', input: { deployment: id }, outcome: 'error', errorCode: 'UNAVAILABLE', detail: reason });

@@ -76,6 +76,18 @@ export class DeploymentRepository {
     this.db.prepare(`UPDATE deployments SET state = @state, detail = @detail${extra} WHERE id = @id`).run({ id, state, detail, at });
   }
 
+  /**
+   * Moves to `to` only from one of `from`, in one statement: a Stop and a
+   * supervisor's restart racing each other cannot both win.
+   */
+  transition(id: string, from: readonly DeploymentState[], to: DeploymentState, detail: string | null, at: string): boolean {
+    const extra = to === 'ready' ? ', ready_at = @at' : to === 'stopped' || to === 'failed' ? ', stopped_at = @at' : '';
+    const marks = from.map((_, i) => `@from${i}`).join(', ');
+    const values: Record<string, unknown> = { id, to, detail, at };
+    from.forEach((state, i) => (values[`from${i}`] = state));
+    return this.db.prepare(`UPDATE deployments SET state = @to, detail = @detail${extra} WHERE id = @id AND state IN (${marks})`).run(values).changes === 1;
+  }
+
   setServing(id: string, fields: { apiUrl?: string | null; endpoint?: string | null; tokensPerSecond?: number | null }): void {
     if (fields.apiUrl !== undefined) this.db.prepare('UPDATE deployments SET api_url = ? WHERE id = ?').run(fields.apiUrl, id);
     if (fields.endpoint !== undefined) this.db.prepare('UPDATE deployments SET endpoint = ? WHERE id = ?').run(fields.endpoint, id);
