@@ -2,23 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import test from 'node:test';
 import { DEFAULT_CHUNKING, GEAR, StreamingChunker, chunkLengths, type ChunkingParams } from './fastcdc.js';
+import { seededBytes } from '../../../test/helpers/sync.js';
 
 const SMALL: ChunkingParams = { minSize: 2 * 1024, averageSize: 8 * 1024, maxSize: 32 * 1024 };
 
-/** xorshift32 bytes from a seed: reproducible test data, never Math.random. */
-function seededBytes(length: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i += 1) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function chunkDigests(data: Buffer, params: ChunkingParams): string[] {
   let offset = 0;
