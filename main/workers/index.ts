@@ -6,3 +6,4 @@ export { planModelFile, localModel } from './adapters/site-facts.js';
 export { workersHandlers } from './handlers.js';
 export { tinyGguf, TINY_MODEL_SHAPE } from './core/tiny-gguf.js';
 export { layerAssignment } from './core/engines/index.js';
+export { linesAfter } from './core/log-follow.js';

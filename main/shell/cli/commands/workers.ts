@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ENGINE_KINDS, type Deployment, type EngineKind, type LaunchProgress } from '../../../../shared/domain/workers.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
+import { linesAfter } from '../../../workers/index.js';
 
 interface LaunchOptions {
   engine: EngineKind;
@@ -118,10 +119,10 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
         await sleep(1000, undefined, { signal: controller.signal }).catch(() => undefined);
         if (controller.signal.aborted) break;
         for (const t of await cli.call('workers.logs', { deployment, worker: opts.worker, lines: 200 })) {
-          const before = last.get(t.worker) ?? [];
-          const anchor = before.at(-1);
-          const from = anchor === undefined ? 0 : t.lines.lastIndexOf(anchor) + 1;
-          for (const line of t.lines.slice(from)) cli.stdout.write(tails.length > 1 ? `[${t.worker}] ${line}\n` : `${line}\n`);
+          const fresh = linesAfter(last.get(t.worker) ?? [], t.lines);
+          const prefix = tails.length > 1 ? `[${t.worker}] ` : '';
+          if (fresh.gap) cli.stdout.write(`${prefix}… (lines may be missing: more than 200 new lines, or the log was rotated)\n`);
+          for (const line of fresh.lines) cli.stdout.write(`${prefix}${line}\n`);
           last.set(t.worker, t.lines);
         }
       }
