@@ -1,9 +1,8 @@
 import { findByName } from './names.js';
 
-/** The architecture figures the memory and time models need; from config.json or GGUF metadata. */
-export interface ModelSpec {
+/** The shape of a model, shared by catalog entries and the profiles the cost model runs on. */
+export interface ModelShape {
   readonly name: string;
-  readonly aliases?: readonly string[];
   readonly architecture: string;
   readonly layers: number;
   readonly hiddenSize: number;
@@ -16,6 +15,11 @@ export interface ModelSpec {
   /** Mixture of experts: every expert is stored, only `expertsUsed` are read per token. */
   readonly experts: number;
   readonly expertsUsed: number;
+}
+
+/** The architecture figures the memory and time models need; from config.json or GGUF metadata. */
+export interface ModelSpec extends ModelShape {
+  readonly aliases?: readonly string[];
   /** The output head reuses the embedding matrix (llama.cpp duplicates it onto the last device). */
   readonly tiedEmbeddings: boolean;
   /** Qwen2 has biases on q/k/v. */

@@ -1,22 +1,10 @@
-import { layerParameters, type ModelSpec, type Quantization } from './catalog-models.js';
+import { layerParameters, type ModelShape, type ModelSpec, type Quantization } from './catalog-models.js';
 
 /**
  * Everything the memory and time models need about one model in one quantization, whether it
  * came from the catalog (figures × measured bits per weight) or from a GGUF header (exact bytes).
  */
-export interface ModelProfile {
-  readonly name: string;
-  readonly architecture: string;
-  readonly layers: number;
-  readonly hiddenSize: number;
-  readonly ffnHiddenSize: number;
-  readonly heads: number;
-  readonly kvHeads: number;
-  readonly headDim: number;
-  readonly vocabSize: number;
-  readonly maxContext: number;
-  readonly experts: number;
-  readonly expertsUsed: number;
+export interface ModelProfile extends ModelShape {
   readonly quantization: string;
   /** Whole-model average, for what-ifs and display. */
   readonly bitsPerWeight: number;
