@@ -1,6 +1,6 @@
 /**
  * Bundle throughput against `sha256sum` on the same file in the same run.
- *   npm run bench:sync [-- --size 4G] [--dir /path/on/the/disk/to/measure]
+ *   npm run bench:bundle [-- --size 4G] [--dir /path/on/the/disk/to/measure]
  * Prints: sha256sum time, then release (chunk + hash + copy into models/), export and import times with their
  * throughput as a ratio of sha256sum's, the peak RSS, and the size of a re-export after 1% of the file changed
  * in scattered places, as a fraction of the full bundle.
