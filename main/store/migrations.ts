@@ -321,6 +321,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'discovery: how each remote node was logged into, so other capabilities can SSH back',
+    sql: `
+      -- The login that inventoried the node (user, and the key file when not the site key), kept so
+      -- the planner, workers and telemetry reach it without asking again. NULL for nodes scanned before.
+      ALTER TABLE nodes ADD COLUMN login_user TEXT;
+      ALTER TABLE nodes ADD COLUMN login_key_path TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
