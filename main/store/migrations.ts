@@ -331,6 +331,61 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE nodes ADD COLUMN login_key_path TEXT;
     `,
   },
+  {
+    version: 10,
+    name: 'telemetry: series, raw samples, minute rollups, alerts, export cursor, settings',
+    sql: `
+      -- One line of a chart: what was measured (metric, unit) on what (source: workstation, node, GPU, router, deployment).
+      CREATE TABLE telemetry_series (
+        id          INTEGER PRIMARY KEY,
+        source      TEXT NOT NULL,
+        metric      TEXT NOT NULL,
+        unit        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (source, metric)
+      );
+      -- Raw 1 Hz samples, clustered by series then time so a chart reads one contiguous range.
+      CREATE TABLE telemetry_samples (
+        series_id  INTEGER NOT NULL,
+        ts         INTEGER NOT NULL,
+        value      REAL NOT NULL,
+        PRIMARY KEY (series_id, ts)
+      ) WITHOUT ROWID;
+      -- Minute rollups, kept far longer than raw samples; ts is the minute's first second.
+      CREATE TABLE telemetry_rollups (
+        series_id  INTEGER NOT NULL,
+        ts         INTEGER NOT NULL,
+        n          INTEGER NOT NULL,
+        min        REAL NOT NULL,
+        avg        REAL NOT NULL,
+        max        REAL NOT NULL,
+        PRIMARY KEY (series_id, ts)
+      ) WITHOUT ROWID;
+      -- Minutes before this one are rolled up (maintenance advances it in bounded steps).
+      CREATE TABLE telemetry_rollup_mark (
+        singleton    INTEGER PRIMARY KEY CHECK (singleton = 1),
+        rolled_upto  INTEGER NOT NULL
+      );
+      INSERT INTO telemetry_rollup_mark (singleton, rolled_upto) VALUES (1, 0);
+      CREATE TABLE telemetry_alerts (
+        key        TEXT PRIMARY KEY,
+        severity   TEXT NOT NULL CHECK (severity IN ('warn', 'critical')),
+        source     TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        raised_at  TEXT NOT NULL,
+        cleared_at TEXT
+      );
+      -- How far (rollup minute) each bundle sent carried telemetry; acknowledged bundles move the cursor.
+      CREATE TABLE telemetry_exports (
+        sequence  INTEGER PRIMARY KEY,
+        upto_ts   INTEGER NOT NULL
+      );
+      CREATE TABLE telemetry_settings (
+        key    TEXT PRIMARY KEY,
+        value  REAL NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
