@@ -31,7 +31,16 @@ const listening = (port: number): boolean =>
     return state === '0A' && local?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`);
   });
 
-test("the plan's stages are what llama.cpp loads: its own load log assigns each layer to the planned host", async (t) => {
+interface Bench {
+  dir: string;
+  model: string;
+  plan: Awaited<ReturnType<typeof planShards>>;
+  stages: StagePlacement[];
+  spawnLogged(name: string, program: string, args: string[], env?: Record<string, string>): { log: string; child: ChildProcess };
+  rpcServer(name: string, address: string, port: number): Promise<void>;
+}
+
+async function loadLogBench(t: test.TestContext): Promise<Bench> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'outpost-load-log-'));
   const children: ChildProcess[] = [];
   t.after(() => {
@@ -53,43 +62,113 @@ test("the plan's stages are what llama.cpp loads: its own load log assigns each 
     index: s.index, node: s.node, address: ADDRESSES[s.node as keyof typeof ADDRESSES], sshPort: 22, gpu: s.gpu, gpuOrdinal: 0,
     firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput,
   }));
-  const bin = engineBinDir();
-  const ports: Record<string, number> = {};
-  for (const need of ENGINES['llama.cpp'].portsNeeded(stages, 'lan')) ports[need.key] = await freePort(stages.find((s) => s.node === need.node)?.address as string);
-  const head = stages[0] as StagePlacement;
-  const layout: LaunchLayout = {
-    deploymentId: 'dep-loadlog', servedModel: 'tiny', modelPath: model, totalLayers: plan.model.layers, context: 2048, parallel: 1, threads: 1,
-    apiPort: await freePort(head.address), rpcTransport: 'lan', user: 'unused', stages, ports,
-    hosts: Object.fromEntries(stages.map((s) => [s.node, { runDir: dir, binaries: { 'llama-server': path.join(bin, 'llama-server'), 'rpc-server': path.join(bin, 'ggml-rpc-server') } }])),
-    logVerbosity: 5,
-  };
-  const workers = ENGINES['llama.cpp'].workers(layout);
-  const logs = new Map<string, string>();
-  for (const worker of workers) {
-    const file = path.join(dir, `${worker.name}.log`);
-    logs.set(worker.name, file);
-    const out = createWriteStream(file);
-    const child = spawn(worker.program, worker.args, { env: { ...process.env, ...worker.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnLogged = (name: string, program: string, args: string[], env: Record<string, string> = {}): { log: string; child: ChildProcess } => {
+    const log = path.join(dir, `${name}.log`);
+    const out = createWriteStream(log);
+    const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     children.push(child);
-    if (worker.role === 'rpc') await until(`${worker.name} listening`, () => listening(worker.listen?.port ?? 0), 20_000);
-  }
-  const apiUrl = `http://${head.address}:${layout.apiPort}`;
-  await until('the head ready', async () => (await fetch(`${apiUrl}/health`).catch(() => null))?.status === 200, 60_000);
+    return { log, child };
+  };
+  const rpcServer = async (name: string, address: string, port: number): Promise<void> => {
+    spawnLogged(name, path.join(engineBinDir(), 'ggml-rpc-server'), ['-H', address, '-p', String(port), '-t', '1']);
+    await until(`${name} listening`, () => listening(port), 20_000);
+  };
+  return { dir, model, plan, stages, spawnLogged, rpcServer };
+}
 
-  const log = readFileSync(logs.get('head') as string, 'utf8');
+function layoutFor(bench: Bench, stages: StagePlacement[], ports: Record<string, number>, apiPort: number): LaunchLayout {
+  const bin = engineBinDir();
+  return {
+    deploymentId: 'dep-loadlog', servedModel: 'tiny', modelPath: bench.model, totalLayers: bench.plan.model.layers, context: 2048, parallel: 1, threads: 1,
+    apiPort, rpcTransport: 'lan', user: 'unused', stages, ports,
+    hosts: Object.fromEntries(stages.map((s) => [s.node, { runDir: bench.dir, binaries: { 'llama-server': path.join(bin, 'llama-server'), 'rpc-server': path.join(bin, 'ggml-rpc-server') } }])),
+    logVerbosity: 5,
+  };
+}
+
+/** Which endpoint (or CPU) llama.cpp's own load log assigned each layer to, once the head is ready. */
+async function assignedLayers(bench: Bench, name: string, program: string, args: string[], apiUrl: string, options: { thenStop?: boolean } = {}): Promise<Map<number, string>> {
+  const { log, child } = bench.spawnLogged(name, program, args);
+  await until(`${name} ready`, async () => (await fetch(`${apiUrl}/health`).catch(() => null))?.status === 200, 60_000);
+  if (options.thenStop) {
+    // An rpc-server serves one head at a time: the next head can connect only once this one is gone.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  const text = readFileSync(log, 'utf8');
   // llama.cpp names RPC devices RPC0, RPC1… in --rpc order and says which endpoint each one is.
-  const endpoints = new Map([...log.matchAll(/using device (RPC\d+) \(([^)]+)\)/g)].map((m) => [m[1] as string, m[2] as string]));
-  const assigned = new Map([...log.matchAll(/load_tensors: layer\s+(\d+) assigned to device (\S+),/g)].map((m) => [Number(m[1]), endpoints.get(m[2] as string) ?? (m[2] as string)]));
-  const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? 'CPU' : `${stage.address}:${ports[`rpc-${stage.index}`]}`);
+  const endpoints = new Map([...text.matchAll(/using device (RPC\d+) \(([^)]+)\)/g)].map((m) => [m[1] as string, m[2] as string]));
+  return new Map([...text.matchAll(/load_tensors: layer\s+(\d+) assigned to device (\S+),/g)].map((m) => [Number(m[1]), endpoints.get(m[2] as string) ?? (m[2] as string)]));
+}
+
+function plannedLayers(bench: Bench, deviceOf: (stage: StagePlacement) => string): Map<number, string> {
   const expected = new Map<number, string>();
-  for (const stage of stages) for (let layer = stage.firstLayer; layer <= stage.lastLayer; layer++) expected.set(layer, deviceOf(stage));
-  expected.set(plan.model.layers, deviceOf(stages.at(-1) as StagePlacement)); // the output layer
-  assert.deepEqual(assigned, expected, `llama.cpp's assignment:\n${[...assigned].map(([l, d]) => `${l} → ${d}`).join('\n')}`);
+  for (const stage of bench.stages) for (let layer = stage.firstLayer; layer <= stage.lastLayer; layer++) expected.set(layer, deviceOf(stage));
+  expected.set(bench.plan.model.layers, deviceOf(bench.stages.at(-1) as StagePlacement)); // the output layer
+  return expected;
+}
+
+const show = (assigned: Map<number, string>): string => [...assigned].map(([l, d]) => `${l} → ${d}`).join('\n');
+
+test("the plan's stages are what llama.cpp loads: its own load log assigns each layer to the planned host", async (t) => {
+  const bench = await loadLogBench(t);
+  const { stages, plan } = bench;
+  const ports: Record<string, number> = {};
+  for (const need of ENGINES['llama.cpp'].portsNeeded(stages, 'lan')) ports[need.key] = await freePort(stages.find((s) => s.node === need.node)?.address as string);
+  const head = stages[0] as StagePlacement;
+  const layout = layoutFor(bench, stages, ports, await freePort(head.address));
+  const workers = ENGINES['llama.cpp'].workers(layout);
+  for (const worker of workers.filter((w) => w.role === 'rpc')) await bench.rpcServer(worker.name, worker.listen?.host as string, worker.listen?.port as number);
+  const headWorker = workers.find((w) => w.role === 'head') as (typeof workers)[number];
+  const apiUrl = `http://${head.address}:${layout.apiPort}`;
+  const assigned = await assignedLayers(bench, 'head', headWorker.program, headWorker.args, apiUrl);
+
+  const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? 'CPU' : `${stage.address}:${ports[`rpc-${stage.index}`]}`);
+  assert.deepEqual(assigned, plannedLayers(bench, deviceOf), `llama.cpp's assignment:\n${show(assigned)}`);
+  const log = readFileSync(path.join(bench.dir, 'head.log'), 'utf8');
   assert.match(log, new RegExp(`offloaded ${plan.model.layers + 1 - head.layerCount}/${plan.model.layers + 1} layers to GPU`));
 
   const reply = await fetch(`${apiUrl}/completion`, { method: 'POST', body: JSON.stringify({ prompt: 'Hello', n_predict: 8 }) });
   assert.equal(reply.status, 200);
   assert.equal(((await reply.json()) as { tokens_predicted: number }).tokens_predicted, 8, 'tokens came through all three stages');
+});
+
+test("a head with a GPU loads stage 0 on it first, though llama.cpp's default order puts local GPUs after every RPC device", async (t) => {
+  const bench = await loadLogBench(t);
+  // This machine has no GPU. A stand-in: one more rpc-server on the head's address, listed after the plan's
+  // RPC peers, sits exactly where llama.cpp's default order puts a local GPU (after every RPC device). The
+  // adapter names the head's GPU CUDA0; the test renames it to the stand-in's RPC name and adds its endpoint.
+  const stages = bench.stages.map((s, i) => (i === 0 ? { ...s, gpu: 'stand-in GPU', gpuOrdinal: 0 } : s));
+  const head = stages[0] as StagePlacement;
+  const ports: Record<string, number> = {};
+  for (const need of ENGINES['llama.cpp'].portsNeeded(stages, 'lan')) ports[need.key] = await freePort(stages.find((s) => s.node === need.node)?.address as string);
+  const standIn = `${head.address}:${await freePort(head.address)}`;
+  const layout = layoutFor(bench, stages, ports, await freePort(head.address));
+  const workers = ENGINES['llama.cpp'].workers(layout);
+  for (const worker of workers.filter((w) => w.role === 'rpc')) await bench.rpcServer(worker.name, worker.listen?.host as string, worker.listen?.port as number);
+  await bench.rpcServer('stand-in-gpu', head.address, Number(standIn.split(':')[1]));
+  const headWorker = workers.find((w) => w.role === 'head') as (typeof workers)[number];
+  const standInName = `RPC${stages.length - 1}`;
+  const args = headWorker.args.map((arg, i, all) => {
+    if (all[i - 1] === '--rpc') return `${arg},${standIn}`;
+    if (all[i - 1] === '--device') return arg.replace(/^CUDA0,/, `${standInName},`);
+    return arg;
+  });
+  assert.equal(args[args.indexOf('--device') + 1], `${standInName},RPC0,RPC1`, 'the plan order: the head GPU, then the RPC stages');
+  assert.equal(args[args.indexOf('-ngl') + 1], String(bench.plan.model.layers + 1), 'nothing left on the head CPU');
+
+  const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? standIn : `${stage.address}:${ports[`rpc-${stage.index}`]}`);
+  const apiUrl = `http://${head.address}:${layout.apiPort}`;
+  const assigned = await assignedLayers(bench, 'head', headWorker.program, args, apiUrl, { thenStop: true });
+  assert.deepEqual(assigned, plannedLayers(bench, deviceOf), `with --device, llama.cpp's assignment:\n${show(assigned)}`);
+
+  // Why --device is there: without it the same split lands stage 0's layers on the first RPC device instead.
+  const controlPort = await freePort(head.address);
+  const withoutPin = args.filter((_, i) => args[i] !== '--device' && args[i - 1] !== '--device').map((arg, i, all) => (all[i - 1] === '--port' ? String(controlPort) : arg));
+  const unpinned = await assignedLayers(bench, 'head-default-order', headWorker.program, withoutPin, `http://${head.address}:${controlPort}`);
+  const firstRpc = stages[1] as StagePlacement;
+  assert.equal(unpinned.get(head.firstLayer), `${firstRpc.address}:${ports[`rpc-${firstRpc.index}`]}`, `default order:\n${show(unpinned)}`);
 });

@@ -25,11 +25,29 @@ const layout = (stages: StagePlacement[], extra: Partial<LaunchLayout> = {}): La
   ...extra,
 });
 
-test('the head keeps stage 0 on its CPU; the RPC devices get the rest in order, the output layer counted on the last', () => {
-  assert.deepEqual(layerAssignment([stage(0, 'a', 0, 1), stage(1, 'b', 1, 1), stage(2, 'c', 2, 2, true)], 4), { gpuLayers: 4, tensorSplit: [1, 3] });
-  assert.deepEqual(layerAssignment([stage(0, 'a', 0, 10), stage(1, 'b', 10, 22, true)], 32), { gpuLayers: 23, tensorSplit: [23] });
-  assert.deepEqual(layerAssignment([stage(0, 'a', 0, 4, true)], 4), { gpuLayers: 0, tensorSplit: [] });
+test('a CPU head keeps stage 0 on its CPU; the RPC devices get the rest in plan order, the output layer counted on the last', () => {
+  assert.deepEqual(layerAssignment([stage(0, 'a', 0, 1), stage(1, 'b', 1, 1), stage(2, 'c', 2, 2, true)], 4), { gpuLayers: 4, tensorSplit: [1, 3], devices: ['RPC0', 'RPC1'] });
+  assert.deepEqual(layerAssignment([stage(0, 'a', 0, 10), stage(1, 'b', 10, 22, true)], 32), { gpuLayers: 23, tensorSplit: [23], devices: ['RPC0'] });
+  assert.deepEqual(layerAssignment([stage(0, 'a', 0, 4, true)], 4), { gpuLayers: 0, tensorSplit: [], devices: [] });
   assert.throws(() => layerAssignment([stage(0, 'a', 0, 1), stage(1, 'b', 1, 1)], 4), /cover 2 layers, the model has 4/);
+});
+
+test("a GPU head puts stage 0 first on its own GPU: llama.cpp's default order (RPC devices, then local GPUs) is overridden", () => {
+  const gpuStage = (s: StagePlacement, gpuOrdinal: number): StagePlacement => ({ ...s, gpu: 'RTX 4090', gpuOrdinal });
+  const stages = [gpuStage(stage(0, 'a', 0, 12), 1), gpuStage(stage(1, 'b', 12, 10), 0), stage(2, 'c', 22, 10, true)];
+  assert.deepEqual(layerAssignment(stages, 32), { gpuLayers: 33, tensorSplit: [12, 10, 11], devices: ['CUDA1', 'RPC0', 'RPC1'] });
+  assert.deepEqual(layerAssignment([gpuStage(stage(0, 'a', 0, 4, true), 0)], 4), { gpuLayers: 5, tensorSplit: [5], devices: ['CUDA0'] });
+
+  const workers = ENGINES['llama.cpp'].workers(layout(stages));
+  const head = workers.find((w) => w.role === 'head');
+  const args = head?.args.join(' ') ?? '';
+  // --device names RPC devices, which exist only once --rpc has registered them: it must come after.
+  assert.match(args, /--rpc 127\.0\.0\.1:50101,127\.0\.0\.1:50103 --device CUDA1,RPC0,RPC1 -sm layer -ts 12,10,11/);
+  assert.match(args, /-ngl 33 /);
+  // nvidia-smi numbers GPUs in PCI bus order; CUDA does so only when told.
+  assert.deepEqual(head?.env, { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' });
+  assert.deepEqual(workers.find((w) => w.name === 'rpc-1')?.env, { CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: '0' });
+  assert.deepEqual(workers.find((w) => w.name === 'rpc-2')?.env, {});
 });
 
 test('llama.cpp: rpc-servers bind loopback, tunnels carry one port each, the head starts last and dials the tunnels', () => {
@@ -42,7 +60,7 @@ test('llama.cpp: rpc-servers bind loopback, tunnels carry one port each, the hea
   assert.ok(tunnel.includes('StrictHostKeyChecking=yes'));
   assert.equal(tunnel.at(-1), 'u@10.0.0.2');
   const head = workers[4]?.args.join(' ') ?? '';
-  assert.match(head, /--rpc 127\.0\.0\.1:50101,127\.0\.0\.1:50103 -sm layer -ts 1,3/);
+  assert.match(head, /--rpc 127\.0\.0\.1:50101,127\.0\.0\.1:50103 --device RPC0,RPC1 -sm layer -ts 1,3/);
   assert.match(head, /-ngl 4 /);
   assert.match(head, /--host 10\.0\.0\.1 --port 8181/);
 });
@@ -51,7 +69,7 @@ test('llama.cpp over lan: rpc-servers bind their own address and no tunnel is st
   const workers = ENGINES['llama.cpp'].workers(layout([stage(0, 'a', 0, 2), stage(1, 'b', 2, 2, true)], { rpcTransport: 'lan' }));
   assert.deepEqual(workers.map((w) => w.name), ['rpc-1', 'head']);
   assert.deepEqual(workers[0]?.args.slice(0, 2), ['-H', '10.0.0.2']);
-  assert.match(workers[1]?.args.join(' ') ?? '', /--rpc 10\.0\.0\.2:50100 /);
+  assert.match(workers[1]?.args.join(' ') ?? '', /--rpc 10\.0\.0\.2:50100 --device RPC0 /);
   assert.deepEqual(ENGINES['llama.cpp'].portsNeeded(layout([]).stages, 'lan'), []);
 });
 

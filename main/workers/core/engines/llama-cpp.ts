@@ -1,25 +1,49 @@
 import { binaryOn, headOf, hostOf, portOf, type EngineAdapter, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engine.js';
 
 /**
- * How llama.cpp must be told to load the plan's stages. The head runs stage 0
- * on its own CPU: llama.cpp keeps the first `n_layer + 1 − ngl` layers there.
- * The rest are offloaded to the RPC devices, in `--rpc` order, in proportion
- * to `-ts`; the output layer counts as one more layer of the last device.
+ * How llama.cpp must be told to load the plan's stages. Layers go to the
+ * model's devices in the order of that device list, in proportion to `-ts`,
+ * and the first `n_layer + 1 − ngl` layers stay on the head's CPU; the output
+ * layer counts as one more layer of the last device.
+ *
+ * Without `--device`, llama.cpp builds the device list itself: every RPC
+ * device first (in `--rpc` order, "to minimize network transfers"), then the
+ * head's local GPUs. On a head with a GPU that would put the plan's stage 0
+ * after every remote stage, so the list is always pinned to the plan's stage
+ * order with `--device` (which this build accepts only after `--rpc`, since
+ * RPC devices exist once `--rpc` registered them). A CPU head keeps stage 0
+ * off the device list: its layers are the ones `-ngl` leaves on the CPU.
  */
 export interface LayerAssignment {
   gpuLayers: number;
   tensorSplit: number[];
+  /** llama.cpp's device names, in plan order: the head's GPU (when stage 0 has one), then RPC0, RPC1… */
+  devices: string[];
 }
+
+/**
+ * llama.cpp's name for a local NVIDIA GPU. The stage's ordinal is nvidia-smi's
+ * index, which counts in PCI bus order; the head runs with
+ * CUDA_DEVICE_ORDER=PCI_BUS_ID so that CUDA's numbering is the same.
+ */
+export const localGpuDevice = (stage: StagePlacement): string => `CUDA${stage.gpuOrdinal}`;
+
+/** RPC devices are named by their position in `--rpc`, which lists the stages after the head in plan order. */
+const rpcDevice = (position: number): string => `RPC${position}`;
+
+const onGpu = (stage: StagePlacement): boolean => stage.gpu !== 'CPU';
 
 export function layerAssignment(stages: readonly StagePlacement[], totalLayers: number): LayerAssignment {
   const [head, ...rest] = stages;
   if (!head) throw new Error('a plan without stages');
   const covered = stages.reduce((sum, s) => sum + s.layerCount, 0);
   if (covered !== totalLayers) throw new Error(`the stages cover ${covered} layers, the model has ${totalLayers}`);
-  if (rest.length === 0) return { gpuLayers: 0, tensorSplit: [] };
+  const offloaded = onGpu(head) ? stages : rest;
+  if (offloaded.length === 0) return { gpuLayers: 0, tensorSplit: [], devices: [] };
   return {
-    gpuLayers: totalLayers + 1 - head.layerCount,
-    tensorSplit: rest.map((s, i) => s.layerCount + (i === rest.length - 1 ? 1 : 0)),
+    gpuLayers: totalLayers + 1 - (onGpu(head) ? 0 : head.layerCount),
+    tensorSplit: offloaded.map((s, i) => s.layerCount + (i === offloaded.length - 1 ? 1 : 0)),
+    devices: [...(onGpu(head) ? [localGpuDevice(head)] : []), ...rest.map((_, i) => rpcDevice(i))],
   };
 }
 
@@ -50,7 +74,7 @@ function rpcWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
     stageIndex: stage.index,
     program: binaryOn(layout, stage.node, 'rpc-server'),
     args: ['-H', host, '-p', String(port), '-t', String(layout.threads)],
-    env: stage.gpu === 'CPU' ? {} : { CUDA_VISIBLE_DEVICES: String(stage.gpuOrdinal) },
+    env: onGpu(stage) ? { CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: String(stage.gpuOrdinal) } : {},
     listen: { host, port },
     health: { kind: 'process' },
   };
@@ -95,10 +119,11 @@ function tunnelWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
 function headWorker(layout: LaunchLayout): WorkerSpec {
   const head = headOf(layout);
   const rpcStages = layout.stages.slice(1);
-  const { gpuLayers, tensorSplit } = layerAssignment(layout.stages, layout.totalLayers);
-  const split = rpcStages.length
-    ? ['--rpc', rpcStages.map((s) => rpcPeer(layout, s)).join(','), '-sm', 'layer', '-ts', tensorSplit.join(',')]
-    : [];
+  const { gpuLayers, tensorSplit, devices } = layerAssignment(layout.stages, layout.totalLayers);
+  const split = [
+    ...(rpcStages.length ? ['--rpc', rpcStages.map((s) => rpcPeer(layout, s)).join(',')] : []),
+    ...(devices.length ? ['--device', devices.join(','), '-sm', 'layer', '-ts', tensorSplit.join(',')] : []),
+  ];
   return {
     name: 'head',
     role: 'head',
@@ -120,7 +145,7 @@ function headWorker(layout: LaunchLayout): WorkerSpec {
       '-fit', 'off',
       '-lv', String(layout.logVerbosity),
     ],
-    env: {},
+    env: onGpu(head) ? { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } : {},
     listen: { host: head.address, port: layout.apiPort },
     health: { kind: 'http', path: '/health' },
   };
