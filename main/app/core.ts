@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, SshSession, connectTcp, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
+import { DiscoveryService, NodeRepository, NodeSessions, SiteRepository, SiteScan, SshSession, connectTcp, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from '../identity/index.js';
-import { PlanRepository, PlannerService, plannerHandlers } from '../planner/index.js';
+import { PlanRepository, PlannerService, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
+import { Sampler, openTelemetry, pinnedRemoteLines, readWorkstationLoad, telemetryHandlers } from '../telemetry/index.js';
 import { DeploymentRepository, Supervisor, WorkersService, localModel, planModelFile, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../store/index.js';
 import { OutpostError } from '../../shared/errors.js';
@@ -60,7 +61,21 @@ export function openCore(options: CoreOptions): Core {
     now,
     nonce: () => randomBytes(16).toString('hex'),
   });
-  const planner = new PlannerService({ plans: new PlanRepository(db), inventory: () => nodes.hardware(), now });
+  const nodeSessions = new NodeSessions({ site, readPrivateKey: (path) => readPrivateKey(path, siteKey), openSession: (connect) => SshSession.open(connect), now });
+  const planner = new PlannerService({
+    plans: new PlanRepository(db),
+    inventory: () => nodes.hardware(),
+    nodeModelFiles: (name) => site.nodes().find((n) => n.name === name)?.inventory.modelFiles ?? null,
+    readNodeGguf: async (node, file, signal) => {
+      const session = await nodeSessions.open(node, { timeoutMs: 15_000, signal });
+      try {
+        return await readNodeGgufHeader(session, node, file, signal);
+      } finally {
+        session.close();
+      }
+    },
+    now,
+  });
   const journal = new Journal(db, now);
   const router = new RouterService({
     repository: new RouterRepository(db),
@@ -109,6 +124,8 @@ export function openCore(options: CoreOptions): Core {
     logVerbosity: Number(process.env.OUTPOST_ENGINE_LOG_VERBOSITY ?? 3),
   });
   let supervisor: Supervisor | null = null;
+  const telemetry = openTelemetry(db, now);
+  let sampler: Sampler | null = null;
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
     ...systemHandlers({ db, layout, identity, journal, now, version: appVersion() }),
@@ -117,6 +134,7 @@ export function openCore(options: CoreOptions): Core {
     ...plannerHandlers(planner),
     ...routerHandlers(router),
     ...workersHandlers(workers),
+    ...telemetryHandlers(telemetry.service),
     ...syncHandlers(openSync({ db, journal, dataDir: layout.root, identity, vault: new KeyVault(layout.keys), events, now }), jobs, events),
   };
   return {
@@ -134,10 +152,28 @@ export function openCore(options: CoreOptions): Core {
         lockFile: path.join(layout.root, 'workers-supervisor.lock'),
         log: (message, fields) => log.info(message, fields),
       });
-      return supervisor.start();
+      const started = supervisor.start();
+      // The sampler rides on the supervisor's lock: one long-lived core per data dir samples the site.
+      if (started) {
+        const routerReports = new RouterReportReader(layout.root);
+        sampler ??= new Sampler({
+          store: telemetry.store,
+          facts: telemetry.facts,
+          workstation: readWorkstationLoad,
+          remote: pinnedRemoteLines(nodeSessions),
+          router: () => routerReports.stats(),
+          now,
+          events: { tick: (p) => events.emit('telemetry.tick', p), alert: (a) => events.emit('telemetry.alert', a) },
+          log: (message, fields) => log.info(message, fields),
+          intervalMs: Number(process.env.OUTPOST_TELEMETRY_INTERVAL_MS ?? 1000),
+        });
+        sampler.start();
+      }
+      return started;
     },
     close: () => {
       supervisor?.stop();
+      sampler?.stop();
       db.close();
     },
   };

@@ -57,6 +57,12 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'workers.restart': fail,
     'workers.logs': fail,
     'workers.prompt': fail,
+    'telemetry.series': fail,
+    'telemetry.sources': fail,
+    'telemetry.alerts': fail,
+    'telemetry.health': fail,
+    'telemetry.settings.show': fail,
+    'telemetry.settings.set': fail,
     ...overrides,
   } as Handlers;
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

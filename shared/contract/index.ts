@@ -5,6 +5,7 @@ import { plannerCalls } from './planner.js';
 import { routerCalls } from './router.js';
 import { syncCalls, syncEvents } from './sync.js';
 import { systemCalls } from './system.js';
+import { telemetryCalls, telemetryEvents } from './telemetry.js';
 import { workersCalls, workersEvents } from './workers.js';
 
 /** Every renderer⇄core call, by name `<capability>.<method>`. */
@@ -16,6 +17,7 @@ export const calls = {
   ...routerCalls,
   ...syncCalls,
   ...workersCalls,
+  ...telemetryCalls,
 };
 
 /** Every core→renderer push event. */
@@ -24,6 +26,7 @@ export const events = {
   ...discoveryEvents,
   ...syncEvents,
   ...workersEvents,
+  ...telemetryEvents,
 };
 
 export type Calls = typeof calls;

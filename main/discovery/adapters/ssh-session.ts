@@ -187,6 +187,33 @@ export class SshSession {
     });
   }
 
+  /**
+   * Runs a long-lived command (a sampler's `nvidia-smi -l 1`), handing each
+   * complete stdout line to `onLine`; `onEnd` says why it stopped. Closing the
+   * handle closes the channel, and the remote command ends on its next write.
+   */
+  follow(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<{ close(): void }> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, stream) => {
+        if (error) return reject(new SshFailure('unreachable', `the host would not run a command: ${error.message}`));
+        let rest = '';
+        let stderr = '';
+        let exitCode: number | null = null;
+        stream.on('data', (chunk: Buffer) => {
+          const lines = (rest + chunk.toString('utf8')).split('\n');
+          // A line never ends in a stream that never sends a newline: keep only its tail.
+          rest = (lines.pop() ?? '').slice(-65_536);
+          for (const line of lines) onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-1024)));
+        stream.on('exit', (code: number | null) => void (exitCode = code));
+        stream.on('close', () => onEnd(exitCode === null ? 'the SSH channel closed' : `the command exited with status ${exitCode}${stderr.trim() ? `: ${stderr.trim().slice(-200)}` : ''}`));
+        stream.end();
+        resolve({ close: () => stream.close() });
+      });
+    });
+  }
+
   close(): void {
     this.client.end();
   }

@@ -1,0 +1,248 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../../store/index.js';
+import {
+  DEFAULT_TELEMETRY_SETTINGS,
+  TelemetrySettingsSchema,
+  type Alert,
+  type Sample,
+  type SeriesLine,
+  type TelemetryReport,
+  type TelemetrySettings,
+} from '../../../shared/domain/telemetry.js';
+import { nextRollupRange, sourceMatches, type ChartWindow } from '../core/buckets.js';
+
+interface SeriesRow {
+  id: number;
+  source: string;
+  metric: string;
+  unit: string;
+}
+
+interface Bucket {
+  k: number;
+  n: number;
+  min: number;
+  avg: number;
+  max: number;
+}
+
+/**
+ * Telemetry in SQLite. Samples of one series sit together (the primary key
+ * starts with the series), so every query here is a range over one series:
+ * charts, rollups and pruning never scan the table, whatever its size.
+ */
+export class TelemetryStore {
+  private readonly ids = new Map<string, number>();
+  private readonly insertSample: Statement;
+  private readonly insertSeries: Statement;
+  private readonly selectSeriesId: Statement;
+
+  constructor(private readonly db: Db, private readonly nowSeconds: () => number) {
+    this.insertSample = db.prepare('INSERT OR REPLACE INTO telemetry_samples (series_id, ts, value) VALUES (?, ?, ?)');
+    this.insertSeries = db.prepare('INSERT OR IGNORE INTO telemetry_series (source, metric, unit, created_at) VALUES (?, ?, ?, ?)');
+    this.selectSeriesId = db.prepare('SELECT id FROM telemetry_series WHERE source = ? AND metric = ?').pluck();
+  }
+
+  /** Stores one tick's samples in one transaction; returns how many were stored. */
+  ingest(samples: readonly Sample[]): number {
+    if (samples.length === 0) return 0;
+    this.db.transaction(() => {
+      for (const s of samples) this.insertSample.run(this.seriesId(s), s.ts, s.value);
+    })();
+    return samples.length;
+  }
+
+  private seriesId(s: Sample): number {
+    const key = `${s.source}\u0000${s.metric}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      this.insertSeries.run(s.source, s.metric, s.unit, this.nowSeconds());
+      id = this.selectSeriesId.get(s.source, s.metric) as number;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  allSeries(): SeriesRow[] {
+    return this.db.prepare('SELECT id, source, metric, unit FROM telemetry_series ORDER BY source, metric').all() as SeriesRow[];
+  }
+
+  /** The newest raw sample of each series (an index seek each). */
+  latest(): Array<SeriesRow & { ts: number | null; value: number | null }> {
+    const newest = this.db.prepare('SELECT ts, value FROM telemetry_samples WHERE series_id = ? ORDER BY ts DESC LIMIT 1');
+    return this.allSeries().map((row) => {
+      const found = newest.get(row.id) as { ts: number; value: number } | undefined;
+      return { ...row, ts: found?.ts ?? null, value: found?.value ?? null };
+    });
+  }
+
+  /** One chart: a line per matching series, bucketed in SQL; minutes not rolled up yet come from the raw samples. */
+  lines(metric: string, source: string | undefined, window: ChartWindow): SeriesLine[] {
+    const series = (this.db.prepare('SELECT id, source, metric, unit FROM telemetry_series WHERE metric = ? ORDER BY source').all(metric) as SeriesRow[]).filter((s) => sourceMatches(source, s.source));
+    const { from, to, bucketSeconds: b } = window;
+    const raw = this.db.prepare('SELECT CAST((ts - @from) / @b AS INTEGER) AS k, count(*) AS n, min(value) AS min, avg(value) AS avg, max(value) AS max FROM telemetry_samples WHERE series_id = @id AND ts >= @lo AND ts <= @hi GROUP BY k ORDER BY k');
+    const rolled = this.db.prepare('SELECT CAST((ts - @from) / @b AS INTEGER) AS k, sum(n) AS n, min(min) AS min, sum(avg * n) / sum(n) AS avg, max(max) AS max FROM telemetry_rollups WHERE series_id = @id AND ts >= @lo AND ts <= @hi GROUP BY k ORDER BY k');
+    const mark = this.rolledUpto();
+    return series.map((s) => {
+      let buckets: Bucket[];
+      if (window.resolution === 'raw') {
+        buckets = raw.all({ id: s.id, from, b, lo: from, hi: to }) as Bucket[];
+      } else {
+        const old = mark > from ? (rolled.all({ id: s.id, from, b, lo: from, hi: Math.min(to, mark - 1) }) as Bucket[]) : [];
+        const recent = mark <= to ? (raw.all({ id: s.id, from, b, lo: Math.max(from, mark), hi: to }) as Bucket[]) : [];
+        buckets = mergeBuckets(old, recent);
+      }
+      return {
+        source: s.source,
+        metric: s.metric,
+        unit: s.unit,
+        t: buckets.map((x) => from + x.k * b),
+        min: buckets.map((x) => x.min),
+        avg: buckets.map((x) => x.avg),
+        max: buckets.map((x) => x.max),
+      };
+    });
+  }
+
+  rolledUpto(): number {
+    return this.db.prepare('SELECT rolled_upto FROM telemetry_rollup_mark').pluck().get() as number;
+  }
+
+  /** Rolls up the next complete minutes (at most maxMinutes) of every series into min/avg/max; returns the range or null when caught up. */
+  rollupStep(maxMinutes: number): { from: number; to: number } | null {
+    const range = nextRollupRange(this.rolledUpto(), this.nowSeconds(), maxMinutes);
+    if (!range) return null;
+    const roll = this.db.prepare(
+      'INSERT OR REPLACE INTO telemetry_rollups (series_id, ts, n, min, avg, max) SELECT series_id, (ts / 60) * 60, count(*), min(value), avg(value), max(value) FROM telemetry_samples WHERE series_id = ? AND ts >= ? AND ts < ? GROUP BY ts / 60',
+    );
+    this.db.transaction(() => {
+      for (const s of this.allSeries()) roll.run(s.id, range.from, range.to);
+      this.db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(range.to);
+    })();
+    return range;
+  }
+
+  /** Deletes samples and rollups past retention, at most `maxSpanSeconds` of each series per call; returns the rows deleted. */
+  pruneStep(cutoffs: { raw: number; rollup: number }, maxSpanSeconds: number): number {
+    let deleted = 0;
+    // Raw minutes not rolled up yet are kept whatever their age, so nothing is lost unsummarised.
+    const rawCutoff = Math.min(cutoffs.raw, this.rolledUpto());
+    this.db.transaction(() => {
+      for (const [table, cutoff] of [['telemetry_samples', rawCutoff], ['telemetry_rollups', cutoffs.rollup]] as const) {
+        const oldest = this.db.prepare(`SELECT min(ts) FROM ${table} WHERE series_id = ?`).pluck();
+        const remove = this.db.prepare(`DELETE FROM ${table} WHERE series_id = ? AND ts < ?`);
+        for (const s of this.allSeries()) {
+          const first = oldest.get(s.id) as number | null;
+          if (first === null || first >= cutoff) continue;
+          deleted += remove.run(s.id, Math.min(cutoff, first + maxSpanSeconds)).changes;
+        }
+      }
+    })();
+    return deleted;
+  }
+
+  /**
+   * Minute rollups after `since` for a site's bundle, at most about `maxRows`
+   * rows: the window is cut short (and `upto` says where) so that the next
+   * bundle continues from there.
+   */
+  report(since: number, maxRows: number): TelemetryReport {
+    const series = this.allSeries();
+    const mark = this.rolledUpto();
+    const firstRollup = this.db.prepare('SELECT min(ts) FROM telemetry_rollups WHERE series_id = ? AND ts > ?').pluck();
+    const starts = series.map((s) => firstRollup.get(s.id, since) as number | null).filter((t): t is number => t !== null);
+    if (starts.length === 0) return { since, upto: since, series: [] };
+    const from = Math.max(since, Math.min(...starts) - 1);
+    const minutes = Math.max(1, Math.floor(maxRows / series.length));
+    const upto = Math.min(mark - 1, from + minutes * 60);
+    const rows = this.db.prepare('SELECT ts, n, min, avg, max FROM telemetry_rollups WHERE series_id = ? AND ts > ? AND ts <= ? ORDER BY ts').raw();
+    const carried = series
+      .map((s) => ({ source: s.source, metric: s.metric, unit: s.unit, rows: rows.all(s.id, since, upto) as Array<[number, number, number, number, number]> }))
+      .filter((s) => s.rows.length > 0);
+    return { since, upto: Math.max(since, upto), series: carried };
+  }
+
+  /** Remembers how far the bundle with this sequence carries telemetry (a re-used sequence, after a cancelled export, replaces it). */
+  noteExport(sequence: number, upto: number): void {
+    this.db.prepare('INSERT OR REPLACE INTO telemetry_exports (sequence, upto_ts) VALUES (?, ?)').run(sequence, upto);
+  }
+
+  /** How far a peer has acknowledged telemetry: the furthest cursor among our bundles it acknowledged. */
+  acknowledgedUpto(peer: string): number {
+    return (
+      (this.db
+        .prepare("SELECT max(t.upto_ts) FROM telemetry_exports t JOIN bundles_sent b ON b.sequence = t.sequence WHERE b.acknowledged_at IS NOT NULL AND (b.recipient = ? OR b.recipient = '*')")
+        .pluck()
+        .get(peer) as number | null) ?? 0
+    );
+  }
+
+  /** The furthest telemetry any HQ acknowledged (the health report does not know which peer matters). */
+  acknowledgedByAnyHq(): number {
+    return (
+      (this.db
+        .prepare("SELECT max(t.upto_ts) FROM telemetry_exports t JOIN bundles_sent b ON b.sequence = t.sequence WHERE b.acknowledged_at IS NOT NULL AND (b.recipient = '*' OR b.recipient IN (SELECT site_id FROM trusted_peers WHERE role = 'hq'))")
+        .pluck()
+        .get() as number | null) ?? 0
+    );
+  }
+
+  /** The oldest stored second after `cursor`, raw or rolled up; null when nothing newer is stored. */
+  oldestAfter(cursor: number): number | null {
+    const first = (table: string): number | null => {
+      const q = this.db.prepare(`SELECT min(ts) FROM ${table} WHERE series_id = ? AND ts > ?`).pluck();
+      const found = this.allSeries().map((s) => q.get(s.id, cursor) as number | null).filter((t): t is number => t !== null);
+      return found.length ? Math.min(...found) : null;
+    };
+    const candidates = [first('telemetry_rollups'), first('telemetry_samples')].filter((t): t is number => t !== null);
+    return candidates.length ? Math.min(...candidates) : null;
+  }
+
+  settings(): TelemetrySettings {
+    const stored = Object.fromEntries((this.db.prepare('SELECT key, value FROM telemetry_settings').all() as Array<{ key: string; value: number }>).map((r) => [r.key, r.value]));
+    return TelemetrySettingsSchema.parse({ ...DEFAULT_TELEMETRY_SETTINGS, ...Object.fromEntries(Object.entries(stored).filter(([k]) => k in DEFAULT_TELEMETRY_SETTINGS)) });
+  }
+
+  setSettings(changes: Partial<TelemetrySettings>): TelemetrySettings {
+    const upsert = this.db.prepare('INSERT INTO telemetry_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.db.transaction(() => {
+      for (const [key, value] of Object.entries(changes)) if (value !== undefined) upsert.run(key, value);
+    })();
+    return this.settings();
+  }
+
+  /** Raises an alert unless the same one is active; returns it when it is new. */
+  raise(alert: Omit<Alert, 'clearedAt'>): Alert | null {
+    const active = this.db.prepare('SELECT 1 FROM telemetry_alerts WHERE key = ? AND cleared_at IS NULL').get(alert.key);
+    if (active) return null;
+    this.db
+      .prepare('INSERT INTO telemetry_alerts (key, severity, source, message, raised_at, cleared_at) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, source = excluded.source, message = excluded.message, raised_at = excluded.raised_at, cleared_at = NULL')
+      .run(alert.key, alert.severity, alert.source, alert.message, alert.raisedAt);
+    return { ...alert, clearedAt: null };
+  }
+
+  /** Clears an active alert; returns it when it was active. */
+  clear(key: string, at: string): Alert | null {
+    const changed = this.db.prepare('UPDATE telemetry_alerts SET cleared_at = ? WHERE key = ? AND cleared_at IS NULL').run(at, key).changes;
+    return changed ? (this.alerts(true).find((a) => a.key === key) ?? null) : null;
+  }
+
+  alerts(all: boolean): Alert[] {
+    return this.db
+      .prepare(`SELECT key, severity, source, message, raised_at AS raisedAt, cleared_at AS clearedAt FROM telemetry_alerts ${all ? '' : 'WHERE cleared_at IS NULL'} ORDER BY raised_at DESC, key`)
+      .all() as Alert[];
+  }
+}
+
+/** Buckets of the same index from rollups and raw samples, combined with the average weighted by sample counts. */
+function mergeBuckets(a: Bucket[], b: Bucket[]): Bucket[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const byK = new Map(a.map((x) => [x.k, { ...x }]));
+  for (const x of b) {
+    const y = byK.get(x.k);
+    if (!y) byK.set(x.k, { ...x });
+    else byK.set(x.k, { k: x.k, n: x.n + y.n, min: Math.min(x.min, y.min), max: Math.max(x.max, y.max), avg: (x.avg * x.n + y.avg * y.n) / (x.n + y.n) });
+  }
+  return [...byK.values()].sort((p, q) => p.k - q.k);
+}

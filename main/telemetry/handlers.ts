@@ -1,0 +1,13 @@
+import type { HandlersFor } from '../app/dispatcher.js';
+import type { TelemetryService } from './service.js';
+
+export function telemetryHandlers(telemetry: TelemetryService): HandlersFor<'telemetry'> {
+  return {
+    'telemetry.series': (input) => telemetry.series(input),
+    'telemetry.sources': () => telemetry.sources(),
+    'telemetry.alerts': ({ all }) => telemetry.alerts(all),
+    'telemetry.health': () => telemetry.health(),
+    'telemetry.settings.show': () => telemetry.settings(),
+    'telemetry.settings.set': (input) => telemetry.setSettings(input),
+  };
+}

@@ -1,0 +1,96 @@
+import type { HealthReport, SeriesInfo, SeriesQuery, SeriesResult, TelemetryReport, TelemetrySettings } from '../../shared/domain/telemetry.js';
+import type { Deployment } from '../../shared/domain/workers.js';
+import type { SiteFacts } from './adapters/site-facts.js';
+import type { TelemetryStore } from './adapters/telemetry-store.js';
+import { chartWindow } from './core/buckets.js';
+import { assessHealth } from './core/health-rules.js';
+
+export interface TelemetryDeps {
+  store: TelemetryStore;
+  facts: SiteFacts;
+  now: () => Date;
+}
+
+/** Rollup rows a site's bundle carries at most (~9 MB of JSON): enough for 640 series over 17 minutes each, or 10 series over 18 h. */
+export const MAX_REPORT_ROWS = 200_000;
+
+/** Reads over the stored telemetry: charts, the latest values, alerts, the offline health report, the site's report for HQ. */
+export class TelemetryService {
+  constructor(private readonly deps: TelemetryDeps) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.deps.now().getTime() / 1000);
+  }
+
+  series(query: SeriesQuery): SeriesResult {
+    const settings = this.deps.store.settings();
+    const window = chartWindow(query, this.nowSeconds(), settings.rawRetentionHours * 3600);
+    return { from: window.from, to: window.to, bucketSeconds: window.bucketSeconds, resolution: window.resolution, lines: this.deps.store.lines(query.metric, query.source, window) };
+  }
+
+  sources(): SeriesInfo[] {
+    const staleBefore = this.nowSeconds() - this.deps.store.settings().staleAfterSeconds;
+    return this.deps.store.latest().map((s) => ({ source: s.source, metric: s.metric, unit: s.unit, lastTs: s.ts, lastValue: s.value, stale: s.ts === null || s.ts < staleBefore }));
+  }
+
+  /**
+   * Nodes whose live telemetry stopped. Only meaningful while a sampler runs:
+   * when the workstation's own series is stale too, nobody samples, and no node
+   * is called silent for it.
+   */
+  silentNodes(): string[] {
+    const sources = this.sources();
+    const samplerAlive = sources.some((s) => s.source === 'workstation' && !s.stale);
+    if (!samplerAlive) return [];
+    const byNode = new Map<string, boolean>();
+    for (const s of sources) {
+      const node = /^(?:node:([^/]+)|gpu:([^/]+)\/)/.exec(s.source);
+      const name = node?.[1] ?? node?.[2];
+      if (name) byNode.set(name, (byNode.get(name) ?? true) && s.stale);
+    }
+    return [...byNode].filter(([, stale]) => stale).map(([name]) => name);
+  }
+
+  alerts(all: boolean) {
+    return this.deps.store.alerts(all);
+  }
+
+  settings(): TelemetrySettings {
+    return this.deps.store.settings();
+  }
+
+  setSettings(changes: Partial<TelemetrySettings>): TelemetrySettings {
+    return this.deps.store.setSettings(changes);
+  }
+
+  health(): HealthReport {
+    const { facts, store } = this.deps;
+    const acknowledged = store.acknowledgedByAnyHq();
+    return assessHealth(
+      {
+        now: this.deps.now(),
+        role: facts.role(),
+        lastExchangeAt: facts.lastExchangeAt(),
+        newestModelImportedAt: facts.newestModelImportedAt(),
+        keys: facts.activeKeys(),
+        unacknowledgedTelemetrySince: store.oldestAfter(acknowledged),
+        nodes: facts.remoteNodes().map((n) => ({ name: n.name, lastSeen: n.lastSeen })),
+        silentNodes: this.silentNodes(),
+        deployments: facts.deployments(true).filter((d) => d.state !== 'stopped').map((d) => ({ id: d.id, model: d.model, state: d.state, workersDown: d.workers.filter((w) => w.state === 'down').length })),
+      },
+      store.settings(),
+    );
+  }
+
+  /**
+   * What a site's bundle for `peer` carries: minute rollups since the peer's
+   * last acknowledgement (bounded; `upto` is where the next bundle continues)
+   * and the deployment state. The cursor is remembered under the bundle's
+   * sequence and moves once the peer acknowledges that bundle.
+   */
+  siteReport(peer: string, sequence: number): { telemetry: TelemetryReport; deployments: Deployment[] } {
+    const telemetry = this.deps.store.report(this.deps.store.acknowledgedUpto(peer), MAX_REPORT_ROWS);
+    this.deps.store.noteExport(sequence, telemetry.upto);
+    return { telemetry, deployments: this.deps.facts.deployments(true).filter((d) => d.state !== 'stopped') };
+  }
+}

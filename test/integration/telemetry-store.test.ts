@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import test, { type TestContext } from 'node:test';
+import type { Sample } from '../../shared/domain/telemetry.js';
+import { openDatabase, type Db } from '../../main/store/index.js';
+import { openTelemetry } from '../../main/telemetry/index.js';
+import { tempDir } from '../helpers/temp.js';
+
+const T0 = 1_795_000_000 - (1_795_000_000 % 3600);
+
+/** A real SQLite file in a temp dir, with a clock the test moves. */
+function fixture(t: TestContext): { db: Db; clock: { s: number }; telemetry: ReturnType<typeof openTelemetry> } {
+  const db = openDatabase(path.join(tempDir(t), 'outpost.db'));
+  t.after(() => db.close());
+  const clock = { s: T0 };
+  return { db, clock, telemetry: openTelemetry(db, () => new Date(clock.s * 1000)) };
+}
+
+/** `seconds` of 1 Hz samples for each source, value = second offset mod 100. */
+function fill(store: ReturnType<typeof openTelemetry>['store'], sources: string[], from: number, seconds: number): void {
+  for (let s = 0; s < seconds; s++) {
+    const tick: Sample[] = sources.map((source) => ({ source, metric: 'gpu.util', unit: '%', ts: from + s, value: s % 100 }));
+    store.ingest(tick);
+  }
+}
+
+test('a chart of the last hour comes from raw samples, bucketed in SQL to at most maxPoints with min/avg/max', (t) => {
+  const { clock, telemetry } = fixture(t);
+  fill(telemetry.store, ['gpu:a/0', 'gpu:a/1', 'gpu:b/0'], T0, 3600);
+  clock.s = T0 + 3600;
+  const chart = telemetry.service.series({ metric: 'gpu.util', source: 'gpu:a/', from: T0, to: T0 + 3599, maxPoints: 120 });
+  assert.equal(chart.resolution, 'raw');
+  assert.equal(chart.bucketSeconds, 30);
+  assert.deepEqual(chart.lines.map((l) => l.source), ['gpu:a/0', 'gpu:a/1']);
+  const line = chart.lines[0];
+  assert.ok(line);
+  assert.equal(line.t.length, 120);
+  assert.equal(line.min[0], 0);
+  assert.equal(line.max[0], 29);
+  assert.equal(line.avg[0], 14.5);
+  const all = telemetry.service.series({ metric: 'gpu.util', from: T0, to: T0 + 3599, maxPoints: 600 });
+  assert.equal(all.lines.length, 3);
+  assert.ok(all.lines.every((l) => l.t.length <= 600));
+});
+
+test('rollups summarise complete minutes in bounded steps; a wide chart merges them with the raw tail not rolled yet', (t) => {
+  const { clock, telemetry } = fixture(t);
+  fill(telemetry.store, ['gpu:a/0'], T0, 600);
+  clock.s = T0 + 600 + 10;
+  // The first step starts at the last complete minute; the backlog before it is left to raw retention.
+  const first = telemetry.store.rollupStep(30);
+  assert.deepEqual(first, { from: T0 + 540, to: T0 + 600 });
+  assert.equal(telemetry.store.rollupStep(30), null, 'caught up');
+  const rows = telemetry.store.report(0, 1000).series[0]?.rows ?? [];
+  assert.deepEqual(rows, [[T0 + 540, 60, 40, 69.5, 99]]);
+  fill(telemetry.store, ['gpu:a/0'], T0 + 600, 120);
+  clock.s = T0 + 720 + 10;
+  assert.deepEqual(telemetry.store.rollupStep(1), { from: T0 + 600, to: T0 + 660 }, 'one minute per step when asked for one');
+  const chart = telemetry.service.series({ metric: 'gpu.util', from: T0 + 540, to: T0 + 719, maxPoints: 3 });
+  assert.equal(chart.resolution, 'rollup');
+  assert.equal(chart.bucketSeconds, 60);
+  const line = chart.lines[0];
+  assert.ok(line);
+  assert.deepEqual(line.t, [T0 + 540, T0 + 600, T0 + 660], 'the last minute comes from raw samples');
+  assert.deepEqual(line.max, [99, 59, 99]);
+});
+
+test('pruning deletes raw samples past retention only once rolled up, and rollups past theirs, a bounded span per step', (t) => {
+  const { db, clock, telemetry } = fixture(t);
+  telemetry.store.setSettings({ rawRetentionHours: 1, rollupRetentionDays: 1 });
+  fill(telemetry.store, ['node:a'], T0, 7200);
+  clock.s = T0 + 7200 + 10;
+  const count = (): number => db.prepare('SELECT count(*) FROM telemetry_samples').pluck().get() as number;
+  assert.equal(telemetry.store.pruneStep({ raw: T0 + 3600, rollup: 0 }, 600), 0, 'nothing is rolled up yet, so nothing raw goes');
+  db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(T0 + 7200);
+  assert.equal(telemetry.store.pruneStep({ raw: T0 + 3600, rollup: 0 }, 600), 600);
+  while (telemetry.store.pruneStep({ raw: T0 + 3600, rollup: 0 }, 600) > 0);
+  assert.equal(count(), 3600);
+  assert.equal(db.prepare('SELECT min(ts) FROM telemetry_samples').pluck().get(), T0 + 3600);
+});
+
+test("a site report carries rollups after the peer's acknowledged cursor, bounded, and the cursor moves only on acknowledgement", (t) => {
+  const { db, clock, telemetry } = fixture(t);
+  const rollup = db.prepare('INSERT INTO telemetry_rollups (series_id, ts, n, min, avg, max) VALUES (?, ?, 60, 1, 2, 3)');
+  telemetry.store.ingest([{ source: 'node:a', metric: 'cpu.util', unit: '%', ts: T0, value: 1 }, { source: 'node:b', metric: 'cpu.util', unit: '%', ts: T0, value: 1 }]);
+  for (const id of [1, 2]) for (let m = 0; m < 100; m++) rollup.run(id, T0 + m * 60);
+  db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(T0 + 100 * 60);
+  clock.s = T0 + 100 * 60 + 30;
+  const first = telemetry.store.report(telemetry.store.acknowledgedUpto('hq-1'), 40);
+  assert.equal(first.series.length, 2);
+  assert.ok(first.series.every((s) => s.rows.length === 20), 'bounded to about maxRows over all series');
+  assert.equal(first.upto, T0 + 20 * 60 - 1);
+  telemetry.store.noteExport(1, first.upto);
+  db.prepare("INSERT INTO bundles_sent (sequence, recipient, manifest_digest, chunks_json, journal_upto, created_at) VALUES (1, 'hq-1', 'd', '[]', 0, 'x')").run();
+  assert.equal(telemetry.store.acknowledgedUpto('hq-1'), 0, 'not acknowledged yet: the next bundle repeats the same minutes');
+  db.prepare("UPDATE bundles_sent SET acknowledged_at = 'y' WHERE sequence = 1").run();
+  assert.equal(telemetry.store.acknowledgedUpto('hq-1'), first.upto);
+  const next = telemetry.store.report(first.upto, 40);
+  assert.equal(next.series[0]?.rows[0]?.[0], T0 + 20 * 60, 'continues after the acknowledged minute');
+});
+
+test('settings keep their defaults until changed, and alerts are raised once and cleared', (t) => {
+  const { telemetry } = fixture(t);
+  assert.equal(telemetry.service.settings().offlineLimitHours, 72);
+  assert.equal(telemetry.service.setSettings({ offlineLimitHours: 96 }).offlineLimitHours, 96);
+  assert.equal(telemetry.service.settings().rawRetentionHours, 24);
+  const alert = { key: 'node-silent:a', severity: 'critical' as const, source: 'node:a', message: 'a sent no telemetry', raisedAt: '2026-11-25T00:00:00.000Z' };
+  assert.ok(telemetry.store.raise(alert));
+  assert.equal(telemetry.store.raise(alert), null);
+  assert.equal(telemetry.service.alerts(false).length, 1);
+  assert.equal(telemetry.store.clear('node-silent:a', '2026-11-25T00:01:00.000Z')?.clearedAt, '2026-11-25T00:01:00.000Z');
+  assert.equal(telemetry.service.alerts(false).length, 0);
+  assert.equal(telemetry.service.alerts(true).length, 1);
+});
