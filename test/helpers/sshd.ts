@@ -171,7 +171,8 @@ function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function descendantsOf(root: number): number[] {
+/** Every process below `root` (its sshd sessions, their shells and commands). */
+export function descendantsOf(root: number): number[] {
   let names: string[];
   try {
     names = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
