@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { NodeChange, ScanCounts, ScanHost, ScanProgress, ScanResult } from '../../shared/domain/discovery.js';
 import type { JobRegistry } from '../app/jobs.js';
 import type { SiteRepository } from './adapters/site-repository.js';
@@ -116,7 +117,8 @@ export class SiteScan {
       const answer = await shell.exec(probeCommand(boundary, request.modelDirs), { stdin: PROBE_SCRIPT, timeoutMs: request.timeoutMs, signal });
       const inventory = parseProbeOutput(answer.stdout, boundary, this.deps.now());
       if (signal.aborted) return host('cancelled', 'the scan was cancelled');
-      const saved = this.deps.repository.saveInventory({ scanId, address, port, hostKey: shell.hostKey, inventory, at: this.deps.now().toISOString() });
+      const login = { user: request.user, keyPath: request.key === undefined ? null : path.resolve(request.key) };
+      const saved = this.deps.repository.saveInventory({ scanId, address, port, hostKey: shell.hostKey, login, inventory, at: this.deps.now().toISOString() });
       return host('inventoried', null, saved.name, saved.changes);
     } catch (error) {
       if (isAbort(error) || signal.aborted) return host('cancelled', 'the scan was cancelled');

@@ -5,7 +5,7 @@ import type { PlannerService } from './service.js';
 export function plannerHandlers(planner: PlannerService): HandlersFor<'planner'> {
   return {
     'planner.catalog': () => plannerCatalog(),
-    'planner.plan': (input) => planner.plan(input),
+    'planner.plan': (input, context) => planner.plan(input, context.signal),
     'planner.list': ({ limit }) => planner.list(limit),
     'planner.get': ({ id }) => planner.get(id),
   };

@@ -53,6 +53,7 @@ export function plannerCatalog(): Catalog {
 
 export { PlannerService, type PlannerDeps } from './service.js';
 export { PlanRepository } from './adapters/plan-repository.js';
+export { readNodeGgufHeader, NODE_HEADER_CAP, type NodeGgufHeader, type NodeShell } from './adapters/node-gguf.js';
 export { plannerHandlers } from './handlers.js';
 export { catalogNameForGpu } from './core/gpu-names.js';
 export type { InventoryNode } from './core/inventory-devices.js';

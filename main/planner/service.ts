@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { PlanCallInputSchema } from '../../shared/contract/planner.js';
-import type { PlanResult } from '../../shared/domain/planner.js';
+import type { ModelFile } from '../../shared/domain/discovery.js';
+import type { NodeModelFile, PlanResult } from '../../shared/domain/planner.js';
 import { OutpostError } from '../../shared/errors.js';
 import type { PlanRepository, StoredPlanSummary } from './adapters/plan-repository.js';
+import type { NodeGgufHeader } from './adapters/node-gguf.js';
+import { modelNameFromPath } from './adapters/gguf-file.js';
+import { profileFromGguf } from './core/gguf-profile.js';
 import { devicesFromInventory, type InventoryNode } from './core/inventory-devices.js';
-import { planShards } from './index.js';
+import type { ModelProfile } from './core/model-profile.js';
+import { planShards, planShardsWithProfile } from './index.js';
 
 export type PlanCallInput = z.output<typeof PlanCallInputSchema>;
 
@@ -13,6 +18,10 @@ export interface PlannerDeps {
   plans: PlanRepository;
   /** The site's nodes as discovery stored them. */
   inventory: () => InventoryNode[];
+  /** The GGUF files discovery found on a node; null when there is no such node. */
+  nodeModelFiles: (node: string) => ModelFile[] | null;
+  /** Reads a node file's GGUF header over a pinned SSH session (bounded; never the weights). */
+  readNodeGguf: (node: string, path: string, signal: AbortSignal | undefined) => Promise<NodeGgufHeader>;
   now: () => Date;
 }
 
@@ -20,10 +29,11 @@ export class PlannerService {
   constructor(private readonly deps: PlannerDeps) {}
 
   /** Plans, and stores a feasible plan under a new id; an infeasible one is returned, never stored. */
-  async plan(input: PlanCallInput): Promise<{ planId: string | null; plan: PlanResult }> {
+  async plan(input: PlanCallInput, signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult }> {
     const fromInventory = input.inventoryNodes.length ? devicesFromInventory(input.inventoryNodes, this.deps.inventory()) : { devices: [], nodes: [] };
+    const nodeModel = input.nodeModel ? await this.readNodeModel(input.nodeModel.node, input.nodeModel.path, signal) : null;
     const request = {
-      model: input.model,
+      model: nodeModel?.profile.name ?? input.model ?? '',
       quant: input.quant,
       context: input.context,
       parallel: input.parallel,
@@ -32,11 +42,23 @@ export class PlannerService {
       devices: [...input.devices, ...fromInventory.devices],
       nodes: [...input.nodes, ...fromInventory.nodes],
     };
-    const plan = await planShards(request);
+    const plan = nodeModel ? withNodeFile(planShardsWithProfile(request, nodeModel.profile), nodeModel.file) : await planShards(request);
     if (!plan.feasible || !input.save) return { planId: null, plan };
     const planId = `plan-${randomBytes(5).toString('hex')}`;
-    this.deps.plans.save(planId, this.deps.now().toISOString(), request, plan);
+    this.deps.plans.save(planId, this.deps.now().toISOString(), nodeModel ? { ...request, nodeModel: nodeModel.file } : request, plan);
     return { planId, plan };
+  }
+
+  /** Only files a scan reported are read: the picker's choices, not any path on the node. */
+  private async readNodeModel(node: string, path: string, signal: AbortSignal | undefined): Promise<{ profile: ModelProfile; file: NodeModelFile }> {
+    const files = this.deps.nodeModelFiles(node);
+    if (files === null) throw new OutpostError('NOT_FOUND', `there is no node named "${node.slice(0, 80)}"`, 'see `outpost nodes` for the names');
+    const known = files.find((f) => f.path === path && f.format === 'gguf');
+    if (!known) {
+      throw new OutpostError('NOT_FOUND', `${node} has no GGUF file ${JSON.stringify(path.slice(0, 300))} in its last scan`, `scan ${node} again if the file is new; \`outpost nodes --json\` lists its model files`);
+    }
+    const read = await this.deps.readNodeGguf(node, path, signal);
+    return { profile: profileFromGguf(read.header, modelNameFromPath(path)), file: { node, path, sizeBytes: read.sizeBytes, headerDigest: read.headerDigest } };
   }
 
   get(id: string): { id: string; createdAt: string; plan: PlanResult } {
@@ -48,4 +70,8 @@ export class PlannerService {
   list(limit: number): StoredPlanSummary[] {
     return this.deps.plans.list(limit);
   }
+}
+
+function withNodeFile(plan: PlanResult, file: NodeModelFile): PlanResult {
+  return { ...plan, model: { ...plan.model, nodeFile: file } };
 }

@@ -16,8 +16,10 @@ export const StoredPlanSummarySchema = z.object({
 
 export const PlanCallInputSchema = z
   .object({
-    /** Catalog name, or a path to a .gguf file on this workstation. */
-    model: z.string().min(1).max(4096),
+    /** Catalog name, or a path to a .gguf file on this workstation… */
+    model: z.string().min(1).max(4096).optional(),
+    /** …or a GGUF file a scan found on a node: its header is read over SSH (never its weights). */
+    nodeModel: z.object({ node: z.string().min(1).max(200), path: z.string().startsWith('/', 'an absolute path, as `outpost nodes` lists it').max(4096) }).strict().optional(),
     quant: z.string().min(1).max(40).optional(),
     context: z.number().int().default(8192),
     parallel: z.number().int().min(1).max(1024).default(1),
@@ -32,6 +34,10 @@ export const PlanCallInputSchema = z
     save: z.boolean().default(true),
   })
   .strict()
+  .refine((input) => (input.model === undefined) !== (input.nodeModel === undefined), {
+    message: 'name the model once: a catalog name or local .gguf path (model), or a GGUF file on a node (nodeModel)',
+    path: ['model'],
+  })
   .refine((input) => input.devices.length > 0 || input.inventoryNodes.length > 0, {
     message: 'name the hardware: GPUs (--gpus A100-80GB,T4) or inventory nodes (--nodes a,b)',
     path: ['devices'],

@@ -88,6 +88,8 @@ export const RemoteNodeSchema = z.object({
   firstSeen: z.string(),
   lastSeen: z.string(),
   hostKey: HostKeyStateSchema.nullable(),
+  /** How the scan that inventoried it logged in (null for nodes stored before logins were kept): others SSH back with it. */
+  login: z.object({ user: z.string(), keyPath: z.string().nullable() }).nullable(),
   inventory: NodeInventorySchema,
   /** What the last scan that reached this node found changed. */
   lastChanges: z.array(NodeChangeSchema),

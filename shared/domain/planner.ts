@@ -141,6 +141,15 @@ export const BaselineSchema = z.object({
   note: z.string(),
 });
 
+/** A GGUF file on a discovered node, whose header (read over SSH) the plan was made from. */
+export const NodeModelFileSchema = z.object({
+  node: z.string(),
+  path: z.string(),
+  sizeBytes: z.number().nonnegative(),
+  /** sha256 of the first MiB, as discovery's probe computes it: tells this file from another of the same name. */
+  headerDigest: z.string(),
+});
+
 export const ModelSummarySchema = z.object({
   name: z.string(),
   architecture: z.string(),
@@ -149,6 +158,8 @@ export const ModelSummarySchema = z.object({
   bitsPerWeight: z.number(),
   totalBytes: z.number(),
   source: z.enum(['catalog', 'gguf']),
+  /** Set when the model is a GGUF file on a node rather than a catalog entry or a local file. */
+  nodeFile: NodeModelFileSchema.optional(),
 });
 
 const PlanCommonShape = {
@@ -199,3 +210,4 @@ export type CostTable = z.output<typeof CostTableSchema>;
 export type WhatIfRow = z.output<typeof WhatIfRowSchema>;
 export type Baseline = z.output<typeof BaselineSchema>;
 export type Catalog = z.output<typeof CatalogSchema>;
+export type NodeModelFile = z.output<typeof NodeModelFileSchema>;

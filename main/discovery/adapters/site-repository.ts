@@ -12,6 +12,8 @@ interface NodeRow {
   first_seen: string;
   last_seen: string;
   inventory_json: string;
+  login_user: string | null;
+  login_key_path: string | null;
 }
 
 interface PinRow {
@@ -30,8 +32,26 @@ export interface InventoryRecord {
   address: string;
   port: number;
   hostKey: HostKeyIdentity;
+  /** The login that worked; kept so other capabilities can SSH back (keyPath null: the site key). */
+  login: NodeLogin;
   inventory: NodeInventory;
   at: string;
+}
+
+export interface NodeLogin {
+  user: string;
+  keyPath: string | null;
+}
+
+/** Everything needed to SSH back to a stored node: where, as whom, and the pin its key must match. */
+export interface NodeEndpoint {
+  name: string;
+  address: string;
+  port: number;
+  login: NodeLogin | null;
+  pin: HostKeyIdentity | null;
+  /** A different key the host presented: the node is refused until it is accepted. */
+  offered: HostKeyIdentity | null;
 }
 
 /**
@@ -82,12 +102,14 @@ export class SiteRepository {
       const json = JSON.stringify(record.inventory);
       let nodeId: number;
       if (existing) {
-        this.db.prepare('UPDATE nodes SET name = ?, last_seen = ?, inventory_json = ? WHERE id = ?').run(name, record.at, json, existing.id);
+        this.db
+          .prepare('UPDATE nodes SET name = ?, last_seen = ?, inventory_json = ?, login_user = ?, login_key_path = ? WHERE id = ?')
+          .run(name, record.at, json, record.login.user, record.login.keyPath, existing.id);
         nodeId = existing.id;
       } else {
         const info = this.db
-          .prepare(`INSERT INTO nodes (name, kind, address, port, first_seen, last_seen, inventory_json) VALUES (?, 'remote', ?, ?, ?, ?, ?)`)
-          .run(name, record.address, record.port, record.at, record.at, json);
+          .prepare(`INSERT INTO nodes (name, kind, address, port, first_seen, last_seen, inventory_json, login_user, login_key_path) VALUES (?, 'remote', ?, ?, ?, ?, ?, ?, ?)`)
+          .run(name, record.address, record.port, record.at, record.at, json, record.login.user, record.login.keyPath);
         nodeId = Number(info.lastInsertRowid);
       }
       if (changes.length > 0) this.db.prepare('INSERT INTO inventory_history (node_id, at, inventory_json) VALUES (?, ?, ?)').run(nodeId, record.at, json);
@@ -111,10 +133,26 @@ export class SiteRepository {
         firstSeen: row.first_seen,
         lastSeen: row.last_seen,
         hostKey: this.hostKeyState(row.address, row.port),
+        login: row.login_user ? { user: row.login_user, keyPath: row.login_key_path } : null,
         inventory: JSON.parse(row.inventory_json) as NodeInventory,
         lastChanges: diff?.diff_json ? (JSON.parse(diff.diff_json) as NodeChange[]) : [],
       };
     });
+  }
+
+  /** A stored node by name, with its login and pin; null when there is no such node. */
+  endpoint(node: string): NodeEndpoint | null {
+    const row = this.db.prepare(`SELECT * FROM nodes WHERE kind = 'remote' AND name = ?`).get(node) as NodeRow | undefined;
+    if (!row) return null;
+    const pin = this.db.prepare('SELECT * FROM host_keys WHERE address = ? AND port = ?').get(row.address, row.port) as PinRow | undefined;
+    return {
+      name: row.name,
+      address: row.address,
+      port: row.port,
+      login: row.login_user ? { user: row.login_user, keyPath: row.login_key_path } : null,
+      pin: pin ? { keyType: pin.key_type, fingerprint: pin.fingerprint } : null,
+      offered: pin?.offered_key_type && pin.offered_fingerprint ? { keyType: pin.offered_key_type, fingerprint: pin.offered_fingerprint } : null,
+    };
   }
 
   /** Replaces a pin with the key its host offered; refuses when there is nothing to accept. */
