@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { registerDiscoveryCommands } from './discovery.js';
+import { registerHealthCommands } from './health.js';
 import { registerIdentityCommands } from './identity.js';
-import { registerLaterCommands } from './later.js';
 import { registerPlannerCommands } from './planner.js';
 import { registerRouterCommands } from './router.js';
 import { registerSyncCommands } from './sync.js';
@@ -12,11 +12,11 @@ import { registerWorkersCommands } from './workers.js';
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
 export function addCommands(program: Command, cli: CliRuntime): void {
   registerDiscoveryCommands(program, cli);
+  registerHealthCommands(program, cli);
   registerIdentityCommands(program, cli);
   registerPlannerCommands(program, cli);
   registerRouterCommands(program, cli);
   registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
   registerWorkersCommands(program, cli);
-  registerLaterCommands(program);
 }
