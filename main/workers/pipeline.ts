@@ -9,6 +9,9 @@ import { parsePreflight } from './core/preflight.js';
 import { parseStatus, removeKeysScript, startScript, statusScript, stopScript, tailScript } from './core/remote-scripts.js';
 
 const STOP_GRACE_SECONDS = 5;
+/** A host that stops answering (hung, or its packets dropped) must count as unreachable within a few
+ * supervision rounds, not after the 30 s any other remote command may take. */
+const STATUS_TIMEOUT_MS = 5_000;
 const LISTEN_SCRIPT = `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { n = split($2, a, ":"); print "listen", a[n] }'`;
 
 const groupByNode = (workers: readonly WorkerSpec[]): Map<string, WorkerSpec[]> => {
@@ -109,7 +112,7 @@ export class Pipeline {
     await Promise.all(
       [...groupByNode(workers)].map(async ([node, group]) => {
         try {
-          const seen = parseStatus(await this.sessions.check(node, statusScript(this.runDir(node), this.id, group.map((w) => w.name)), 'checking workers'));
+          const seen = parseStatus(await this.sessions.check(node, statusScript(this.runDir(node), this.id, group.map((w) => w.name)), 'checking workers', { timeoutMs: STATUS_TIMEOUT_MS }));
           for (const w of group) result.set(w.name, seen.get(w.name)?.alive ?? false);
         } catch {
           for (const w of group) result.set(w.name, null);

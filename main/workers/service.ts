@@ -149,6 +149,8 @@ export class WorkersService {
   markReady(pipeline: Pipeline, detail: string): boolean {
     const id = pipeline.id;
     if (!this.deps.repository.transition(id, ['degraded', 'ready'], 'ready', detail, this.deps.now().toISOString())) return false;
+    // Ready means every worker answered: those marked down while their host was out of reach are running again.
+    for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(id, worker.name, { state: 'running' });
     this.deps.router.register(id, pipeline.apiUrl, pipeline.spec.servedModel, pipeline.spec.parallel);
     this.deps.repository.setServing(id, { endpoint: id });
     this.deps.events.changed({ deploymentId: id, deploymentState: 'ready', worker: null, workerState: null, restarts: null, reason: detail });

@@ -93,10 +93,10 @@ export class Supervisor {
           this.watches.delete(id);
         }
       }
-      for (const id of ids) {
-        if (this.stopped) break;
-        await this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) }));
-      }
+      // Side by side: a deployment whose host hangs must not hold up the checks (and restarts) of the others.
+      await Promise.all(
+        [...ids].map((id) => (this.stopped ? undefined : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))),
+      );
     } finally {
       this.running = false;
       this.schedule(this.options.intervalMs);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Deployment, LaunchProgress } from '../../shared/domain/workers.js';
 import { TINY_MODEL_SHAPE, tinyGguf } from '../../main/workers/index.js';
-import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { descendantsOf, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
 
@@ -183,6 +183,48 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     assert.match(stopped.detail ?? '', /stopped during launch/);
     assert.deepEqual(taggedProcesses(deploymentId), []);
     for (const host of bench.site.hosts) assert.doesNotMatch(readFileSync(host.sshd.authorizedKeysPath, 'utf8'), /outpost-deployment:/);
+  });
+
+  test('a host that hangs, then answers again: degraded and withdrawn within seconds, retried, back to ready with its workers untouched', async () => {
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
+    const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port });
+    // Its sshd and every SSH session it serves stop answering (not refused: silent), as a hung host or a cut
+    // link looks. Only sshd processes: the workers themselves run detached from it.
+    const rpc = deployment.workers.find((w) => w.name === 'rpc-1');
+    const sshd = bench.site.hosts.find((h) => h.sshd.address === rpc?.address)?.sshd;
+    const comm = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    const frozen = [sshd?.pid as number, ...descendantsOf(sshd?.pid as number)].filter((pid) => comm(pid) === 'sshd');
+    const current = async (): Promise<Deployment> => (await bench.call('workers.list', { all: false })).find((x) => x.id === deployment.id) as Deployment;
+    try {
+      assert.equal(bench.core.supervise(), true);
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+      const degraded = await until('degraded', async () => {
+        const d = await current();
+        return d.state === 'degraded' && d;
+      }, 30_000);
+      assert.match(degraded.detail ?? '', new RegExp(`cannot reach ${rpc?.node} over SSH`));
+      assert.equal(degraded.endpoint, null, 'withdrawn from the router');
+      assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), []);
+    } finally {
+      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+    }
+    const back = await until('ready again', async () => {
+      const d = await current();
+      return d.state === 'ready' && d;
+    }, 30_000);
+    assert.deepEqual(back.workers.map((w) => [w.name, w.state, w.restarts]), deployment.workers.map((w) => [w.name, 'running', 0]), 'nothing had to be restarted');
+    assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), [deployment.id], 'registered again');
+    const journal = await bench.call('system.journal', { limit: 50 });
+    assert.ok(journal.some((e) => e.action === 'workers.degraded' && /cannot reach/.test(e.detail ?? '')), 'the journal says why it was degraded');
+    assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'back?', maxTokens: 4 })).tokens, 4);
+    await bench.call('workers.stop', { deployment: deployment.id });
+    assert.deepEqual(taggedProcesses(deployment.id), []);
   });
 
   test('a host that becomes unreachable leaves the deployment degraded, withdrawn and still listed', async () => {
