@@ -97,6 +97,20 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     }
   });
 
+  test('a model file that is gone since the plan was made: refused, naming the file, nothing started', async () => {
+    const model = path.join(bench.dataDir, 'moved-away.gguf');
+    writeFileSync(model, tinyGguf(7));
+    const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string], model);
+    rmSync(model);
+    const before = (await bench.call('workers.list', { all: true })).length;
+    await assert.rejects(bench.call('workers.launch', { planId, user: bench.site.user, port }), (error: Error) => {
+      assert.equal(codeOf(error), 'NOT_FOUND');
+      assert.match(error.message, /the model file .*moved-away\.gguf the plan was made from is gone/);
+      return true;
+    });
+    assert.equal((await bench.call('workers.list', { all: true })).length, before, 'no deployment was recorded');
+  });
+
   test('an interrupted model copy resumes from its .partial and is checked by digest', async () => {
     const model = path.join(bench.dataDir, 'resume.gguf');
     const bytes = tinyGguf(6);
