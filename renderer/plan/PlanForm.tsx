@@ -1,6 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import type { Catalog } from '../../shared/domain/planner.js';
 
+/** A GGUF file a scan found on a node: planning reads its header over SSH. */
+export interface NodeGgufChoice {
+  node: string;
+  path: string;
+  sizeBytes: number;
+}
+
+/** A discovered node offered as hardware, with a one-line summary of what it has. */
+export interface NodeChoice {
+  name: string;
+  summary: string;
+}
+
 export interface GpuRow {
   gpu: string;
   count: number;
@@ -15,11 +28,18 @@ export interface PlanFormValue {
   parallel: number;
   objective: 'throughput' | 'latency';
   gpus: GpuRow[];
+  /** Discovered nodes whose GPUs (or CPU and RAM) the plan may use. */
+  nodes: string[];
 }
 
 const GGUF = '__gguf__';
+/** Select values of node files: `node-file:<index into the choices>`. */
+const NODE_FILE = 'node-file:';
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+const nodeFileOf = (value: PlanFormValue, files: readonly NodeGgufChoice[]): NodeGgufChoice | undefined =>
+  value.model.startsWith(NODE_FILE) ? files[Number(value.model.slice(NODE_FILE.length))] : undefined;
 
-export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: boolean; onPlan: (value: PlanFormValue, save: boolean) => void }) {
+export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { catalog: Catalog; nodeFiles: readonly NodeGgufChoice[]; nodeChoices: readonly NodeChoice[]; busy: boolean; onPlan: (value: PlanFormValue, save: boolean) => void }) {
   const [value, setValue] = useState<PlanFormValue>({
     model: catalog.models.find((m) => m.name === 'Llama-3.1-70B')?.name ?? catalog.models[0]?.name ?? '',
     ggufPath: '',
@@ -32,6 +52,7 @@ export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: bo
       { gpu: 'L40S', count: 1, node: 'srv-l40s' },
       { gpu: 'T4', count: 1, node: 'srv-t4' },
     ],
+    nodes: [],
   });
   const set = <K extends keyof PlanFormValue>(key: K, v: PlanFormValue[K]) => setValue((old) => ({ ...old, [key]: v }));
   const setRow = (index: number, row: Partial<GpuRow>) => set('gpus', value.gpus.map((r, i) => (i === index ? { ...r, ...row } : r)));
@@ -40,10 +61,13 @@ export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: bo
     onPlan(value, save);
   };
   const isGguf = value.model === GGUF;
+  // A node file carries its own quantization: the quant picker would only contradict it.
+  const hasOwnQuant = isGguf || nodeFileOf(value, nodeFiles) !== undefined;
+  const toggleNode = (name: string, on: boolean) => set('nodes', on ? [...value.nodes, name] : value.nodes.filter((n) => n !== name));
   return (
     <form className="card plan-form" onSubmit={submit(false)}>
       <div className="plan-form-grid">
-        <label>
+        <label className="plan-model-label">
           Model
           <select value={value.model} onChange={(e) => set('model', e.target.value)} data-testid="plan-model">
             {catalog.models.map((m) => (
@@ -51,6 +75,15 @@ export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: bo
                 {m.name} ({m.layers} layers)
               </option>
             ))}
+            {nodeFiles.length > 0 && (
+              <optgroup label="GGUF files on discovered nodes">
+                {nodeFiles.map((f, i) => (
+                  <option key={`${f.node}:${f.path}`} value={`${NODE_FILE}${i}`}>
+                    on {f.node}: {f.path.replace(/\n/g, '⏎')} ({gib(f.sizeBytes)})
+                  </option>
+                ))}
+              </optgroup>
+            )}
             <option value={GGUF}>GGUF file on this workstation…</option>
           </select>
         </label>
@@ -59,6 +92,10 @@ export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: bo
             GGUF path
             <input value={value.ggufPath} onChange={(e) => set('ggufPath', e.target.value)} placeholder="/models/llama-3.1-8b-q4_k_m.gguf" data-testid="plan-gguf" />
           </label>
+        ) : hasOwnQuant ? (
+          <p className="muted plan-node-file-note" data-testid="plan-node-file-note">
+            The file's own quantization and shape are read from its GGUF header on the node (never its weights).
+          </p>
         ) : (
           <label>
             Quantization
@@ -87,6 +124,19 @@ export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: bo
           </select>
         </label>
       </div>
+      {nodeChoices.length > 0 && (
+        <>
+          <h3 className="plan-subhead">Discovered nodes</h3>
+          <div className="plan-nodes" data-testid="plan-nodes">
+            {nodeChoices.map((n) => (
+              <label key={n.name} className="plan-node-choice">
+                <input type="checkbox" checked={value.nodes.includes(n.name)} onChange={(e) => toggleNode(n.name, e.target.checked)} data-testid={`plan-node-${n.name}`} />
+                {n.name} <span className="muted">{n.summary}</span>
+              </label>
+            ))}
+          </div>
+        </>
+      )}
       <h3 className="plan-subhead">GPUs</h3>
       {value.gpus.map((row, index) => (
         <div className="plan-gpu-row" key={index}>
@@ -120,10 +170,12 @@ export function PlanForm({ catalog, busy, onPlan }: { catalog: Catalog; busy: bo
   );
 }
 
-export function toPlanInput(value: PlanFormValue, save: boolean) {
+export function toPlanInput(value: PlanFormValue, nodeFiles: readonly NodeGgufChoice[], save: boolean) {
+  const nodeFile = nodeFileOf(value, nodeFiles);
   return {
-    model: value.model === GGUF ? value.ggufPath.trim() : value.model,
-    ...(value.model === GGUF ? {} : { quant: value.quant }),
+    ...(nodeFile ? { nodeModel: { node: nodeFile.node, path: nodeFile.path } } : { model: value.model === GGUF ? value.ggufPath.trim() : value.model }),
+    ...(value.model === GGUF || nodeFile ? {} : { quant: value.quant }),
+    inventoryNodes: value.nodes,
     context: value.context,
     parallel: value.parallel,
     objective: value.objective,

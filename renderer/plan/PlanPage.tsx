@@ -3,12 +3,16 @@ import type { PlanResult } from '../../shared/domain/planner.js';
 import type { CallError } from '../api/client.js';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { PlanForm, toPlanInput, type PlanFormValue } from './PlanForm.js';
+import type { RemoteNode } from '../../shared/domain/discovery.js';
+import { PlanForm, toPlanInput, type NodeChoice, type NodeGgufChoice, type PlanFormValue } from './PlanForm.js';
 import { PlanResultView } from './PlanResultView.js';
 
 export function PlanPage() {
   const client = useClient();
   const [catalog] = useCall('planner.catalog', {});
+  const [site] = useCall('discovery.nodes', {});
+  const siteNodes = site.status === 'ok' ? site.data : [];
+  const nodeFiles = siteNodes.flatMap(nodeGgufFiles);
   const [result, setResult] = useState<{ plan: PlanResult; planId: string | null } | null>(null);
   const [error, setError] = useState<CallError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -16,7 +20,7 @@ export function PlanPage() {
     setBusy(true);
     setError(null);
     try {
-      setResult(await client.call('planner.plan', toPlanInput(value, save)));
+      setResult(await client.call('planner.plan', toPlanInput(value, nodeFiles, save)));
     } catch (caught) {
       setError(asCallError(caught));
       setResult(null);
@@ -29,9 +33,19 @@ export function PlanPage() {
       <h1>Plan</h1>
       {catalog.status === 'loading' && <p className="muted">loading the catalogs…</p>}
       {catalog.status === 'error' && <ErrorNote error={catalog.error} />}
-      {catalog.status === 'ok' && <PlanForm catalog={catalog.data} busy={busy} onPlan={plan} />}
+      {catalog.status === 'ok' && <PlanForm catalog={catalog.data} nodeFiles={nodeFiles} nodeChoices={siteNodes.map(nodeChoice)} busy={busy} onPlan={plan} />}
       {error && <ErrorNote error={error} />}
       {result && <PlanResultView plan={result.plan} planId={result.planId} />}
     </div>
   );
+}
+
+function nodeGgufFiles(node: RemoteNode): NodeGgufChoice[] {
+  return node.inventory.modelFiles.filter((f) => f.format === 'gguf').map((f) => ({ node: node.name, path: f.path, sizeBytes: f.sizeBytes }));
+}
+
+function nodeChoice(node: RemoteNode): NodeChoice {
+  const gpus = node.inventory.gpus;
+  const summary = gpus.length > 0 ? `${gpus.length}× ${gpus[0]?.name ?? 'GPU'}` : `CPU, ${((node.inventory.memory.totalBytes ?? 0) / 2 ** 30).toFixed(0)} GiB RAM`;
+  return { name: node.name, summary };
 }

@@ -25,6 +25,11 @@ export function PlanResultView({ plan, planId }: { plan: PlanResult; planId: str
             </span>
           )}
         </header>
+        {plan.model.nodeFile && (
+          <p className="muted plan-model-source" data-testid="plan-model-source">
+            {plan.model.layers} layers, {plan.model.architecture}, from the GGUF header of {plan.model.nodeFile.node}:{plan.model.nodeFile.path} (digest {plan.model.nodeFile.headerDigest.slice(0, 12)}…)
+          </p>
+        )}
         <div className="plan-estimates">
           <Figure label="aggregate" value={`${e.aggregateTokensPerSecond.toFixed(1)} tok/s`} testId="plan-aggregate" />
           <Figure label="one stream" value={`${e.singleStreamTokensPerSecond.toFixed(1)} tok/s`} />

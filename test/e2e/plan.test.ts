@@ -4,8 +4,14 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
+import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
 import { OutpostWindow } from './pages/outpost-window.js';
+
+const NODE_SITE = 146; // this file's loopback address for the simulated A10G box
+const sshdUnavailable = await sshdFleetUnavailableReason(NODE_SITE);
+if (sshdUnavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${sshdUnavailable}`);
 
 test('the Plan page draws the stages of a real plan, saves it, and says why an impossible one fails', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
@@ -44,4 +50,44 @@ test('the Plan page draws the stages of a real plan, saves it, and says why an i
   await win.byTestId('plan-run').click();
   await win.byTestId('plan-infeasible').waitFor();
   assert.match((await win.byTestId('plan-infeasible').textContent()) ?? '', /needs \d+\.\d GB, \d+\.\d GB usable; fits with/);
+});
+
+test('the Plan page offers GGUF files found on discovered nodes and plans from the header read on the node', { skip: sshdUnavailable, timeout: 120_000 }, async (t) => {
+  const dataDir = path.join(tempDir(t), 'data');
+  const outpost = (...args: string[]) => runOutpost(['--data-dir', dataDir, ...args]);
+  assert.equal((await outpost('keys', 'init', '--site-id', 'e2e-plan')).code, 0);
+  const port = await commonFreePort([`127.0.0.${NODE_SITE}`], process.pid + 7);
+  const site = await startSimulatedSite({ profiles: ['a10g-box'], authorizedKey: fs.readFileSync(path.join(dataDir, 'keys/id_ed25519.pub'), 'utf8'), firstAddress: NODE_SITE, port });
+  t.after(() => site.stop());
+  const scan = await outpost('discover', `127.0.0.${NODE_SITE}:${port}`, '--user', site.user);
+  assert.equal(scan.code, 0, scan.stderr);
+
+  const { url } = await startOutpostUi(t, dataDir);
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
+  const win = new OutpostWindow(page);
+  await win.open(url);
+  await win.goTo('plan');
+
+  const file = `/home/${site.user}/models/llama-3.1-8b-instruct-Q4_K_M.gguf`;
+  const choice = page.locator('[data-testid="plan-model"] optgroup[label="GGUF files on discovered nodes"] option', { hasText: file });
+  await choice.waitFor({ state: 'attached' });
+  assert.match((await choice.textContent()) ?? '', /^on gpu-a10g-01: .*llama-3\.1-8b-instruct-Q4_K_M\.gguf \(4\.6 GiB\)$/);
+  assert.equal(await page.locator('[data-testid="plan-model"] optgroup option').count(), 2, 'both GGUF files of the node are offered');
+  await win.byTestId('plan-model').selectOption({ label: (await choice.textContent()) ?? '' });
+  await win.byTestId('plan-node-file-note').waitFor();
+  await win.byTestId('plan-node-gpu-a10g-01').check();
+  for (let rows = await page.getByLabel('remove GPU').count(); rows > 0; rows--) await page.getByLabel('remove GPU').first().click();
+
+  await win.byTestId('plan-save').click();
+  await win.byTestId('plan-id').waitFor({ timeout: 30_000 });
+  assert.match((await win.byTestId('plan-model-source').textContent()) ?? '', new RegExp(`32 layers, llama, from the GGUF header of gpu-a10g-01:${file.replace(/\./g, '\\.')} \\(digest [0-9a-f]{12}…\\)`));
+  assert.match((await win.byTestId('plan-stage-0').textContent()) ?? '', /A10G.*32 layers/);
+  fs.mkdirSync(path.join(REPO_ROOT, 'test', 'artifacts'), { recursive: true });
+  await page.screenshot({ path: path.join(REPO_ROOT, 'test', 'artifacts', 'plan-node-gguf.png'), fullPage: true });
+
+  const planId = ((await win.byTestId('plan-id').textContent()) ?? '').replace('saved as ', '');
+  const stored = JSON.parse((await outpost('plans', 'show', planId, '--json')).stdout) as { plan: { model: { nodeFile?: { node: string; path: string; headerDigest: string } } } };
+  const listed = (JSON.parse((await outpost('--json', 'nodes')).stdout) as Array<{ inventory: { modelFiles: Array<{ path: string; headerDigest: string }> } }>)[0]?.inventory.modelFiles.find((f) => f.path === file);
+  assert.deepEqual({ node: stored.plan.model.nodeFile?.node, path: stored.plan.model.nodeFile?.path, digest: stored.plan.model.nodeFile?.headerDigest }, { node: 'gpu-a10g-01', path: file, digest: listed?.headerDigest });
 });
