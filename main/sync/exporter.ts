@@ -142,6 +142,9 @@ export class BundleExporter {
     const last = entries[entries.length - 1];
     const reports: SyncRecord[] = [{ kind: 'site.inventory', key: identity.siteId, version: sequence, issuer: identity.siteId, value: { nodes: this.deps.reports.inventory() } }];
     if (last) reports.push({ kind: 'site.journal', key: `${identity.siteId}:${since + 1}-${last.id}`, version: 1, issuer: identity.siteId, value: { entries } });
+    const { telemetry, deployments } = this.deps.reports.operations(recipient, sequence);
+    reports.push({ kind: 'site.deployments', key: identity.siteId, version: sequence, issuer: identity.siteId, value: { deployments } });
+    if (telemetry.series.length) reports.push({ kind: 'site.telemetry', key: `${identity.siteId}:${telemetry.since}-${telemetry.upto}`, version: 1, issuer: identity.siteId, value: telemetry });
     return { records: [...issued, ...reports], journalUpto: last?.id ?? since };
   }
 

@@ -11,7 +11,7 @@ export interface TelemetryDeps {
   now: () => Date;
 }
 
-/** Rollup rows a site's bundle carries at most (~9 MB of JSON): enough for 640 series over 17 minutes each, or 10 series over 18 h. */
+/** Rollup rows a site's bundle carries at most (~9 MB of JSON); a longer backlog travels in coarser buckets, not in more rows. */
 export const MAX_REPORT_ROWS = 200_000;
 
 /** Reads over the stored telemetry: charts, the latest values, alerts, the offline health report, the site's report for HQ. */

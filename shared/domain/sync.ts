@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { FingerprintSchema, RoleSchema, SiteIdSchema } from './identity.js';
 import { JournalEntrySchema } from './journal.js';
+import { TelemetryReportSchema } from './telemetry.js';
+import { DeploymentSchema } from './workers.js';
 
 /**
  * The bundle format and the sync domain. The manifest schema is the format's
@@ -113,13 +115,15 @@ export const SyncRecordSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('policy'), ...recordBase, value: PolicySchema }).strict(),
   z.object({ kind: z.literal('site.journal'), ...recordBase, value: z.object({ entries: z.array(JournalEntrySchema).max(100_000) }).strict() }).strict(),
   z.object({ kind: z.literal('site.inventory'), ...recordBase, value: z.object({ nodes: z.array(z.record(z.string(), z.unknown())).max(10_000) }).strict() }).strict(),
+  z.object({ kind: z.literal('site.telemetry'), ...recordBase, value: TelemetryReportSchema }).strict(),
+  z.object({ kind: z.literal('site.deployments'), ...recordBase, value: z.object({ deployments: z.array(DeploymentSchema).max(10_000) }).strict() }).strict(),
 ]);
 export type SyncRecord = z.infer<typeof SyncRecordSchema>;
 export type RecordKind = SyncRecord['kind'];
 /** Which role may issue which kind: a site cannot push policy, HQ does not report a site's journal. */
 export const KINDS_BY_ROLE: Record<z.infer<typeof RoleSchema>, readonly RecordKind[]> = {
   hq: ['model', 'policy'],
-  site: ['site.journal', 'site.inventory'],
+  site: ['site.journal', 'site.inventory', 'site.telemetry', 'site.deployments'],
 };
 
 export const StoredRecordSchema = z.object({

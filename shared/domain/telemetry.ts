@@ -121,12 +121,14 @@ export const DEFAULT_TELEMETRY_SETTINGS: TelemetrySettings = {
   nodeUnseenHours: 24,
 };
 
-/** What a site carries to HQ: minute rollups after the cursor, bounded. */
+/** What a site carries to HQ: rollups after the cursor, bounded in size. */
 export const TelemetryReportSchema = z
   .object({
     /** Rollup minutes after `since` and up to `upto` (seconds since the epoch) are in this report. */
     since: z.number().int().nonnegative(),
     upto: z.number().int().nonnegative(),
+    /** Rows are buckets of this many seconds: 60 normally, coarser when a long backlog had to fit one bundle. */
+    bucketSeconds: z.number().int().min(60).max(86_400),
     series: z
       .array(
         z
@@ -134,7 +136,7 @@ export const TelemetryReportSchema = z
             source: z.string().max(200),
             metric: z.string().max(64),
             unit: z.string().max(16),
-            /** [minute, n, min, avg, max] rows, oldest first. */
+            /** [bucket start, samples, min, avg, max] rows, oldest first. */
             rows: z.array(z.tuple([z.number().int(), z.number().int(), z.number(), z.number(), z.number()])).max(50_000),
           })
           .strict(),

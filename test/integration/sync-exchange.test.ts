@@ -33,7 +33,7 @@ test('HQ and a site exchange bundles both ways: model and policy in, reports and
   const atHq = await hq.call('sync.import', { media: [report.path] });
   assert.deepEqual(atHq.acknowledged, [1], "HQ learns that the site holds bundle 1's chunks");
   const kinds = (await hq.call('sync.records', {})).filter((r) => r.issuer === 'site-a').map((r) => r.kind).sort();
-  assert.deepEqual(kinds, ['site.inventory', 'site.journal']);
+  assert.deepEqual(kinds, ['site.deployments', 'site.inventory', 'site.journal']);
 
   const edited = Buffer.from(original);
   edited.fill(7, 3 * MiB, 3 * MiB + 4096);

@@ -79,24 +79,29 @@ test('pruning deletes raw samples past retention only once rolled up, and rollup
   assert.equal(db.prepare('SELECT min(ts) FROM telemetry_samples').pluck().get(), T0 + 3600);
 });
 
-test("a site report carries rollups after the peer's acknowledged cursor, bounded, and the cursor moves only on acknowledgement", (t) => {
+test("a site report carries rollups after the peer's acknowledged cursor, coarser when the backlog is long, and the cursor moves only on acknowledgement", (t) => {
   const { db, clock, telemetry } = fixture(t);
-  const rollup = db.prepare('INSERT INTO telemetry_rollups (series_id, ts, n, min, avg, max) VALUES (?, ?, 60, 1, 2, 3)');
+  const rollup = db.prepare('INSERT INTO telemetry_rollups (series_id, ts, n, min, avg, max) VALUES (?, ?, 60, ?, ?, ?)');
   telemetry.store.ingest([{ source: 'node:a', metric: 'cpu.util', unit: '%', ts: T0, value: 1 }, { source: 'node:b', metric: 'cpu.util', unit: '%', ts: T0, value: 1 }]);
-  for (const id of [1, 2]) for (let m = 0; m < 100; m++) rollup.run(id, T0 + m * 60);
+  for (const id of [1, 2]) for (let m = 0; m < 100; m++) rollup.run(id, T0 + m * 60, m, m + 1, m + 2);
   db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(T0 + 100 * 60);
   clock.s = T0 + 100 * 60 + 30;
+  const minutes = telemetry.store.report(0, 1000);
+  assert.equal(minutes.bucketSeconds, 60);
+  assert.deepEqual(minutes.series.map((s) => s.rows.length), [100, 100]);
   const first = telemetry.store.report(telemetry.store.acknowledgedUpto('hq-1'), 40);
-  assert.equal(first.series.length, 2);
-  assert.ok(first.series.every((s) => s.rows.length === 20), 'bounded to about maxRows over all series');
-  assert.equal(first.upto, T0 + 20 * 60 - 1);
+  assert.equal(first.bucketSeconds, 300, '200 minute rows do not fit in 40: five-minute buckets do');
+  assert.equal(first.upto, T0 + 100 * 60 - 1, 'the whole backlog is covered');
+  assert.deepEqual(first.series[0]?.rows[0], [T0, 300, 0, 3, 6]);
   telemetry.store.noteExport(1, first.upto);
   db.prepare("INSERT INTO bundles_sent (sequence, recipient, manifest_digest, chunks_json, journal_upto, created_at) VALUES (1, 'hq-1', 'd', '[]', 0, 'x')").run();
   assert.equal(telemetry.store.acknowledgedUpto('hq-1'), 0, 'not acknowledged yet: the next bundle repeats the same minutes');
   db.prepare("UPDATE bundles_sent SET acknowledged_at = 'y' WHERE sequence = 1").run();
   assert.equal(telemetry.store.acknowledgedUpto('hq-1'), first.upto);
-  const next = telemetry.store.report(first.upto, 40);
-  assert.equal(next.series[0]?.rows[0]?.[0], T0 + 20 * 60, 'continues after the acknowledged minute');
+  assert.deepEqual(telemetry.store.report(first.upto, 40).series, [], 'nothing new after the acknowledged minute');
+  rollup.run(1, T0 + 100 * 60, 7, 8, 9);
+  db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(T0 + 101 * 60);
+  assert.deepEqual(telemetry.store.report(first.upto, 40).series.map((s) => s.rows), [[[T0 + 100 * 60, 60, 7, 8, 9]]]);
 });
 
 test('settings keep their defaults until changed, and alerts are raised once and cleared', (t) => {

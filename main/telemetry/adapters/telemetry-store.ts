@@ -11,6 +11,10 @@ import {
 } from '../../../shared/domain/telemetry.js';
 import { nextRollupRange, sourceMatches, type ChartWindow } from '../core/buckets.js';
 
+const DAY = 86_400;
+/** Bucket sizes a site report may use, finest first. */
+const REPORT_BUCKETS = [60, 300, 900, 3600, 4 * 3600, DAY];
+
 interface SeriesRow {
   id: number;
   source: string;
@@ -142,24 +146,29 @@ export class TelemetryStore {
   }
 
   /**
-   * Minute rollups after `since` for a site's bundle, at most about `maxRows`
-   * rows: the window is cut short (and `upto` says where) so that the next
-   * bundle continues from there.
+   * Rollups after `since` for a site's bundle, at most about `maxRows` rows:
+   * when the backlog of minutes is larger, they are merged into coarser
+   * buckets (5 min … 1 day) so that one bundle still covers everything up to
+   * the last rolled-up minute; only a backlog too large even for daily buckets
+   * is cut short (and `upto` says where the next bundle continues).
    */
   report(since: number, maxRows: number): TelemetryReport {
     const series = this.allSeries();
     const mark = this.rolledUpto();
     const firstRollup = this.db.prepare('SELECT min(ts) FROM telemetry_rollups WHERE series_id = ? AND ts > ?').pluck();
     const starts = series.map((s) => firstRollup.get(s.id, since) as number | null).filter((t): t is number => t !== null);
-    if (starts.length === 0) return { since, upto: since, series: [] };
-    const from = Math.max(since, Math.min(...starts) - 1);
-    const minutes = Math.max(1, Math.floor(maxRows / series.length));
-    const upto = Math.min(mark - 1, from + minutes * 60);
-    const rows = this.db.prepare('SELECT ts, n, min, avg, max FROM telemetry_rollups WHERE series_id = ? AND ts > ? AND ts <= ? ORDER BY ts').raw();
+    if (starts.length === 0 || mark - 1 <= since) return { since, upto: since, bucketSeconds: 60, series: [] };
+    const from = Math.max(since + 1, Math.min(...starts));
+    const fits = (bucket: number, end: number): boolean => Math.ceil((end - from + 1) / bucket) * series.length <= maxRows;
+    const bucketSeconds = REPORT_BUCKETS.find((b) => fits(b, mark - 1)) ?? DAY;
+    const upto = fits(bucketSeconds, mark - 1) ? mark - 1 : from - 1 + Math.max(1, Math.floor(maxRows / series.length)) * DAY;
+    const rows = this.db
+      .prepare('SELECT CAST(ts / @b AS INTEGER) * @b AS t, sum(n), min(min), sum(avg * n) / sum(n), max(max) FROM telemetry_rollups WHERE series_id = @id AND ts > @since AND ts <= @upto GROUP BY t ORDER BY t')
+      .raw();
     const carried = series
-      .map((s) => ({ source: s.source, metric: s.metric, unit: s.unit, rows: rows.all(s.id, since, upto) as Array<[number, number, number, number, number]> }))
+      .map((s) => ({ source: s.source, metric: s.metric, unit: s.unit, rows: rows.all({ id: s.id, b: bucketSeconds, since, upto }) as Array<[number, number, number, number, number]> }))
       .filter((s) => s.rows.length > 0);
-    return { since, upto: Math.max(since, upto), series: carried };
+    return { since, upto, bucketSeconds, series: carried };
   }
 
   /** Remembers how far the bundle with this sequence carries telemetry (a re-used sequence, after a cancelled export, replaces it). */
