@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,7 @@ interface Bench {
   model: string;
   plan: Awaited<ReturnType<typeof planShards>>;
   stages: StagePlacement[];
-  spawnLogged(name: string, program: string, args: string[], env?: Record<string, string>): { log: string; child: ChildProcess };
+  spawnLogged(name: string, program: string, args: string[], env?: Record<string, string>): { output: () => string; child: ChildProcess };
   rpcServer(name: string, address: string, port: number): Promise<void>;
 }
 
@@ -62,14 +62,13 @@ async function loadLogBench(t: test.TestContext): Promise<Bench> {
     index: s.index, node: s.node, address: ADDRESSES[s.node as keyof typeof ADDRESSES], sshPort: 22, gpu: s.gpu, gpuOrdinal: 0,
     firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput,
   }));
-  const spawnLogged = (name: string, program: string, args: string[], env: Record<string, string> = {}): { log: string; child: ChildProcess } => {
-    const log = path.join(dir, `${name}.log`);
-    const out = createWriteStream(log);
+  const spawnLogged = (name: string, program: string, args: string[], env: Record<string, string> = {}): { output: () => string; child: ChildProcess } => {
+    let text = '';
     const child = spawn(program, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+    child.stdout?.on('data', (d: Buffer) => void (text += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => void (text += d.toString()));
     children.push(child);
-    return { log, child };
+    return { output: () => text, child };
   };
   const rpcServer = async (name: string, address: string, port: number): Promise<void> => {
     spawnLogged(name, path.join(engineBinDir(), 'ggml-rpc-server'), ['-H', address, '-p', String(port), '-t', '1']);
@@ -89,19 +88,22 @@ function layoutFor(bench: Bench, stages: StagePlacement[], ports: Record<string,
 }
 
 /** Which endpoint (or CPU) llama.cpp's own load log assigned each layer to, once the head is ready. */
-async function assignedLayers(bench: Bench, name: string, program: string, args: string[], apiUrl: string, options: { thenStop?: boolean } = {}): Promise<Map<number, string>> {
-  const { log, child } = bench.spawnLogged(name, program, args);
+async function assignedLayers(bench: Bench, name: string, program: string, args: string[], apiUrl: string, options: { thenStop?: boolean } = {}): Promise<{ assigned: Map<number, string>; log: string }> {
+  const { output, child } = bench.spawnLogged(name, program, args);
   await until(`${name} ready`, async () => (await fetch(`${apiUrl}/health`).catch(() => null))?.status === 200, 60_000);
+  // The log comes through a pipe: it may trail the health answer a little. The summary line ends the layer list.
+  await until(`${name}'s load log`, () => /offloaded \d+\/\d+ layers to GPU/.test(output()), 10_000);
   if (options.thenStop) {
     // An rpc-server serves one head at a time: the next head can connect only once this one is gone.
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   }
-  const text = readFileSync(log, 'utf8');
+  const text = output();
   // llama.cpp names RPC devices RPC0, RPC1… in --rpc order and says which endpoint each one is.
   const endpoints = new Map([...text.matchAll(/using device (RPC\d+) \(([^)]+)\)/g)].map((m) => [m[1] as string, m[2] as string]));
-  return new Map([...text.matchAll(/load_tensors: layer\s+(\d+) assigned to device (\S+),/g)].map((m) => [Number(m[1]), endpoints.get(m[2] as string) ?? (m[2] as string)]));
+  const assigned = new Map([...text.matchAll(/load_tensors: layer\s+(\d+) assigned to device (\S+),/g)].map((m) => [Number(m[1]), endpoints.get(m[2] as string) ?? (m[2] as string)]));
+  return { assigned, log: text };
 }
 
 function plannedLayers(bench: Bench, deviceOf: (stage: StagePlacement) => string): Map<number, string> {
@@ -124,11 +126,10 @@ test("the plan's stages are what llama.cpp loads: its own load log assigns each 
   for (const worker of workers.filter((w) => w.role === 'rpc')) await bench.rpcServer(worker.name, worker.listen?.host as string, worker.listen?.port as number);
   const headWorker = workers.find((w) => w.role === 'head') as (typeof workers)[number];
   const apiUrl = `http://${head.address}:${layout.apiPort}`;
-  const assigned = await assignedLayers(bench, 'head', headWorker.program, headWorker.args, apiUrl);
+  const { assigned, log } = await assignedLayers(bench, 'head', headWorker.program, headWorker.args, apiUrl);
 
   const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? 'CPU' : `${stage.address}:${ports[`rpc-${stage.index}`]}`);
   assert.deepEqual(assigned, plannedLayers(bench, deviceOf), `llama.cpp's assignment:\n${show(assigned)}`);
-  const log = readFileSync(path.join(bench.dir, 'head.log'), 'utf8');
   assert.match(log, new RegExp(`offloaded ${plan.model.layers + 1 - head.layerCount}/${plan.model.layers + 1} layers to GPU`));
 
   const reply = await fetch(`${apiUrl}/completion`, { method: 'POST', body: JSON.stringify({ prompt: 'Hello', n_predict: 8 }) });
@@ -162,13 +163,13 @@ test("a head with a GPU loads stage 0 on it first, though llama.cpp's default or
 
   const deviceOf = (stage: StagePlacement): string => (stage.index === head.index ? standIn : `${stage.address}:${ports[`rpc-${stage.index}`]}`);
   const apiUrl = `http://${head.address}:${layout.apiPort}`;
-  const assigned = await assignedLayers(bench, 'head', headWorker.program, args, apiUrl, { thenStop: true });
+  const { assigned } = await assignedLayers(bench, 'head', headWorker.program, args, apiUrl, { thenStop: true });
   assert.deepEqual(assigned, plannedLayers(bench, deviceOf), `with --device, llama.cpp's assignment:\n${show(assigned)}`);
 
   // Why --device is there: without it the same split lands stage 0's layers on the first RPC device instead.
   const controlPort = await freePort(head.address);
   const withoutPin = args.filter((_, i) => args[i] !== '--device' && args[i - 1] !== '--device').map((arg, i, all) => (all[i - 1] === '--port' ? String(controlPort) : arg));
-  const unpinned = await assignedLayers(bench, 'head-default-order', headWorker.program, withoutPin, `http://${head.address}:${controlPort}`);
+  const { assigned: unpinned } = await assignedLayers(bench, 'head-default-order', headWorker.program, withoutPin, `http://${head.address}:${controlPort}`);
   const firstRpc = stages[1] as StagePlacement;
   assert.equal(unpinned.get(head.firstLayer), `${firstRpc.address}:${ports[`rpc-${firstRpc.index}`]}`, `default order:\n${show(unpinned)}`);
 });
