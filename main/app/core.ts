@@ -104,6 +104,7 @@ export function openCore(options: CoreOptions): Core {
         }),
       );
     },
+    gpus: (name) => site.nodes().find((n) => n.name === name)?.inventory.gpus.map((g) => ({ index: g.index, name: g.name, memoryMiB: g.memoryTotalMiB })) ?? [],
     localModel,
     router: {
       register: (name, url, model, slots) => void router.addEndpoint({ name, url, tier: 'site', models: [model], slots, replace: true }),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { shellQuote } from '../discovery/index.js';
+import { catalogNameForGpu } from '../planner/index.js';
 import type { ParsedInput } from '../../shared/contract/index.js';
 import type { ShardPlan } from '../../shared/domain/planner.js';
 import type { Deployment, DeploymentStage, LaunchProgress } from '../../shared/domain/workers.js';
@@ -10,6 +11,7 @@ import { streamPrompt } from './adapters/head-api.js';
 import { HostSessions } from './adapters/host-sessions.js';
 import { knownHostsLine, uploadResumable, type PinnedEndpoint } from './adapters/pinned-transfer.js';
 import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './core/engines/index.js';
+import { gpuOrdinals } from './core/gpu-placement.js';
 import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './core/preflight.js';
 import { installKeyScript, modelPathFor, runDirFor, tunnelKeyLine, writeFileScript } from './core/remote-scripts.js';
 import { Pipeline } from './pipeline.js';
@@ -23,15 +25,13 @@ const TEST_PROMPT = 'Say hello to the site in one sentence.';
 
 export type LaunchInput = ParsedInput<'workers.launch'>;
 
-/** Plan stages onto reachable hosts; the ordinal of each stage among its node's GPUs picks CUDA_VISIBLE_DEVICES. */
-function placeStages(plan: ShardPlan, endpoints: ReadonlyMap<string, PinnedEndpoint>): StagePlacement[] {
-  const seen = new Map<string, number>();
-  return plan.stages.map((s) => {
+/** Plan stages onto reachable hosts, each on the GPU of its node that the planner meant (see gpuOrdinals). */
+function placeStages(plan: ShardPlan, endpoints: ReadonlyMap<string, PinnedEndpoint>, gpusOf: WorkersDeps['gpus']): StagePlacement[] {
+  const ordinals = gpuOrdinals(plan.stages, (node) => gpusOf(node).map((g) => ({ index: g.index, catalogName: catalogNameForGpu(g.name, g.memoryMiB) })));
+  return plan.stages.map((s, i) => {
     const endpoint = endpoints.get(s.node);
     if (!endpoint) throw new Error(`no endpoint for ${s.node}`);
-    const ordinal = seen.get(s.node) ?? 0;
-    seen.set(s.node, ordinal + 1);
-    return { index: s.index, node: s.node, address: endpoint.address, sshPort: endpoint.port, gpu: s.gpu, gpuOrdinal: ordinal, firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput };
+    return { index: s.index, node: s.node, address: endpoint.address, sshPort: endpoint.port, gpu: s.gpu, gpuOrdinal: ordinals[i] ?? 0, firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput };
   });
 }
 
@@ -69,7 +69,7 @@ export class Launch {
     }
     const user = this.input.user ?? this.deps.defaultUser();
     const endpoints = this.deps.endpoints(plan.stages.map((s) => s.node), user, this.input.key);
-    const stages = placeStages(plan, endpoints);
+    const stages = placeStages(plan, endpoints, this.deps.gpus);
     this.sessions = new HostSessions(endpoints);
     try {
       return await this.launch(plan, modelFile, stages, user);

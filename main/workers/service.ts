@@ -26,6 +26,8 @@ export interface WorkersDeps {
   plans: (id: string) => { plan: ShardPlan; modelFile: string | null };
   /** SSH endpoints (address, port, pinned host key) of inventory nodes, by name. */
   endpoints: (nodes: readonly string[], user: string, keyPath: string | undefined) => Map<string, PinnedEndpoint>;
+  /** A node's GPUs as discovery recorded them (nvidia-smi's index, name, memory); none for a CPU box. */
+  gpus: (node: string) => Array<{ index: number; name: string; memoryMiB: number | null }>;
   localModel: (path: string) => Promise<LocalModel>;
   router: { register(name: string, url: string, model: string, slots: number): void; withdraw(name: string): void };
   jobs: JobRegistry;

@@ -8,7 +8,7 @@ export interface StagePlacement {
   address: string;
   sshPort: number;
   gpu: string;
-  /** Which of its node's GPUs this stage uses (CUDA_VISIBLE_DEVICES); 0 for a CPU stage. */
+  /** nvidia-smi's index of the GPU this stage uses on its node (see gpuOrdinals); 0 for a CPU stage. */
   gpuOrdinal: number;
   firstLayer: number;
   lastLayer: number;
