@@ -10,8 +10,12 @@ import { TINY_MODEL_SHAPE, tinyGguf } from '../../main/workers/index.js';
 import { descendantsOf, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
+import type { SimulatedGpu } from '../fixtures/simulated-site/profiles.js';
 
 const FIRST = 170;
+const simulatedGpu = (name: string, memoryTotalMiB: number, bus: number): SimulatedGpu => ({
+  name, memoryTotalMiB, memoryUsedMiB: 1, utilization: '0', temperature: '34', powerDraw: '61.35', pciBusId: `00000000:${bus.toString(16).toUpperCase().padStart(2, '0')}:00.0`,
+});
 const unavailable = await sshdFleetUnavailableReason(FIRST);
 if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
 process.env.OUTPOST_SUPERVISE_INTERVAL_MS = '300';
@@ -31,6 +35,8 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
         'f-b': cpuWorkerProfile('fault-b'),
         'f-nobin': cpuWorkerProfile('fault-nobin'),
         'f-lowmem': cpuWorkerProfile('fault-lowmem', { memAvailableKiB: 60_000 }),
+        // nvidia-smi (simulated) lists an A100 as GPU 0 and an RTX 4090 as GPU 1; the engine is the real CPU-only build.
+        'f-gpu': cpuWorkerProfile('fault-gpu', { nvidia: { driver: '550.90.07', cuda: '12.4', gpus: [simulatedGpu('NVIDIA A100-SXM4-80GB', 81920, 0x07), simulatedGpu('NVIDIA GeForce RTX 4090', 24564, 0x0b)] } }),
       },
       withoutEngine: ['f-nobin'],
       simulatedVllm: true,
@@ -109,6 +115,23 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       return true;
     });
     assert.equal((await bench.call('workers.list', { all: true })).length, before, 'no deployment was recorded');
+  });
+
+  test('a GPU head gets the GPU discovery recorded for its stage as llama.cpp\'s device (this CPU-only build then refuses it by name)', async () => {
+    const node = names['fault-gpu'] as string;
+    // The plan uses the node's 4090 and leaves its A100 (GPU 0) out: the head must ask for CUDA1, not CUDA0.
+    const { planId, plan } = await bench.call('planner.plan', { model: bench.modelFile, context: 2048, parallel: 1, devices: [{ gpu: 'RTX-4090', node }], nodes: [{ name: node }] });
+    assert.ok(planId && plan.feasible);
+    assert.deepEqual(plan.stages.map((s) => s.gpu), ['RTX-4090']);
+    await assert.rejects(bench.call('workers.launch', { planId, user: bench.site.user, port }), (error: Error) => {
+      assert.match(error.message, /the head on .* exited while loading/);
+      return true;
+    });
+    const failed = (await bench.call('workers.list', { all: true })).find((d) => d.planId === planId) as Deployment;
+    assert.equal(failed.state, 'failed');
+    const log = (await bench.call('workers.logs', { deployment: failed.id, worker: 'head', lines: 40 }))[0]?.lines.join('\n') ?? '';
+    assert.match(log, /error while handling argument "--device": invalid device: CUDA1\b/, log);
+    assert.deepEqual(taggedProcesses(failed.id), []);
   });
 
   test('an interrupted model copy resumes from its .partial and is checked by digest', async () => {
