@@ -12,15 +12,20 @@ import type { SiteIdentity } from '../../shared/domain/identity.js';
 import { formatBytes } from '../../shared/units.js';
 import { OutpostError } from '../../shared/errors.js';
 import { BundleWriter } from './adapters/bundle-media.js';
+import type { RangeReader } from './adapters/file-store.js';
 import { envelopeFor } from './core/dsse.js';
 import { rotationsFromHistory } from './core/key-chain.js';
 import { planMedia } from './core/media-plan.js';
+import { pipelined } from './core/pipeline.js';
 import { ProgressMeter } from './core/progress.js';
 import { summarize } from './core/summary.js';
 import type { SyncDeps } from './service.js';
 
 /** How long a bundle may wait in a drawer before it is refused as stale (TUF's freeze attack). */
 export const BUNDLE_VALIDITY_DAYS = 30;
+
+/** Chunks in flight: read ahead and written behind while this thread hashes one. */
+const EXPORT_SLOTS = 4;
 
 export interface ExportRequest {
   to: string;
@@ -31,7 +36,7 @@ export interface ExportRequest {
 /**
  * Writes a signed bundle: records, the files they name as content-defined
  * chunks (leaving out what the peer acknowledged when `for` is given), split
- * across media when asked. Memory holds one chunk at a time.
+ * across media when asked. Memory holds four chunks whatever the bundle's size.
  */
 export class BundleExporter {
   constructor(private readonly deps: SyncDeps) {}
@@ -69,24 +74,33 @@ export class BundleExporter {
     const writer = BundleWriter.create(request.to);
     const meter = new ProgressMeter(jobId, 'export', totals.bytes, Date.now, this.deps.progress);
     const mediaPaths: string[] = [];
+    const readers = new Map<string, Promise<RangeReader>>();
+    const reader = (file: string) => readers.get(file) ?? readers.set(file, this.deps.files.openModel(file)).get(file) as Promise<RangeReader>;
+    const largest = carried.reduce((max, [, size]) => Math.max(max, size), 1);
+    const slots = Array.from({ length: EXPORT_SLOTS }, () => Buffer.allocUnsafeSlow(largest));
     try {
       for (const [i, chunks] of media.entries()) {
         const { dir, finalDir } = writer.medium(i + 1, media.length);
         let bytes = 0;
-        for (const digest of chunks) {
-          signal.throwIfAborted();
-          const source = sources.get(digest);
-          const size = sizes.get(digest);
-          if (!source || size === undefined) throw new Error(`no source for chunk ${digest}`);
-          const data = await this.deps.files.readModelRange(source.file, source.offset, size);
-          // Our own store is checked too: a damaged models/ file must not travel to a site as a valid-looking bundle.
-          if (createHash('sha256').update(data).digest('hex') !== digest) {
-            throw new OutpostError('STORAGE', `models/${source.file.slice(0, 12)}… no longer matches its recorded chunks`, 'the data dir was damaged; release that model again');
-          }
-          await writer.writeChunk(dir, digest, data);
-          bytes += size;
-          meter.advance(size);
-        }
+        await pipelined(
+          chunks,
+          { slots: EXPORT_SLOTS, signal },
+          async (digest, slot) => {
+            const source = sources.get(digest);
+            const size = sizes.get(digest);
+            if (!source || size === undefined) throw new Error(`no source for chunk ${digest}`);
+            return (await reader(source.file)).read(source.offset, (slots[slot] as Buffer).subarray(0, size));
+          },
+          (data, digest) => {
+            // Our own store is checked too: a damaged models/ file must not travel to a site as a valid-looking bundle.
+            if (createHash('sha256').update(data).digest('hex') !== digest) {
+              throw new OutpostError('STORAGE', `models/${sources.get(digest)?.file.slice(0, 12)}… no longer matches its recorded chunks`, 'the data dir was damaged; release that model again');
+            }
+            bytes += data.length;
+            meter.advance(data.length);
+            return writer.writeChunk(dir, digest, data);
+          },
+        );
         writer.writeMeta(dir, envelope, { type: 'outpost.bundle-medium/v1', manifestDigest, index: i + 1, count: media.length, bytes });
         mediaPaths.push(finalDir);
       }
@@ -95,6 +109,8 @@ export class BundleExporter {
     } catch (error) {
       writer.discard();
       throw error;
+    } finally {
+      await Promise.allSettled([...readers.values()].map(async (r) => (await r).close()));
     }
     meter.finish();
     const at = this.deps.now().toISOString();

@@ -1,10 +1,14 @@
-import { createHash } from 'node:crypto';
-import type { BundleManifest, ImportResult, RecordChange, SyncRecord, VerifyResult } from '../../shared/domain/sync.js';
+import { createHash, type Hash } from 'node:crypto';
+import { DEFAULT_POLICY } from '../../shared/domain/router.js';
+import { PolicySchema, type BundleFile, type BundleManifest, type ImportResult, type RecordChange, type SyncRecord, type VerifyResult } from '../../shared/domain/sync.js';
 import { formatBytes } from '../../shared/units.js';
 import { OutpostError } from '../../shared/errors.js';
 import { findMedia, readMediumChunk, type Medium } from './adapters/bundle-media.js';
 import { openEnvelope, type OpenedEnvelope } from './core/envelope-check.js';
 import { checkManifest } from './core/manifest-checks.js';
+import type { FileStore, PartialFile, RangeReader } from './adapters/file-store.js';
+import { pipelined } from './core/pipeline.js';
+import { routerPolicyFrom, sameRouterPolicy } from './core/policy.js';
 import { ProgressMeter } from './core/progress.js';
 import { decide, valueDigest, type CurrentValue } from './core/records.js';
 import { summarize } from './core/summary.js';
@@ -17,7 +21,49 @@ interface OpenedBundle extends OpenedEnvelope {
   mediumOf: Map<string, number>;
   /** Chunks this installation already holds in models/ (what a delta left out). */
   local: Map<string, { file: string; offset: number }>;
+  /** Chunks already written into a partial file in staging/ (an earlier medium or an interrupted run); grows as this run stages. */
+  staged: Map<string, { file: string; offset: number }>;
 }
+
+/** One position of a file still to write, and where its bytes come from now. */
+interface WorkItem {
+  file: string;
+  index: number;
+  offset: number;
+  chunk: string;
+  size: number;
+  from: 'medium' | 'local' | 'staged';
+}
+
+/** Reusable buffers for chunks in flight, each as large as the largest chunk listed. */
+function chunkSlots(work: ReadonlyArray<{ size: number }>): Buffer[] {
+  const largest = work.reduce((max, w) => Math.max(max, w.size), 1);
+  return Array.from({ length: IMPORT_SLOTS }, () => Buffer.allocUnsafeSlow(largest));
+}
+
+/** Files in models/ and staging/ opened once for the chunks read from them. */
+class ReaderCache {
+  private readonly open_ = new Map<string, Promise<RangeReader>>();
+
+  constructor(private readonly files: FileStore) {}
+
+  open(where: 'local' | 'staged', digest: string): Promise<RangeReader> {
+    const key = `${where}:${digest}`;
+    let reader = this.open_.get(key);
+    if (!reader) {
+      reader = where === 'local' ? this.files.openModel(digest) : this.files.openStaged(digest);
+      this.open_.set(key, reader);
+    }
+    return reader;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.open_.values()].map(async (r) => (await r).close()));
+  }
+}
+
+/** Chunks in flight: read ahead and written behind while this thread hashes one. */
+const IMPORT_SLOTS = 4;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -27,10 +73,11 @@ function refuse(message: string, hint = 'nothing was imported; ask the sender fo
 
 /**
  * Verify, preview, import. Everything is checked before anything is applied;
- * chunks are staged under their digest as they are verified (so a rerun or the
- * next medium never copies them again), files are assembled under temporary
- * names and renamed by digest, and records, acknowledgements and the bundle's
- * sequence are written in one SQLite transaction.
+ * each chunk is verified as it is read and written straight to its place in
+ * its file's partial copy in staging/ (so a rerun or the next medium never
+ * copies it again), complete files are checked and renamed by digest into
+ * models/, and records, acknowledgements and the bundle's sequence are
+ * written in one SQLite transaction.
  */
 export class BundleImporter {
   constructor(private readonly deps: SyncDeps) {}
@@ -62,15 +109,14 @@ export class BundleImporter {
       await this.checkContent(bundle, signal, jobId);
       return { ...base, state: 'preview', missingMedia: this.absentMedia(bundle, needed) };
     }
+    this.absentMedia(bundle, needed);
     this.checkSpace(manifest);
-    const staging = await this.stage(bundle, signal, jobId);
-    const missingMedia = this.absentMedia(bundle, needed);
+    const staging = await this.stageAndAssemble(bundle, signal, jobId);
+    const missingMedia = this.absentMedia(bundle, this.neededChunks(manifest));
     if (missingMedia.length) return { ...base, ...staging, state: 'incomplete', missingMedia };
-    const filesStored = await this.assemble(bundle, signal, jobId);
     signal.throwIfAborted();
     const { changes, acknowledged } = this.apply(bundle);
-    this.deps.files.unstage(needed);
-    return { ...base, ...staging, changes, acknowledged, filesStored, state: 'applied', missingMedia: [] };
+    return { ...base, ...staging, changes, acknowledged, state: 'applied', missingMedia: [] };
   }
 
   private open(paths: readonly string[]): OpenedBundle {
@@ -93,7 +139,8 @@ export class BundleImporter {
     const mediumOf = new Map<string, number>();
     manifest.media.forEach((m, i) => m.chunks.forEach((chunk) => mediumOf.set(chunk, i + 1)));
     const notCarried = new Set(manifest.files.flatMap((f) => f.chunks.map(([d]) => d)).filter((d) => !mediumOf.has(d)));
-    return { ...opened, present, mediumOf, alreadyImported: this.sequenceCheck(manifest, manifestDigest), local: this.deps.repository.localChunks(notCarried) };
+    const staged = this.deps.files.stagedChunks(manifest.files.filter((f) => !this.deps.files.hasModel(f.digest)));
+    return { ...opened, present, mediumOf, staged, alreadyImported: this.sequenceCheck(manifest, manifestDigest), local: this.deps.repository.localChunks(notCarried) };
   }
 
   /** TUF-style rollback protection: each issuer's sequence only moves forward; the same bundle again is a no-op. */
@@ -122,7 +169,7 @@ export class BundleImporter {
   private absentMedia(bundle: OpenedBundle, needed: Set<string>): number[] {
     const missing = new Set<number>();
     for (const chunk of needed) {
-      if (this.deps.files.isStaged(chunk) || bundle.local.has(chunk)) continue;
+      if (bundle.staged.has(chunk) || bundle.local.has(chunk)) continue;
       const medium = bundle.mediumOf.get(chunk);
       if (medium === undefined) {
         refuse(`chunk ${chunk.slice(0, 12)}… is on no medium and not held here: the sender thought this site already had it`, 'ask the sender for a full bundle (export without --for)');
@@ -132,102 +179,160 @@ export class BundleImporter {
     return [...missing].sort((a, b) => a - b);
   }
 
+  /** Room for the files this import assembles (chunks are written once, straight into them). */
   private checkSpace(manifest: BundleManifest): void {
-    const needed = manifest.files.filter((f) => !this.deps.files.hasModel(f.digest)).reduce((sum, f) => sum + f.size, 0) + manifest.totals.bytes;
+    const needed = manifest.files.filter((f) => !this.deps.files.hasModel(f.digest)).reduce((sum, f) => sum + f.size, 0);
     const free = this.deps.freeBytes();
     if (needed > free) {
       throw new OutpostError('STORAGE', `importing needs up to ${formatBytes(needed)} in the data dir; ${formatBytes(free)} is free`, 'free space in the data dir, then import again; nothing was imported');
     }
   }
 
-  /** Every chunk on the given media, hashed as it is read and staged when its digest matches. */
-  private async stage(bundle: OpenedBundle, signal: AbortSignal, jobId: string): Promise<Pick<ImportResult, 'chunksStaged' | 'chunksAlreadyStaged' | 'chunksHeldLocally'>> {
-    const counts = { chunksStaged: 0, chunksAlreadyStaged: 0, chunksHeldLocally: bundle.local.size };
-    const sizes = chunkSizes(bundle.manifest);
-    const todo: Array<[Medium, string, number]> = [];
-    for (const [index, medium] of [...bundle.present.entries()].sort(([a], [b]) => a - b)) {
-      for (const chunk of bundle.manifest.media[index - 1]?.chunks ?? []) {
-        if (this.deps.files.isStaged(chunk)) counts.chunksAlreadyStaged += 1;
-        else todo.push([medium, chunk, sizes.get(chunk) ?? 0]);
+  /**
+   * Verify and stage in one pass: every chunk of a file still needed is read
+   * once (from a medium given now, from models/, or from another staged
+   * position), checked against its digest when it comes from a medium, and
+   * written straight to its offset in the file's partial copy. A file whose
+   * chunks are all there is checked against its own digest (hashed as it
+   * streamed by, or read back when it was staged over several runs) and
+   * renamed into models/.
+   */
+  private async stageAndAssemble(bundle: OpenedBundle, signal: AbortSignal, jobId: string): Promise<Pick<ImportResult, 'chunksStaged' | 'chunksAlreadyStaged' | 'chunksHeldLocally' | 'filesStored'>> {
+    const files = bundle.manifest.files.filter((f) => !this.deps.files.hasModel(f.digest));
+    for (const file of bundle.manifest.files) if (this.deps.files.hasModel(file.digest)) this.deps.files.discardPartial(file.digest);
+    const counts = { chunksStaged: 0, chunksAlreadyStaged: new Set(bundle.staged.keys()).size, chunksHeldLocally: bundle.local.size, filesStored: 0 };
+    const partials = new Map<string, PartialFile>();
+    const streamed = new Map<string, Hash>();
+    const readers = new ReaderCache(this.deps.files);
+    const verified = new Set<string>();
+    const work: WorkItem[] = [];
+    try {
+      for (const file of files) {
+        const partial = await this.deps.files.partial(file.digest, file.size);
+        partials.set(file.digest, partial);
+        const items = this.workFor(bundle, file, partial.staged);
+        // A file hashed as it streams by must be written whole, in order, in this run.
+        if (partial.staged.size === 0 && items.length === file.chunks.length) streamed.set(file.digest, createHash('sha256'));
+        work.push(...items);
       }
+      const meter = new ProgressMeter(jobId, 'stage', work.reduce((s, w) => s + w.size, 0), Date.now, this.deps.progress);
+      const slots = chunkSlots(work);
+      await pipelined(
+        work,
+        { slots: slots.length, signal },
+        (item, slot) => this.readChunk(bundle, item, readers, (slots[slot] as Buffer).subarray(0, item.size)),
+        (bytes, item) => {
+          if (item.from === 'medium' && !verified.has(item.chunk)) {
+            if (sha256(bytes) !== item.chunk) refuse(`chunk ${item.chunk.slice(0, 12)}… on medium ${bundle.mediumOf.get(item.chunk)} does not match its digest (damaged or tampered)`);
+            verified.add(item.chunk);
+            counts.chunksStaged += 1;
+          }
+          streamed.get(item.file)?.update(bytes);
+          const partial = partials.get(item.file) as PartialFile;
+          const writing = partial.write(item.index, item.offset, bytes);
+          if (!bundle.staged.has(item.chunk)) bundle.staged.set(item.chunk, { file: item.file, offset: item.offset });
+          meter.advance(item.size);
+          return partial.wantsFlush ? partial.flush() : writing;
+        },
+      );
+      meter.finish();
+      for (const file of files) {
+        const partial = partials.get(file.digest) as PartialFile;
+        if (partial.staged.size < file.chunks.length) continue;
+        signal.throwIfAborted();
+        const digest = streamed.get(file.digest)?.digest('hex') ?? (await partial.digest(file.size));
+        if (digest !== file.digest) {
+          await partial.close();
+          this.deps.files.discardPartial(file.digest);
+          partials.delete(file.digest);
+          refuse(`file ${file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
+        }
+        await partial.commit();
+        partials.delete(file.digest);
+        counts.filesStored += 1;
+      }
+    } finally {
+      // What was written and synced stays staged for the next medium or the next run.
+      await Promise.allSettled([...partials.values()].map((p) => p.close()));
+      await readers.close();
     }
-    const meter = new ProgressMeter(jobId, 'stage', todo.reduce((s, [, , n]) => s + n, 0), Date.now, this.deps.progress);
-    for (const [medium, chunk, size] of todo) {
-      signal.throwIfAborted();
-      const bytes = await readMediumChunk(medium, chunk, size);
-      if (sha256(bytes) !== chunk) refuse(`chunk ${chunk.slice(0, 12)}… on medium ${medium.descriptor.index} does not match its digest (damaged or tampered)`);
-      await this.deps.files.stage(chunk, bytes);
-      counts.chunksStaged += 1;
-      meter.advance(size);
-    }
-    meter.finish();
     return counts;
   }
 
-  private async chunkBytes(bundle: OpenedBundle, chunk: string, size: number, fromMedia: boolean): Promise<Buffer> {
-    const medium = fromMedia ? bundle.present.get(bundle.mediumOf.get(chunk) ?? 0) : undefined;
-    if (medium && !this.deps.files.isStaged(chunk)) return readMediumChunk(medium, chunk, size);
-    if (this.deps.files.isStaged(chunk)) return this.deps.files.readStaged(chunk, size);
-    const local = bundle.local.get(chunk);
-    if (local) return this.deps.files.readModelRange(local.file, local.offset, size);
-    refuse(`chunk ${chunk.slice(0, 12)}… is not available`);
+  /** The positions of `file` still to write, each with where its bytes can be had now; a position with no source is left for another medium. */
+  private workFor(bundle: OpenedBundle, file: BundleFile, staged: ReadonlySet<number>): WorkItem[] {
+    const items: WorkItem[] = [];
+    let offset = 0;
+    file.chunks.forEach(([chunk, size], index) => {
+      const at = offset;
+      offset += size;
+      if (staged.has(index)) return;
+      const from = bundle.present.has(bundle.mediumOf.get(chunk) ?? 0) ? 'medium' : bundle.local.has(chunk) ? 'local' : bundle.staged.has(chunk) ? 'staged' : undefined;
+      if (from) items.push({ file: file.digest, index, offset: at, chunk, size, from });
+    });
+    return items;
   }
 
-  /** Files into models/ by digest; each is checked against its declared digest before it is renamed into place. */
-  private async assemble(bundle: OpenedBundle, signal: AbortSignal, jobId: string): Promise<number> {
-    const files = bundle.manifest.files.filter((f) => !this.deps.files.hasModel(f.digest));
-    const meter = new ProgressMeter(jobId, 'assemble', files.reduce((s, f) => s + f.size, 0), Date.now, this.deps.progress);
-    for (const file of files) {
-      const target = await this.deps.files.assembler(file.digest);
-      try {
-        const hash = createHash('sha256');
-        for (const [chunk, size] of file.chunks) {
-          signal.throwIfAborted();
-          const bytes = await this.chunkBytes(bundle, chunk, size, false);
-          hash.update(bytes);
-          await target.write(bytes);
-          meter.advance(size);
-        }
-        if (hash.digest('hex') !== file.digest) refuse(`file ${file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
-        await target.commit();
-      } catch (error) {
-        await target.abort();
-        throw error;
-      }
-    }
-    meter.finish();
-    return files.length;
+  private async readChunk(bundle: OpenedBundle, item: Pick<WorkItem, 'chunk' | 'size' | 'from'>, readers: ReaderCache, into: Buffer): Promise<Buffer> {
+    if (item.from === 'medium') return readMediumChunk(bundle.present.get(bundle.mediumOf.get(item.chunk) ?? 0) as Medium, item.chunk, item.size, into);
+    const at = item.from === 'local' ? bundle.local.get(item.chunk) : bundle.staged.get(item.chunk);
+    if (!at) refuse(`chunk ${item.chunk.slice(0, 12)}… is not available`);
+    return (await readers.open(item.from, at.file)).read(at.offset, into);
   }
 
   /** Reads each byte once: every chunk is hashed and fed into its file's hash in the same pass. */
   private async checkContent(bundle: OpenedBundle, signal: AbortSignal, jobId: string): Promise<Omit<VerifyResult, 'bundle'>> {
     const { manifest } = bundle;
     const verified = new Set<string>();
-    let bytesRead = 0;
+    const source = (chunk: string): WorkItem['from'] | undefined =>
+      bundle.present.has(bundle.mediumOf.get(chunk) ?? 0) ? 'medium' : bundle.staged.has(chunk) ? 'staged' : bundle.local.has(chunk) ? 'local' : undefined;
+    const work: Array<Pick<WorkItem, 'chunk' | 'size' | 'from'> & { hash: Hash | undefined; last: boolean; file: BundleFile }> = [];
     let filesVerified = 0;
-    const meter = new ProgressMeter(jobId, 'verify', manifest.files.reduce((s, f) => s + f.size, 0), Date.now, this.deps.progress);
     for (const file of manifest.files) {
-      const available = file.chunks.every(([c]) => bundle.present.has(bundle.mediumOf.get(c) ?? 0) || this.deps.files.isStaged(c) || bundle.local.has(c));
-      const hash = createHash('sha256');
-      for (const [chunk, size] of file.chunks) {
-        signal.throwIfAborted();
-        if (!available && (verified.has(chunk) || !bundle.present.has(bundle.mediumOf.get(chunk) ?? 0))) continue;
-        const bytes = await this.chunkBytes(bundle, chunk, size, true);
-        bytesRead += size;
-        meter.advance(size);
-        if (!verified.has(chunk)) {
-          if (sha256(bytes) !== chunk) refuse(`chunk ${chunk.slice(0, 12)}… on medium ${bundle.mediumOf.get(chunk) ?? '(local)'} does not match its digest (damaged or tampered)`);
-          verified.add(chunk);
-        }
-        if (available) hash.update(bytes);
-      }
-      if (available) {
-        if (hash.digest('hex') !== file.digest) refuse(`file ${file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
+      const complete = file.chunks.every(([c]) => source(c) !== undefined);
+      if (complete && file.chunks.length === 0) {
+        if (sha256(new Uint8Array(0)) !== file.digest) refuse(`file ${file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
         filesVerified += 1;
       }
+      const hash = complete ? createHash('sha256') : undefined;
+      const listed = new Set<string>();
+      const first = work.length;
+      for (const [chunk, size] of file.chunks) {
+        const from = source(chunk);
+        // A file that cannot be reassembled yet still has its chunks on the given media checked, once each.
+        if (!from || (!complete && (from !== 'medium' || listed.has(chunk)))) continue;
+        listed.add(chunk);
+        work.push({ chunk, size, from, hash, last: false, file });
+      }
+      const last = work[work.length - 1];
+      if (complete && last && work.length > first) last.last = true;
+    }
+    const meter = new ProgressMeter(jobId, 'verify', work.reduce((s, w) => s + w.size, 0), Date.now, this.deps.progress);
+    const slots = chunkSlots(work);
+    const readers = new ReaderCache(this.deps.files);
+    try {
+      await pipelined(
+        work,
+        { slots: slots.length, signal },
+        (item, slot) => this.readChunk(bundle, item, readers, (slots[slot] as Buffer).subarray(0, item.size)),
+        (bytes, item) => {
+          meter.advance(item.size);
+          if (!verified.has(item.chunk)) {
+            if (sha256(bytes) !== item.chunk) refuse(`chunk ${item.chunk.slice(0, 12)}… on medium ${bundle.mediumOf.get(item.chunk) ?? '(local)'} does not match its digest (damaged or tampered)`);
+            verified.add(item.chunk);
+          }
+          item.hash?.update(bytes);
+          if (item.last) {
+            if (item.hash?.digest('hex') !== item.file.digest) refuse(`file ${item.file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
+            filesVerified += 1;
+          }
+        },
+      );
+    } finally {
+      await readers.close();
     }
     meter.finish();
-    return { chunksVerified: verified.size, filesVerified, bytesRead };
+    return { chunksVerified: verified.size, filesVerified, bytesRead: work.reduce((s, w) => s + w.size, 0) };
   }
 
   /** The merge of every record against the store (and against earlier records of the same bundle). */
@@ -236,10 +341,27 @@ export class BundleImporter {
     return records.map((record) => {
       const id = `${record.kind}\u0000${record.key}`;
       const digest = valueDigest(record.value);
-      const decision = decide({ ...record, valueDigest: digest }, pending.get(id) ?? this.deps.repository.current(record.kind, record.key));
+      const current = pending.get(id) ?? this.deps.repository.current(record.kind, record.key);
+      const decision = record.kind === 'policy' && !pending.has(id) ? this.decidePolicy(record, digest, current) : decide({ ...record, valueDigest: digest }, current);
       if (decision.apply) pending.set(id, { kind: record.kind, key: record.key, version: record.version, issuer: record.issuer, valueDigest: digest, origin: 'imported' });
       return { ...decision, record, digest };
     });
+  }
+
+  /**
+   * HQ's policy record owns the router's policy. A router policy that differs
+   * from what the stored record (or, before any, the defaults) gives was edited
+   * here: it is a local edit on top of that version, so a newer HQ version
+   * replaces it (a conflict, reported) and an older or equal one leaves it.
+   */
+  private decidePolicy(record: SyncRecord, digest: string, current: CurrentValue | undefined): RecordChange & { apply: boolean } {
+    const decision = decide({ ...record, valueDigest: digest }, current);
+    const stored = current ? PolicySchema.safeParse(this.deps.repository.records('policy').find((r) => r.key === record.key)?.value) : undefined;
+    const expected = stored?.success ? routerPolicyFrom(stored.data) : DEFAULT_POLICY;
+    if (sameRouterPolicy(this.deps.routerPolicy.read(), expected)) return decision;
+    const base = `the router policy edited here (on version ${current?.version ?? 0})`;
+    if (decision.apply) return { ...decision, change: 'conflict', resolution: `${base} is replaced: HQ's version ${record.version} is newer` };
+    return { ...decision, resolution: `${decision.resolution ?? `version ${record.version} is already here`}; ${base} is kept` };
   }
 
   private apply(bundle: OpenedBundle): { changes: RecordChange[]; acknowledged: number[] } {
@@ -253,6 +375,8 @@ export class BundleImporter {
       const planned = this.plan(manifest.records);
       for (const p of planned) {
         if (p.apply) repository.putRecord({ ...p.record, valueDigest: p.digest, origin: 'imported' }, at);
+        // The router process notices the config version that this write moves, and reloads.
+        if (p.apply && p.record.kind === 'policy') this.deps.routerPolicy.write(routerPolicyFrom(p.record.value));
       }
       for (const file of manifest.files) repository.putStoredFile(file.digest, file.size, file.chunks, at);
       repository.markSeen(manifest.issuer.siteId, manifest.sequence, manifestDigest, at);
@@ -278,6 +402,3 @@ export class BundleImporter {
   }
 }
 
-function chunkSizes(manifest: BundleManifest): Map<string, number> {
-  return new Map(manifest.files.flatMap((f) => f.chunks.map(([d, s]) => [d, s] as const)));
-}

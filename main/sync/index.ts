@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { EventHub } from '../app/events.js';
 import type { IdentityService, KeyVault } from '../identity/index.js';
+import { RouterRepository } from '../router/index.js';
 import type { Db, Journal } from '../store/index.js';
 import { FileStore } from './adapters/file-store.js';
 import { storeSiteReports } from './adapters/site-reports.js';
@@ -18,6 +19,8 @@ export { pae, envelopeFor, signEd25519Pem, verifyEd25519 } from './core/dsse.js'
 
 /** Builds the sync capability on the core's store, key vault and event hub. */
 export function openSync(options: { db: Db; journal: Journal; dataDir: string; identity: IdentityService; vault: KeyVault; events: EventHub; now: () => Date }): SyncParts {
+  // HQ's policy record owns the router's policy table: an import writes it in the same transaction as the record.
+  const router = new RouterRepository(options.db);
   const deps: SyncDeps = {
     repository: new SyncRepository(options.db),
     files: new FileStore(options.dataDir),
@@ -30,6 +33,10 @@ export function openSync(options: { db: Db; journal: Journal; dataDir: string; i
     freeBytes: () => {
       const stat = fs.statfsSync(options.dataDir);
       return stat.bavail * stat.bsize;
+    },
+    routerPolicy: {
+      read: () => router.policy(),
+      write: (policy) => router.savePolicy(policy),
     },
   };
   return { service: new SyncService(deps), exporter: new BundleExporter(deps), importer: new BundleImporter(deps) };

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SiteIdentity } from '../../shared/domain/identity.js';
+import type { RouterPolicy } from '../../shared/domain/router.js';
 import {
   isSafeRelativePath,
   ModelReleaseSchema,
@@ -33,6 +34,8 @@ export interface SyncDeps {
   progress: (progress: SyncProgress) => void;
   /** Bytes free on the file system holding the data dir. */
   freeBytes: () => number;
+  /** The policy the router process runs with (its table in the same store, so an import writes it in its transaction). */
+  routerPolicy: { read(): RouterPolicy; write(policy: RouterPolicy): void };
 }
 
 /** Trust, HQ releases and records; export and import live in their own modules on the same deps. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FingerprintSchema, RoleSchema, SiteIdSchema } from './identity.js';
 import { JournalEntrySchema } from './journal.js';
+import { RouterPolicySchema } from './router.js';
 import { TelemetryReportSchema } from './telemetry.js';
 import { DeploymentSchema } from './workers.js';
 
@@ -89,9 +90,12 @@ export const PolicySchema = z
           .array(z.object({ name: z.enum(['site', 'edge', 'upstream']), models: z.array(ModelNameSchema).max(100), maxQueueDepth: z.number().int().positive().max(10_000).optional() }).strict())
           .min(1)
           .max(3),
-        failover: z.object({ maxAttempts: z.number().int().min(1).max(10), retryOnStatus: z.array(z.number().int().min(400).max(599)).max(20) }).strict(),
+        // maxAttempts − 1 is the router's maxRetries (at most 5).
+        failover: z.object({ maxAttempts: z.number().int().min(1).max(6), retryOnStatus: z.array(z.number().int().min(400).max(599)).max(20) }).strict(),
       })
       .strict(),
+    /** The router's other knobs; a field left out takes the router's default, so the policy alone decides what a site's router runs with. */
+    router: RouterPolicySchema.omit({ maxRetries: true }).partial().strict().optional(),
     planner: z
       .object({
         objective: z.enum(['throughput', 'latency']),

@@ -24,7 +24,7 @@ test('HQ and a site exchange bundles both ways: model and policy in, reports and
   assert.deepEqual(imported.changes.map((c) => [c.kind, c.change]), [['model', 'new'], ['policy', 'new']]);
   const digest = (release.value as { files: Array<{ digest: string }> }).files[0]?.digest ?? '';
   assert.deepEqual(fs.readFileSync(path.join(site.dataDir, 'models', digest)), original, 'the model arrives byte for byte, named by its digest');
-  assert.deepEqual(fs.readdirSync(path.join(site.dataDir, 'staging', 'chunks')), [], 'staging is emptied after the import');
+  assert.deepEqual(fs.readdirSync(path.join(site.dataDir, 'staging', 'files')), [], 'staging is emptied after the import');
   const status = await site.call('system.status', {});
   assert.equal(status.hoursSinceLastExchange, 0, 'the status bar sees the exchange');
 
@@ -92,4 +92,5 @@ test('two bundles imported in either order reach the same state', async (t) => {
   const policies = async (s: typeof site1) => (await s.call('sync.records', { kind: 'policy' })).map((r) => [r.version, r.issuer, r.valueDigest]);
   assert.deepEqual(await policies(site2), await policies(site1));
   assert.equal((await policies(site1))[0]?.[0], 2);
+  assert.deepEqual(await site2.call('router.policy.show', {}), await site1.call('router.policy.show', {}), 'and both routers run with the winning policy');
 });

@@ -85,11 +85,11 @@ export function findMedia(paths: readonly string[]): Medium[] {
 }
 
 /**
- * A chunk's bytes, exactly `size` of them: a missing file, a link, a short
+ * A chunk's bytes, exactly `size` of them (into the caller's buffer when given): a missing file, a link, a short
  * file (a truncated copy) or a longer one (endless data) is refused before
  * its content is read.
  */
-export async function readMediumChunk(medium: Medium, digest: string, size: number): Promise<Buffer> {
+export async function readMediumChunk(medium: Medium, digest: string, size: number, into: Buffer = Buffer.allocUnsafe(size)): Promise<Buffer> {
   const file = path.join(medium.dir, CHUNKS_DIR, digest);
   let handle: fs.promises.FileHandle;
   try {
@@ -104,7 +104,7 @@ export async function readMediumChunk(medium: Medium, digest: string, size: numb
     if (!stat.isFile()) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is not a plain file`);
     if (stat.size < size) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is truncated (${stat.size} of ${size} bytes)`, 'the medium was not copied completely; copy it again');
     if (stat.size > size) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is ${stat.size} bytes, more than the ${size} declared`);
-    const bytes = Buffer.allocUnsafe(size);
+    const bytes = into.subarray(0, size);
     const { bytesRead } = await handle.read(bytes, 0, size, 0);
     if (bytesRead !== size) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is truncated`);
     return bytes;
@@ -119,6 +119,8 @@ export async function readMediumChunk(medium: Medium, digest: string, size: numb
  * leaves a directory that looks like a bundle.
  */
 export class BundleWriter {
+  private readonly mediumDirs: string[] = [];
+
   private constructor(
     readonly target: string,
     private readonly partial: string,
@@ -143,9 +145,11 @@ export class BundleWriter {
     const name = count === 1 ? '' : `medium-${index}`;
     const dir = path.join(this.partial, name);
     fs.mkdirSync(path.join(dir, CHUNKS_DIR), { recursive: true });
+    this.mediumDirs.push(dir);
     return { dir, finalDir: path.join(this.target, name) };
   }
 
+  /** No fsync per chunk: `finalize` syncs each chunks/ folder once, before the rename that makes the bundle look complete. */
   async writeChunk(mediumDir: string, digest: string, bytes: Uint8Array): Promise<void> {
     await fs.promises.writeFile(path.join(mediumDir, CHUNKS_DIR, digest), bytes, { flag: 'wx' });
   }
@@ -166,11 +170,21 @@ export class BundleWriter {
   }
 
   finalize(): void {
+    for (const dir of this.mediumDirs) for (const sub of [path.join(dir, CHUNKS_DIR), dir]) syncDirectory(sub);
     if (fs.existsSync(this.target)) fs.rmdirSync(this.target);
     fs.renameSync(this.partial, this.target);
   }
 
   discard(): void {
     fs.rmSync(this.partial, { recursive: true, force: true });
+  }
+}
+
+function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -1,10 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { OutpostError } from '../../../shared/errors.js';
 import { DEFAULT_CHUNKING, StreamingChunker, type ChunkingParams } from '../core/fastcdc.js';
+import { pipelined } from '../core/pipeline.js';
 
-const BLOCK = 4 * 1024 * 1024;
+/** Big sequential reads; three slots let one block be read and one written while this thread chunks and hashes a third. */
+const BLOCK = 8 * 1024 * 1024;
+const SLOTS = 3;
 
 export interface IngestedFile {
   digest: string;
@@ -14,9 +17,9 @@ export interface IngestedFile {
 
 /**
  * `models/`: every file named by its SHA-256, so the same content is never
- * stored twice. `staging/`: verified chunks of a bundle being imported,
- * named by digest, written under a temporary name and renamed only once their
- * hash matched, so a chunk file that exists there is a verified chunk.
+ * stored twice. `staging/`: files of a bundle being imported, each assembled
+ * in place at its final size (see PartialFile), so a chunk read from a medium
+ * is written once, straight to where it belongs.
  */
 export class FileStore {
   readonly models: string;
@@ -35,15 +38,15 @@ export class FileStore {
     return fs.existsSync(this.modelPath(digest));
   }
 
-  stagedPath(chunk: string): string {
-    return path.join(this.staging, 'chunks', chunk);
+  private partialPath(digest: string): string {
+    return path.join(this.staging, 'files', digest);
   }
 
-  isStaged(chunk: string): boolean {
-    return fs.existsSync(this.stagedPath(chunk));
-  }
-
-  /** Reads, chunks, hashes and copies a file into models/ in one pass with bounded memory. */
+  /**
+   * Reads, chunks, hashes and copies a file into models/ in one pass: reads
+   * and writes run in the pool while this thread finds boundaries and hashes,
+   * and memory stays at three blocks whatever the file's size.
+   */
   async ingest(source: string, options: { signal?: AbortSignal | undefined; onBytes?: (n: number) => void }): Promise<IngestedFile> {
     fs.mkdirSync(this.models, { recursive: true });
     const temp = path.join(this.models, `.incoming-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -52,24 +55,39 @@ export class FileStore {
     const fileHash = createHash('sha256');
     const chunker = new StreamingChunker(this.chunking);
     const chunks: Array<[string, number]> = [];
+    let chunkHash = createHash('sha256');
+    let chunkLength = 0;
     let size = 0;
-    const take = (pieces: Uint8Array[]) => {
-      for (const piece of pieces) chunks.push([createHash('sha256').update(piece).digest('hex'), piece.length]);
-    };
     try {
-      for (;;) {
-        options.signal?.throwIfAborted();
-        const block = Buffer.allocUnsafe(BLOCK);
-        const { bytesRead } = await input.read(block, 0, BLOCK, null);
-        if (bytesRead === 0) break;
-        const data = block.subarray(0, bytesRead);
-        fileHash.update(data);
-        take(chunker.push(data));
-        await output.write(data);
-        size += bytesRead;
-        options.onBytes?.(bytesRead);
-      }
-      take(chunker.end());
+      const expected = (await input.stat()).size;
+      const blocks = Array.from({ length: Math.ceil(expected / BLOCK) }, (_, i) => i);
+      const slots = Array.from({ length: SLOTS }, () => Buffer.allocUnsafeSlow(BLOCK));
+      await pipelined(
+        blocks,
+        { slots: SLOTS, signal: options.signal },
+        async (block, slot) => {
+          const { bytesRead } = await input.read(slots[slot] as Buffer, 0, BLOCK, block * BLOCK);
+          if (bytesRead !== Math.min(BLOCK, expected - block * BLOCK)) throw changedWhileReading(source);
+          return (slots[slot] as Buffer).subarray(0, bytesRead);
+        },
+        (data, block) => {
+          fileHash.update(data);
+          let from = 0;
+          for (const cut of chunker.push(data)) {
+            chunkHash.update(data.subarray(from, cut));
+            chunks.push([chunkHash.digest('hex'), chunkLength + cut - from]);
+            chunkHash = createHash('sha256');
+            chunkLength = 0;
+            from = cut;
+          }
+          chunkHash.update(data.subarray(from));
+          chunkLength += data.length - from;
+          size += data.length;
+          options.onBytes?.(data.length);
+          return output.write(data, 0, data.length, block * BLOCK);
+        },
+      );
+      if (chunker.end() > 0) chunks.push([chunkHash.digest('hex'), chunkLength]);
       await output.sync();
     } catch (error) {
       await output.close();
@@ -85,56 +103,172 @@ export class FileStore {
     return { digest, size, chunks };
   }
 
-  /** A chunk of a stored file, for export or for a delta the peer expects us to hold. */
-  async readModelRange(digest: string, offset: number, size: number): Promise<Buffer> {
-    const handle = await fs.promises.open(this.modelPath(digest), 'r');
+  /** An open stored file to read chunks from (export, or a delta's chunks this installation already holds). */
+  openModel(digest: string): Promise<RangeReader> {
+    return openRanges(this.modelPath(digest), () => storeDamaged(digest));
+  }
+
+  /** A partial file in staging/, read-only: chunks an earlier run or medium already brought. */
+  openStaged(digest: string): Promise<RangeReader> {
+    return openRanges(this.partialPath(digest), () => stagingDamaged(digest));
+  }
+
+  /** Where each chunk already staged for these files lies: the partial file and the offset in it. */
+  stagedChunks(files: ReadonlyArray<{ digest: string; chunks: ReadonlyArray<readonly [string, number]> }>): Map<string, { file: string; offset: number }> {
+    const found = new Map<string, { file: string; offset: number }>();
+    for (const file of files) {
+      const staged = readStagedLog(this.partialPath(file.digest));
+      if (staged.size === 0) continue;
+      let offset = 0;
+      file.chunks.forEach(([chunk, size], index) => {
+        if (staged.has(index) && !found.has(chunk)) found.set(chunk, { file: file.digest, offset });
+        offset += size;
+      });
+    }
+    return found;
+  }
+
+  /** The partial file for `digest` in staging/, created at its full size if this is the first medium to bring any of it. */
+  async partial(digest: string, size: number): Promise<PartialFile> {
+    fs.mkdirSync(path.join(this.staging, 'files'), { recursive: true });
+    fs.mkdirSync(this.models, { recursive: true });
+    return PartialFile.open(this.partialPath(digest), size, this.modelPath(digest));
+  }
+
+  /** Staging leftovers of a file that is in models/ now, or that turned out not to match its digest. */
+  discardPartial(digest: string): void {
+    const file = this.partialPath(digest);
+    fs.rmSync(file, { force: true });
+    fs.rmSync(`${file}.staged`, { force: true });
+  }
+}
+
+export interface RangeReader {
+  /** Fills `into` from `offset`; a file too short for it is damage, not a short read. */
+  read(offset: number, into: Buffer): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+async function openRanges(file: string, damaged: () => OutpostError): Promise<RangeReader> {
+  const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  return {
+    read: async (offset, into) => {
+      const { bytesRead } = await handle.read(into, 0, into.length, offset);
+      if (bytesRead !== into.length) throw damaged();
+      return into;
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** Positions listed in a partial file's log; only whole lines count (a torn last line is a position not known to be written). */
+function readStagedLog(file: string): Set<number> {
+  const staged = new Set<number>();
+  let log: string;
+  try {
+    log = fs.readFileSync(`${file}.staged`, 'utf8');
+  } catch {
+    return staged;
+  }
+  for (const line of log.split('\n').slice(0, -1)) if (/^\d{1,9}$/.test(line)) staged.add(Number(line));
+  return staged;
+}
+
+/** Flush the staged log at most every this many bytes: a kill -9 re-reads at most this much of the medium. */
+const FLUSH_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A file being assembled in staging/: `<digest>` holds the bytes at their
+ * final offsets, `<digest>.staged` lists the chunk positions (indexes in the
+ * manifest's chunk list) known to be there. A position is appended only after
+ * the bytes were synced to disk, so after a crash the log may forget a chunk
+ * (it is read again) but never claims one that is not there.
+ */
+export class PartialFile {
+  private unflushed: number[] = [];
+  private unflushedBytes = 0;
+  private writes: Array<Promise<unknown>> = [];
+
+  private constructor(
+    private readonly file: string,
+    private readonly handle: fs.promises.FileHandle,
+    private readonly target: string,
+    readonly staged: Set<number>,
+  ) {}
+
+  static async open(file: string, size: number, target: string): Promise<PartialFile> {
+    const handle = await fs.promises.open(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o644);
+    if ((await handle.stat()).size !== size) await handle.truncate(size);
+    return new PartialFile(file, handle, target, readStagedLog(file));
+  }
+
+  /** Starts writing a chunk at its offset; the returned promise settles when the bytes are handed to the kernel. */
+  write(index: number, offset: number, bytes: Uint8Array): Promise<unknown> {
+    const writing = this.handle.write(bytes, 0, bytes.length, offset);
+    this.writes.push(writing);
+    this.staged.add(index);
+    this.unflushed.push(index);
+    this.unflushedBytes += bytes.length;
+    return writing;
+  }
+
+  get wantsFlush(): boolean {
+    return this.unflushedBytes >= FLUSH_BYTES;
+  }
+
+  /** Syncs the bytes written so far, then records their positions as staged. */
+  async flush(): Promise<void> {
+    // Taken now: a write started while this flush waits is recorded by the next one.
+    const writes = this.writes;
+    const positions = this.unflushed;
+    this.writes = [];
+    this.unflushed = [];
+    this.unflushedBytes = 0;
+    await Promise.all(writes);
+    if (positions.length === 0) return;
+    await this.handle.datasync();
+    await fs.promises.appendFile(`${this.file}.staged`, `${positions.join('\n')}\n`);
+  }
+
+  /** SHA-256 of the staged file, read back in blocks: only for a file not assembled in order in one run. */
+  async digest(size: number): Promise<string> {
+    await Promise.all(this.writes);
+    const hash: Hash = createHash('sha256');
+    const block = Buffer.allocUnsafeSlow(Math.min(BLOCK, Math.max(size, 1)));
+    for (let offset = 0; offset < size; offset += block.length) {
+      const part = block.subarray(0, Math.min(block.length, size - offset));
+      const { bytesRead } = await this.handle.read(part, 0, part.length, offset);
+      if (bytesRead !== part.length) throw stagingDamaged(path.basename(this.file));
+      hash.update(part);
+    }
+    return hash.digest('hex');
+  }
+
+  /** Every byte is there and checked: sync, then move into models/ under its digest in one rename. */
+  async commit(): Promise<void> {
+    await Promise.all(this.writes);
+    await this.handle.sync();
+    await this.handle.close();
+    await fs.promises.rename(this.file, this.target);
+    fs.rmSync(`${this.file}.staged`, { force: true });
+  }
+
+  /** Leaves the file for the next medium or the next run, with what is synced recorded. */
+  async close(): Promise<void> {
     try {
-      const buffer = Buffer.allocUnsafe(size);
-      const { bytesRead } = await handle.read(buffer, 0, size, offset);
-      if (bytesRead !== size) throw storeDamaged(digest);
-      return buffer;
+      await this.flush();
     } finally {
-      await handle.close();
+      await this.handle.close();
     }
   }
+}
 
-  async readStaged(chunk: string, size: number): Promise<Buffer> {
-    const bytes = await fs.promises.readFile(this.stagedPath(chunk));
-    if (bytes.length !== size) throw new OutpostError('STORAGE', `the staged chunk ${chunk.slice(0, 12)}… has the wrong size`, 'delete the staging/ folder in the data dir and import again');
-    return bytes;
-  }
+function changedWhileReading(source: string): OutpostError {
+  return new OutpostError('CONFLICT', `${source} changed size while it was being read`, 'release it again once nothing writes to it');
+}
 
-  async stage(chunk: string, bytes: Uint8Array): Promise<void> {
-    fs.mkdirSync(path.join(this.staging, 'chunks'), { recursive: true });
-    const temp = `${this.stagedPath(chunk)}.tmp-${process.pid}`;
-    await fs.promises.writeFile(temp, bytes);
-    await fs.promises.rename(temp, this.stagedPath(chunk));
-  }
-
-  /** Starts assembling a file under a temporary name in models/; `commit` renames it to its digest. */
-  async assembler(digest: string): Promise<{ write(bytes: Uint8Array): Promise<void>; commit(): Promise<void>; abort(): Promise<void> }> {
-    fs.mkdirSync(this.models, { recursive: true });
-    const temp = path.join(this.models, `.assembling-${digest}-${process.pid}`);
-    const handle = await fs.promises.open(temp, 'w', 0o644);
-    return {
-      write: async (bytes) => {
-        await handle.write(bytes);
-      },
-      commit: async () => {
-        await handle.sync();
-        await handle.close();
-        await fs.promises.rename(temp, this.modelPath(digest));
-      },
-      abort: async () => {
-        await handle.close().catch(() => undefined);
-        fs.rmSync(temp, { force: true });
-      },
-    };
-  }
-
-  unstage(chunks: Iterable<string>): void {
-    for (const chunk of chunks) fs.rmSync(this.stagedPath(chunk), { force: true });
-  }
+function stagingDamaged(digest: string): OutpostError {
+  return new OutpostError('STORAGE', `the staged file ${digest.slice(0, 12)}… is shorter than expected`, 'delete the staging/ folder in the data dir and import again');
 }
 
 function storeDamaged(digest: string): OutpostError {

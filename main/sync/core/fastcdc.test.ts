@@ -56,8 +56,16 @@ test('the streaming chunker finds the same boundaries whatever the block sizes',
   for (const block of [1, 4096, 33_333, 1024 * 1024]) {
     const chunker = new StreamingChunker(SMALL);
     const got: number[] = [];
-    for (let offset = 0; offset < data.length; offset += block) got.push(...chunker.push(data.subarray(offset, offset + block)).map((c) => c.length));
-    got.push(...chunker.end().map((c) => c.length));
+    let chunkStart = 0;
+    for (let offset = 0; offset < data.length; offset += block) {
+      for (const cut of chunker.push(data.subarray(offset, offset + block))) {
+        got.push(offset + cut - chunkStart);
+        chunkStart = offset + cut;
+      }
+    }
+    const last = chunker.end();
+    if (last > 0) got.push(last);
+    assert.equal(chunkStart + last, data.length);
     assert.deepEqual(got, expected, `block ${block}`);
   }
 });

@@ -100,12 +100,14 @@ export function chunkLengths(data: Uint8Array, params: ChunkingParams = DEFAULT_
 }
 
 /**
- * Feeds a byte stream in blocks of any size and yields chunks with the same
- * boundaries `chunkLengths` would find on the whole input. Holds at most one
- * maximum-size chunk plus one block, whatever the stream's length.
+ * Finds the same boundaries as `chunkLengths` on a stream fed in blocks of
+ * any size, without copying: it keeps only the gear hash and the length of
+ * the open chunk between blocks, so a chunk may span blocks and the caller
+ * hashes it piece by piece.
  */
 export class StreamingChunker {
-  private pending: Uint8Array = new Uint8Array(0);
+  private hash = 0;
+  private length = 0;
   private readonly masks: Masks;
 
   constructor(private readonly params: ChunkingParams = DEFAULT_CHUNKING) {
@@ -113,35 +115,55 @@ export class StreamingChunker {
     this.masks = masksFor(params);
   }
 
-  /** Chunks completed by this block; their bytes are views that stay valid until the next `push`. */
-  push(block: Uint8Array): Uint8Array[] {
-    this.pending = this.pending.length === 0 ? block : concat(this.pending, block);
-    return this.drain(false);
-  }
-
-  end(): Uint8Array[] {
-    return this.drain(true);
-  }
-
-  private drain(final: boolean): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let offset = 0;
-    while (offset < this.pending.length) {
-      const available = this.pending.length - offset;
-      if (!final && available < this.params.maxSize) break;
-      const length = nextCutPoint(this.pending, offset, this.pending.length, this.params, this.masks);
-      out.push(this.pending.subarray(offset, offset + length));
-      offset += length;
+  /** Offsets in `block` where a chunk ends (exclusive); the bytes after the last one open the next chunk. */
+  push(block: Uint8Array): number[] {
+    const cuts: number[] = [];
+    // Locals only in the hot loop: V8 keeps them in registers.
+    const gear = GEAR;
+    const { minSize, averageSize, maxSize } = this.params;
+    const { strict, loose } = this.masks;
+    const n = block.length;
+    let hash = this.hash;
+    let length = this.length;
+    let p = 0;
+    while (p < n) {
+      if (length < minSize) {
+        // Cut-point skipping: nothing below the minimum is hashed.
+        const skip = Math.min(minSize - length, n - p);
+        p += skip;
+        length += skip;
+        continue;
+      }
+      const normal = length < averageSize;
+      const mask = normal ? strict : loose;
+      const stop = Math.min(n, p + (normal ? averageSize : maxSize) - length);
+      const from = p;
+      let cut = false;
+      for (; p < stop; p += 1) {
+        hash = ((hash << 1) + (gear[block[p] as number] as number)) >>> 0;
+        if ((hash & mask) === 0) {
+          p += 1;
+          cut = true;
+          break;
+        }
+      }
+      length += p - from;
+      if (cut || length === maxSize) {
+        cuts.push(p);
+        hash = 0;
+        length = 0;
+      }
     }
-    // Copy the tail so the caller may reuse or drop the block it passed in.
-    this.pending = offset === 0 ? this.pending.slice() : this.pending.slice(offset);
-    return out;
+    this.hash = hash;
+    this.length = length;
+    return cuts;
   }
-}
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a, 0);
-  joined.set(b, a.length);
-  return joined;
+  /** The stream ended: the length of the last, open chunk (0 when the stream ended on a boundary). */
+  end(): number {
+    const open = this.length;
+    this.hash = 0;
+    this.length = 0;
+    return open;
+  }
 }
