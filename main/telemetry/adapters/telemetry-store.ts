@@ -84,7 +84,15 @@ export class TelemetryStore {
     const raw = this.db.prepare(`SELECT ${bucket} AS k, count(*), min(value), avg(value), max(value) FROM telemetry_samples WHERE series_id = @id AND ts >= @lo AND ts <= @hi GROUP BY k ORDER BY k`).raw();
     // Buckets of whole five-minute periods read the five-minute tier: a 72 h chart then reads 864 rows per line, not 4,320.
     const tier = b % 300 === 0 && from % 300 === 0 ? 'telemetry_rollups_5m' : 'telemetry_rollups';
-    const rolled = this.db.prepare(`SELECT ${bucket} AS k, sum(n), min(min), sum(avg * n) / sum(n), max(max) FROM ${tier} WHERE series_id = @id AND ts >= @lo AND ts <= @hi GROUP BY k ORDER BY k`).raw();
+    // When the bucket is the tier's own period, its rows are the buckets: no grouping (and no sort) needed.
+    const aggregate = b !== (tier === 'telemetry_rollups_5m' ? 300 : 60);
+    const rolled = this.db
+      .prepare(
+        aggregate
+          ? `SELECT ${bucket} AS k, sum(n), min(min), sum(avg * n) / sum(n), max(max) FROM ${tier} WHERE series_id = @id AND ts >= @lo AND ts <= @hi GROUP BY k ORDER BY k`
+          : `SELECT ${bucket} AS k, n, min, avg, max FROM ${tier} WHERE series_id = @id AND ts >= @lo AND ts <= @hi ORDER BY ts`,
+      )
+      .raw();
     const mark = this.rolledUpto();
     return series.map((s) => {
       let buckets: Bucket[];
