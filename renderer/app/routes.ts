@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import { MonitoringPage } from '../monitoring/MonitoringPage.js';
 import { NodesPage } from '../nodes/NodesPage.js';
 import { OverviewPage } from '../overview/OverviewPage.js';
 import { PlanPage } from '../plan/PlanPage.js';
@@ -24,7 +25,7 @@ export const ROUTES: readonly Route[] = [
   { path: 'workers', label: 'Workers', capability: 'Workers', page: WorkersPage },
   { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },
   { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },
-  { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: null },
+  { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: MonitoringPage },
 ];
 
 export function routeFromHash(hash: string): Route {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'node:test';
+import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
+import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { post, startRouterSetup } from '../helpers/router.js';
+import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
+import { MonitoringPageObject } from './pages/monitoring-page.js';
+import { OutpostWindow } from './pages/outpost-window.js';
+
+const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
+const FIRST = 236; // this file's loopback block: 127.0.0.236–238
+const PROFILES = ['a100-server', 'agx-orin-64', 't4-server'];
+const unavailable = await sshdFleetUnavailableReason(FIRST);
+if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
+
+test('the Monitoring page charts GPUs, CPU and router traffic live, lists health and raises an alert for a node that goes silent', { skip: unavailable, timeout: 120_000 }, async (t) => {
+  const setup = await startRouterSetup(t, { upstreams: [{ name: 'gpu-a100-01', tier: 'site', ttftMs: 40, tokensPerSecond: 500, tokens: 6 }] });
+  await setup.call('identity.init', { siteId: 'plant-9' });
+  await setup.call('telemetry.settings.set', { staleAfterSeconds: 5 });
+  const siteKey = fs.readFileSync(path.join(setup.dataDir, 'keys/id_ed25519.pub'), 'utf8');
+  const port = await commonFreePort(PROFILES.map((_, i) => `127.0.0.${FIRST + i}`), process.pid + FIRST);
+  const site = await startSimulatedSite({ profiles: PROFILES, authorizedKey: siteKey, firstAddress: FIRST, port });
+  t.after(() => site.stop());
+  const scan = await runOutpost(['--data-dir', setup.dataDir, 'discover', site.hosts.map((h) => h.sshd.address).join(','), '--port', String(port), '--user', site.user]);
+  assert.equal(scan.code, 0, scan.stderr);
+
+  const { url } = await startOutpostUi(t, setup.dataDir);
+  const chat = { model: 'tiny', messages: [{ role: 'user', content: 'how is line 3?' }], stream: true };
+  const traffic = (async () => {
+    for (let i = 0; i < 8; i += 1) {
+      await Promise.all([post(`${setup.url}/v1/chat/completions`, setup.key, chat), post(`${setup.url}/v1/chat/completions`, setup.key, chat)]);
+      await sleep(500);
+    }
+  })();
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  const win = new OutpostWindow(page);
+  await win.open(url);
+  await win.goTo('monitoring');
+  const monitoring = new MonitoringPageObject(page);
+
+  await monitoring.chartWithLines('monitoring-gpu-util', 7); // 2 A100s, 4 T4s, the Orin's GPU
+  await monitoring.chartWithLines('monitoring-gpu-mem', 6);
+  await monitoring.chartWithLines('monitoring-cpu', 2); // this workstation and the Jetson
+  await traffic;
+  await monitoring.chartWithLines('monitoring-router-rate', 1);
+  await monitoring.chartWithLines('monitoring-router-ttft', 2);
+  const legend = (await monitoring.byTestId('monitoring-gpu-util').textContent()) ?? '';
+  assert.match(legend, /gpu-a100-01 GPU 1/);
+  assert.match(legend, /jetson-agx-orin GPU 0/);
+  assert.equal(await monitoring.byTestId('monitoring-health').locator('li').count(), 7);
+  assert.equal(await monitoring.healthItem('signing-key').getAttribute('data-level'), 'ok');
+  assert.equal(await monitoring.healthItem('offline').getAttribute('data-level'), 'warn', 'no bundle exchanged yet');
+  assert.match((await monitoring.byTestId('monitoring-alerts').textContent()) ?? '', /no active alerts/);
+
+  await site.hosts.find((h) => h.profile === 't4-server')?.sshd.stop();
+  const alert = monitoring.alert('node-silent:gpu-t4-01');
+  await alert.waitFor({ timeout: 30_000 });
+  assert.match((await alert.textContent()) ?? '', /critical.*gpu-t4-01 sent no telemetry for \d+ s/);
+  await monitoring.byTestId('monitoring-health-nodes').and(page.locator('[data-level="warn"]')).waitFor({ timeout: 15_000 });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'monitoring.png'), fullPage: true });
+
+  await monitoring.byTestId('monitoring-window-86400').click();
+  await monitoring.chartWithLines('monitoring-gpu-util', 7);
+  assert.deepEqual(consoleErrors, [], 'no CSP violation or script error');
+});
