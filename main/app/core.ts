@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DiscoveryService, NodeRepository, NodeSessions, SiteRepository, SiteScan, SshSession, connectTcp, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from '../identity/index.js';
 import { PlanRepository, PlannerService, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
-import { RouterReportReader, RouterRepository, RouterService, routerHandlers } from '../router/index.js';
+import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, pinnedRemoteLines, readWorkstationLoad, telemetryHandlers } from '../telemetry/index.js';
 import { DeploymentRepository, Supervisor, WorkersService, localModel, planModelFile, workersHandlers } from '../workers/index.js';
@@ -127,6 +127,7 @@ export function openCore(options: CoreOptions): Core {
   let supervisor: Supervisor | null = null;
   const telemetry = openTelemetry(db, now);
   let sampler: Sampler | null = null;
+  let routerSupervisor: RouterSupervisor | null = null;
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
     ...systemHandlers({ db, layout, identity, journal, now, version: appVersion() }),
@@ -169,12 +170,14 @@ export function openCore(options: CoreOptions): Core {
           intervalMs: Number(process.env.OUTPOST_TELEMETRY_INTERVAL_MS ?? 1000),
         });
         sampler.start();
+        routerSupervisor ??= superviseRouter(layout.root, router, now, log);
       }
       return started;
     },
     close: () => {
       supervisor?.stop();
       sampler?.stop();
+      routerSupervisor?.stop();
       db.close();
     },
   };

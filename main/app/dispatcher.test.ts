@@ -39,6 +39,7 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'router.policy.show': fail,
     'router.policy.set': fail,
     'router.status': fail,
+    'router.retries.journal': fail,
     'sync.trustExport': fail,
     'sync.trustInspect': fail,
     'sync.trustAdd': fail,

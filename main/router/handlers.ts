@@ -12,5 +12,6 @@ export function routerHandlers(router: RouterService): HandlersFor<'router'> {
     'router.policy.show': () => router.policy(),
     'router.policy.set': (input) => router.setPolicy(input),
     'router.status': () => router.status(),
+    'router.retries.journal': () => ({ journaled: router.journalRetries() }),
   };
 }

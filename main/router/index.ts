@@ -1,8 +1,15 @@
 import type { RouterProcessOptions, RunningRouter } from './router-process.js';
+import type { RouterService } from './service.js';
+import { RouterSupervisor } from './supervisor.js';
+import { routerFiles, writeSupervisedRouter } from './adapters/router-files.js';
+import { spawnRouterChild } from './adapters/router-child.js';
+import { lockHolder, pidAlive } from './adapters/pid-lock.js';
 
 export { RouterService, type RouterServiceDeps } from './service.js';
+export { RouterSupervisor, type RouterChild, type RouterSupervisorDeps } from './supervisor.js';
 export { RouterRepository } from './adapters/repository.js';
 export { RouterReportReader } from './adapters/router-files.js';
+export { SUPERVISED_ENV } from './adapters/router-child.js';
 export { routerHandlers } from './handlers.js';
 export type { RouterProcessOptions, RunningRouter };
 
@@ -10,4 +17,29 @@ export type { RouterProcessOptions, RunningRouter };
 export async function startRouter(options: RouterProcessOptions): Promise<RunningRouter> {
   const { startRouter: start } = await import('./router-process.js');
   return start(options);
+}
+
+/**
+ * The router as the app's long-lived core runs it: `outpost router` as a child process on
+ * OUTPOST_ROUTER_HOST:OUTPOST_ROUTER_PORT (default 127.0.0.1:8080), restarted with capped backoff.
+ */
+export function superviseRouter(dataDir: string, service: RouterService, now: () => Date, log: { info(message: string, fields?: Record<string, unknown>): void }): RouterSupervisor {
+  const { lock } = routerFiles(dataDir);
+  const supervisor = new RouterSupervisor({
+    spawn: () => spawnRouterChild({ dataDir, host: process.env.OUTPOST_ROUTER_HOST ?? '127.0.0.1', port: Number(process.env.OUTPOST_ROUTER_PORT ?? 8080) }),
+    lockHolder: () => {
+      const pid = lockHolder(lock);
+      return pid !== null && pidAlive(pid) ? pid : null;
+    },
+    journalRetries: () => service.journalRetries(),
+    writeState: (state) => writeSupervisedRouter(dataDir, state),
+    now,
+    log: (message, fields) => log.info(message, fields),
+    tickMs: Number(process.env.OUTPOST_ROUTER_SUPERVISE_INTERVAL_MS ?? 1000),
+    backoffBaseMs: 1_000,
+    backoffCapMs: 30_000,
+    stableMs: 60_000,
+  });
+  supervisor.start();
+  return supervisor;
 }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OutpostError } from '../../shared/errors.js';
@@ -8,7 +9,8 @@ import { StoreConfigSource } from './adapters/config-source.js';
 import { applyClientTimeout, createRouterServer } from './adapters/http-api.js';
 import { RouterMetrics } from './adapters/metrics.js';
 import { Prober } from './adapters/prober.js';
-import { RouterReportWriter } from './adapters/router-files.js';
+import { acquirePidLock } from './adapters/pid-lock.js';
+import { RouterReportWriter, routerFiles } from './adapters/router-files.js';
 import { UpstreamPools } from './adapters/upstream.js';
 
 export interface RouterProcessOptions {
@@ -38,10 +40,26 @@ export interface RunningRouter {
  * and retries through files the core reads. It never writes the store.
  */
 export async function startRouter(options: RouterProcessOptions): Promise<RunningRouter> {
+  const files = routerFiles(options.dataDir);
+  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  // One router per data dir: two would report over each other's stats and retry files.
+  const lock = acquirePidLock(files.lock);
+  if (!lock.acquired) {
+    throw new OutpostError('CONFLICT', `another router (pid ${lock.heldBy}) already serves the data dir ${options.dataDir}`, `stop that one first (kill ${lock.heldBy}), or use another --data-dir`);
+  }
+  try {
+    return await serve(options, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function serve(options: RouterProcessOptions, releaseLock: () => void): Promise<RunningRouter> {
   const source = new StoreConfigSource(options.databaseFile);
   const table = new RoutingTable();
   const pools = new UpstreamPools();
-  const metrics = new RouterMetrics();
+  const metrics = new RouterMetrics(() => table.endpoints().map((e) => ({ endpoint: e.spec.name, tier: e.spec.tier, inFlight: e.inFlight })));
   const traffic = new TrafficSeries();
   const reports = new RouterReportWriter(options.dataDir);
   const startedAt = new Date().toISOString();
@@ -66,11 +84,7 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
     traffic,
     log: options.log,
     journalRetry: (record) => {
-      try {
-        reports.appendRetry(record);
-      } catch (error) {
-        options.log.error('could not append to the retry log', { error: String(error) });
-      }
+      reports.appendRetry(record).catch((error: unknown) => options.log.error('could not append to the retry log', { error: String(error) }));
     },
     health: () => ({ status: 'ok', configVersion: table.version, endpoints: table.endpoints().length, models: table.models() }),
   });
@@ -102,8 +116,8 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
   }, options.reloadPollMs ?? 500);
   const writeStats = () => {
     const now = Date.now();
-    try {
-      reports.writeStats({
+    return reports
+      .writeStats({
         pid: process.pid,
         listen: url,
         startedAt,
@@ -112,12 +126,11 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
         inFlight: table.endpoints().reduce((sum, e) => sum + e.inFlight, 0),
         endpoints: table.endpoints().map((e) => e.stats(now)),
         traffic: traffic.snapshot(now),
-      });
-    } catch (error) {
-      options.log.error('could not write router stats', { error: String(error) });
-    }
+      })
+      .catch((error: unknown) => options.log.error('could not write router stats', { error: String(error) }));
   };
-  writeStats();
+  // The first write is awaited so that a started router is already visible to `router.status`.
+  await writeStats();
   const statsTimer = setInterval(writeStats, options.statsIntervalMs ?? 1_000);
 
   return {
@@ -134,7 +147,9 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
       await closed;
       clearTimeout(timer);
       await pools.close();
+      await reports.flush();
       source.close();
+      releaseLock();
     },
   };
 }

@@ -78,25 +78,23 @@ export class RouterService {
     return next;
   }
 
-  /**
-   * The live view from the router process's stats file, with the stored
-   * configuration. Retries the router logged since the last read are copied
-   * into the ops journal here, exactly once (offset and rows in one transaction).
-   */
+  /** The live view from the router process's stats file and the app's supervision of it, with the stored configuration. A pure read. */
   status(): RouterStatus {
     const stats = this.deps.reports.stats();
     const running = stats !== null && this.deps.now().getTime() - Date.parse(stats.writtenAt) < STATS_FRESH_MS;
     return {
       running,
       stats,
+      supervised: this.deps.reports.supervised(),
       endpoints: this.endpoints(),
       policy: this.policy(),
       configVersion: this.deps.repository.configVersion(),
-      retriesJournaled: this.journalRetries(),
+      retriesPending: this.deps.reports.retriesSince(this.deps.repository.retriesOffset()).records.length,
     };
   }
 
-  private journalRetries(): number {
+  /** Copies the retries the router logged since the last copy into the ops journal, exactly once (offset and rows in one transaction). */
+  journalRetries(): number {
     const { records, offset } = this.deps.reports.retriesSince(this.deps.repository.retriesOffset());
     if (records.length === 0 && offset === this.deps.repository.retriesOffset()) return 0;
     this.deps.repository.ingestRetries(offset, () => {

@@ -32,18 +32,29 @@ export function RouterPage() {
 }
 
 function RouterHeadline({ status }: { status: RouterStatus }) {
-  if (!status.running || !status.stats) {
-    return (
-      <p className="router-headline warn" data-testid="router-state">
-        The router is not running — start it with <span className="mono">outpost router --host 0.0.0.0</span>
-      </p>
-    );
-  }
+  const supervised = status.supervised;
   return (
-    <p className="router-headline" data-testid="router-state">
-      <span className="ok">running</span> at <span className="mono">{status.stats.listen}</span> · pid {status.stats.pid} · config version {status.stats.configVersion}
-      {status.stats.configVersion < status.configVersion ? ` (loading ${status.configVersion})` : ''} · {status.stats.inFlight} in flight
-    </p>
+    <>
+      {!status.running || !status.stats ? (
+        <p className="router-headline warn" data-testid="router-state">
+          The router is not running
+          {supervised?.state === 'restarting' ? ` — the app starts it again at ${new Date(supervised.nextStartAt ?? supervised.updatedAt).toLocaleTimeString()}` : supervised ? ' — the app is starting it' : <> — start it with <span className="mono">outpost router --host 0.0.0.0</span></>}
+        </p>
+      ) : (
+        <p className="router-headline" data-testid="router-state">
+          <span className="ok">running</span> at <span className="mono">{status.stats.listen}</span> · pid {status.stats.pid} · config version {status.stats.configVersion}
+          {status.stats.configVersion < status.configVersion ? ` (loading ${status.configVersion})` : ''} · {status.stats.inFlight} in flight
+        </p>
+      )}
+      {supervised && (
+        <p className="router-supervision" data-testid="router-supervision">
+          {supervised.state === 'external'
+            ? `Started outside the app (pid ${supervised.pid}); the app leaves it running.`
+            : `Supervised by the app: ${supervised.state} · ${supervised.restarts} restart${supervised.restarts === 1 ? '' : 's'}`}
+          {supervised.lastExit && supervised.state !== 'external' ? ` · last ended: ${supervised.lastExit}` : ''}
+        </p>
+      )}
+    </>
   );
 }
 

@@ -71,9 +71,15 @@ export const routerCalls = {
     mutates: true,
   }),
   'router.status': defineCall({
-    summary: "The router process's live view (health, in-flight, TTFT, breakers, traffic) with the stored config; copies its new retries into the ops journal.",
+    summary: "The router process's live view (health, in-flight, TTFT, breakers, traffic), how the app supervises it, and the stored config.",
     input: z.object({}).strict(),
     output: RouterStatusSchema,
     mutates: false,
+  }),
+  'router.retries.journal': defineCall({
+    summary: "Copy the router's retries logged since the last copy into the ops journal, each exactly once (the app's core does this every few seconds).",
+    input: z.object({}).strict(),
+    output: z.object({ journaled: z.number().int().min(0) }),
+    mutates: true,
   }),
 };

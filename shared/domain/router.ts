@@ -137,14 +137,33 @@ export const RetryRecordSchema = z.object({
 });
 export type RetryRecord = z.infer<typeof RetryRecordSchema>;
 
+/** The router process as the app's long-lived core runs it (`<data dir>/router/supervisor.json`). */
+export const SupervisedRouterSchema = z.object({
+  /** external: a router the app did not start (e.g. `outpost router` in a terminal) holds the data dir's router lock. */
+  state: z.enum(['starting', 'running', 'restarting', 'external', 'stopped']),
+  /** The process supervising the router (the app's core). */
+  supervisorPid: z.number().int(),
+  pid: z.number().int().nullable(),
+  url: z.string().nullable(),
+  restarts: z.number().int().min(0),
+  /** How the router process last ended, when it did. */
+  lastExit: z.string().nullable(),
+  /** When a restarting router is started again. */
+  nextStartAt: z.iso.datetime().nullable(),
+  updatedAt: z.iso.datetime(),
+});
+export type SupervisedRouter = z.infer<typeof SupervisedRouterSchema>;
+
 export const RouterStatusSchema = z.object({
   /** false when no router wrote its stats in the last few seconds. */
   running: z.boolean(),
   stats: RouterStatsSchema.nullable(),
+  /** null when no live app core supervises a router for this data dir. */
+  supervised: SupervisedRouterSchema.nullable(),
   endpoints: z.array(EndpointSchema),
   policy: RouterPolicySchema,
   configVersion: z.number().int(),
-  /** Retries copied into the ops journal by this read. */
-  retriesJournaled: z.number().int().min(0),
+  /** Retries the router logged that are not in the ops journal yet (the app's core copies them every few seconds, or `router.retries.journal`). */
+  retriesPending: z.number().int().min(0),
 });
 export type RouterStatus = z.infer<typeof RouterStatusSchema>;

@@ -2,10 +2,13 @@
  * `npm run bench:router [seconds]`: 200 concurrent streaming clients in a closed loop against the
  * simulated LLM upstream (first token after 100 ms, 30 tokens/s, 32 tokens) (a) directly, (b) through
  * `outpost router`, (c) through nginx `proxy_pass` with buffering off when nginx is installed; then a
- * saturation run against an instant upstream. Each server is its own process, its CPU read from /proc.
- * Prints p50/p99 TTFB and TTLB, tokens/s, errors, CPU, and the router's and nginx's added latency over
- * direct in the same run. Bounded: `seconds` per streaming phase (default 6, at most 15), half that per
- * saturation phase, each after a 1.5 s warm-up, so a run stays under about a minute (default: about 35 s). The machine is shared: load is printed.
+ * saturation run against an instant upstream. Each server is its own process, its CPU read from /proc;
+ * the load generator's own CPU is printed as `client`. The streaming phases run in two halves, in the
+ * order direct, router, nginx, nginx, router, direct, so that a change in the shared machine's background
+ * load over the run weighs on all three alike. Prints p50/p99 TTFB and TTLB, tokens/s, errors, CPU, and
+ * the router's and nginx's added latency over direct in the same run. Bounded: `seconds` per streaming
+ * target (default 6, at most 15), half that per saturation phase, each part after a 1.5 s warm-up, so a
+ * run stays under about a minute (default: about 45 s). The machine is shared: load is printed.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -93,10 +96,29 @@ async function closedLoop(name: string, base: string, body: string, headers: Rec
   await load(pool, body, headers, concurrency, WARMUP_S, { name, requests: 0, errors: 0, ttfb: [], ttlb: [], tokens: 0, seconds: 0, cpu: {} });
   const result: PhaseResult = { name, requests: 0, errors: 0, ttfb: [], ttlb: [], tokens: 0, seconds: durationS, cpu: {} };
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const clientBefore = process.cpuUsage();
   result.seconds = await load(pool, body, headers, concurrency, durationS, result);
-  result.cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (cpuBefore[k] ?? 0)]));
+  const client = process.cpuUsage(clientBefore);
+  result.cpu = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (cpuBefore[k] ?? 0)])), client: (client.user + client.system) / 1e6 };
   await pool.close();
   return result;
+}
+
+/** Parts of one target's measurement, taken at different times, as one. */
+function merged(parts: PhaseResult[]): PhaseResult {
+  const [first] = parts as [PhaseResult];
+  const cpu: Record<string, number> = {};
+  for (const part of parts) for (const [k, v] of Object.entries(part.cpu)) cpu[k] = (cpu[k] ?? 0) + v;
+  return {
+    name: first.name,
+    requests: parts.reduce((n, p) => n + p.requests, 0),
+    errors: parts.reduce((n, p) => n + p.errors, 0),
+    ttfb: parts.flatMap((p) => p.ttfb),
+    ttlb: parts.flatMap((p) => p.ttlb),
+    tokens: parts.reduce((n, p) => n + p.tokens, 0),
+    seconds: parts.reduce((n, p) => n + p.seconds, 0),
+    cpu,
+  };
 }
 
 async function load(pool: Pool, body: string, headers: Record<string, string>, concurrency: number, durationS: number, result: PhaseResult): Promise<number> {
@@ -183,16 +205,14 @@ async function main(): Promise<void> {
   await call('router.endpoints.add', { name: 'instant', url: instantUrl, models: ['instant'], slots: 512 });
   const key = (await call('router.keys.add', { app: 'bench' })).key as string;
   core.close();
-  const router = await spawnPrinting(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'router', '--port', '0']);
+  // ROUTER_BENCH_PROFILE=<dir>: the router writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.ROUTER_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.ROUTER_BENCH_PROFILE] : [];
+  const router = await spawnPrinting(process.execPath, [...profile, OUTPOST_BIN, '--data-dir', dataDir, '--json', 'router', '--port', '0']);
   const routerUrl = router.line.url as string;
 
   const chat = (model: string) => JSON.stringify({ model, messages: [{ role: 'system', content: 'You answer briefly.' }, { role: 'user', content: 'Describe the weld.' }], stream: true });
   const auth = { authorization: `Bearer ${key}` };
   const pids = (extra: Record<string, number>) => ({ stub: stub.child.pid as number, ...extra });
-
-  const results: PhaseResult[] = [];
-  results.push(await closedLoop('direct', stubUrl, chat('tiny'), {}, CONCURRENCY, seconds, pids({})));
-  results.push(await closedLoop('router', routerUrl, chat('tiny'), auth, CONCURRENCY, seconds, pids({ router: router.child.pid as number })));
 
   let nginxBase: string | null = null;
   let nginxInstant: string | null = null;
@@ -210,10 +230,20 @@ async function main(): Promise<void> {
     }
     nginxBase = `http://127.0.0.1:${port}`;
     nginxInstant = `http://127.0.0.1:${instantPort}`;
-    results.push(await closedLoop('nginx', nginxBase, chat('tiny'), {}, CONCURRENCY, seconds, pids({ nginx: nginxPid })));
   } else {
     console.log('nginx is not installed (apt-get install -y nginx): no nginx reference in this run');
   }
+
+  const targets = [
+    { name: 'direct', base: stubUrl, headers: {}, pids: pids({}) },
+    { name: 'router', base: routerUrl, headers: auth, pids: pids({ router: router.child.pid as number }) },
+    ...(nginxBase ? [{ name: 'nginx', base: nginxBase, headers: {}, pids: pids({ nginx: nginxPid }) }] : []),
+  ];
+  const parts = new Map<string, PhaseResult[]>(targets.map((t) => [t.name, []]));
+  for (const target of [...targets, ...[...targets].reverse()]) {
+    parts.get(target.name)?.push(await closedLoop(target.name, target.base, chat('tiny'), target.headers, CONCURRENCY, seconds / 2, target.pids));
+  }
+  const results = targets.map((t) => merged(parts.get(t.name) ?? []));
   results.forEach(report);
 
   const [direct, routed, viaNginx] = results as [PhaseResult, PhaseResult, PhaseResult | undefined];

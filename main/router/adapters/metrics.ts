@@ -3,7 +3,10 @@ import type { BreakerState, Tier } from '../../../shared/domain/router.js';
 
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-/** The router's Prometheus metrics, on their own registry (so tests and a second router never share counters). */
+/**
+ * The router's Prometheus metrics, on their own registry (so tests and a second router never share counters).
+ * In-flight counts are read from the routing table when scraped, not set on every request.
+ */
 export class RouterMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
@@ -33,7 +36,6 @@ export class RouterMetrics {
     buckets: [1, 5, 10, 20, 30, 50, 75, 100, 200, 500],
     registers: [this.registry],
   });
-  private readonly inFlight = new Gauge({ name: 'outpost_router_in_flight', help: 'Requests in flight per endpoint.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
   private readonly retries = new Counter({
     name: 'outpost_router_retries_total',
     help: 'Attempts that failed before the first byte and were retried elsewhere.',
@@ -44,7 +46,17 @@ export class RouterMetrics {
   private readonly healthy = new Gauge({ name: 'outpost_router_endpoint_up', help: 'Last active probe per endpoint: 1 answered, 0 failed.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
   private readonly configVersion = new Gauge({ name: 'outpost_router_config_version', help: 'The store config version the router runs with.', registers: [this.registry] });
 
-  constructor() {
+  constructor(inFlightNow: () => Iterable<{ endpoint: string; tier: Tier; inFlight: number }>) {
+    const gauge: Gauge<'endpoint' | 'tier'> = new Gauge({
+      name: 'outpost_router_in_flight',
+      help: 'Requests in flight per endpoint.',
+      labelNames: ['endpoint', 'tier'] as const,
+      registers: [this.registry],
+      collect: () => {
+        gauge.reset();
+        for (const { endpoint, tier, inFlight } of inFlightNow()) gauge.set({ endpoint, tier }, inFlight);
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'outpost_router_' });
   }
 
@@ -58,10 +70,6 @@ export class RouterMetrics {
     if (tokensPerSecond !== null) this.tokenRate.observe({ model: labels.model, endpoint: labels.endpoint }, tokensPerSecond);
   }
 
-  setInFlight(endpoint: string, tier: Tier, value: number): void {
-    this.inFlight.set({ endpoint, tier }, value);
-  }
-
   retry(model: string, endpoint: string, reason: string): void {
     this.retries.inc({ model, endpoint, reason });
   }
@@ -72,7 +80,6 @@ export class RouterMetrics {
   }
 
   forget(endpoint: string, tier: Tier): void {
-    this.inFlight.remove({ endpoint, tier });
     this.breaker.remove({ endpoint, tier });
     this.healthy.remove({ endpoint, tier });
   }

@@ -103,7 +103,6 @@ function attemptOnce(
   const { name, tier } = state.spec;
   state.inFlight += 1;
   state.requests += 1;
-  deps.metrics.setInFlight(name, tier, state.inFlight);
   const started = performance.now();
   return new Promise<AttemptResult>((resolve) => {
     let controller: DispatchController | null = null;
@@ -129,8 +128,7 @@ function attemptOnce(
       clearTimeout(firstByteTimer);
       client.onGone = null;
       state.inFlight -= 1;
-      deps.metrics.setInFlight(name, tier, state.inFlight);
-      const now = performance.now();
+          const now = performance.now();
       deps.metrics.request({ model: request.model, endpoint: name, tier, status: outcome.label });
       if (firstByteAt !== null) {
         const ttftMs = firstByteAt - arrived;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RetryRecordSchema, RouterStatsSchema, type RetryRecord, type RouterStats } from '../../../shared/domain/router.js';
+import { RetryRecordSchema, RouterStatsSchema, SupervisedRouterSchema, type RetryRecord, type RouterStats, type SupervisedRouter } from '../../../shared/domain/router.js';
+import { pidAlive } from './pid-lock.js';
 
 /**
  * How the router process reports back without writing the store: in
@@ -8,27 +9,51 @@ import { RetryRecordSchema, RouterStatsSchema, type RetryRecord, type RouterStat
  * `retries.jsonl` is appended to on every retry. The core reads both; it copies
  * new retry lines into the ops journal and remembers how far it read.
  */
-export function routerFiles(dataDir: string): { dir: string; stats: string; retries: string } {
+export function routerFiles(dataDir: string): { dir: string; stats: string; retries: string; lock: string; supervisor: string } {
   const dir = path.join(dataDir, 'router');
-  return { dir, stats: path.join(dir, 'stats.json'), retries: path.join(dir, 'retries.jsonl') };
+  return { dir, stats: path.join(dir, 'stats.json'), retries: path.join(dir, 'retries.jsonl'), lock: path.join(dir, 'router.lock'), supervisor: path.join(dir, 'supervisor.json') };
 }
 
+/**
+ * Writes off the proxy's event loop: a synchronous rename on a busy disk held up
+ * every stream for tens of milliseconds. A stats write still under way when the
+ * next is due is skipped (the next one is newer anyway); retry lines are queued
+ * so they keep their order.
+ */
 export class RouterReportWriter {
   private readonly files;
+  private statsPending = false;
+  private retryQueue: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.files = routerFiles(dataDir);
     fs.mkdirSync(this.files.dir, { recursive: true, mode: 0o700 });
   }
 
-  writeStats(stats: RouterStats): void {
+  /** Resolves once written, or at once when the previous write is still running (false then). */
+  async writeStats(stats: RouterStats): Promise<boolean> {
+    if (this.statsPending) return false;
+    this.statsPending = true;
     const temp = `${this.files.stats}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(stats), { mode: 0o600 });
-    fs.renameSync(temp, this.files.stats);
+    try {
+      await fs.promises.writeFile(temp, JSON.stringify(stats), { mode: 0o600 });
+      await fs.promises.rename(temp, this.files.stats);
+      return true;
+    } finally {
+      this.statsPending = false;
+    }
   }
 
-  appendRetry(record: RetryRecord): void {
-    fs.appendFileSync(this.files.retries, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  appendRetry(record: RetryRecord): Promise<void> {
+    const line = `${JSON.stringify(record)}\n`;
+    const append = this.retryQueue.then(() => fs.promises.appendFile(this.files.retries, line, { mode: 0o600 }));
+    this.retryQueue = append.catch(() => undefined);
+    return append;
+  }
+
+  /** Waits for queued writes (before the process exits). */
+  async flush(): Promise<void> {
+    await this.retryQueue;
   }
 }
 
@@ -40,12 +65,13 @@ export class RouterReportReader {
   }
 
   stats(): RouterStats | null {
-    try {
-      const parsed = RouterStatsSchema.safeParse(JSON.parse(fs.readFileSync(this.files.stats, 'utf8')));
-      return parsed.success ? parsed.data : null;
-    } catch {
-      return null;
-    }
+    return readJson(this.files.stats, RouterStatsSchema);
+  }
+
+  /** What the app's core last wrote about the router it supervises; null when that core is gone. */
+  supervised(): SupervisedRouter | null {
+    const state = readJson(this.files.supervisor, SupervisedRouterSchema);
+    return state && pidAlive(state.supervisorPid) ? state : null;
   }
 
   /** Complete retry lines after `offset` (bytes), and the offset after the last complete one. A shorter file (replaced) starts over. */
@@ -74,4 +100,22 @@ export class RouterReportReader {
       });
     return { records, offset: end };
   }
+}
+
+function readJson<T>(file: string, schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } }): T | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The supervisor's state file, replaced atomically (it is small and written a few times a minute at most). */
+export function writeSupervisedRouter(dataDir: string, state: SupervisedRouter): void {
+  const files = routerFiles(dataDir);
+  fs.mkdirSync(files.dir, { recursive: true, mode: 0o700 });
+  const temp = `${files.supervisor}.${process.pid}.tmp`;
+  fs.writeFileSync(temp, JSON.stringify(state), { mode: 0o600 });
+  fs.renameSync(temp, files.supervisor);
 }

@@ -7,10 +7,16 @@ interface Bucket {
   at: number;
   requests: number;
   errors: number;
+  /** The second's TTFT samples while it is the current one; summarised and dropped once it is over. */
   ttfts: number[];
+  summary: TrafficSecond | null;
 }
 
-/** Requests, errors and TTFT percentiles per second, for the last two minutes: the Router page's charts. */
+/**
+ * Requests, errors and TTFT percentiles per second, for the last two minutes: the Router page's charts.
+ * A finished second is summarised once, so a snapshot (every second, on the proxy's event loop) sorts
+ * only the current second's samples.
+ */
 export class TrafficSeries {
   private readonly buckets: Bucket[] = [];
 
@@ -23,22 +29,26 @@ export class TrafficSeries {
 
   snapshot(nowMs: number): TrafficSecond[] {
     const newest = Math.floor(nowMs / 1000);
-    return this.buckets
-      .filter((b) => b.at > newest - KEEP_SECONDS)
-      .map((b) => {
-        const sorted = [...b.ttfts].sort((x, y) => x - y);
-        return { at: b.at, requests: b.requests, errors: b.errors, ttftP50Ms: percentile(sorted, 0.5), ttftP99Ms: percentile(sorted, 0.99) };
-      });
+    return this.buckets.filter((b) => b.at > newest - KEEP_SECONDS).map((b) => b.summary ?? summarise(b));
   }
 
   private bucket(second: number): Bucket {
     const last = this.buckets[this.buckets.length - 1];
     if (last && last.at === second) return last;
-    const fresh = { at: second, requests: 0, errors: 0, ttfts: [] };
+    if (last) {
+      last.summary = summarise(last);
+      last.ttfts = [];
+    }
+    const fresh: Bucket = { at: second, requests: 0, errors: 0, ttfts: [], summary: null };
     this.buckets.push(fresh);
     while (this.buckets.length > KEEP_SECONDS) this.buckets.shift();
     return fresh;
   }
+}
+
+function summarise(bucket: Bucket): TrafficSecond {
+  const sorted = [...bucket.ttfts].sort((x, y) => x - y);
+  return { at: bucket.at, requests: bucket.requests, errors: bucket.errors, ttftP50Ms: percentile(sorted, 0.5), ttftP99Ms: percentile(sorted, 0.99) };
 }
 
 /** Nearest-rank percentile of sorted values; null for none. */

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { fileLogger } from '../../../app/log.js';
-import { startRouter } from '../../../router/index.js';
+import { SUPERVISED_ENV, startRouter } from '../../../router/index.js';
 import type { ApiKeyInfo, Endpoint, RouterStatus } from '../../../../shared/domain/router.js';
 import { integerBetween } from './options.js';
 import type { CliRuntime } from '../runtime.js';
@@ -26,6 +26,8 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
+        // Started by the app: its end of our stdin closes when it exits, even when it is killed outright.
+        if (process.env[SUPERVISED_ENV] === '1') process.stdin.once('end', resolve).once('error', resolve).resume();
       });
       await running.close();
     });
@@ -114,6 +116,15 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       const status = await cli.call('router.status', {});
       cli.print(status, () => formatStatus(status));
     });
+  router
+    .command('retries')
+    .description('the retry log of the router process')
+    .command('journal')
+    .description('copy retries logged since the last copy into the ops journal (the app does this every few seconds)')
+    .action(async () => {
+      const result = await cli.call('router.retries.journal', {});
+      cli.print(result, () => `${result.journaled} retr${result.journaled === 1 ? 'y' : 'ies'} copied into the ops journal`);
+    });
 }
 
 function formatEndpoints(list: Endpoint[]): string {
@@ -129,6 +140,19 @@ function formatKeys(list: ApiKeyInfo[]): string {
 function formatStatus(status: RouterStatus): string {
   const head = status.running && status.stats ? `router running at ${status.stats.listen} (pid ${status.stats.pid}, config version ${status.stats.configVersion} of ${status.configVersion}), ${status.stats.inFlight} in flight` : 'the router is not running (start it with `outpost router`)';
   const rows = (status.stats?.endpoints ?? []).map((e) => `${e.tier.padEnd(9)} ${e.name.padEnd(16)} ${e.healthy === null ? 'unprobed' : e.healthy ? 'up' : 'DOWN'}  breaker ${e.breaker.padEnd(9)} in flight ${String(e.inFlight).padEnd(4)} TTFT ${e.ttftMs === null ? '—' : `${e.ttftMs} ms`}`);
-  const journaled = status.retriesJournaled > 0 ? [`${status.retriesJournaled} retries copied into the ops journal`] : [];
-  return [head, ...rows, ...journaled].join('\n');
+  const supervised = status.supervised ? [formatSupervised(status.supervised)] : [];
+  const pending = status.retriesPending > 0 ? [`${status.retriesPending} retries not yet in the ops journal (the app copies them; or \`outpost router retries journal\`)`] : [];
+  return [head, ...supervised, ...rows, ...pending].join('\n');
+}
+
+function formatSupervised(s: NonNullable<RouterStatus['supervised']>): string {
+  const restarts = `${s.restarts} restart${s.restarts === 1 ? '' : 's'}`;
+  switch (s.state) {
+    case 'external':
+      return `the app is not running its own router: pid ${s.pid} (started elsewhere) holds this data dir`;
+    case 'restarting':
+      return `the app restarts the router at ${s.nextStartAt} (${restarts}; it ended: ${s.lastExit})`;
+    default:
+      return `supervised by the app (pid ${s.supervisorPid}): ${s.state}${s.pid ? `, router pid ${s.pid}` : ''}, ${restarts}${s.lastExit ? `; last ended: ${s.lastExit}` : ''}`;
+  }
 }

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { RouterChild } from '../supervisor.js';
+
+/** Set in the environment of a router the app starts: it then stops when the app's end of its stdin closes. */
+export const SUPERVISED_ENV = 'OUTPOST_ROUTER_SUPERVISED';
+
+/** The CLI entry the app starts the router through: the same `outpost router` a technician runs by hand. */
+const OUTPOST_BIN = fileURLToPath(new URL('../../../../bin/outpost.js', import.meta.url));
+
+/**
+ * Starts `outpost router` as a child process. Under Electron, process.execPath is
+ * the Electron binary: ELECTRON_RUN_AS_NODE makes it the Node the CLI expects.
+ */
+export function spawnRouterChild(options: { dataDir: string; host: string; port: number }): RouterChild {
+  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', options.dataDir, '--json', 'router', '--host', options.host, '--port', String(options.port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, [SUPERVISED_ENV]: '1', ELECTRON_RUN_AS_NODE: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  const listening = new Promise<{ url: string }>((resolve) => {
+    child.stdout.on('data', (data: Buffer) => {
+      // The first thing it prints is `--json`'s answer, {url, port, pid, …}, perhaps over several lines.
+      stdout += data.toString('utf8');
+      try {
+        const url = (JSON.parse(stdout) as { url?: unknown }).url;
+        if (typeof url === 'string') resolve({ url });
+      } catch {
+        // not complete yet
+      }
+    });
+  });
+  child.stderr.on('data', (data: Buffer) => {
+    stderr = (stderr + data.toString('utf8')).slice(-2_000);
+  });
+  child.stdin.on('error', () => undefined); // the router went away first
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (error) => resolve(`could not start: ${error.message}`));
+    child.once('exit', (code, signal) => {
+      const said = stderr.trim().split('\n').at(-1) ?? '';
+      resolve(`${signal ? `killed by ${signal}` : `exit code ${code}`}${said ? ` (${said.slice(0, 300)})` : ''}`);
+    });
+  });
+  return {
+    pid: child.pid ?? null,
+    listening,
+    exited,
+    stop: () => {
+      child.kill('SIGTERM');
+      child.stdin.destroy();
+    },
+  };
+}
