@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { SeriesLine } from '../../shared/domain/telemetry.js';
 import type { CallError } from '../api/client.js';
-import { useCall } from '../api/hooks.js';
+import { useCall, useEvent } from '../api/hooks.js';
 import type { ChartLine } from './TimeChart.js';
 
 export const WINDOWS = [
@@ -35,7 +35,10 @@ export function useSeries(metric: string, windowSeconds: number, source?: string
   // A new `from` each refresh moves the window with time (and makes the call run again).
   const from = useMemo(() => Math.floor(Date.now() / 1000) - windowSeconds, [windowSeconds, tick]);
   const [state] = useCall('telemetry.series', { metric, source, from, maxPoints: 400 });
-  usePolling(useCallback(() => setTick((n) => n + 1), []));
+  const refresh = useCallback(() => setTick((n) => n + 1), []);
+  // Each stored tick is new data; the polling covers a window whose sampler runs in another process.
+  useEvent('telemetry.tick', refresh);
+  usePolling(refresh);
   return useMemo(() => {
     if (state.status !== 'ok') return { lines: [], unit: '', error: state.status === 'error' ? state.error : null };
     return { lines: state.data.lines.map((l) => ({ label: label(l), t: l.t, v: l.avg })), unit: state.data.lines[0]?.unit ?? '', error: null };
