@@ -12,7 +12,6 @@ import type { SiteIdentity } from '../../shared/domain/identity.js';
 import { formatBytes } from '../../shared/units.js';
 import { OutpostError } from '../../shared/errors.js';
 import { BundleWriter } from './adapters/bundle-media.js';
-import type { RangeReader } from './adapters/file-store.js';
 import { envelopeFor } from './core/dsse.js';
 import { rotationsFromHistory } from './core/key-chain.js';
 import { planMedia } from './core/media-plan.js';
@@ -74,8 +73,7 @@ export class BundleExporter {
     const writer = BundleWriter.create(request.to);
     const meter = new ProgressMeter(jobId, 'export', totals.bytes, Date.now, this.deps.progress);
     const mediaPaths: string[] = [];
-    const readers = new Map<string, Promise<RangeReader>>();
-    const reader = (file: string) => readers.get(file) ?? readers.set(file, this.deps.files.openModel(file)).get(file) as Promise<RangeReader>;
+    const readers = this.deps.files.readers();
     const largest = carried.reduce((max, [, size]) => Math.max(max, size), 1);
     const slots = Array.from({ length: EXPORT_SLOTS }, () => Buffer.allocUnsafeSlow(largest));
     try {
@@ -89,7 +87,7 @@ export class BundleExporter {
             const source = sources.get(digest);
             const size = sizes.get(digest);
             if (!source || size === undefined) throw new Error(`no source for chunk ${digest}`);
-            return (await reader(source.file)).read(source.offset, (slots[slot] as Buffer).subarray(0, size));
+            return (await readers.open('local', source.file)).read(source.offset, (slots[slot] as Buffer).subarray(0, size));
           },
           (data, digest) => {
             // Our own store is checked too: a damaged models/ file must not travel to a site as a valid-looking bundle.
@@ -110,7 +108,7 @@ export class BundleExporter {
       writer.discard();
       throw error;
     } finally {
-      await Promise.allSettled([...readers.values()].map(async (r) => (await r).close()));
+      await readers.close();
     }
     meter.finish();
     const at = this.deps.now().toISOString();

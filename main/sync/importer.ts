@@ -6,7 +6,7 @@ import { OutpostError } from '../../shared/errors.js';
 import { findMedia, readMediumChunk, type Medium } from './adapters/bundle-media.js';
 import { openEnvelope, type OpenedEnvelope } from './core/envelope-check.js';
 import { checkManifest } from './core/manifest-checks.js';
-import type { FileStore, PartialFile, RangeReader } from './adapters/file-store.js';
+import type { PartialFile, RangeReaders } from './adapters/file-store.js';
 import { pipelined } from './core/pipeline.js';
 import { routerPolicyFrom, sameRouterPolicy } from './core/policy.js';
 import { ProgressMeter } from './core/progress.js';
@@ -39,27 +39,6 @@ interface WorkItem {
 function chunkSlots(work: ReadonlyArray<{ size: number }>): Buffer[] {
   const largest = work.reduce((max, w) => Math.max(max, w.size), 1);
   return Array.from({ length: IMPORT_SLOTS }, () => Buffer.allocUnsafeSlow(largest));
-}
-
-/** Files in models/ and staging/ opened once for the chunks read from them. */
-class ReaderCache {
-  private readonly open_ = new Map<string, Promise<RangeReader>>();
-
-  constructor(private readonly files: FileStore) {}
-
-  open(where: 'local' | 'staged', digest: string): Promise<RangeReader> {
-    const key = `${where}:${digest}`;
-    let reader = this.open_.get(key);
-    if (!reader) {
-      reader = where === 'local' ? this.files.openModel(digest) : this.files.openStaged(digest);
-      this.open_.set(key, reader);
-    }
-    return reader;
-  }
-
-  async close(): Promise<void> {
-    await Promise.allSettled([...this.open_.values()].map(async (r) => (await r).close()));
-  }
 }
 
 /** Chunks in flight: read ahead and written behind while this thread hashes one. */
@@ -203,7 +182,7 @@ export class BundleImporter {
     const counts = { chunksStaged: 0, chunksAlreadyStaged: new Set(bundle.staged.keys()).size, chunksHeldLocally: bundle.local.size, filesStored: 0 };
     const partials = new Map<string, PartialFile>();
     const streamed = new Map<string, Hash>();
-    const readers = new ReaderCache(this.deps.files);
+    const readers = this.deps.files.readers();
     const verified = new Set<string>();
     const work: WorkItem[] = [];
     try {
@@ -273,7 +252,7 @@ export class BundleImporter {
     return items;
   }
 
-  private async readChunk(bundle: OpenedBundle, item: Pick<WorkItem, 'chunk' | 'size' | 'from'>, readers: ReaderCache, into: Buffer): Promise<Buffer> {
+  private async readChunk(bundle: OpenedBundle, item: Pick<WorkItem, 'chunk' | 'size' | 'from'>, readers: RangeReaders, into: Buffer): Promise<Buffer> {
     if (item.from === 'medium') return readMediumChunk(bundle.present.get(bundle.mediumOf.get(item.chunk) ?? 0) as Medium, item.chunk, item.size, into);
     const at = item.from === 'local' ? bundle.local.get(item.chunk) : bundle.staged.get(item.chunk);
     if (!at) refuse(`chunk ${item.chunk.slice(0, 12)}… is not available`);
@@ -309,7 +288,7 @@ export class BundleImporter {
     }
     const meter = new ProgressMeter(jobId, 'verify', work.reduce((s, w) => s + w.size, 0), Date.now, this.deps.progress);
     const slots = chunkSlots(work);
-    const readers = new ReaderCache(this.deps.files);
+    const readers = this.deps.files.readers();
     try {
       await pipelined(
         work,

@@ -249,7 +249,8 @@ export type Exchange = z.infer<typeof ExchangeSchema>;
 
 export const SyncProgressSchema = z.object({
   jobId: z.string(),
-  phase: z.enum(['release', 'export', 'verify', 'stage', 'assemble']),
+  // 'stage' verifies each chunk and writes it into its file in one pass; a file is renamed into models/ as it completes.
+  phase: z.enum(['release', 'export', 'verify', 'stage']),
   bytesDone: z.number().nonnegative(),
   bytesTotal: z.number().nonnegative(),
   bytesPerSecond: z.number().nonnegative(),

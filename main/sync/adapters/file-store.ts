@@ -128,6 +128,11 @@ export class FileStore {
     return found;
   }
 
+  /** Opens each stored or staged file once for the chunks read from it; `close` closes them all. */
+  readers(): RangeReaders {
+    return new RangeReaders(this);
+  }
+
   /** The partial file for `digest` in staging/, created at its full size if this is the first medium to bring any of it. */
   async partial(digest: string, size: number): Promise<PartialFile> {
     fs.mkdirSync(path.join(this.staging, 'files'), { recursive: true });
@@ -147,6 +152,26 @@ export interface RangeReader {
   /** Fills `into` from `offset`; a file too short for it is damage, not a short read. */
   read(offset: number, into: Buffer): Promise<Buffer>;
   close(): Promise<void>;
+}
+
+export class RangeReaders {
+  private readonly opened = new Map<string, Promise<RangeReader>>();
+
+  constructor(private readonly store: FileStore) {}
+
+  open(where: 'local' | 'staged', digest: string): Promise<RangeReader> {
+    const key = `${where}:${digest}`;
+    let reader = this.opened.get(key);
+    if (!reader) {
+      reader = where === 'local' ? this.store.openModel(digest) : this.store.openStaged(digest);
+      this.opened.set(key, reader);
+    }
+    return reader;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.opened.values()].map(async (r) => (await r).close()));
+  }
 }
 
 async function openRanges(file: string, damaged: () => OutpostError): Promise<RangeReader> {
