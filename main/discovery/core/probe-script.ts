@@ -20,35 +20,46 @@ B=$1; shift
 R=${'$'}{OUTPOST_PROBE_ROOT-}
 LC_ALL=C; export LC_ALL
 PATH=$PATH:/usr/local/bin:/usr/sbin:/sbin:$HOME/llama.cpp/build/bin:/opt/llama.cpp/build/bin
-T=; command -v timeout >/dev/null 2>&1 && T='timeout 20'
+O=$IFS
+T=; command -v timeout >/dev/null 2>&1 && T='timeout 8'
 sec() { printf '\n%s sec %s\n' "$B" "$1"; }
 rc() { printf '\n%s rc %s\n' "$B" "$1"; }
 file() { sec "$1"; if [ -r "$R$2" ]; then cat "$R$2" 2>&1; rc $?; else rc absent; fi; }
-tool() { n=$1; shift; sec "$n"; if command -v "$1" >/dev/null 2>&1; then $T "$@" 2>&1; rc $?; else rc absent; fi; }
+files() {
+  if command -v awk >/dev/null 2>&1; then
+    awk -v B="$B" 'BEGIN { for (i = 1; i < ARGC; i += 2) { printf "\n%s sec %s\n", B, ARGV[i]; r = 0
+      while ((r = (getline l < ARGV[i + 1])) > 0) print l
+      printf "\n%s rc %s\n", B, (r < 0 ? "absent" : 0); close(ARGV[i + 1]) } }' "$@"
+  else
+    while [ $# -gt 1 ]; do file "$1" "${'$'}{2#"$R"}"; shift 2; done
+  fi
+}
+tool() { n=$1; shift; sec "$n"; if command -v "$1" >/dev/null 2>&1; then "$@" 2>&1; rc $?; else rc absent; fi; }
+slow() { n=$1; shift; sec "$n"; if command -v "$1" >/dev/null 2>&1; then $T "$@" 2>&1; rc $?; else rc absent; fi; }
+found() { p=; IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { p=$d/$1; break; }; done; IFS=$O; [ -n "$p" ]; }
 printf '%s begin 1\n' "$B"
-file hostname /proc/sys/kernel/hostname
-file os-release /etc/os-release
+c=; command -v lscpu >/dev/null 2>&1 || c="cpuinfo $R/proc/cpuinfo"
+files hostname "$R/proc/sys/kernel/hostname" os-release "$R/etc/os-release" meminfo "$R/proc/meminfo" nv-tegra-release "$R/etc/nv_tegra_release" net-tcp "$R/proc/net/tcp" net-tcp6 "$R/proc/net/tcp6" $c
 tool uname uname -s -r -m
 tool lscpu lscpu
-command -v lscpu >/dev/null 2>&1 || file cpuinfo /proc/cpuinfo
-file meminfo /proc/meminfo
-tool df df -P -k
-tool nvidia-smi nvidia-smi --query-gpu=index,name,uuid,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw,pci.bus_id,driver_version --format=csv,noheader,nounits
-tool nvidia-smi-L nvidia-smi -L
-file nv-tegra-release /etc/nv_tegra_release
+slow df df -P -k
+slow nvidia-smi nvidia-smi --query-gpu=index,name,uuid,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw,pci.bus_id,driver_version --format=csv,noheader,nounits
+slow nvidia-smi-L nvidia-smi -L
 file device-tree-model /proc/device-tree/model
 for e in llama-server rpc-server vllm; do
   sec "engine:$e"
-  p=$(command -v "$e" 2>/dev/null) || { rc absent; continue; }
+  found "$e" || { rc absent; continue; }
   printf '%s\n' "$p"
   case $e in
     llama-server) $T "$p" --version 2>&1 ;;
     vllm)
-      py=$(sed -n '1s/^#![[:space:]]*//p' "$p" 2>/dev/null)
-      case $py in
-        *python*) $T $py -c 'import importlib.metadata as m; print(m.version("vllm"))' 2>/dev/null || $T "$p" --version 2>&1 ;;
-        *) $T "$p" --version 2>&1 ;;
-      esac ;;
+      v=
+      for m in "${'$'}{p%/bin/*}"/lib/python3*/site-packages/vllm-*.dist-info "${'$'}{p%/bin/*}"/lib/python3*/dist-packages/vllm-*.dist-info; do
+        [ -r "$m/METADATA" ] || continue
+        while IFS= read -r l; do case $l in Version:*) v=${'$'}{l#Version: }; break ;; esac; done <"$m/METADATA"
+        [ -n "$v" ] && break
+      done
+      if [ -n "$v" ]; then printf '%s\n' "$v"; else $T "$p" --version 2>&1; fi ;;
   esac
   rc $?
 done
@@ -58,15 +69,21 @@ for d in "$@"; do
   [ -d "$R$d" ] || continue
   find "$R$d" -maxdepth 4 -type f \( -name '*.gguf' -o -name '*.safetensors' \) -exec sh -c '
     r=$1; shift
+    S=$(stat -c %s "$@" 2>/dev/null) || S=
     for f; do
-      s=$(stat -c %s "$f" 2>/dev/null || wc -c <"$f")
-      h=$(head -c 1048576 "$f" 2>/dev/null | sha256sum 2>/dev/null | cut -c1-64)
-      printf "%s\t%s\t%s\0" "$s" "$h" "${'$'}{f#"$r"}"
+      case $S in
+        *"
+"*) s=${'$'}{S%%"
+"*}; S=${'$'}{S#*"
+"} ;;
+        ?*) s=$S; S= ;;
+        *) s=$(wc -c <"$f") ;;
+      esac
+      h=$(head -c 1048576 "$f" 2>/dev/null | sha256sum 2>/dev/null)
+      printf "%s\t%s\t%s\0" "$s" "${'$'}{h%% *}" "${'$'}{f#"$r"}"
     done' sh "$R" {} + 2>/dev/null
 done
 rc 0
-file net-tcp /proc/net/tcp
-file net-tcp6 /proc/net/tcp6
 printf '\n%s end\n' "$B"
 }
 probe "$@" </dev/null
@@ -74,5 +91,6 @@ probe "$@" </dev/null
 
 /** How the script is started: a fixed program line whose only variable parts are quoted. */
 export function probeCommand(boundary: string, modelDirs: readonly string[]): string {
-  return `${shellCommand('sh', ['-s', '--', boundary, ...modelDirs])}`;
+  // exec: the login shell hands over to sh instead of waiting beside it (one process less per host).
+  return `exec ${shellCommand('sh', ['-s', '--', boundary, ...modelDirs])}`;
 }
