@@ -48,6 +48,7 @@ export class Supervisor {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private stopped = false;
+  private supervising = false;
 
   constructor(
     private readonly service: WorkersService,
@@ -56,7 +57,10 @@ export class Supervisor {
 
   /** Takes the data dir's supervisor lock; false when another live process holds it. */
   start(): boolean {
+    // Asked again while supervising: one chain of rounds is enough.
+    if (this.supervising) return true;
     if (!this.lock()) return false;
+    this.supervising = true;
     this.schedule(0);
     return true;
   }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Deployment, LaunchProgress } from '../../shared/domain/workers.js';
+import type { Deployment, LaunchProgress, WorkerChange } from '../../shared/domain/workers.js';
 import { TINY_MODEL_SHAPE, tinyGguf } from '../../main/workers/index.js';
 import { descendantsOf, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
@@ -222,45 +222,101 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     for (const host of bench.site.hosts) assert.doesNotMatch(readFileSync(host.sshd.authorizedKeysPath, 'utf8'), /outpost-deployment:/);
   });
 
+  test('a restart that keeps failing backs off (1 s, 2 s, 4 s), stays degraded and withdrawn, and heals once the cause is gone', async () => {
+    const deployment = await bench.call('workers.launch', { planId: await bench.plan([names['fault-a'] as string, names['fault-b'] as string]), user: bench.site.user, port });
+    const rpc = deployment.workers.find((w) => w.name === 'rpc-1');
+    const rpcPort = rpc?.listen?.port as number;
+    const current = async (): Promise<Deployment> => (await bench.call('workers.list', { all: false })).find((x) => x.id === deployment.id) as Deployment;
+    const failures = (): string[] => [
+      ...new Set(
+        bench.events
+          .filter((e) => e.name === 'workers.changed' && (e.payload as WorkerChange).deploymentId === deployment.id)
+          .map((e) => /restart failed .*; next try in (\d+) s/.exec((e.payload as WorkerChange).reason)?.[1])
+          .filter((x): x is string => x !== undefined),
+      ),
+    ];
+    try {
+      assert.equal(bench.core.supervise(), true);
+      // Another program takes the rpc-server's port as it dies and hangs up on every connection: each restarted
+      // rpc-server fails to bind, and the head fails to reach it.
+      const squatter = net.createServer((socket) => socket.destroy());
+      process.kill(rpc?.pid as number, 'SIGKILL');
+      await until('the port taken over', () => new Promise<boolean>((resolve) => {
+        squatter.once('error', () => resolve(false));
+        squatter.listen(rpcPort, '127.0.0.1', () => resolve(true));
+      }), 5_000);
+      try {
+        await until('three failed restarts', () => failures().length >= 3, 60_000);
+        assert.deepEqual(failures().slice(0, 3), ['1', '2', '4'], 'each wait twice the last');
+        const meanwhile = await current();
+        assert.equal(meanwhile.state, 'degraded');
+        assert.equal(meanwhile.endpoint, null);
+        assert.ok(!(await bench.call('router.endpoints.list', {})).some((e) => e.name === deployment.id), 'withdrawn while it cannot serve');
+      } finally {
+        await new Promise((resolve) => squatter.close(resolve));
+      }
+      const healed = await until('ready once the port is free', async () => {
+        const d = await current();
+        return d.state === 'ready' && d;
+      }, 60_000);
+      assert.ok((healed.workers.find((w) => w.name === 'rpc-1')?.restarts ?? 0) >= 4, 'every attempt counted');
+      assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'and now?', maxTokens: 4 })).tokens, 4);
+    } finally {
+      await bench.call('workers.stop', { deployment: deployment.id });
+    }
+    assert.deepEqual(taggedProcesses(deployment.id), []);
+  });
+
   test('a host that hangs, then answers again: degraded and withdrawn within seconds, retried, back to ready with its workers untouched', async () => {
     const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
     const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port });
-    // Its sshd and every SSH session it serves stop answering (not refused: silent), as a hung host or a cut
-    // link looks. Only sshd processes: the workers themselves run detached from it.
-    const rpc = deployment.workers.find((w) => w.name === 'rpc-1');
-    const sshd = bench.site.hosts.find((h) => h.sshd.address === rpc?.address)?.sshd;
-    const comm = (pid: number): string => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        return '';
-      }
-    };
-    const frozen = [sshd?.pid as number, ...descendantsOf(sshd?.pid as number)].filter((pid) => comm(pid) === 'sshd');
-    const current = async (): Promise<Deployment> => (await bench.call('workers.list', { all: false })).find((x) => x.id === deployment.id) as Deployment;
     try {
-      assert.equal(bench.core.supervise(), true);
-      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
-      const degraded = await until('degraded', async () => {
+      // Its sshd and every SSH session it serves stop answering (not refused: silent), as a hung host or a cut
+      // link looks. Only sshd processes: the workers themselves run detached from it.
+      const rpc = deployment.workers.find((w) => w.name === 'rpc-1');
+      const sshd = bench.site.hosts.find((h) => h.sshd.address === rpc?.address)?.sshd;
+      const comm = (pid: number): string => {
+        try {
+          return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      };
+      const frozen = [sshd?.pid as number, ...descendantsOf(sshd?.pid as number)].filter((pid) => comm(pid) === 'sshd');
+      // A session may end between the listing and the signal.
+      const signal = (pid: number, name: NodeJS.Signals): void => {
+        try {
+          process.kill(pid, name);
+        } catch {
+          // gone already
+        }
+      };
+      const current = async (): Promise<Deployment> => (await bench.call('workers.list', { all: false })).find((x) => x.id === deployment.id) as Deployment;
+      try {
+        assert.equal(bench.core.supervise(), true);
+        for (const pid of frozen) signal(pid, 'SIGSTOP');
+        const degraded = await until('degraded', async () => {
+          const d = await current();
+          return d.state === 'degraded' && d;
+        }, 30_000);
+        assert.match(degraded.detail ?? '', new RegExp(`cannot reach ${rpc?.node} over SSH`));
+        assert.equal(degraded.endpoint, null, 'withdrawn from the router');
+        assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), []);
+      } finally {
+        for (const pid of frozen) signal(pid, 'SIGCONT');
+      }
+      const back = await until('ready again', async () => {
         const d = await current();
-        return d.state === 'degraded' && d;
+        return d.state === 'ready' && d;
       }, 30_000);
-      assert.match(degraded.detail ?? '', new RegExp(`cannot reach ${rpc?.node} over SSH`));
-      assert.equal(degraded.endpoint, null, 'withdrawn from the router');
-      assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), []);
+      assert.deepEqual(back.workers.map((w) => [w.name, w.state, w.restarts]), deployment.workers.map((w) => [w.name, 'running', 0]), 'nothing had to be restarted');
+      assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), [deployment.id], 'registered again');
+      const journal = await bench.call('system.journal', { limit: 50 });
+      assert.ok(journal.some((e) => e.action === 'workers.degraded' && /cannot reach/.test(e.detail ?? '')), 'the journal says why it was degraded');
+      assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'back?', maxTokens: 4 })).tokens, 4);
     } finally {
-      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      await bench.call('workers.stop', { deployment: deployment.id });
     }
-    const back = await until('ready again', async () => {
-      const d = await current();
-      return d.state === 'ready' && d;
-    }, 30_000);
-    assert.deepEqual(back.workers.map((w) => [w.name, w.state, w.restarts]), deployment.workers.map((w) => [w.name, 'running', 0]), 'nothing had to be restarted');
-    assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), [deployment.id], 'registered again');
-    const journal = await bench.call('system.journal', { limit: 50 });
-    assert.ok(journal.some((e) => e.action === 'workers.degraded' && /cannot reach/.test(e.detail ?? '')), 'the journal says why it was degraded');
-    assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'back?', maxTokens: 4 })).tokens, 4);
-    await bench.call('workers.stop', { deployment: deployment.id });
     assert.deepEqual(taggedProcesses(deployment.id), []);
   });
 
