@@ -52,6 +52,9 @@ interface NodeStream {
 const REFRESH_NODES_MS = 30_000;
 const MAINTENANCE_MS = 60_000;
 const BACKOFF_CAP_MS = 60_000;
+/** A restart is an event, not a condition: its alert stays this long, then clears. */
+const RESTART_ALERT = 'restart:';
+const RESTART_ALERT_MS = 15 * 60_000;
 
 /**
  * The long-lived core's sampler: every tick it gathers the workstation's load,
@@ -123,6 +126,8 @@ export class Sampler {
     const settings = this.deps.store.settings();
     this.deps.store.rollupStep(30);
     this.deps.store.pruneStep(retentionCutoffs(nowMs / 1000, settings), 3600);
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    for (const expired of this.deps.store.expireAlerts(RESTART_ALERT, iso(nowMs - RESTART_ALERT_MS), iso(nowMs - settings.rollupRetentionDays * 86_400_000), iso(nowMs))) this.deps.events.alert(expired);
   }
 
   private async workstationSamples(ts: number): Promise<Sample[]> {

@@ -117,3 +117,15 @@ test('settings keep their defaults until changed, and alerts are raised once and
   assert.equal(telemetry.service.alerts(false).length, 0);
   assert.equal(telemetry.service.alerts(true).length, 1);
 });
+
+test('restart alerts expire after a while and cleared alerts are forgotten after the retention', (t) => {
+  const { telemetry } = fixture(t);
+  telemetry.store.raise({ key: 'restart:dep-1/head/2', severity: 'warn', source: 'deployment:dep-1', message: 'head restarted', raisedAt: '2026-11-25T10:00:00.000Z' });
+  telemetry.store.raise({ key: 'node-silent:a', severity: 'critical', source: 'node:a', message: 'a is silent', raisedAt: '2026-11-25T10:00:00.000Z' });
+  assert.deepEqual(telemetry.store.expireAlerts('restart:', '2026-11-25T09:59:00.000Z', '2026-10-01T00:00:00.000Z', '2026-11-25T10:10:00.000Z'), [], 'too recent');
+  const expired = telemetry.store.expireAlerts('restart:', '2026-11-25T10:15:00.000Z', '2026-10-01T00:00:00.000Z', '2026-11-25T10:16:00.000Z');
+  assert.deepEqual(expired.map((a) => [a.key, a.clearedAt]), [['restart:dep-1/head/2', '2026-11-25T10:16:00.000Z']]);
+  assert.deepEqual(telemetry.service.alerts(false).map((a) => a.key), ['node-silent:a'], 'a condition stays until it goes away');
+  telemetry.store.expireAlerts('restart:', '2026-11-25T10:15:00.000Z', '2026-11-26T00:00:00.000Z', '2026-11-26T00:00:00.000Z');
+  assert.deepEqual(telemetry.service.alerts(true).map((a) => a.key), ['node-silent:a'], 'the cleared restart alert is forgotten');
+});

@@ -255,6 +255,19 @@ export class TelemetryStore {
     return changed ? (this.alerts(true).find((a) => a.key === key) ?? null) : null;
   }
 
+  /**
+   * Clears event alerts (a restart) raised before `raisedBefore`, and forgets
+   * cleared alerts older than `forgetBefore`; returns the alerts it cleared.
+   */
+  expireAlerts(eventPrefix: string, raisedBefore: string, forgetBefore: string, at: string): Alert[] {
+    const expiring = this.alerts(false).filter((a) => a.key.startsWith(eventPrefix) && a.raisedAt < raisedBefore);
+    this.db.transaction(() => {
+      for (const a of expiring) this.db.prepare('UPDATE telemetry_alerts SET cleared_at = ? WHERE key = ?').run(at, a.key);
+      this.db.prepare('DELETE FROM telemetry_alerts WHERE cleared_at IS NOT NULL AND cleared_at < ?').run(forgetBefore);
+    })();
+    return expiring.map((a) => ({ ...a, clearedAt: at }));
+  }
+
   alerts(all: boolean): Alert[] {
     return this.db
       .prepare(`SELECT key, severity, source, message, raised_at AS raisedAt, cleared_at AS clearedAt FROM telemetry_alerts ${all ? '' : 'WHERE cleared_at IS NULL'} ORDER BY raised_at DESC, key`)

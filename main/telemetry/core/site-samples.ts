@@ -64,7 +64,7 @@ export function alertChanges(
     }
   }
   const wanted = new Set(raise.map((r) => r.key));
-  // Restart alerts are events, not conditions: they stay until they age out of the list.
+  // Restart alerts are events, not conditions: the sampler's maintenance clears them after a while.
   const clear = [...active].filter((key) => !wanted.has(key) && !key.startsWith('restart:'));
   return { raise: raise.filter((r) => !active.has(r.key)), clear };
 }
