@@ -118,7 +118,3 @@ export function writeFileScript(path: string): string {
   const dir = path.slice(0, path.lastIndexOf('/')) || '/';
   return `umask 077; mkdir -p ${q(dir)} && cat > ${q(path)} && chmod 600 ${q(path)}`;
 }
-
-export function removeRunDirScript(runDir: string): string {
-  return `rm -rf ${q(runDir)}`;
-}
