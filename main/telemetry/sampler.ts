@@ -107,7 +107,7 @@ export class Sampler {
         this.lastRouterSecond = fromRouter.lastSecond;
         samples.push(...fromRouter.samples);
       }
-      const deployments = this.deps.facts.deployments(true).filter((d) => d.state !== 'stopped');
+      const deployments = this.deps.facts.liveDeployments(new Date(nowMs));
       samples.push(...deploymentSamples(deployments, ts));
       this.deps.store.ingest(samples);
       this.updateAlerts(nowMs, deployments);
@@ -209,7 +209,7 @@ export class Sampler {
     }
   }
 
-  private updateAlerts(nowMs: number, deployments: ReturnType<SiteFacts['deployments']>): void {
+  private updateAlerts(nowMs: number, deployments: ReturnType<SiteFacts['liveDeployments']>): void {
     const staleMs = this.deps.store.settings().staleAfterSeconds * 1000;
     const silentNodes = [...this.nodes]
       .filter(([, n]) => nowMs - n.lastHeardMs > staleMs)

@@ -76,7 +76,7 @@ export class TelemetryService {
         unacknowledgedTelemetrySince: store.oldestAfter(acknowledged),
         nodes: facts.remoteNodes().map((n) => ({ name: n.name, lastSeen: n.lastSeen })),
         silentNodes: this.silentNodes(),
-        deployments: facts.deployments(true).filter((d) => d.state !== 'stopped').map((d) => ({ id: d.id, model: d.model, state: d.state, workersDown: d.workers.filter((w) => w.state === 'down').length })),
+        deployments: facts.liveDeployments(this.deps.now()).map((d) => ({ id: d.id, model: d.model, state: d.state, workersDown: d.workers.filter((w) => w.state === 'down').length })),
       },
       store.settings(),
     );
@@ -91,6 +91,6 @@ export class TelemetryService {
   siteReport(peer: string, sequence: number): { telemetry: TelemetryReport; deployments: Deployment[] } {
     const telemetry = this.deps.store.report(this.deps.store.acknowledgedUpto(peer), MAX_REPORT_ROWS);
     this.deps.store.noteExport(sequence, telemetry.upto);
-    return { telemetry, deployments: this.deps.facts.deployments(true).filter((d) => d.state !== 'stopped') };
+    return { telemetry, deployments: this.deps.facts.liveDeployments(this.deps.now()) };
   }
 }

@@ -36,7 +36,13 @@ export class SiteFacts {
     });
   }
 
-  deployments(all = false): Deployment[] {
-    return this.deploymentsRepo.list(all);
+  /**
+   * Deployments running or starting, and those that failed within the last
+   * day (a failure stays visible; months of stopped ones are not re-read every second).
+   */
+  liveDeployments(now: Date): Deployment[] {
+    const since = new Date(now.getTime() - 86_400_000).toISOString();
+    const failed = this.db.prepare("SELECT id FROM deployments WHERE state = 'failed' AND coalesce(stopped_at, created_at) >= ? ORDER BY created_at DESC").pluck().all(since) as string[];
+    return [...this.deploymentsRepo.list(false), ...failed.map((id) => this.deploymentsRepo.get(id)).filter((d): d is Deployment => d !== null)];
   }
 }
