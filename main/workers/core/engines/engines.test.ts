@@ -29,6 +29,8 @@ test('a CPU head keeps stage 0 on its CPU; the RPC devices get the rest in plan 
   assert.deepEqual(layerAssignment([stage(0, 'a', 0, 1), stage(1, 'b', 1, 1), stage(2, 'c', 2, 2, true)], 4), { gpuLayers: 4, tensorSplit: [1, 3], devices: ['RPC0', 'RPC1'] });
   assert.deepEqual(layerAssignment([stage(0, 'a', 0, 10), stage(1, 'b', 10, 22, true)], 32), { gpuLayers: 23, tensorSplit: [23], devices: ['RPC0'] });
   assert.deepEqual(layerAssignment([stage(0, 'a', 0, 4, true)], 4), { gpuLayers: 0, tensorSplit: [], devices: [] });
+  const alone = ENGINES['llama.cpp'].workers(layout([stage(0, 'a', 0, 4, true)]));
+  assert.match(alone.at(-1)?.args.join(' ') ?? '', /-ngl 0 --device none -fit/, 'a CPU plan offloads nothing, even on a host with a GPU');
   assert.throws(() => layerAssignment([stage(0, 'a', 0, 1), stage(1, 'b', 1, 1)], 4), /cover 2 layers, the model has 4/);
 });
 

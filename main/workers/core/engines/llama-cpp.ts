@@ -122,7 +122,8 @@ function headWorker(layout: LaunchLayout): WorkerSpec {
   const { gpuLayers, tensorSplit, devices } = layerAssignment(layout.stages, layout.totalLayers);
   const split = [
     ...(rpcStages.length ? ['--rpc', rpcStages.map((s) => rpcPeer(layout, s)).join(',')] : []),
-    ...(devices.length ? ['--device', devices.join(','), '-sm', 'layer', '-ts', tensorSplit.join(',')] : []),
+    // A plan all on the head's CPU offloads nothing, whatever GPU the host may have.
+    ...(devices.length ? ['--device', devices.join(','), '-sm', 'layer', '-ts', tensorSplit.join(',')] : ['--device', 'none']),
   ];
   return {
     name: 'head',
