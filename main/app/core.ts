@@ -130,7 +130,7 @@ export function openCore(options: CoreOptions): Core {
   let routerSupervisor: RouterSupervisor | null = null;
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
-    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion() }),
+    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion(), offlineLimitHours: () => telemetry.service.settings().offlineLimitHours }),
     ...identityHandlers(identity, events),
     ...discoveryHandlers({ workstation: discovery, scan, site, jobs, now }, events),
     ...plannerHandlers(planner),

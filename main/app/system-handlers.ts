@@ -9,10 +9,9 @@ export interface SystemDeps {
   journal: Journal;
   now: () => Date;
   version: string;
+  /** Hours offline before a bundle exchange is overdue: the health report's configurable limit, so both agree. */
+  offlineLimitHours: () => number;
 }
-
-/** Hours offline before the health report says a bundle exchange is overdue (PRODUCT.md). */
-const DEFAULT_OFFLINE_LIMIT_HOURS = 72;
 
 /** Calls about the installation itself, which belong to no one capability. */
 export function systemHandlers(deps: SystemDeps): HandlersFor<'system'> {
@@ -28,7 +27,7 @@ export function systemHandlers(deps: SystemDeps): HandlersFor<'system'> {
         site: site ? { siteId: site.siteId, role: site.role } : null,
         lastBundleExchangeAt: last.at,
         hoursSinceLastExchange: hours,
-        offlineLimitHours: DEFAULT_OFFLINE_LIMIT_HOURS,
+        offlineLimitHours: deps.offlineLimitHours(),
       };
     },
     'system.journal': ({ limit }) => deps.journal.recent(limit),

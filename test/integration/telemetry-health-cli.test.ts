@@ -41,6 +41,8 @@ test('outpost health: every check with a plain sentence; a site past the offline
   const relaxed = await outpost('health', 'limits', '--offline-hours', '96', '--json');
   assert.equal(relaxed.code, 0, relaxed.stderr);
   assert.equal((JSON.parse(relaxed.stdout) as { offlineLimitHours: number }).offlineLimitHours, 96);
+  const status = await outpost('status', '--json');
+  assert.equal((JSON.parse(status.stdout) as { offlineLimitHours: number }).offlineLimitHours, 96, 'the status bar counts against the same limit');
   const within = await outpost('health', '--json');
   assert.equal(within.code, 0);
   const offline = (JSON.parse(within.stdout) as HealthReport).items.find((i) => i.check === 'offline');
