@@ -51,6 +51,7 @@ interface NodeStream {
 
 const REFRESH_NODES_MS = 30_000;
 const MAINTENANCE_MS = 60_000;
+const MAINTENANCE_BUDGET_MS = 200;
 const BACKOFF_CAP_MS = 60_000;
 /** A restart is an event, not a condition: its alert stays this long, then clears. */
 const RESTART_ALERT = 'restart:';
@@ -124,7 +125,9 @@ export class Sampler {
   maintain(nowMs: number): void {
     this.lastMaintenanceMs = nowMs;
     const settings = this.deps.store.settings();
-    this.deps.store.rollupStep(30);
+    // A backlog (the core was down for hours) catches up 30 minutes a step, for at most a fifth of a second per round.
+    const started = Date.now();
+    while (this.deps.store.rollupStep(30) && Date.now() - started < MAINTENANCE_BUDGET_MS);
     this.deps.store.pruneStep(retentionCutoffs(nowMs / 1000, settings), 3600);
     const iso = (ms: number): string => new Date(ms).toISOString();
     for (const expired of this.deps.store.expireAlerts(RESTART_ALERT, iso(nowMs - RESTART_ALERT_MS), iso(nowMs - settings.rollupRetentionDays * 86_400_000), iso(nowMs))) this.deps.events.alert(expired);
