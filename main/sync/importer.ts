@@ -179,7 +179,7 @@ export class BundleImporter {
   private async stageAndAssemble(bundle: OpenedBundle, signal: AbortSignal, jobId: string): Promise<Pick<ImportResult, 'chunksStaged' | 'chunksAlreadyStaged' | 'chunksHeldLocally' | 'filesStored'>> {
     const files = bundle.manifest.files.filter((f) => !this.deps.files.hasModel(f.digest));
     for (const file of bundle.manifest.files) if (this.deps.files.hasModel(file.digest)) this.deps.files.discardPartial(file.digest);
-    const counts = { chunksStaged: 0, chunksAlreadyStaged: new Set(bundle.staged.keys()).size, chunksHeldLocally: bundle.local.size, filesStored: 0 };
+    const counts = { chunksStaged: 0, chunksAlreadyStaged: bundle.staged.size, chunksHeldLocally: bundle.local.size, filesStored: 0 };
     const partials = new Map<string, PartialFile>();
     const streamed = new Map<string, Hash>();
     const readers = this.deps.files.readers();

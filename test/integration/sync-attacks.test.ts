@@ -165,6 +165,14 @@ test('endless data: a manifest declaring 1 TiB or a billion chunks, or a chunk l
   await refusedWithoutChange(site, [bundle.path], /more than the \d+ declared/);
 });
 
+test('a manifest listing one file twice is refused before anything is staged', async (t) => {
+  const { hq, site, bundle } = await releasedBundle(t);
+  const manifest = readManifest(bundle.path);
+  resign(bundle.path, { ...manifest, files: [...manifest.files, ...manifest.files] }, hq.signingPem(), manifest.issuer.keyFingerprint);
+  await refusedWithoutChange(site, [bundle.path], /is listed twice/);
+  assert.ok(!fs.existsSync(path.join(site.dataDir, 'staging', 'files')) || fs.readdirSync(path.join(site.dataDir, 'staging', 'files')).length === 0);
+});
+
 test('an import cancelled midway resumes without copying the staged chunks again', async (t) => {
   const { site, bundle } = await releasedBundle(t);
   const controller = new AbortController();

@@ -19,7 +19,11 @@ export function checkManifest(manifest: BundleManifest): { unpackedBytes: number
   const chunkSizes = new Map<string, number>();
   let unpackedBytes = 0;
   let chunkRefs = 0;
+  const listed = new Set<string>();
   for (const file of manifest.files) {
+    // Each file is assembled once under its digest: a second entry could only be a confused or hostile manifest.
+    if (listed.has(file.digest)) refuse(`file ${file.digest.slice(0, 12)}… is listed twice`);
+    listed.add(file.digest);
     let sum = 0;
     for (const [digest, size] of file.chunks) {
       const known = chunkSizes.get(digest);
