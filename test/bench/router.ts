@@ -9,6 +9,7 @@
  * the router's and nginx's added latency over direct in the same run. Bounded: `seconds` per streaming
  * target (default 6, at most 15), half that per saturation phase, each part after a 1.5 s warm-up, so a
  * run stays under about a minute (default: about 45 s). The machine is shared: load is printed.
+ * ROUTER_BENCH_CONCURRENCY changes the number of streaming clients (to tell queueing from per-request cost).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ import { Pool } from 'undici';
 import { callContext, openCore } from '../../main/app/core.js';
 import { OUTPOST_BIN, REPO_ROOT } from '../helpers/cli.js';
 
-const CONCURRENCY = 200;
+const CONCURRENCY = Number(process.env.ROUTER_BENCH_CONCURRENCY ?? 200);
 const SATURATION_CONCURRENCY = 64;
 const WARMUP_S = 1.5;
 const seconds = Math.min(15, Math.max(2, Number(process.argv[2] ?? process.env.ROUTER_BENCH_SECONDS ?? 6)));
@@ -250,6 +251,9 @@ async function main(): Promise<void> {
   const added = (r: PhaseResult, p: number) => q(r.ttfb, p) - q(direct.ttfb, p);
   console.log(`\nrouter added TTFB: p50 ${ms(added(routed, 0.5))} (target ≤ 1 ms), p99 ${ms(added(routed, 0.99))} (target ≤ 10 ms); tokens/s ${(100 * routed.tokens / routed.seconds / (direct.tokens / direct.seconds)).toFixed(1)}% of direct (target ≥ 98%); errors ${routed.errors}`);
   if (viaNginx) console.log(`nginx  added TTFB: p50 ${ms(added(viaNginx, 0.5))}, p99 ${ms(added(viaNginx, 0.99))}; tokens/s ${(100 * viaNginx.tokens / viaNginx.seconds / (direct.tokens / direct.seconds)).toFixed(1)}% of direct; errors ${viaNginx.errors}`);
+  // CPU per streamed token: what each proxy costs, less at the mercy of the shared machine's load than latency is.
+  const perToken = (r: PhaseResult, proc: string) => `${((1e6 * (r.cpu[proc] ?? 0)) / Math.max(1, r.tokens)).toFixed(1)} µs`;
+  console.log(`CPU per streamed token: router ${perToken(routed, 'router')}${viaNginx ? `, nginx ${perToken(viaNginx, 'nginx')}` : ''}`);
 
   const saturationS = Math.max(2, Math.round(seconds / 2));
   const instantBody = chat('instant');

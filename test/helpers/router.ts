@@ -1,10 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { CallInput, CallName, CallOutput } from '../../shared/contract/index.js';
 import type { RouterPolicy, Tier } from '../../shared/domain/router.js';
 import { callContext, openCore, type Core } from '../../main/app/core.js';
 import { startRouter, type RunningRouter } from '../../main/router/index.js';
 import { startSimulatedUpstream, type PacingOptions, type SimulatedUpstream } from '../fixtures/simulated-openai-upstream.js';
-import { tempDir } from './temp.js';
 
 export interface RouterSetup {
   dataDir: string;
@@ -26,7 +28,8 @@ export async function startRouterSetup(
   t: TestContext,
   options: { upstreams: Array<{ name: string; tier?: Tier; models?: string[]; slots?: number } & Partial<PacingOptions>>; policy?: Partial<RouterPolicy> },
 ): Promise<RouterSetup> {
-  const dataDir = tempDir(t, 'outpost-router-');
+  // The data dir goes last, after the router that writes into it has stopped (one hook, in order).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-router-'));
   const core = openCore({ dataDir });
   const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
     const envelope = await core.dispatcher.invoke(name, input, callContext('cli'));
@@ -45,6 +48,7 @@ export async function startRouterSetup(
     await router.close(200);
     await Promise.all(upstreams.map((u) => u.close()));
     core.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
   return { dataDir, core, call, upstreams, key, router, url: router.url };
 }

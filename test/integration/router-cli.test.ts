@@ -71,7 +71,10 @@ test('`outpost router` runs as its own process from the store; keys are shown on
   assert.ok((parsed.stats.endpoints[0]?.ttftMs ?? 0) > 0);
   assert.match((await run('router', 'status')).stdout, /^router running at http:\/\/127\.0\.0\.1:\d+ .*\nsite\s+gpu-a\s+(up|unprobed)\s+breaker closed/);
 
-  const busy = await run('router', '--port', new URL(url).port);
+  // A port in use is told apart from a data dir in use (a second router on this one is refused by its lock).
+  const otherDataDir = path.join(tempDir(t), 'other');
+  assert.equal((await runOutpost(['--data-dir', otherDataDir, 'router', 'endpoints', 'add', 'gpu-a', upstream.url, '--models', 'tiny'])).code, 0);
+  const busy = await runOutpost(['--data-dir', otherDataDir, 'router', '--port', new URL(url).port]);
   assert.equal(busy.code, 1);
   assert.match(busy.stderr, /^outpost: the router cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\) — another process uses that port/);
 

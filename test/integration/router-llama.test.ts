@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import OpenAI from 'openai';
@@ -49,7 +50,8 @@ async function startLlamaServer(t: TestContext, name: string, model: string): Pr
 }
 
 async function routerBefore(t: TestContext, servers: LlamaServer[], policy: CallInput<'router.policy.set'> = {}): Promise<{ router: RunningRouter; key: string }> {
-  const dataDir = tempDir(t, 'outpost-router-llama-');
+  // The data dir goes last, after the router that writes into it has stopped (one hook, in order).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-router-llama-'));
   const core = openCore({ dataDir });
   const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
     const envelope = await core.dispatcher.invoke(name, input, callContext('cli'));
@@ -63,6 +65,7 @@ async function routerBefore(t: TestContext, servers: LlamaServer[], policy: Call
   t.after(async () => {
     await router.close(200);
     core.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
   return { router, key };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RouterChild } from '../supervisor.js';
 
@@ -49,6 +50,32 @@ export function spawnRouterChild(options: { dataDir: string; host: string; port:
     stop: () => {
       child.kill('SIGTERM');
       child.stdin.destroy();
+      if (child.pid !== undefined && !waitUntilExited(child.pid, STOP_WAIT_MS)) child.kill('SIGKILL');
     },
   };
+}
+
+/** The router's own grace for running streams is 5 s; a little more, then it is killed. */
+const STOP_WAIT_MS = 6_000;
+
+/**
+ * Blocks until the process has exited (a zombie not yet reaped counts), up to `ms`.
+ * Core.close() is synchronous, and whoever closes the core may remove the data dir
+ * next: the router must have stopped writing into it by then. Linux's /proc; true
+ * at once elsewhere.
+ */
+function waitUntilExited(pid: number, ms: number): boolean {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    } catch {
+      return true;
+    }
+    if (state === 'Z' || state === 'X') return true;
+    if (Date.now() >= deadline) return false;
+    Atomics.wait(pause, 0, 0, 10);
+  }
 }

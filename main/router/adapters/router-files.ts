@@ -22,7 +22,7 @@ export function routerFiles(dataDir: string): { dir: string; stats: string; retr
  */
 export class RouterReportWriter {
   private readonly files;
-  private statsPending = false;
+  private statsWrite: Promise<unknown> | null = null;
   private retryQueue: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string) {
@@ -32,15 +32,15 @@ export class RouterReportWriter {
 
   /** Resolves once written, or at once when the previous write is still running (false then). */
   async writeStats(stats: RouterStats): Promise<boolean> {
-    if (this.statsPending) return false;
-    this.statsPending = true;
+    if (this.statsWrite) return false;
     const temp = `${this.files.stats}.${process.pid}.tmp`;
+    const write = fs.promises.writeFile(temp, JSON.stringify(stats), { mode: 0o600 }).then(() => fs.promises.rename(temp, this.files.stats));
+    this.statsWrite = write.catch(() => undefined);
     try {
-      await fs.promises.writeFile(temp, JSON.stringify(stats), { mode: 0o600 });
-      await fs.promises.rename(temp, this.files.stats);
+      await write;
       return true;
     } finally {
-      this.statsPending = false;
+      this.statsWrite = null;
     }
   }
 
@@ -51,9 +51,9 @@ export class RouterReportWriter {
     return append;
   }
 
-  /** Waits for queued writes (before the process exits). */
+  /** Waits for the writes under way (before the process exits, or its data dir goes). */
   async flush(): Promise<void> {
-    await this.retryQueue;
+    await Promise.all([this.retryQueue, this.statsWrite]);
   }
 }
 
