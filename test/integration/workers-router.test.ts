@@ -118,7 +118,7 @@ describe('the router in front of two llama.cpp deployments while one pipeline re
       loading = false;
       await load;
       const notStarted = outcomes.filter((o) => !o.done && !o.streamed);
-      assert.deepEqual(notStarted, [], 'every request that had not streamed a token succeeded');
+      assert.deepEqual(notStarted, [], `every request that had not streamed a token succeeded (${victim.id} killed at ${killedAt}, registered again by ${backAt}; ${other.id} serving meanwhile)`);
       const during = outcomes.filter((o) => o.at > killedAt && o.at < backAt);
       assert.ok(during.length >= 4, `${during.length} requests while the pipeline restarted`);
       assert.ok(during.filter((o) => o.done && o.endpoint === other.id).length >= 4, 'meanwhile new requests went to the other deployment');
