@@ -69,7 +69,7 @@ export function openCore(options: CoreOptions): Core {
     readNodeGguf: async (node, file, signal) => {
       const session = await nodeSessions.open(node, { timeoutMs: 15_000, signal });
       try {
-        return await readNodeGgufHeader(session, node, file, signal);
+        return await readNodeGgufHeader(session, node, file, { signal });
       } finally {
         session.close();
       }

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const profiles = Array.from({ length: HOSTS }, (_, i) => names[i % names.length] as string);
   const addresses = profiles.map((_, i) => `127.0.0.${FIRST + i}`);
   const port = await commonFreePort(addresses, 4242);
-  const site = await startSimulatedSite({ profiles, authorizedKey: readFileSync(`${keyFile}.pub`, 'utf8'), firstAddress: FIRST, port });
+  const site = await startSimulatedSite({ profiles, authorizedKey: readFileSync(`${keyFile}.pub`, 'utf8'), firstAddress: FIRST, port, readyTimeoutMs: 60_000 });
   try {
     const knownHosts = path.join(work, 'known_hosts');
     writeFileSync(knownHosts, site.hosts.map((h) => `${h.sshd.knownHostsLine}\n`).join(''));

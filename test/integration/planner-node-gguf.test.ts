@@ -101,6 +101,21 @@ describe('planning from a GGUF file on a discovered node, its header read over p
     assert.equal(await storedPlans(), before + 1);
   });
 
+  test('the CLI plans from a node file named node:/path, and asks for exactly one model', async () => {
+    const file = modelPath('mistral-7b-instruct-v0.3-Q5_K_M.gguf');
+    const run = await runOutpost(['--data-dir', dataDir, '--json', 'plan', '--node-file', `gpu-a10g-01:${file}`, '--nodes', 'gpu-a10g-01', '--no-save']);
+    assert.equal(run.code, 0, run.stderr);
+    const { plan } = JSON.parse(run.stdout) as { plan: PlanResult };
+    assert.equal(plan.model.quant, 'Q5_K_M');
+    assert.equal(plan.model.nodeFile?.path, file);
+    const both = await runOutpost(['--data-dir', dataDir, 'plan', '--model', 'Llama-3.1-8B', '--node-file', `gpu-a10g-01:${file}`, '--nodes', 'gpu-a10g-01']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /name the model once/);
+    const malformed = await runOutpost(['--data-dir', dataDir, 'plan', '--node-file', 'no-path-here', '--nodes', 'gpu-a10g-01']);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /<node>:<absolute path>/);
+  });
+
   test('a path with quotes, $(…), backticks and a newline is read as a name, never executed', async () => {
     const { plan } = await planFrom('model-box', HOSTILE, { save: false });
     assert.ok(plan.feasible, plan.feasible ? '' : plan.reason);

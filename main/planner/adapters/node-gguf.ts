@@ -51,14 +51,12 @@ export function windowCommand(filePath: string, offset: number, length: number):
  * Reads a GGUF header from a file on a node through one SSH session, in growing windows
  * (1 MiB, then up to 16 MiB) served from the last window when the parser's reads fall inside it.
  */
-export async function readNodeGgufHeader(shell: NodeShell, node: string, filePath: string, signal?: AbortSignal): Promise<NodeGgufHeader> {
+export async function readNodeGgufHeader(shell: NodeShell, node: string, filePath: string, options: { signal?: AbortSignal | undefined; capBytes?: number } = {}): Promise<NodeGgufHeader> {
+  const { signal, capBytes = NODE_HEADER_CAP } = options;
   const where = `${node}:${filePath}`;
   let bytesRead = 0;
   let windowSize = FIRST_WINDOW;
   const fetch = async (offset: number, length: number): Promise<{ size: number; bytes: Buffer }> => {
-    if (bytesRead + length > NODE_HEADER_CAP) {
-      throw new OutpostError('INVALID_INPUT', `the GGUF header of ${where} runs past ${NODE_HEADER_CAP / 2 ** 20} MiB; refusing to read more of it`, 'the file is corrupt, or not a model file; copy a known-good GGUF to the node');
-    }
     const answer = await shell.exec(windowCommand(filePath, offset, length), { timeoutMs: EXEC_TIMEOUT_MS, signal, maxBytes: length + 64 });
     if (answer.exitCode === MISSING) throw new OutpostError('NOT_FOUND', `${where} is gone: the file is no longer on the node`, `scan ${node} again (\`outpost discover\`) to refresh its model files`);
     if (answer.exitCode === NOT_FILE) throw new OutpostError('INVALID_INPUT', `${where} is not a regular file`, 'pick a .gguf model file');
@@ -73,7 +71,7 @@ export async function readNodeGgufHeader(shell: NodeShell, node: string, filePat
     return { size: Number(sizeText), bytes };
   };
 
-  const first = await fetch(0, FIRST_WINDOW);
+  const first = await fetch(0, Math.min(FIRST_WINDOW, capBytes));
   const size = first.size;
   const headerDigest = createHash('sha256').update(first.bytes.subarray(0, FIRST_WINDOW)).digest('hex');
   let cached = { start: 0, bytes: first.bytes };
@@ -82,8 +80,12 @@ export async function readNodeGgufHeader(shell: NodeShell, node: string, filePat
     async read(offset, length) {
       const inCache = offset - cached.start;
       if (inCache >= 0 && inCache + length <= cached.bytes.length) return cached.bytes.subarray(inCache, inCache + length);
+      const room = capBytes - bytesRead;
+      if (length > room) {
+        throw new OutpostError('INVALID_INPUT', `the GGUF header of ${where} runs past ${(capBytes / 2 ** 20).toFixed(0)} MiB; refusing to read more of it`, 'the file is corrupt, or not a model file; copy a known-good GGUF to the node');
+      }
       windowSize = Math.min(MAX_WINDOW, windowSize * 4);
-      const want = Math.min(Math.max(length, windowSize), size - offset);
+      const want = Math.min(Math.max(length, windowSize), size - offset, room);
       const next = await fetch(offset, want);
       if (next.size !== size) throw new OutpostError('CONFLICT', `${where} changed while its header was read (${size} bytes, now ${next.size})`, 'wait for the copy to finish, then plan again');
       cached = { start: offset, bytes: next.bytes };

@@ -33,46 +33,52 @@ export interface GgufSpec {
   readonly kvCountOverride?: bigint;
 }
 
+/** One growing buffer: headers with real-size vocabularies (150k strings) are written in milliseconds. */
 class ByteWriter {
-  private chunks: Uint8Array[] = [];
+  private buffer = new Uint8Array(64 * 1024);
+  private view = new DataView(this.buffer.buffer);
+  private readonly encoder = new TextEncoder();
   length = 0;
+  private room(n: number): number {
+    if (this.length + n > this.buffer.length) {
+      const grown = new Uint8Array(Math.max(this.buffer.length * 2, this.length + n));
+      grown.set(this.buffer.subarray(0, this.length));
+      this.buffer = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
   bytes(b: Uint8Array): void {
-    this.chunks.push(b);
-    this.length += b.length;
+    const at = this.room(b.length);
+    this.buffer.set(b, at);
   }
   u32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, true);
-    this.bytes(b);
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
   }
   i32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, v, true);
-    this.bytes(b);
+    const at = this.room(4);
+    this.view.setInt32(at, v, true);
   }
   f32(v: number): void {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.bytes(b);
+    const at = this.room(4);
+    this.view.setFloat32(at, v, true);
   }
   u64(v: bigint): void {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, v, true);
-    this.bytes(b);
+    const at = this.room(8);
+    this.view.setBigUint64(at, v, true);
   }
   string(s: string): void {
-    const encoded = new TextEncoder().encode(s);
-    this.u64(BigInt(encoded.length));
-    this.bytes(encoded);
+    // Encoded in place (UTF-8 takes at most 3 bytes per UTF-16 unit), then the length is patched in.
+    const lengthAt = this.room(8 + 3 * s.length);
+    const { written } = this.encoder.encodeInto(s, this.buffer.subarray(lengthAt + 8));
+    this.view.setBigUint64(lengthAt, BigInt(written), true);
+    this.length = lengthAt + 8 + written;
   }
   result(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return this.buffer.slice(0, this.length);
   }
 }
 

@@ -5,7 +5,8 @@ import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
 
 interface PlanOptions {
-  model: string;
+  model?: string;
+  nodeFile?: { node: string; path: string };
   nodes?: string[];
   gpus?: Array<{ gpu: string; node?: string; count: number }>;
   quant?: string;
@@ -30,6 +31,13 @@ function gpuList(value: string) {
   });
 }
 
+/** `gpu-a10g-01:/home/u/models/x.gguf`: a GGUF file as `outpost nodes` lists it on that node. */
+function nodeFile(value: string): { node: string; path: string } {
+  const colon = value.indexOf(':/');
+  if (colon < 1) throw new InvalidArgumentError('<node>:<absolute path>, e.g. gpu-a10g-01:/home/outpost/models/llama-3.1-8b-Q4_K_M.gguf.');
+  return { node: value.slice(0, colon), path: value.slice(colon + 1) };
+}
+
 function fraction(value: string): number {
   const n = Number(value);
   if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('a fraction above 0 and at most 1, e.g. 0.9.');
@@ -40,7 +48,8 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
   program
     .command('plan')
     .description('plan how to shard a model across GPUs: exact optimal uneven pipeline stages, stored for `launch`')
-    .requiredOption('--model <name|file.gguf>', 'catalog model (see `outpost plans catalog`) or a GGUF file')
+    .option('--model <name|file.gguf>', 'catalog model (see `outpost plans catalog`) or a GGUF file on this workstation')
+    .option('--node-file <node:/path.gguf>', 'a GGUF file found on a discovered node (its header is read over SSH)', nodeFile)
     .option('--nodes <a,b>', 'inventory nodes to use (their GPUs, or CPU and RAM)', list)
     .option('--gpus <list>', 'GPU types, e.g. A100-80GB,L40S,2xT4 or A100-80GB@srv1', gpuList)
     .option('--quant <q>', 'quantization (F16, Q8_0, Q4_K_M, …); a GGUF file has its own')
@@ -52,6 +61,7 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
     .option('--no-save', 'do not store the plan')
     .action(async (opts: PlanOptions) => {
       const { planId, plan } = await cli.call('planner.plan', {
+        ...(opts.nodeFile ? { nodeModel: opts.nodeFile } : {}),
         model: opts.model,
         quant: opts.quant,
         context: opts.context,
