@@ -20,7 +20,7 @@ if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`ssh
 test('the Monitoring page charts GPUs, CPU and router traffic live, lists health and raises an alert for a node that goes silent', { skip: unavailable, timeout: 120_000 }, async (t) => {
   const setup = await startRouterSetup(t, { upstreams: [{ name: 'gpu-a100-01', tier: 'site', ttftMs: 40, tokensPerSecond: 500, tokens: 6 }] });
   await setup.call('identity.init', { siteId: 'plant-9' });
-  await setup.call('telemetry.settings.set', { staleAfterSeconds: 5 });
+  await setup.call('telemetry.settings.set', { staleAfterSeconds: 8 });
   const siteKey = fs.readFileSync(path.join(setup.dataDir, 'keys/id_ed25519.pub'), 'utf8');
   const port = await commonFreePort(PROFILES.map((_, i) => `127.0.0.${FIRST + i}`), process.pid + FIRST);
   const site = await startSimulatedSite({ profiles: PROFILES, authorizedKey: siteKey, firstAddress: FIRST, port });

@@ -44,7 +44,7 @@ describe('the sampler on a simulated site of real sshd hosts', { skip: unavailab
     assert.equal(scan.code, 0, scan.stderr);
     process.env.OUTPOST_TELEMETRY_INTERVAL_MS = '250';
     core = openCore({ dataDir });
-    await call('telemetry.settings.set', { staleAfterSeconds: 5 });
+    await call('telemetry.settings.set', { staleAfterSeconds: 8 });
     assert.equal(core.supervise(), true);
   });
   after(async () => {
@@ -80,12 +80,13 @@ describe('the sampler on a simulated site of real sshd hosts', { skip: unavailab
     const alert = await waitFor('the silent-node alert', async () => (await call('telemetry.alerts', {})).find((a) => a.key === 'node-silent:gpu-t4-01'));
     assert.equal(alert.severity, 'critical');
     assert.match(alert.message, /gpu-t4-01 sent no telemetry for \d+ s/);
-    const sources = await call('telemetry.sources', {});
-    assert.ok(sources.filter((s) => s.source.startsWith('gpu:gpu-t4-01/')).every((s) => s.stale));
-    assert.ok(sources.some((s) => s.source === 'gpu:gpu-a100-01/0' && !s.stale), 'the other nodes still report');
-    const health = await call('telemetry.health', {});
-    const nodes = health.items.find((i) => i.check === 'nodes');
-    assert.equal(nodes?.level, 'warn');
-    assert.match(nodes?.summary ?? '', /gpu-t4-01 stopped answering/);
+    // Under load a healthy node may pause for a moment too: wait for the steady state rather than sample once.
+    await waitFor('t4 stale while the A100 reports', async () => {
+      const sources = await call('telemetry.sources', {});
+      const t4Stale = sources.filter((s) => s.source.startsWith('gpu:gpu-t4-01/')).every((s) => s.stale);
+      return t4Stale && sources.some((s) => s.source === 'gpu:gpu-a100-01/0' && !s.stale) ? true : undefined;
+    });
+    const nodes = await waitFor('the health warning', async () => (await call('telemetry.health', {})).items.find((i) => i.check === 'nodes' && i.level === 'warn'));
+    assert.match(nodes.summary, /gpu-t4-01 stopped answering/);
   });
 });
