@@ -6,7 +6,7 @@ import { OutpostError } from '../../shared/errors.js';
 import { findMedia, readMediumChunk, type Medium } from './adapters/bundle-media.js';
 import { openEnvelope, type OpenedEnvelope } from './core/envelope-check.js';
 import { checkManifest } from './core/manifest-checks.js';
-import type { PartialFile, RangeReaders } from './adapters/file-store.js';
+import { stagedRange, type PartialFile, type RangeReaders } from './adapters/file-store.js';
 import { pipelined } from './core/pipeline.js';
 import { routerPolicyFrom, sameRouterPolicy } from './core/policy.js';
 import { ProgressMeter } from './core/progress.js';
@@ -28,11 +28,20 @@ interface OpenedBundle extends OpenedEnvelope {
 /** One position of a file still to write, and where its bytes come from now. */
 interface WorkItem {
   file: string;
-  index: number;
   offset: number;
   chunk: string;
   size: number;
   from: 'medium' | 'local' | 'staged';
+}
+
+/** Every byte range of the file is staged. */
+function isWhole(file: BundleFile, staged: ReadonlySet<string>): boolean {
+  let offset = 0;
+  return file.chunks.every(([, size]) => {
+    const at = offset;
+    offset += size;
+    return staged.has(stagedRange(at, size));
+  });
 }
 
 /** Reusable buffers for chunks in flight, each as large as the largest chunk listed. */
@@ -208,7 +217,7 @@ export class BundleImporter {
           }
           streamed.get(item.file)?.update(bytes);
           const partial = partials.get(item.file) as PartialFile;
-          const writing = partial.write(item.index, item.offset, bytes);
+          const writing = partial.write(item.offset, bytes);
           if (!bundle.staged.has(item.chunk)) bundle.staged.set(item.chunk, { file: item.file, offset: item.offset });
           meter.advance(item.size);
           return partial.wantsFlush ? partial.flush() : writing;
@@ -217,7 +226,7 @@ export class BundleImporter {
       meter.finish();
       for (const file of files) {
         const partial = partials.get(file.digest) as PartialFile;
-        if (partial.staged.size < file.chunks.length) continue;
+        if (!isWhole(file, partial.staged)) continue;
         signal.throwIfAborted();
         const digest = streamed.get(file.digest)?.digest('hex') ?? (await partial.digest(file.size));
         if (digest !== file.digest) {
@@ -230,6 +239,11 @@ export class BundleImporter {
         partials.delete(file.digest);
         counts.filesStored += 1;
       }
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOSPC') {
+        throw new OutpostError('STORAGE', 'the data dir filled up during the import; nothing was applied', 'free space in the data dir and import again: what was staged is kept');
+      }
+      throw error;
     } finally {
       // What was written and synced stays staged for the next medium or the next run.
       await Promise.allSettled([...partials.values()].map((p) => p.close()));
@@ -239,15 +253,15 @@ export class BundleImporter {
   }
 
   /** The positions of `file` still to write, each with where its bytes can be had now; a position with no source is left for another medium. */
-  private workFor(bundle: OpenedBundle, file: BundleFile, staged: ReadonlySet<number>): WorkItem[] {
+  private workFor(bundle: OpenedBundle, file: BundleFile, staged: ReadonlySet<string>): WorkItem[] {
     const items: WorkItem[] = [];
     let offset = 0;
-    file.chunks.forEach(([chunk, size], index) => {
+    file.chunks.forEach(([chunk, size]) => {
       const at = offset;
       offset += size;
-      if (staged.has(index)) return;
+      if (staged.has(stagedRange(at, size))) return;
       const from = bundle.present.has(bundle.mediumOf.get(chunk) ?? 0) ? 'medium' : bundle.local.has(chunk) ? 'local' : bundle.staged.has(chunk) ? 'staged' : undefined;
-      if (from) items.push({ file: file.digest, index, offset: at, chunk, size, from });
+      if (from) items.push({ file: file.digest, offset: at, chunk, size, from });
     });
     return items;
   }

@@ -120,8 +120,8 @@ export class FileStore {
       const staged = readStagedLog(this.partialPath(file.digest));
       if (staged.size === 0) continue;
       let offset = 0;
-      file.chunks.forEach(([chunk, size], index) => {
-        if (staged.has(index) && !found.has(chunk)) found.set(chunk, { file: file.digest, offset });
+      file.chunks.forEach(([chunk, size]) => {
+        if (staged.has(stagedRange(offset, size)) && !found.has(chunk)) found.set(chunk, { file: file.digest, offset });
         offset += size;
       });
     }
@@ -186,31 +186,36 @@ async function openRanges(file: string, damaged: () => OutpostError): Promise<Ra
   };
 }
 
-/** Positions listed in a partial file's log; only whole lines count (a torn last line is a position not known to be written). */
-function readStagedLog(file: string): Set<number> {
-  const staged = new Set<number>();
+/** A byte range of a file, as the staged log names it: the same bytes whatever chunk list a bundle gives the file. */
+export function stagedRange(offset: number, size: number): string {
+  return `${offset}+${size}`;
+}
+
+/** Ranges listed in a partial file's log; only whole lines count (a torn last line is a range not known to be written). */
+function readStagedLog(file: string): Set<string> {
+  const staged = new Set<string>();
   let log: string;
   try {
     log = fs.readFileSync(`${file}.staged`, 'utf8');
   } catch {
     return staged;
   }
-  for (const line of log.split('\n').slice(0, -1)) if (/^\d{1,9}$/.test(line)) staged.add(Number(line));
+  for (const line of log.split('\n').slice(0, -1)) if (/^\d{1,15}\+\d{1,8}$/.test(line)) staged.add(line);
   return staged;
 }
 
-/** Flush the staged log at most every this many bytes: a kill -9 re-reads at most this much of the medium. */
-const FLUSH_BYTES = 64 * 1024 * 1024;
+/** Sync and log staged ranges every this many bytes: a kill -9 re-reads at most this much of the medium, and the disk is waited for rarely. */
+const FLUSH_BYTES = 256 * 1024 * 1024;
 
 /**
  * A file being assembled in staging/: `<digest>` holds the bytes at their
- * final offsets, `<digest>.staged` lists the chunk positions (indexes in the
- * manifest's chunk list) known to be there. A position is appended only after
- * the bytes were synced to disk, so after a crash the log may forget a chunk
- * (it is read again) but never claims one that is not there.
+ * final offsets, `<digest>.staged` lists the byte ranges (`offset+size`, one
+ * per line) known to be there. A range is appended only after its bytes were
+ * synced to disk, so after a crash the log may forget a chunk (it is read
+ * again) but never claims one that is not there.
  */
 export class PartialFile {
-  private unflushed: number[] = [];
+  private unflushed: string[] = [];
   private unflushedBytes = 0;
   private writes: Array<Promise<unknown>> = [];
 
@@ -218,7 +223,7 @@ export class PartialFile {
     private readonly file: string,
     private readonly handle: fs.promises.FileHandle,
     private readonly target: string,
-    readonly staged: Set<number>,
+    readonly staged: Set<string>,
   ) {}
 
   static async open(file: string, size: number, target: string): Promise<PartialFile> {
@@ -228,11 +233,12 @@ export class PartialFile {
   }
 
   /** Starts writing a chunk at its offset; the returned promise settles when the bytes are handed to the kernel. */
-  write(index: number, offset: number, bytes: Uint8Array): Promise<unknown> {
+  write(offset: number, bytes: Uint8Array): Promise<unknown> {
     const writing = this.handle.write(bytes, 0, bytes.length, offset);
     this.writes.push(writing);
-    this.staged.add(index);
-    this.unflushed.push(index);
+    const range = stagedRange(offset, bytes.length);
+    this.staged.add(range);
+    this.unflushed.push(range);
     this.unflushedBytes += bytes.length;
     return writing;
   }
