@@ -90,6 +90,19 @@ async function sustainedIngest(dir: string): Promise<{ cpuPercent: number; sampl
   return { cpuPercent: ((used.user + used.system) / 1000 / wall) * 100, samples, ticks, maintenanceMs };
 }
 
+/** Baseline: the simulated nodes alone (generating their lines, nobody sampling), for the same time. */
+async function simulationOnly(): Promise<number> {
+  const remote = simulatedNvidiaSmi();
+  const streams = await Promise.all(Array.from({ length: NODES }, (_, n) => remote.open(`gpu-node-${n}`, '', () => undefined, () => undefined)));
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  await sleep(seconds * 1000);
+  const used = process.cpuUsage(cpu0);
+  const wall = performance.now() - wall0;
+  for (const stream of streams) stream.close();
+  return ((used.user + used.system) / 1000 / wall) * 100;
+}
+
 async function chartQuery(dir: string): Promise<{ rows: number; fillS: number; queryMs: number[]; singleMs: number[]; rawReadMs: number; rawRows: number }> {
   const now = Math.floor(Date.now() / 1000 / 60) * 60;
   const start = now - 72 * 3600;
@@ -140,6 +153,8 @@ try {
   const ingest = await sustainedIngest(dir);
   console.log(`   ticks stored            ${ingest.ticks} (${ingest.samples} samples, ${(ingest.samples / Math.max(1, ingest.ticks)).toFixed(0)} per tick)`);
   console.log(`   CPU used                ${ingest.cpuPercent.toFixed(2)}% of one core   target < 5%   ${ingest.cpuPercent < 5 ? 'MET' : 'NOT MET'}`);
+  const simulation = await simulationOnly();
+  console.log(`   baseline: the simulated nodes alone   ${simulation.toFixed(2)}% of one core (the sampler's own share: ${(ingest.cpuPercent - simulation).toFixed(2)}%)`);
   console.log(`   one maintenance round   ${ingest.maintenanceMs.toFixed(1)} ms (once a minute: ${(ingest.maintenanceMs / 600).toFixed(3)}% of a core)`);
   console.log('\n2. 72 h chart of 16 GPU series (raw 24 h + minute rollups), 1,000 points per line');
   const chart = await chartQuery(dir);
