@@ -6,7 +6,7 @@ import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from 
 import { PlanRepository, PlannerService, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
-import { Sampler, openTelemetry, pinnedRemoteLines, readWorkstationLoad, telemetryHandlers } from '../telemetry/index.js';
+import { Sampler, openTelemetry, pinnedRemoteLines, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
 import { DeploymentRepository, Supervisor, WorkersService, localModel, planModelFile, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../store/index.js';
 import { OutpostError } from '../../shared/errors.js';
@@ -161,7 +161,7 @@ export function openCore(options: CoreOptions): Core {
         sampler ??= new Sampler({
           store: telemetry.store,
           facts: telemetry.facts,
-          workstation: readWorkstationLoad,
+          workstation: workstationLoadReader(),
           remote: pinnedRemoteLines(nodeSessions),
           router: () => routerReports.stats(),
           now,

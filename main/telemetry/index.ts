@@ -11,7 +11,7 @@ export { Sampler, NVIDIA_STREAM, TEGRASTATS_STREAM, type SamplerDeps, type Remot
 export { TelemetryStore } from './adapters/telemetry-store.js';
 export { SiteFacts } from './adapters/site-facts.js';
 export { pinnedRemoteLines } from './adapters/remote-lines.js';
-export { readWorkstationLoad } from './adapters/workstation-load.js';
+export { workstationLoadReader } from './adapters/workstation-load.js';
 export { telemetryHandlers } from './handlers.js';
 export { gpuLineSamples, tegrastatsSamples } from './core/gpu-lines.js';
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, type Db } from '../../main/store/index.js';
-import { Sampler, openTelemetry, readWorkstationLoad, type LineStream, type RemoteLines } from '../../main/telemetry/index.js';
+import { Sampler, openTelemetry, workstationLoadReader, type LineStream, type RemoteLines } from '../../main/telemetry/index.js';
 
 const NODES = 64;
 const GPUS_PER_NODE = 2;
@@ -64,7 +64,7 @@ async function sustainedIngest(dir: string): Promise<{ cpuPercent: number; sampl
   const sampler = new Sampler({
     store,
     facts,
-    workstation: readWorkstationLoad,
+    workstation: workstationLoadReader(),
     remote: simulatedNvidiaSmi(),
     router: () => null,
     now: () => new Date(),
