@@ -31,7 +31,8 @@ type Bucket = [number, number, number, number, number];
  * charts, rollups and pruning never scan the table, whatever its size.
  */
 export class TelemetryStore {
-  private readonly ids = new Map<string, number>();
+  /** Series ids by source then metric: a tick looks up hundreds, and building a joint key for each would be its largest cost. */
+  private readonly ids = new Map<string, Map<string, number>>();
   private readonly insertSample: Statement;
   private readonly insertSeries: Statement;
   private readonly selectSeriesId: Statement;
@@ -52,12 +53,13 @@ export class TelemetryStore {
   }
 
   private seriesId(s: Sample): number {
-    const key = `${s.source}\u0000${s.metric}`;
-    let id = this.ids.get(key);
+    let byMetric = this.ids.get(s.source);
+    if (!byMetric) this.ids.set(s.source, (byMetric = new Map()));
+    let id = byMetric.get(s.metric);
     if (id === undefined) {
       this.insertSeries.run(s.source, s.metric, s.unit, this.nowSeconds());
       id = this.selectSeriesId.get(s.source, s.metric) as number;
-      this.ids.set(key, id);
+      byMetric.set(s.metric, id);
     }
     return id;
   }
