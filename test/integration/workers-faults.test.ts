@@ -246,7 +246,7 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
         squatter.listen(rpcPort, '127.0.0.1', () => resolve(true));
       }), 5_000);
       try {
-        await until('three failed restarts', () => failures().length >= 3, 60_000);
+        await until('three failed restarts', () => failures().length >= 3, 120_000);
         assert.deepEqual(failures().slice(0, 3), ['1', '2', '4'], 'each wait twice the last');
         const meanwhile = await current();
         assert.equal(meanwhile.state, 'degraded');
