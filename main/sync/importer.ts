@@ -220,7 +220,7 @@ export class BundleImporter {
           const writing = partial.write(item.offset, bytes);
           if (!bundle.staged.has(item.chunk)) bundle.staged.set(item.chunk, { file: item.file, offset: item.offset });
           meter.advance(item.size);
-          return partial.wantsFlush ? partial.flush() : writing;
+          return writing;
         },
       );
       meter.finish();

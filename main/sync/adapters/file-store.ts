@@ -218,6 +218,7 @@ export class PartialFile {
   private unflushed: string[] = [];
   private unflushedBytes = 0;
   private writes: Array<Promise<unknown>> = [];
+  private flushes: Array<Promise<void>> = [];
 
   private constructor(
     private readonly file: string,
@@ -232,7 +233,11 @@ export class PartialFile {
     return new PartialFile(file, handle, target, readStagedLog(file));
   }
 
-  /** Starts writing a chunk at its offset; the returned promise settles when the bytes are handed to the kernel. */
+  /**
+   * Starts writing a chunk at its offset; the returned promise settles when
+   * the bytes are handed to the kernel. Every FLUSH_BYTES a sync of what was
+   * written starts beside it, so the disk catches up while reading goes on.
+   */
   write(offset: number, bytes: Uint8Array): Promise<unknown> {
     const writing = this.handle.write(bytes, 0, bytes.length, offset);
     this.writes.push(writing);
@@ -240,15 +245,17 @@ export class PartialFile {
     this.staged.add(range);
     this.unflushed.push(range);
     this.unflushedBytes += bytes.length;
+    if (this.unflushedBytes >= FLUSH_BYTES) {
+      const flushing = this.flush();
+      // Awaited by commit or close; until then a failure must not count as unhandled.
+      flushing.catch(() => undefined);
+      this.flushes.push(flushing);
+    }
     return writing;
   }
 
-  get wantsFlush(): boolean {
-    return this.unflushedBytes >= FLUSH_BYTES;
-  }
-
-  /** Syncs the bytes written so far, then records their positions as staged. */
-  async flush(): Promise<void> {
+  /** Syncs the bytes written so far, then records their ranges as staged. */
+  private async flush(): Promise<void> {
     // Taken now: a write started while this flush waits is recorded by the next one.
     const writes = this.writes;
     const positions = this.unflushed;
@@ -277,6 +284,7 @@ export class PartialFile {
 
   /** Every byte is there and checked: sync, then move into models/ under its digest in one rename. */
   async commit(): Promise<void> {
+    await Promise.all(this.flushes);
     await Promise.all(this.writes);
     await this.handle.sync();
     await this.handle.close();
@@ -287,6 +295,7 @@ export class PartialFile {
   /** Leaves the file for the next medium or the next run, with what is synced recorded. */
   async close(): Promise<void> {
     try {
+      await Promise.allSettled(this.flushes);
       await this.flush();
     } finally {
       await this.handle.close();
