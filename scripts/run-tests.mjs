@@ -44,6 +44,7 @@ const child = spawn(
     '--test-reporter-destination=stdout',
     ...files,
   ],
-  { stdio: 'inherit', cwd: root },
+  // Cores under test start their own router child: on a free port, never on 8080 where a real one may serve.
+  { stdio: 'inherit', cwd: root, env: { ...process.env, OUTPOST_ROUTER_PORT: process.env.OUTPOST_ROUTER_PORT ?? '0' } },
 );
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

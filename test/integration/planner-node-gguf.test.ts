@@ -99,6 +99,11 @@ describe('planning from a GGUF file on a discovered node, its header read over p
     const stored = await call<{ plan: PlanResult }>('planner.get', { id: planId });
     assert.deepEqual(stored.plan.model.nodeFile, plan.model.nodeFile, 'the stored plan records node:path and digest');
     assert.equal(await storedPlans(), before + 1);
+
+    // Launch loads model files from the workstation only: a node-file plan is refused by name, nothing started.
+    const launch = await runOutpost(['--data-dir', dataDir, 'launch', planId]);
+    assert.equal(launch.code, 1, launch.stderr);
+    assert.match(launch.stderr, new RegExp(`plan ${planId} was made from gpu-a10g-01:.*a file on a node.*copy the file to this workstation`));
   });
 
   test('the CLI plans from a node file named node:/path, and asks for exactly one model', async () => {

@@ -7,7 +7,7 @@ import type { RetryRecord } from '../../../shared/domain/router.js';
 import type { Logger } from '../../app/log.js';
 import { openAiErrorBody, streamErrorEvent, type OpenAiError } from '../core/openai-errors.js';
 import type { ApiPath, ParsedRequest } from '../core/openai-request.js';
-import { countsAgainstBreaker, describeFailure, isRetryableStatus, mayRetry, type EarlyFailure } from '../core/retry.js';
+import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnection, mayRetry, type EarlyFailure } from '../core/retry.js';
 import type { EndpointState, RoutingTable } from '../core/routing-table.js';
 import type { TrafficSeries } from '../core/traffic.js';
 import type { RouterMetrics } from './metrics.js';
@@ -52,6 +52,7 @@ export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path
     client.onGone?.(new ClientGone('the client disconnected'));
   });
   const tried = new Set<string>();
+  const freshConnectionTried = new Set<string>();
   const failures: string[] = [];
   const { policy } = deps.table;
   for (let attempt = 1; ; attempt += 1) {
@@ -65,9 +66,11 @@ export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path
     state.breaker.tryAcquire(Date.now());
     const result = await attemptOnce(deps, state, res, path, request, requestId, accept, arrived, client, attempt);
     if (result.kind !== 'early-failure') return;
-    tried.add(decision.name);
+    if (isStaleConnection(result.failure) && !freshConnectionTried.has(decision.name)) freshConnectionTried.add(decision.name);
+    else tried.add(decision.name);
     failures.push(describeFailure(decision.name, result.failure));
-    if (!mayRetry(attempt, policy.maxRetries, !client.gone)) {
+    // A redo over a fresh connection is not a retry elsewhere: it does not spend the policy's budget.
+    if (!mayRetry(attempt - freshConnectionTried.size, policy.maxRetries, !client.gone)) {
       if (client.gone) return;
       finishWithError(deps, res, request.model, {
         status: 503,

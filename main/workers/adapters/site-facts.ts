@@ -11,7 +11,16 @@ import type { LocalModel } from '../service.js';
  */
 export function planModelFile(db: Db, planId: string): string | null {
   const row = db.prepare('SELECT request_json FROM plans WHERE id = ?').get(planId) as { request_json: string } | undefined;
-  const model = row ? (JSON.parse(row.request_json) as { model?: unknown }).model : undefined;
+  const request = row ? (JSON.parse(row.request_json) as { model?: unknown; nodeModel?: { node: string; path: string } }) : undefined;
+  if (request?.nodeModel) {
+    // Only the workstation's files can be copied to the head today; a node-to-node copy needs a relay not built yet.
+    throw new OutpostError(
+      'PRECONDITION',
+      `plan ${planId} was made from ${request.nodeModel.node}:${request.nodeModel.path}, a file on a node; launch loads model files from this workstation only`,
+      `copy the file to this workstation and plan with --model <file.gguf>`,
+    );
+  }
+  const model = request?.model;
   return typeof model === 'string' && /\.gguf$/i.test(model) ? path.resolve(model) : null;
 }
 

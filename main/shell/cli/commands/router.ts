@@ -30,6 +30,9 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
         if (process.env[SUPERVISED_ENV] === '1') process.stdin.once('end', resolve).once('error', resolve).resume();
       });
       await running.close();
+      // Everything the router owns is closed now; a handle some library still keeps must not hold a stopped router
+      // (and its supervisor, waiting for the exit) for ever: leave on our own a second later if nothing else does.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
     });
 
   const endpoints = router.command('endpoints').description('the OpenAI-compatible endpoints the router sends traffic to');
