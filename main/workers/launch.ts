@@ -13,7 +13,7 @@ import { knownHostsLine, uploadResumable, type PinnedEndpoint } from './adapters
 import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './core/engines/index.js';
 import { gpuOrdinals } from './core/gpu-placement.js';
 import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './core/preflight.js';
-import { installKeyScript, modelPathFor, runDirFor, tunnelKeyLine, writeFileScript } from './core/remote-scripts.js';
+import { installKeyScript, loadKeyScript, modelPathFor, runDirFor, sameKey, tunnelKeyLine, writeFileScript } from './core/remote-scripts.js';
 import { Pipeline } from './pipeline.js';
 import type { WorkersDeps } from './service.js';
 
@@ -189,17 +189,32 @@ export class Launch {
     const sessions = this.sessions as HostSessions;
     const head = stages[0] as StagePlacement;
     this.progress('keys', `installing a tunnel key for ${tunnels.length} RPC link(s)`);
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: spec.keyMarker });
     const runDir = spec.runDirs[head.node] as string;
+    const keyPath = `${runDir}/${TUNNEL_KEY_FILE}`;
     const known: string[] = [];
     for (const tunnel of tunnels) {
       const stage = stages.find((s) => s.index === tunnel.stageIndex) as StagePlacement;
       known.push(await knownHostsLine(sessions.endpoint(stage.node), this.signal));
       spec.keyNodes = [...new Set([...spec.keyNodes, stage.node])];
-      this.deps.repository.setSpec(this.id, spec);
-      await sessions.check(stage.node, installKeyScript(tunnelKeyLine(pair.public, ports[rpcWorkerName(stage.index)] as number, spec.keyMarker)), 'installing the tunnel key', { signal: this.signal });
     }
-    await sessions.check(head.node, writeFileScript(`${runDir}/${TUNNEL_KEY_FILE}`), 'writing the tunnel key', { stdin: pair.private, signal: this.signal });
+    this.deps.repository.setSpec(this.id, spec);
+    // OpenSSH on the head must load the key before a tunnel depends on it: CI saw it refuse a freshly written
+    // key ("error in libcrypto") a few times in hundreds of launches. A key it cannot load is replaced (its
+    // public lines share the deployment's marker, so stop removes every one).
+    for (let attempt = 1; ; attempt += 1) {
+      const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: spec.keyMarker });
+      for (const tunnel of tunnels) {
+        const stage = stages.find((s) => s.index === tunnel.stageIndex) as StagePlacement;
+        await sessions.check(stage.node, installKeyScript(tunnelKeyLine(pair.public, ports[rpcWorkerName(stage.index)] as number, spec.keyMarker)), 'installing the tunnel key', { signal: this.signal });
+      }
+      await sessions.check(head.node, writeFileScript(keyPath), 'writing the tunnel key', { stdin: pair.private, signal: this.signal });
+      const loaded = await sessions.check(head.node, loadKeyScript(keyPath), 'checking the tunnel key', { signal: this.signal });
+      if (loaded.trim() === 'unverifiable' || sameKey(loaded, pair.public)) break;
+      if (attempt === 3) {
+        throw new OutpostError('UNAVAILABLE', `OpenSSH on ${head.node} cannot load the tunnel key written to ${keyPath} (3 fresh keys tried): ${loaded.trim().slice(0, 200)}`, 'check that host\'s disk and its ssh-keygen, then launch again');
+      }
+      this.progress('keys', `OpenSSH on ${head.node} could not load the tunnel key (${loaded.trim().slice(0, 120)}); writing a fresh one`);
+    }
     await sessions.check(head.node, writeFileScript(`${runDir}/${KNOWN_HOSTS_FILE}`), 'writing known_hosts', { stdin: `${known.join('\n')}\n`, signal: this.signal });
   }
 

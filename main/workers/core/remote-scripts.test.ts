@@ -6,7 +6,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerSpec } from './engines/index.js';
-import { installKeyScript, parseStatus, removeKeysScript, startScript, statusScript, stopScript, tunnelKeyLine } from './remote-scripts.js';
+import { installKeyScript, loadKeyScript, parseStatus, removeKeysScript, sameKey, startScript, statusScript, stopScript, tunnelKeyLine } from './remote-scripts.js';
 
 const sh = (script: string, env: NodeJS.ProcessEnv = {}): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...env } });
 
@@ -45,6 +45,22 @@ test('a tunnel key line opens one loopback port only, and is removed by its mark
     assert.equal(sh(removeKeysScript('outpost-deployment:dep-x'), { OUTPOST_AUTHORIZED_KEYS: file }).trim(), 'removed');
     assert.equal(readFileSync(file, 'utf8'), 'ssh-ed25519 AAAAother site-key\n');
     assert.throws(() => tunnelKeyLine('ssh-rsa AAAA x\ncommand="sh"', 1, 'm'), /not an ed25519/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the head checks that OpenSSH loads the tunnel key it was given, and a truncated key is caught', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "outpost-key-check-it's $(x) "));
+  try {
+    const key = path.join(dir, 'tunnel_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'outpost-dep-x', '-f', key]);
+    const publicKey = readFileSync(`${key}.pub`, 'utf8');
+    assert.equal(sameKey(sh(loadKeyScript(key)), publicKey), true);
+    writeFileSync(key, readFileSync(key, 'utf8').slice(0, 200), { mode: 0o600 });
+    const refused = sh(loadKeyScript(key));
+    assert.equal(sameKey(refused, publicKey), false, refused);
+    assert.equal(sameKey('', ''), false, 'nothing is not a match');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -118,3 +118,14 @@ export function writeFileScript(path: string): string {
   const dir = path.slice(0, path.lastIndexOf('/')) || '/';
   return `umask 077; mkdir -p ${q(dir)} && cat > ${q(path)} && chmod 600 ${q(path)}`;
 }
+
+/** What OpenSSH makes of a private key file: its public half, its error, or "unverifiable" without ssh-keygen. */
+export function loadKeyScript(path: string): string {
+  return `command -v ssh-keygen >/dev/null 2>&1 || { echo unverifiable; exit 0; }; ssh-keygen -y -f ${q(path)} 2>&1 || true`;
+}
+
+/** Whether ssh-keygen's answer is the given public key (type and key; comments may differ). */
+export function sameKey(sshKeygenOutput: string, publicKey: string): boolean {
+  const fields = (line: string) => line.trim().split(/\s+/).slice(0, 2).join(' ');
+  return fields(sshKeygenOutput) === fields(publicKey) && fields(publicKey).length > 0;
+}
