@@ -18,9 +18,11 @@ import { Pipeline } from './pipeline.js';
 import type { WorkersDeps } from './service.js';
 
 const READY_TIMEOUT_MS = 180_000;
-/** RPC and tunnel ports come from 50100–59099, starting at a place that depends on the deployment, so two
- * launches onto one host at the same moment (before either listens) are unlikely to pick the same port. */
-const rpcPortStart = (id: string): number => 50_100 + (createHash('sha256').update(id).digest().readUInt16BE(0) % 900) * 10;
+/** RPC and tunnel ports come from 20100–29099, starting at a place that depends on the deployment, so two
+ * launches onto one host at the same moment (before either listens) are unlikely to pick the same port. Below
+ * Linux's ephemeral range (32768–60999): there, any outgoing connection of the host (SSH, HTTP) may take the port
+ * as its local end between preflight and the bind, and the rpc-server dies with "address in use" (CI saw it). */
+const rpcPortStart = (id: string): number => 20_100 + (createHash('sha256').update(id).digest().readUInt16BE(0) % 900) * 10;
 const TEST_PROMPT = 'Say hello to the site in one sentence.';
 
 export type LaunchInput = ParsedInput<'workers.launch'>;

@@ -22,13 +22,15 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       const layout = cli.openCore().layout;
       cli.close();
       const running = await startRouter({ dataDir: layout.root, databaseFile: layout.database, host: opts.host, port: opts.port, log: fileLogger(layout.logs, 'router') });
-      cli.print({ url: running.url, port: running.port, pid: process.pid, configVersion: running.configVersion() }, () => `router listening on ${running.url} (config version ${running.configVersion()}); Ctrl-C stops it`);
-      await new Promise<void>((resolve) => {
+      // Listen for the stop signals before saying we are up: whoever reads that line may stop us at once.
+      const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
         // Started by the app: its end of our stdin closes when it exits, even when it is killed outright.
         if (process.env[SUPERVISED_ENV] === '1') process.stdin.once('end', resolve).once('error', resolve).resume();
       });
+      cli.print({ url: running.url, port: running.port, pid: process.pid, configVersion: running.configVersion() }, () => `router listening on ${running.url} (config version ${running.configVersion()}); Ctrl-C stops it`);
+      await stopped;
       await running.close();
       // Everything the router owns is closed now; a handle some library still keeps must not hold a stopped router
       // (and its supervisor, waiting for the exit) for ever: leave on our own a second later if nothing else does.
