@@ -32,9 +32,6 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       cli.print({ url: running.url, port: running.port, pid: process.pid, configVersion: running.configVersion() }, () => `router listening on ${running.url} (config version ${running.configVersion()}); Ctrl-C stops it`);
       await stopped;
       await running.close();
-      // Everything the router owns is closed now; a handle some library still keeps must not hold a stopped router
-      // (and its supervisor, waiting for the exit) for ever: leave on our own a second later if nothing else does.
-      setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
     });
 
   const endpoints = router.command('endpoints').description('the OpenAI-compatible endpoints the router sends traffic to');
