@@ -1,16 +1,16 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
-
-type DispatchController = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 import type { RetryRecord } from '../../../shared/domain/router.js';
 import type { Logger } from '../../app/log.js';
 import { openAiErrorBody, streamErrorEvent, type OpenAiError } from '../core/openai-errors.js';
+import type { ResponseHead } from '../core/http1-response.js';
 import type { ApiPath, ParsedRequest } from '../core/openai-request.js';
-import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnection, mayRetry, type EarlyFailure } from '../core/retry.js';
+import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnection, mayRetry, STALE_CONNECTION_CODE, type EarlyFailure } from '../core/retry.js';
 import type { EndpointState, RoutingTable } from '../core/routing-table.js';
 import type { TrafficSeries } from '../core/traffic.js';
 import type { RouterMetrics } from './metrics.js';
+import type { ExchangeControl, ExchangeHandler } from './passthrough.js';
 import type { UpstreamPools } from './upstream.js';
 
 export interface ProxyDeps {
@@ -64,7 +64,7 @@ export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path
     }
     const state = deps.table.endpoint(decision.name) as EndpointState;
     state.breaker.tryAcquire(Date.now());
-    const result = await attemptOnce(deps, state, res, path, request, requestId, accept, arrived, client, attempt);
+    const result = await attemptOnce(deps, state, res, path, request, requestId, accept, arrived, client, attempt, freshConnectionTried.has(decision.name));
     if (result.kind !== 'early-failure') return;
     if (isStaleConnection(result.failure) && !freshConnectionTried.has(decision.name)) freshConnectionTried.add(decision.name);
     else tried.add(decision.name);
@@ -86,8 +86,9 @@ export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path
 }
 
 /**
- * One attempt on one endpoint, through undici's dispatch API: upstream chunks go
- * straight to the client socket (no intermediate stream), and the upstream is
+ * One attempt on one endpoint over a passthrough connection: the endpoint's
+ * bytes go to the client socket as they came (a chunked stream keeps its own
+ * framing, the router writes only the final chunk), and the endpoint is
  * paused while the client cannot keep up.
  */
 function attemptOnce(
@@ -101,6 +102,7 @@ function attemptOnce(
   arrived: number,
   client: ClientLink,
   attempt: number,
+  freshConnection: boolean,
 ): Promise<AttemptResult> {
   const { policy } = deps.table;
   const { name, tier } = state.spec;
@@ -108,19 +110,20 @@ function attemptOnce(
   state.requests += 1;
   const started = performance.now();
   return new Promise<AttemptResult>((resolve) => {
-    let controller: DispatchController | null = null;
+    let control: ExchangeControl | null = null;
     let abortReason: Error | null = null;
     let settled = false;
     let firstByteAt: number | null = null;
     let tokens = 0;
-    let status = 0;
-    let contentType = 'application/json';
+    let head: ResponseHead | null = null;
     let isStream = false;
+    /** The client socket when the endpoint's framing can go to it unchanged; null when node frames the body (HTTP/1.0 client, body until close). */
+    let raw: Socket | null = null;
 
     const abort = (reason: Error) => {
       if (settled) return;
       abortReason ??= reason;
-      controller?.abort(reason);
+      control?.abort(reason);
     };
     client.onGone = abort;
     const firstByteTimer = setTimeout(() => abort(new FirstByteTimeout(`no first byte within ${policy.firstByteTimeoutMs} ms`)), policy.firstByteTimeoutMs);
@@ -131,7 +134,7 @@ function attemptOnce(
       clearTimeout(firstByteTimer);
       client.onGone = null;
       state.inFlight -= 1;
-          const now = performance.now();
+      const now = performance.now();
       deps.metrics.request({ model: request.model, endpoint: name, tier, status: outcome.label });
       if (firstByteAt !== null) {
         const ttftMs = firstByteAt - arrived;
@@ -146,57 +149,87 @@ function attemptOnce(
       state.breaker.releaseTrial();
       finish({ kind: 'client-gone' }, { label: 'client_closed', ok: false });
     };
-    const startResponse = () => {
+    /** The client's head, written together with the first body bytes (one packet). */
+    const startResponse = (first: Buffer | null) => {
+      const { status, contentType, body } = head as ResponseHead;
       firstByteAt = performance.now();
       clearTimeout(firstByteTimer);
       state.recordTtft(firstByteAt - started, Date.now());
-      const headers: Record<string, string> = { 'content-type': contentType, 'x-request-id': requestId, 'x-outpost-endpoint': name, 'x-outpost-tier': tier, 'x-outpost-attempts': String(attempt) };
+      const headers: Record<string, string> = { 'content-type': contentType ?? 'application/json', 'x-request-id': requestId, 'x-outpost-endpoint': name, 'x-outpost-tier': tier, 'x-outpost-attempts': String(attempt) };
       if (isStream) {
         headers['cache-control'] = 'no-cache';
         headers['x-accel-buffering'] = 'no';
       }
+      if (raw) {
+        if (body === 'chunked') headers['transfer-encoding'] = 'chunked';
+        else headers['content-length'] = String((head as ResponseHead).length);
+      }
       res.writeHead(status, headers);
+      if (!raw) {
+        if (first) send(first);
+        return;
+      }
+      raw.cork();
+      res.flushHeaders();
+      if (first) send(first);
+      raw.uncork();
     };
+    const send = (bytes: Buffer) => {
+      const writable = raw ? raw.write(bytes) : res.write(bytes);
+      if (!writable && control) {
+        control.pause();
+        (raw ?? res).once('drain', () => control?.resume());
+      }
+    };
+    const later: LaterWrites = { bytes: [], flush: () => {
+      const parts = later.bytes;
+      later.bytes = [];
+      if (!client.gone) for (const part of parts) send(part);
+    } };
     const fail = (error: Error) => {
       if (settled) return;
       if (client.gone) return clientLeft();
-      state.breaker.recordFailure(Date.now());
-      state.failures += 1;
       const reason = describeError(abortReason ?? error);
+      // A keep-alive connection the endpoint had closed says nothing about the endpoint's health.
+      if (reason.startsWith(STALE_CONNECTION_CODE)) state.breaker.releaseTrial();
+      else {
+        state.breaker.recordFailure(Date.now());
+        state.failures += 1;
+      }
       if (firstByteAt === null) {
-        const kind: EarlyFailure['kind'] = abortReason instanceof FirstByteTimeout ? 'first-byte-timeout' : status === 0 ? 'connect' : 'broken-before-first-byte';
+        const kind: EarlyFailure['kind'] = abortReason instanceof FirstByteTimeout ? 'first-byte-timeout' : head === null ? 'connect' : 'broken-before-first-byte';
         finish({ kind: 'early-failure', failure: { kind, detail: reason } }, { label: kind, ok: false });
         return;
       }
-      // After the first byte there is no retry: the client gets a stream error it can see.
+      // After the first byte there is no retry: the client gets a stream error it can see, when the framing allows one.
       deps.log.error('an upstream stream broke after its first byte', { endpoint: name, requestId, reason });
-      if (isStream) res.end(streamErrorEvent(`the upstream endpoint ${name} failed mid-stream (${reason}); the output above is incomplete`));
+      later.flush();
+      const canAppend = isStream && (raw === null || framingAtBoundary);
+      if (canAppend) res.end(streamErrorEvent(`the upstream endpoint ${name} failed mid-stream (${reason}); the output above is incomplete`));
       else res.destroy();
       finish({ kind: 'answered' }, { label: 'stream_error', ok: false });
     };
+    let framingAtBoundary = true;
 
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart: (c) => {
-        controller = c;
-        if (abortReason) c.abort(abortReason);
+    const handler: ExchangeHandler = {
+      onHead: (received) => {
+        head = received;
+        isStream = (received.contentType ?? '').startsWith('text/event-stream');
+        // A socket that is this response's own (not queued behind a pipelined one) can take the endpoint's bytes as they are.
+        if (res.socket !== null && res.req.httpVersion === '1.1' && (received.body === 'chunked' || received.body === 'length')) raw = res.socket;
+        else control?.wantPayload();
+        if (received.body === 'none' && !isRetryableStatus(received.status)) startResponse(null);
       },
-      onResponseStart: (_c, statusCode, headers) => {
-        status = statusCode;
-        const type = headers['content-type'];
-        contentType = (Array.isArray(type) ? type[0] : type) ?? 'application/json';
-        isStream = contentType.startsWith('text/event-stream');
+      onBody: (bytes, framing) => {
+        if (settled || isRetryableStatus((head as ResponseHead).status)) return; // an error body is drained, not forwarded
+        framingAtBoundary = framing.atChunkBoundary();
+        if (isStream) tokens += countEvents(bytes);
+        if (firstByteAt === null) startResponse(bytes);
+        else writeLater(later, bytes);
       },
-      onResponseData: (c, chunk) => {
-        if (isRetryableStatus(status) || settled) return; // an error body is drained, not forwarded
-        if (firstByteAt === null) startResponse();
-        if (isStream) tokens += countEvents(chunk);
-        if (!res.write(chunk)) {
-          c.pause();
-          res.once('drain', () => c.resume());
-        }
-      },
-      onResponseEnd: () => {
+      onEnd: () => {
         if (settled) return;
+        const { status } = head as ResponseHead;
         if (isRetryableStatus(status)) {
           const failure: EarlyFailure = { kind: 'status', detail: `HTTP ${status}` };
           if (countsAgainstBreaker(failure, status)) state.breaker.recordFailure(Date.now());
@@ -205,19 +238,47 @@ function attemptOnce(
           finish({ kind: 'early-failure', failure }, { label: String(status), ok: false });
           return;
         }
-        if (firstByteAt === null) startResponse();
+        if (firstByteAt === null) startResponse(null);
+        later.flush();
         res.end();
         state.breaker.recordSuccess();
         finish({ kind: 'answered' }, { label: String(status), ok: status < 400 });
       },
-      onResponseError: (_c, error) => fail(error),
+      onError: (error) => fail(error),
     };
     try {
-      deps.pools.dispatch(name, { path, body: request.upstreamBody, accept, headersTimeout: policy.firstByteTimeoutMs, bodyTimeout: policy.idleTimeoutMs }, handler);
+      control = deps.pools.exchange(name, { path, body: request.upstreamBody, accept, idleTimeoutMs: policy.idleTimeoutMs, fresh: freshConnection }, handler);
+      if (abortReason) control.abort(abortReason);
     } catch (error) {
       fail(error instanceof Error ? error : new Error(String(error)));
     }
   });
+}
+
+/** Token bytes of one stream waiting for the end of the event loop's poll phase. */
+interface LaterWrites {
+  bytes: Buffer[];
+  flush: () => void;
+}
+
+const waiting = new Set<LaterWrites>();
+
+/**
+ * Tokens after a stream's first are written once the event loop has handled every socket that was
+ * ready (setImmediate runs after the poll phase). An LLM server emits a token for every running
+ * sequence at the same moment, so they arrive here in bursts; writing them later lets the new
+ * requests and first tokens in that burst go out first, which is what time to first byte measures.
+ * A stream's end and errors flush its waiting bytes first, so order is kept.
+ */
+function writeLater(later: LaterWrites, bytes: Buffer): void {
+  later.bytes.push(bytes);
+  if (waiting.size === 0) setImmediate(flushWaiting);
+  waiting.add(later);
+}
+
+function flushWaiting(): void {
+  for (const later of waiting) later.flush();
+  waiting.clear();
 }
 
 function describeError(error: Error): string {

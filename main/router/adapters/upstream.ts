@@ -1,16 +1,20 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { Endpoint } from '../../../shared/domain/router.js';
+import { PassthroughPool, UpstreamError, type ExchangeControl, type ExchangeHandler, type ExchangeOptions } from './passthrough.js';
 
 interface Upstream {
   url: string;
+  /** Probes and model lists: undici, where convenience beats the last microsecond. */
   pool: Pool;
+  /** Completions: the hot path, bytes passed through. */
+  passthrough: PassthroughPool;
   basePath: string;
 }
 
 /**
- * One keep-alive connection pool per endpoint (undici). When an endpoint is
- * removed or its URL changes, its pool is closed gracefully: undici lets the
- * requests already running on it finish, so a reload drops no stream.
+ * Keep-alive connections per endpoint. When an endpoint is removed or its URL
+ * changes, its connections are closed gracefully: requests already running on
+ * them finish, so a reload drops no stream.
  */
 export class UpstreamPools {
   private readonly upstreams = new Map<string, Upstream>();
@@ -22,6 +26,7 @@ export class UpstreamPools {
       if (!spec || spec.url !== upstream.url) {
         this.upstreams.delete(name);
         void upstream.pool.close().catch(() => undefined);
+        upstream.passthrough.closeGracefully();
       }
     }
     for (const spec of endpoints) {
@@ -31,6 +36,7 @@ export class UpstreamPools {
         url: spec.url,
         basePath: url.pathname.replace(/\/+$/, ''),
         pool: new Pool(url.origin, { connections: null, pipelining: 1, keepAliveTimeout: 30_000, connect: { timeout: 5_000 } }),
+        passthrough: PassthroughPool.forUrl(spec.url),
       });
     }
   }
@@ -54,30 +60,17 @@ export class UpstreamPools {
     });
   }
 
-  /** A completion request with a raw handler: the proxy's hot path, no response stream in between. */
-  dispatch(
-    endpoint: string,
-    options: { path: string; body: Buffer; accept: string | undefined; headersTimeout: number; bodyTimeout: number },
-    handler: Dispatcher.DispatchHandler,
-  ): void {
+  /** A completion request on the passthrough connections: the proxy's hot path. */
+  exchange(endpoint: string, options: ExchangeOptions, handler: ExchangeHandler): ExchangeControl {
     const upstream = this.upstreams.get(endpoint);
-    if (!upstream) throw new Error(`endpoint ${endpoint} is no longer configured`);
-    upstream.pool.dispatch(
-      {
-        method: 'POST',
-        path: upstream.basePath + options.path,
-        headers: { accept: options.accept ?? '*/*', 'content-type': 'application/json' },
-        body: options.body,
-        headersTimeout: options.headersTimeout,
-        bodyTimeout: options.bodyTimeout,
-      },
-      handler,
-    );
+    if (!upstream) throw new UpstreamError('UPSTREAM_REMOVED', `endpoint ${endpoint} is no longer configured`);
+    return upstream.passthrough.exchange(options, handler);
   }
 
   async close(): Promise<void> {
     const all = [...this.upstreams.values()];
     this.upstreams.clear();
+    for (const upstream of all) upstream.passthrough.destroy();
     await Promise.all(all.map((u) => u.pool.destroy().catch(() => undefined)));
   }
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countsAgainstBreaker, isStaleConnection, mayRetry } from './retry.js';
+import { countsAgainstBreaker, isStaleConnection, mayRetry, STALE_CONNECTION_CODE } from './retry.js';
 
 test('only a connection the endpoint closed before answering earns a redo on the same endpoint', () => {
-  assert.equal(isStaleConnection({ kind: 'connect', detail: 'UND_ERR_SOCKET other side closed' }), true);
+  assert.equal(isStaleConnection({ kind: 'connect', detail: `${STALE_CONNECTION_CODE} a reused keep-alive connection was closed before an answer` }), true);
   assert.equal(isStaleConnection({ kind: 'connect', detail: 'ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9' }), false, 'a refused connection means the endpoint is down');
-  assert.equal(isStaleConnection({ kind: 'broken-before-first-byte', detail: 'UND_ERR_SOCKET other side closed' }), false, 'it had answered with a status');
+  assert.equal(isStaleConnection({ kind: 'broken-before-first-byte', detail: `${STALE_CONNECTION_CODE} a reused keep-alive connection was closed before an answer` }), false, 'it had answered with a status');
   assert.equal(isStaleConnection({ kind: 'first-byte-timeout', detail: 'no first byte within 100 ms' }), false);
 });
 

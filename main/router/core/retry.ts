@@ -28,13 +28,16 @@ export function mayRetry(attempt: number, maxRetries: number, clientConnected: b
   return clientConnected && attempt <= maxRetries;
 }
 
+/** The code the passthrough client gives a reused keep-alive connection that closed before any answer. */
+export const STALE_CONNECTION_CODE = 'UPSTREAM_STALE_CONNECTION';
+
 /**
  * A keep-alive connection the endpoint closed before answering (it dropped it as idle, or reached its
  * per-connection request cap, just as the router reused it) says nothing about the endpoint's health: such
  * an attempt may run once more on the same endpoint over a fresh connection before the endpoint is skipped.
  */
 export function isStaleConnection(failure: EarlyFailure): boolean {
-  return failure.kind === 'connect' && failure.detail.startsWith('UND_ERR_SOCKET');
+  return failure.kind === 'connect' && failure.detail.startsWith(STALE_CONNECTION_CODE);
 }
 
 export function describeFailure(endpoint: string, failure: EarlyFailure): string {
