@@ -9,7 +9,7 @@ export { RouterService, type RouterServiceDeps } from './service.js';
 export { RouterSupervisor, type RouterChild, type RouterSupervisorDeps } from './supervisor.js';
 export { RouterRepository } from './adapters/repository.js';
 export { RouterReportReader } from './adapters/router-files.js';
-export { SUPERVISED_ENV } from './adapters/router-child.js';
+export { ROUTER_NODE_FLAGS, SUPERVISED_ENV } from './adapters/router-child.js';
 export { routerHandlers } from './handlers.js';
 export type { RouterProcessOptions, RunningRouter };
 

@@ -181,11 +181,13 @@ function attemptOnce(
         (raw ?? res).once('drain', () => control?.resume());
       }
     };
-    const later: LaterWrites = { bytes: [], flush: () => {
-      const parts = later.bytes;
-      later.bytes = [];
-      if (!client.gone) for (const part of parts) send(part);
-    } };
+    const later: LaterWrites = {
+      bytes: [],
+      flush: () => {
+        if (!client.gone) for (const part of later.bytes) send(part);
+        later.bytes.length = 0;
+      },
+    };
     const fail = (error: Error) => {
       if (settled) return;
       if (client.gone) return clientLeft();
@@ -268,7 +270,9 @@ const waiting = new Set<LaterWrites>();
  * ready (setImmediate runs after the poll phase). An LLM server emits a token for every running
  * sequence at the same moment, so they arrive here in bursts; writing them later lets the new
  * requests and first tokens in that burst go out first, which is what time to first byte measures.
- * A stream's end and errors flush its waiting bytes first, so order is kept.
+ * They go out a slice at a time, with a poll phase between slices, so that a request or first token
+ * arriving meanwhile waits for one slice, not for the whole burst. A stream's end and errors flush its
+ * waiting bytes first, so order is kept.
  */
 function writeLater(later: LaterWrites, bytes: Buffer): void {
   later.bytes.push(bytes);
@@ -276,9 +280,19 @@ function writeLater(later: LaterWrites, bytes: Buffer): void {
   waiting.add(later);
 }
 
+const STREAMS_PER_SLICE = 32;
+
 function flushWaiting(): void {
-  for (const later of waiting) later.flush();
-  waiting.clear();
+  let written = 0;
+  for (const later of waiting) {
+    if (written === STREAMS_PER_SLICE) {
+      setImmediate(flushWaiting);
+      return;
+    }
+    waiting.delete(later);
+    later.flush();
+    written += 1;
+  }
 }
 
 function describeError(error: Error): string {

@@ -10,11 +10,18 @@ export const SUPERVISED_ENV = 'OUTPOST_ROUTER_SUPERVISED';
 const OUTPOST_BIN = fileURLToPath(new URL('../../../../bin/outpost.js', import.meta.url));
 
 /**
+ * V8 flags the router process runs with. A stream lives about a second, so its objects survive a few
+ * young-generation collections, and each collection pauses every stream in flight; a larger young
+ * generation makes those pauses rarer (bench:router: saturation 0.55 → 0.72 of nginx, p50 TTFB down).
+ */
+export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
+/**
  * Starts `outpost router` as a child process. Under Electron, process.execPath is
  * the Electron binary: ELECTRON_RUN_AS_NODE makes it the Node the CLI expects.
  */
 export function spawnRouterChild(options: { dataDir: string; host: string; port: number }): RouterChild {
-  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', options.dataDir, '--json', 'router', '--host', options.host, '--port', String(options.port)], {
+  const child = spawn(process.execPath, [...ROUTER_NODE_FLAGS, OUTPOST_BIN, '--data-dir', options.dataDir, '--json', 'router', '--host', options.host, '--port', String(options.port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, [SUPERVISED_ENV]: '1', ELECTRON_RUN_AS_NODE: '1' },
   });

@@ -150,7 +150,7 @@ export class BodyFraming {
           this.held = input.subarray(at);
           break;
         }
-        const size = parseChunkSize(input.toString('latin1', at, lineEnd));
+        const size = parseChunkSize(input, at, lineEnd);
         if (size === null) return { error: `invalid chunk size line ${JSON.stringify(input.toString('latin1', at, Math.min(lineEnd, at + 40)))}` };
         if (size === 0) {
           this.state = 'trailer';
@@ -184,10 +184,23 @@ export class BodyFraming {
 
 const EMPTY = Buffer.alloc(0);
 
-/** `1a;ext=1` → 26; anything but hex digits (before an extension) is refused. */
-function parseChunkSize(line: string): number | null {
-  const semicolon = line.indexOf(';');
-  const digits = (semicolon === -1 ? line : line.slice(0, semicolon)).replace(/\r$/, '').trim();
-  if (!/^[0-9a-fA-F]{1,12}$/.test(digits)) return null;
-  return Number.parseInt(digits, 16);
+/**
+ * `1a;ext=1\r` → 26, read from the bytes (no string per chunk: this runs once per streamed token).
+ * Hex digits, optional whitespace, then an extension or the line's end; anything else is refused.
+ */
+function parseChunkSize(bytes: Buffer, start: number, lineEnd: number): number | null {
+  let size = 0;
+  let digits = 0;
+  let at = start;
+  for (; at < lineEnd; at += 1) {
+    const c = bytes[at] as number;
+    const value = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (value === -1) break;
+    size = size * 16 + value;
+    digits += 1;
+  }
+  if (digits === 0 || digits > 12) return null;
+  while (at < lineEnd && (bytes[at] === 32 || bytes[at] === 9)) at += 1;
+  if (at === lineEnd || bytes[at] === 59 /* ; */ || (bytes[at] === 13 && at === lineEnd - 1)) return size;
+  return null;
 }
