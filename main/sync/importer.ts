@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { DEFAULT_POLICY } from '../../shared/domain/router.js';
 import { PolicySchema, type BundleFile, type BundleManifest, type ImportResult, type RecordChange, type SyncRecord, type VerifyResult } from '../../shared/domain/sync.js';
 import { formatBytes } from '../../shared/units.js';
@@ -8,6 +8,7 @@ import { openEnvelope, type OpenedEnvelope } from './core/envelope-check.js';
 import { checkManifest } from './core/manifest-checks.js';
 import { stagedRange, type PartialFile, type RangeReaders } from './adapters/file-store.js';
 import { pipelined } from './core/pipeline.js';
+import { FileHashThread, sharedBuffer } from './adapters/file-hash-thread.js';
 import { routerPolicyFrom, sameRouterPolicy } from './core/policy.js';
 import { ProgressMeter } from './core/progress.js';
 import { decide, valueDigest, type CurrentValue } from './core/records.js';
@@ -45,9 +46,10 @@ function isWhole(file: BundleFile, staged: ReadonlySet<string>): boolean {
 }
 
 /** Reusable buffers for chunks in flight, each as large as the largest chunk listed. */
+/** Slot buffers in shared memory, so the file hashing thread reads them in place. */
 function chunkSlots(work: ReadonlyArray<{ size: number }>): Buffer[] {
   const largest = work.reduce((max, w) => Math.max(max, w.size), 1);
-  return Array.from({ length: IMPORT_SLOTS }, () => Buffer.allocUnsafeSlow(largest));
+  return Array.from({ length: IMPORT_SLOTS }, () => sharedBuffer(largest));
 }
 
 /** Chunks in flight: read ahead and written behind while this thread hashes one. */
@@ -190,7 +192,9 @@ export class BundleImporter {
     for (const file of bundle.manifest.files) if (this.deps.files.hasModel(file.digest)) this.deps.files.discardPartial(file.digest);
     const counts = { chunksStaged: 0, chunksAlreadyStaged: bundle.staged.size, chunksHeldLocally: bundle.local.size, filesStored: 0 };
     const partials = new Map<string, PartialFile>();
-    const streamed = new Map<string, Hash>();
+    // Files hashed as they stream by, on the second thread (this one checks the chunks).
+    const streamed = new Set<string>();
+    const fileHashes = new FileHashThread();
     const readers = this.deps.files.readers();
     const verified = new Set<string>();
     const work: WorkItem[] = [];
@@ -200,7 +204,10 @@ export class BundleImporter {
         partials.set(file.digest, partial);
         const items = this.workFor(bundle, file, partial.staged);
         // A file hashed as it streams by must be written whole, in order, in this run.
-        if (partial.staged.size === 0 && items.length === file.chunks.length) streamed.set(file.digest, createHash('sha256'));
+        if (partial.staged.size === 0 && items.length === file.chunks.length) {
+          streamed.add(file.digest);
+          fileHashes.begin(file.digest);
+        }
         work.push(...items);
       }
       const meter = new ProgressMeter(jobId, 'stage', work.reduce((s, w) => s + w.size, 0), Date.now, this.deps.progress);
@@ -215,12 +222,13 @@ export class BundleImporter {
             verified.add(item.chunk);
             counts.chunksStaged += 1;
           }
-          streamed.get(item.file)?.update(bytes);
+          const hashing = streamed.has(item.file) ? fileHashes.update(item.file, bytes) : undefined;
           const partial = partials.get(item.file) as PartialFile;
           const writing = partial.write(item.offset, bytes);
           if (!bundle.staged.has(item.chunk)) bundle.staged.set(item.chunk, { file: item.file, offset: item.offset });
           meter.advance(item.size);
-          return writing;
+          // The slot is read into again only when both the write and the hashing thread are done with it.
+          return hashing ? Promise.all([writing, hashing]) : writing;
         },
       );
       meter.finish();
@@ -228,7 +236,7 @@ export class BundleImporter {
         const partial = partials.get(file.digest) as PartialFile;
         if (!isWhole(file, partial.staged)) continue;
         signal.throwIfAborted();
-        const digest = streamed.get(file.digest)?.digest('hex') ?? (await partial.digest(file.size));
+        const digest = streamed.has(file.digest) ? await fileHashes.digest(file.digest) : await partial.digest(file.size);
         if (digest !== file.digest) {
           await partial.close();
           this.deps.files.discardPartial(file.digest);
@@ -248,6 +256,7 @@ export class BundleImporter {
       // What was written and synced stays staged for the next medium or the next run.
       await Promise.allSettled([...partials.values()].map((p) => p.close()));
       await readers.close();
+      await fileHashes.close();
     }
     return counts;
   }
@@ -279,7 +288,8 @@ export class BundleImporter {
     const verified = new Set<string>();
     const source = (chunk: string): WorkItem['from'] | undefined =>
       bundle.present.has(bundle.mediumOf.get(chunk) ?? 0) ? 'medium' : bundle.staged.has(chunk) ? 'staged' : bundle.local.has(chunk) ? 'local' : undefined;
-    const work: Array<Pick<WorkItem, 'chunk' | 'size' | 'from'> & { hash: Hash | undefined; last: boolean; file: BundleFile }> = [];
+    const work: Array<Pick<WorkItem, 'chunk' | 'size' | 'from'> & { hashed: boolean; last: boolean; file: BundleFile }> = [];
+    const fileHashes = new FileHashThread();
     let filesVerified = 0;
     for (const file of manifest.files) {
       const complete = file.chunks.every(([c]) => source(c) !== undefined);
@@ -287,7 +297,7 @@ export class BundleImporter {
         if (sha256(new Uint8Array(0)) !== file.digest) refuse(`file ${file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
         filesVerified += 1;
       }
-      const hash = complete ? createHash('sha256') : undefined;
+      if (complete && file.chunks.length > 0) fileHashes.begin(file.digest);
       const listed = new Set<string>();
       const first = work.length;
       for (const [chunk, size] of file.chunks) {
@@ -295,7 +305,7 @@ export class BundleImporter {
         // A file that cannot be reassembled yet still has its chunks on the given media checked, once each.
         if (!from || (!complete && (from !== 'medium' || listed.has(chunk)))) continue;
         listed.add(chunk);
-        work.push({ chunk, size, from, hash, last: false, file });
+        work.push({ chunk, size, from, hashed: complete, last: false, file });
       }
       const last = work[work.length - 1];
       if (complete && last && work.length > first) last.last = true;
@@ -308,21 +318,23 @@ export class BundleImporter {
         work,
         { slots: slots.length, signal },
         (item, slot) => this.readChunk(bundle, item, readers, (slots[slot] as Buffer).subarray(0, item.size)),
-        (bytes, item) => {
+        async (bytes, item) => {
           meter.advance(item.size);
           if (!verified.has(item.chunk)) {
             if (sha256(bytes) !== item.chunk) refuse(`chunk ${item.chunk.slice(0, 12)}… on medium ${bundle.mediumOf.get(item.chunk) ?? '(local)'} does not match its digest (damaged or tampered)`);
             verified.add(item.chunk);
           }
-          item.hash?.update(bytes);
-          if (item.last) {
-            if (item.hash?.digest('hex') !== item.file.digest) refuse(`file ${item.file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
-            filesVerified += 1;
-          }
+          if (!item.hashed) return;
+          const hashing = fileHashes.update(item.file.digest, bytes);
+          if (!item.last) return hashing;
+          await hashing;
+          if ((await fileHashes.digest(item.file.digest)) !== item.file.digest) refuse(`file ${item.file.digest.slice(0, 12)}… does not reassemble to its declared digest`);
+          filesVerified += 1;
         },
       );
     } finally {
       await readers.close();
+      await fileHashes.close();
     }
     meter.finish();
     return { chunksVerified: verified.size, filesVerified, bytesRead: work.reduce((s, w) => s + w.size, 0) };
