@@ -119,6 +119,8 @@ function attemptOnce(
     let isStream = false;
     /** The client socket when the endpoint's framing can go to it unchanged; null when node frames the body (HTTP/1.0 client, body until close). */
     let raw: Socket | null = null;
+    /** Whether what the client got so far ends between chunks, so the router may append an error event of its own. */
+    let framingAtBoundary = true;
 
     const abort = (reason: Error) => {
       if (settled) return;
@@ -211,7 +213,6 @@ function attemptOnce(
       else res.destroy();
       finish({ kind: 'answered' }, { label: 'stream_error', ok: false });
     };
-    let framingAtBoundary = true;
 
     const handler: ExchangeHandler = {
       onHead: (received) => {
