@@ -268,6 +268,15 @@ export class PartialFile {
     await fs.promises.appendFile(`${this.file}.staged`, `${positions.join('\n')}\n`);
   }
 
+  /** `size` staged bytes at `offset`, read back (to name a damaged chunk). */
+  async read(offset: number, size: number): Promise<Buffer> {
+    await Promise.all(this.writes);
+    const into = Buffer.allocUnsafe(size);
+    const { bytesRead } = await this.handle.read(into, 0, size, offset);
+    if (bytesRead !== size) throw stagingDamaged(path.basename(this.file));
+    return into;
+  }
+
   /** SHA-256 of the staged file, read back in blocks: only for a file not assembled in order in one run. */
   async digest(size: number): Promise<string> {
     await Promise.all(this.writes);
