@@ -53,7 +53,7 @@ function chunkSlots(work: ReadonlyArray<{ size: number }>): Buffer[] {
 }
 
 /** Chunks in flight: read ahead and written behind while this thread hashes one. */
-const IMPORT_SLOTS = 4;
+const IMPORT_SLOTS = 8;
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
