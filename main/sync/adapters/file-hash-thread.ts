@@ -18,7 +18,6 @@ export class FileHashThread {
   constructor() {
     // Inline (eval) so that it loads the same way from a checkout and from the packaged app's archive.
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
-    this.worker.unref();
     this.worker.on('message', (message: { seq: number; digest?: string; error?: string }) => {
       const waiter = this.waiting.get(message.seq);
       this.waiting.delete(message.seq);
