@@ -45,8 +45,7 @@ function isWhole(file: BundleFile, staged: ReadonlySet<string>): boolean {
   });
 }
 
-/** Reusable buffers for chunks in flight, each as large as the largest chunk listed. */
-/** Slot buffers in shared memory, so the file hashing thread reads them in place. */
+/** Reusable buffers for chunks in flight, each as large as the largest chunk listed, in shared memory so the file hashing thread reads them in place. */
 function chunkSlots(work: ReadonlyArray<{ size: number }>): Buffer[] {
   const largest = work.reduce((max, w) => Math.max(max, w.size), 1);
   return Array.from({ length: IMPORT_SLOTS }, () => sharedBuffer(largest));
@@ -80,11 +79,11 @@ function refuse(message: string, hint = 'nothing was imported; ask the sender fo
  * Verify, preview, import. Everything is checked before anything is applied:
  * each chunk is written straight to its place in its file's partial copy in
  * staging/ as it is read (so a rerun or the next medium never copies it
- * again), a file that arrives whole is hashed as it streams and checked
- * against its signed digest, a chunk of a file spread over media is checked
- * against its own digest on arrival, and complete files are renamed by
- * digest into models/ only once checked, and records, acknowledgements and the bundle's sequence are
- * written in one SQLite transaction.
+ * again). A file that arrives whole is hashed as it streams and checked
+ * against its signed digest; a chunk of a file spread over media is checked
+ * against its own digest on arrival. Complete files are renamed by digest
+ * into models/ only once checked; records, acknowledgements and the
+ * bundle's sequence are written in one SQLite transaction.
  */
 export class BundleImporter {
   constructor(private readonly deps: SyncDeps) {}
@@ -209,7 +208,7 @@ export class BundleImporter {
     for (const file of bundle.manifest.files) if (this.deps.files.hasModel(file.digest)) this.deps.files.discardPartial(file.digest);
     const counts = { chunksStaged: 0, chunksAlreadyStaged: bundle.staged.size, chunksHeldLocally: bundle.local.size, filesStored: 0 };
     const partials = new Map<string, PartialFile>();
-    // Files hashed as they stream by, on the second thread (this one checks the chunks).
+    // Files hashed as they stream by, on the second thread.
     const streamed = new Set<string>();
     const fileHashes = new FileHashThread();
     const readers = this.deps.files.readers();
@@ -236,7 +235,7 @@ export class BundleImporter {
         (bytes, item) => {
           if (item.from === 'medium' && !fromMedia.has(item.chunk)) {
             // A file hashed whole as it streams by has every byte checked against its signed digest before it is
-            // committed, so its chunks are not hashed a second time (that halved import's speed); a chunk of a file
+            // committed, so its chunks are not hashed a second time (every byte once, not twice); a chunk of a file
             // that is staged over several media is checked now, while its medium is at hand.
             if (!streamed.has(item.file) && sha256(bytes) !== item.chunk) refuse(damagedChunk(bundle, item.chunk));
             fromMedia.add(item.chunk);

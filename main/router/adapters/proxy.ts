@@ -6,7 +6,7 @@ import type { Logger } from '../../app/log.js';
 import { openAiErrorBody, streamErrorEvent, type OpenAiError } from '../core/openai-errors.js';
 import type { ResponseHead } from '../core/http1-response.js';
 import type { ApiPath, ParsedRequest } from '../core/openai-request.js';
-import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnection, mayRetry, STALE_CONNECTION_CODE, type EarlyFailure } from '../core/retry.js';
+import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnection, mayRetry, type EarlyFailure } from '../core/retry.js';
 import type { EndpointState, RoutingTable } from '../core/routing-table.js';
 import type { TrafficSeries } from '../core/traffic.js';
 import type { RouterMetrics } from './metrics.js';
@@ -194,15 +194,16 @@ function attemptOnce(
       if (settled) return;
       if (client.gone) return clientLeft();
       const reason = describeError(abortReason ?? error);
+      const kind: EarlyFailure['kind'] = abortReason instanceof FirstByteTimeout ? 'first-byte-timeout' : head === null ? 'connect' : 'broken-before-first-byte';
+      const early: EarlyFailure | null = firstByteAt === null ? { kind, detail: reason } : null;
       // A keep-alive connection the endpoint had closed says nothing about the endpoint's health.
-      if (reason.startsWith(STALE_CONNECTION_CODE)) state.breaker.releaseTrial();
+      if (early && isStaleConnection(early)) state.breaker.releaseTrial();
       else {
         state.breaker.recordFailure(Date.now());
         state.failures += 1;
       }
-      if (firstByteAt === null) {
-        const kind: EarlyFailure['kind'] = abortReason instanceof FirstByteTimeout ? 'first-byte-timeout' : head === null ? 'connect' : 'broken-before-first-byte';
-        finish({ kind: 'early-failure', failure: { kind, detail: reason } }, { label: kind, ok: false });
+      if (early) {
+        finish({ kind: 'early-failure', failure: early }, { label: kind, ok: false });
         return;
       }
       // After the first byte there is no retry: the client gets a stream error it can see, when the framing allows one.
