@@ -1,6 +1,6 @@
 export { IdentityService, type IdentityDeps } from './service.js';
 export { IdentityRepository } from './adapters/identity-repository.js';
-export { KeyVault } from './adapters/key-vault.js';
+export { KeyVault, generateSshKeyPair } from './adapters/key-vault.js';
 export { sha256Fingerprint, sshPublicKeyFingerprint } from './core/fingerprint.js';
 export { canonicalRotationBytes, type RotationStatement } from './core/rotation.js';
 export { identityHandlers } from './handlers.js';

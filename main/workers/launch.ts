@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
 import { shellQuote } from '../discovery/index.js';
+import { generateSshKeyPair } from '../identity/index.js';
 import { catalogNameForGpu } from '../planner/index.js';
 import type { ParsedInput } from '../../shared/contract/index.js';
 import type { ShardPlan } from '../../shared/domain/planner.js';
@@ -200,11 +200,13 @@ export class Launch {
       spec.keyNodes = [...new Set([...spec.keyNodes, stage.node])];
     }
     this.deps.repository.setSpec(this.id, spec);
-    // OpenSSH on the head must load the key before a tunnel depends on it: CI saw it refuse a freshly written
-    // key ("error in libcrypto") a few times in hundreds of launches. A key it cannot load is replaced (its
-    // public lines share the deployment's marker, so stop removes every one).
+    // OpenSSH on the head must load the key before a tunnel depends on it. CI saw it refuse a freshly written
+    // key ("error in libcrypto") a few times in hundreds of launches: ssh2's generator, used then, wrote about
+    // 1 key in 200 with a truncated public key (keys now come from identity's own encoder). The check stays:
+    // a key the head cannot load is replaced (its public lines share the deployment's marker, so stop removes
+    // every one).
     for (let attempt = 1; ; attempt += 1) {
-      const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: spec.keyMarker });
+      const pair = generateSshKeyPair(spec.keyMarker);
       for (const tunnel of tunnels) {
         const stage = stages.find((s) => s.index === tunnel.stageIndex) as StagePlacement;
         await sessions.check(stage.node, installKeyScript(tunnelKeyLine(pair.public, ports[rpcWorkerName(stage.index)] as number, spec.keyMarker)), 'installing the tunnel key', { signal: this.signal });

@@ -1,7 +1,7 @@
-import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { encodeEd25519KeyPair, type OpenSshKeyPair } from '../core/openssh-key.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import type { KeyKind } from '../../../shared/domain/identity.js';
 import { OutpostError } from '../../../shared/errors.js';
 
@@ -26,6 +26,15 @@ const FILES: Record<KeyKind, { privateFile: string; publicFile: string | null }>
  * commit, so a failure between generation and the database write leaves the
  * old identity intact.
  */
+/** A fresh Ed25519 key in the OpenSSH format that both ssh2 and `ssh -i` read. */
+export function generateSshKeyPair(comment: string): OpenSshKeyPair {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const seed = privateKey.export({ format: 'jwk' }).d;
+  const raw = publicKey.export({ format: 'jwk' }).x;
+  if (!seed || !raw) throw new Error('node crypto returned an Ed25519 key without its parts');
+  return encodeEd25519KeyPair(Buffer.from(seed, 'base64url'), Buffer.from(raw, 'base64url'), comment, randomBytes(4).readUInt32BE());
+}
+
 export class KeyVault {
   constructor(private readonly dir: string) {}
 
@@ -40,9 +49,8 @@ export class KeyVault {
         publicKey: Buffer.from(raw, 'base64url').toString('base64'),
       };
     }
-    // ssh2 writes the OpenSSH private key format that both ssh2 and `ssh -i` read.
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-    return { kind, privateKey: pair.private, publicKey: `${pair.public.trim()}\n` };
+    const pair = generateSshKeyPair(comment);
+    return { kind, privateKey: pair.private, publicKey: `${pair.public}\n` };
   }
 
   hasAny(): boolean {
