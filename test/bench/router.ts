@@ -8,8 +8,10 @@
  * load over the run weighs on all three alike. Prints p50/p99 TTFB and TTLB, tokens/s, errors, CPU, and
  * the router's and nginx's added latency over direct in the same run. `seconds` per streaming target
  * (default 60, as the issue asks; 2 to 120, e.g. 10 for a quick look), half that (at most 15 s) per
- * saturation phase, each part after a 1.5 s warm-up: the default run takes about 3.5 minutes. The
- * machine is shared: load is printed.
+ * saturation phase. Each part starts its clients one after another over a stream's length and warms up
+ * for 1.5 s before its measured window (a request counts when it starts in the window). Then a burst: every
+ * client sends at the same moment from idle, three times, against each target (reported, no target). The
+ * default run takes about 4 minutes. The machine is shared: load is printed.
  * ROUTER_BENCH_CONCURRENCY changes the number of streaming clients (to tell queueing from per-request cost).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,6 +28,10 @@ import { OUTPOST_BIN, REPO_ROOT } from '../helpers/cli.js';
 const CONCURRENCY = Number(process.env.ROUTER_BENCH_CONCURRENCY ?? 200);
 const SATURATION_CONCURRENCY = 64;
 const WARMUP_S = 1.5;
+const BURST_ROUNDS = 3;
+/** The simulated upstream's pacing: first token after 100 ms, then 30 tokens/s, 32 tokens. */
+const PACING = { ttftMs: 100, tokensPerSecond: 30, tokens: 32 };
+const STREAM_S = (PACING.ttftMs + ((PACING.tokens - 1) * 1000) / PACING.tokensPerSecond) / 1000;
 const seconds = Math.min(120, Math.max(2, Number(process.argv[2] ?? process.env.ROUTER_BENCH_SECONDS ?? 60)));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-bench-router-'));
 const children: ChildProcess[] = [];
@@ -93,16 +99,86 @@ function cpuSeconds(pid: number): number {
   return total;
 }
 
-/** One measured phase, after an unmeasured warm-up on the same connections (JIT, connection set-up). */
-async function closedLoop(name: string, base: string, body: string, headers: Record<string, string>, concurrency: number, durationS: number, pids: Record<string, number>): Promise<PhaseResult> {
+/**
+ * One measured phase of a closed loop. The clients start one after another over `rampS` (a stream's length),
+ * then run unmeasured for the warm-up (JIT, connection set-up) and straight on into the measured window, on the
+ * same connections: a request counts when it starts inside the window. Starting all clients at once instead
+ * keeps them in step for tens of seconds (every client's next request follows a stream of the same length), so
+ * each measurement would be mostly of the start's burst; the burst is measured on its own (`burst`).
+ */
+async function closedLoop(name: string, base: string, body: string, headers: Record<string, string>, concurrency: number, rampS: number, durationS: number, pids: Record<string, number>): Promise<PhaseResult> {
   const pool = new Pool(base, { connections: concurrency, pipelining: 1 });
-  await load(pool, body, headers, concurrency, WARMUP_S, { name, requests: 0, errors: 0, ttfb: [], ttlb: [], tokens: 0, seconds: 0, cpu: {} });
   const result: PhaseResult = { name, requests: 0, errors: 0, ttfb: [], ttlb: [], tokens: 0, seconds: durationS, cpu: {} };
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
-  const clientBefore = process.cpuUsage();
-  result.seconds = await load(pool, body, headers, concurrency, durationS, result);
-  const client = process.cpuUsage(clientBefore);
-  result.cpu = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (cpuBefore[k] ?? 0)])), client: (client.user + client.system) / 1e6 };
+  const began = performance.now();
+  const window = { from: began + (rampS + WARMUP_S) * 1000, to: began + (rampS + WARMUP_S + durationS) * 1000 };
+  let cpuBefore: Record<string, number> = {};
+  let clientBefore = process.cpuUsage();
+  const opened = setTimeout(() => {
+    cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    clientBefore = process.cpuUsage();
+  }, window.from - began);
+  const closed = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      const client = process.cpuUsage(clientBefore);
+      result.cpu = { ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid) - (cpuBefore[k] ?? 0)])), client: (client.user + client.system) / 1e6 };
+      resolve();
+    }, window.to - began),
+  );
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, (i * rampS * 1000) / concurrency));
+      while (performance.now() < window.to) await oneRequest(pool, body, headers, window.from, result);
+    }),
+  );
+  await closed;
+  clearTimeout(opened);
+  await pool.close();
+  return result;
+}
+
+/** One streamed request, recorded in `result` when it started at or after `countFrom`. */
+async function oneRequest(pool: Pool, body: string, headers: Record<string, string>, countFrom: number, result: PhaseResult): Promise<void> {
+  const started = performance.now();
+  const counted = started >= countFrom;
+  try {
+    const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', ...headers }, body });
+    let first: number | null = null;
+    let events = 0;
+    for await (const chunk of response.body) {
+      first ??= performance.now();
+      const text = (chunk as Buffer).toString('latin1');
+      for (let at = text.indexOf('data: {'); at !== -1; at = text.indexOf('data: {', at + 7)) events += 1;
+    }
+    if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+    const end = performance.now();
+    if (!counted) return;
+    result.ttfb.push((first ?? end) - started);
+    result.ttlb.push(end - started);
+    result.tokens += events;
+    result.requests += 1;
+  } catch {
+    if (counted) result.errors += 1;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Every client sends at the same moment, from idle, on warm connections: what a batch job starting at once
+ * costs. Reported beside the closed loop (no target): the last first byte of a burst is the time the proxy
+ * needs to take in every request and hand on every first token, one after another.
+ */
+async function burst(name: string, base: string, body: string, headers: Record<string, string>, concurrency: number, streamS: number): Promise<PhaseResult> {
+  const pool = new Pool(base, { connections: concurrency, pipelining: 1 });
+  const result: PhaseResult = { name, requests: 0, errors: 0, ttfb: [], ttlb: [], tokens: 0, seconds: 0, cpu: {} };
+  const warm: PhaseResult = { ...result, ttfb: [], ttlb: [] };
+  await Promise.all(Array.from({ length: concurrency }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, (i * streamS * 1000) / concurrency));
+    await oneRequest(pool, body, headers, 0, warm);
+  }));
+  for (let round = 0; round < BURST_ROUNDS; round += 1) {
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(Array.from({ length: concurrency }, () => oneRequest(pool, body, headers, 0, result)));
+  }
   await pool.close();
   return result;
 }
@@ -122,37 +198,6 @@ function merged(parts: PhaseResult[]): PhaseResult {
     seconds: parts.reduce((n, p) => n + p.seconds, 0),
     cpu,
   };
-}
-
-async function load(pool: Pool, body: string, headers: Record<string, string>, concurrency: number, durationS: number, result: PhaseResult): Promise<number> {
-  const deadline = performance.now() + durationS * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const started = performance.now();
-      try {
-        const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', ...headers }, body });
-        let first: number | null = null;
-        let events = 0;
-        for await (const chunk of response.body) {
-          first ??= performance.now();
-          const text = (chunk as Buffer).toString('latin1');
-          for (let at = text.indexOf('data: {'); at !== -1; at = text.indexOf('data: {', at + 7)) events += 1;
-        }
-        if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
-        const end = performance.now();
-        result.ttfb.push((first ?? end) - started);
-        result.ttlb.push(end - started);
-        result.tokens += events;
-        result.requests += 1;
-      } catch {
-        result.errors += 1;
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
-  };
-  const began = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return (performance.now() - began) / 1000;
 }
 
 const q = (values: number[], p: number) => {
@@ -245,7 +290,7 @@ async function main(): Promise<void> {
   ];
   const parts = new Map<string, PhaseResult[]>(targets.map((t) => [t.name, []]));
   for (const target of [...targets, ...[...targets].reverse()]) {
-    parts.get(target.name)?.push(await closedLoop(target.name, target.base, chat('tiny'), target.headers, CONCURRENCY, seconds / 2, target.pids));
+    parts.get(target.name)?.push(await closedLoop(target.name, target.base, chat('tiny'), target.headers, CONCURRENCY, STREAM_S, seconds / 2, target.pids));
   }
   const results = targets.map((t) => merged(parts.get(t.name) ?? []));
   results.forEach(report);
@@ -258,13 +303,22 @@ async function main(): Promise<void> {
   const perToken = (r: PhaseResult, proc: string) => `${((1e6 * (r.cpu[proc] ?? 0)) / Math.max(1, r.tokens)).toFixed(1)} µs`;
   console.log(`CPU per streamed token: router ${perToken(routed, 'router')}${viaNginx ? `, nginx ${perToken(viaNginx, 'nginx')}` : ''}`);
 
+  const bursts = [];
+  for (const target of targets) bursts.push(await burst(target.name, target.base, chat('tiny'), target.headers, CONCURRENCY, STREAM_S));
+  const [directBurst] = bursts as [PhaseResult];
+  console.log(`\nburst: ${CONCURRENCY} clients sending at the same moment from idle, ${BURST_ROUNDS} rounds (reported, no target):`);
+  for (const b of bursts) {
+    const addedLast = b === directBurst ? '' : `; added over direct: p50 ${ms(q(b.ttfb, 0.5) - q(directBurst.ttfb, 0.5))}, last ${ms(q(b.ttfb, 1) - q(directBurst.ttfb, 1))}`;
+    console.log(`${b.name.padEnd(8)} TTFB p50 ${ms(q(b.ttfb, 0.5))} last ${ms(q(b.ttfb, 1))}  errors ${b.errors}${addedLast}`);
+  }
+
   const saturationS = Math.min(15, Math.max(2, Math.round(seconds / 2)));
   const instantBody = chat('instant');
-  const satRouter = await closedLoop('router', routerUrl, instantBody, auth, SATURATION_CONCURRENCY, saturationS, { router: router.child.pid as number, upstream: instant.child.pid as number });
+  const satRouter = await closedLoop('router', routerUrl, instantBody, auth, SATURATION_CONCURRENCY, 0.1, saturationS, { router: router.child.pid as number, upstream: instant.child.pid as number });
   console.log(`\nsaturation against an instant upstream (${SATURATION_CONCURRENCY} clients, ${saturationS} s):`);
   report(satRouter);
   if (nginxInstant) {
-    const satNginx = await closedLoop('nginx', nginxInstant, instantBody, {}, SATURATION_CONCURRENCY, saturationS, { nginx: nginxPid, upstream: instant.child.pid as number });
+    const satNginx = await closedLoop('nginx', nginxInstant, instantBody, {}, SATURATION_CONCURRENCY, 0.1, saturationS, { nginx: nginxPid, upstream: instant.child.pid as number });
     report(satNginx);
     console.log(`router/nginx requests/s ratio: ${(satRouter.requests / satRouter.seconds / (satNginx.requests / satNginx.seconds)).toFixed(2)} (aim ≥ 0.5)`);
   }
