@@ -44,6 +44,12 @@ export class RouterMetrics {
   });
   private readonly breaker = new Gauge({ name: 'outpost_router_breaker_state', help: 'Circuit breaker per endpoint: 0 closed, 1 half-open, 2 open.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
   private readonly healthy = new Gauge({ name: 'outpost_router_endpoint_up', help: 'Last active probe per endpoint: 1 answered, 0 failed.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
+  /**
+   * Label-bound children by their label values: prom-client hashes a label object on every call, and these
+   * are called for every request. Label values are bounded (models, endpoints, tiers, statuses).
+   */
+  private readonly requestChildren = new Map<string, { inc: () => void }>();
+  private readonly timingChildren = new Map<string, { ttft: { observe: (v: number) => void }; total: { observe: (v: number) => void }; tokenRate: { observe: (v: number) => void } }>();
   private readonly configVersion = new Gauge({ name: 'outpost_router_config_version', help: 'The store config version the router runs with.', registers: [this.registry] });
 
   constructor(inFlightNow: () => Iterable<{ endpoint: string; tier: Tier; inFlight: number }>) {
@@ -61,13 +67,25 @@ export class RouterMetrics {
   }
 
   request(labels: { model: string; endpoint: string; tier: Tier | 'none'; status: string }): void {
-    this.requests.inc(labels);
+    const key = `${labels.model}\n${labels.endpoint}\n${labels.tier}\n${labels.status}`;
+    let child = this.requestChildren.get(key);
+    if (!child) {
+      child = this.requests.labels(labels);
+      this.requestChildren.set(key, child);
+    }
+    child.inc();
   }
 
   timings(labels: { model: string; endpoint: string; tier: Tier }, ttftSeconds: number | null, totalSeconds: number, tokensPerSecond: number | null): void {
-    if (ttftSeconds !== null) this.ttft.observe(labels, ttftSeconds);
-    this.total.observe(labels, totalSeconds);
-    if (tokensPerSecond !== null) this.tokenRate.observe({ model: labels.model, endpoint: labels.endpoint }, tokensPerSecond);
+    const key = `${labels.model}\n${labels.endpoint}\n${labels.tier}`;
+    let children = this.timingChildren.get(key);
+    if (!children) {
+      children = { ttft: this.ttft.labels(labels), total: this.total.labels(labels), tokenRate: this.tokenRate.labels({ model: labels.model, endpoint: labels.endpoint }) };
+      this.timingChildren.set(key, children);
+    }
+    if (ttftSeconds !== null) children.ttft.observe(ttftSeconds);
+    children.total.observe(totalSeconds);
+    if (tokensPerSecond !== null) children.tokenRate.observe(tokensPerSecond);
   }
 
   retry(model: string, endpoint: string, reason: string): void {

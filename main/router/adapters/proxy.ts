@@ -174,7 +174,8 @@ function attemptOnce(
       raw.cork();
       res.flushHeaders();
       if (first) send(first);
-      raw.uncork();
+      // Uncorked after this read is handled: when the whole response came in one read, its end goes out in the same write.
+      process.nextTick(uncork, raw);
     };
     const send = (bytes: Buffer) => {
       const writable = raw ? raw.write(bytes) : res.write(bytes);
@@ -185,6 +186,7 @@ function attemptOnce(
     };
     const later: LaterWrites = {
       bytes: [],
+      queued: false,
       flush: () => {
         if (!client.gone) for (const part of later.bytes) send(part);
         later.bytes.length = 0;
@@ -243,8 +245,11 @@ function attemptOnce(
           return;
         }
         if (firstByteAt === null) startResponse(null);
+        // The last tokens and the closing chunk in one write.
+        raw?.cork();
         later.flush();
         res.end();
+        raw?.uncork();
         state.breaker.recordSuccess();
         finish({ kind: 'answered' }, { label: String(status), ok: status < 400 });
       },
@@ -262,10 +267,13 @@ function attemptOnce(
 /** Token bytes of one stream waiting for the end of the event loop's poll phase. */
 interface LaterWrites {
   bytes: Buffer[];
+  /** Whether it is in `waiting` (a flag instead of a Set: the set would grow and shrink by hundreds every burst). */
+  queued: boolean;
   flush: () => void;
 }
 
-const waiting = new Set<LaterWrites>();
+let waiting: LaterWrites[] = [];
+let waitingFrom = 0;
 
 /**
  * Tokens after a stream's first are written once the event loop has handled every socket that was
@@ -278,23 +286,31 @@ const waiting = new Set<LaterWrites>();
  */
 function writeLater(later: LaterWrites, bytes: Buffer): void {
   later.bytes.push(bytes);
-  if (waiting.size === 0) setImmediate(flushWaiting);
-  waiting.add(later);
+  if (later.queued) return;
+  later.queued = true;
+  if (waiting.length === waitingFrom) setImmediate(flushWaiting);
+  waiting.push(later);
 }
 
 const STREAMS_PER_SLICE = 32;
 
 function flushWaiting(): void {
-  let written = 0;
-  for (const later of waiting) {
-    if (written === STREAMS_PER_SLICE) {
-      setImmediate(flushWaiting);
-      return;
-    }
-    waiting.delete(later);
+  const end = Math.min(waiting.length, waitingFrom + STREAMS_PER_SLICE);
+  for (; waitingFrom < end; waitingFrom += 1) {
+    const later = waiting[waitingFrom] as LaterWrites;
+    later.queued = false;
     later.flush();
-    written += 1;
   }
+  if (waitingFrom < waiting.length) {
+    setImmediate(flushWaiting);
+    return;
+  }
+  waiting = [];
+  waitingFrom = 0;
+}
+
+function uncork(socket: Socket): void {
+  socket.uncork();
 }
 
 function describeError(error: Error): string {
