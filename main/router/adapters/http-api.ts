@@ -1,17 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { apiKeyId, bearerToken, hashApiKey, sameHash } from '../core/api-keys.js';
+import { bearerToken, type ApiKeyRecord } from '../core/api-keys.js';
 import { badRequest, type OpenAiError } from '../core/openai-errors.js';
 import { parseCompletionRequest, type ApiPath } from '../core/openai-request.js';
-import type { RouterConfig } from '../core/routing-table.js';
 import { proxyCompletion, sendOpenAiError, type ProxyDeps } from './proxy.js';
 
 export interface HttpApiDeps extends ProxyDeps {
   /** `/healthz`'s answer: the router's own state. */
   health: () => Record<string, unknown>;
 }
-
-type ApiKeyRecord = RouterConfig['keys'][number];
 
 const COMPLETION_PATHS: ReadonlySet<string> = new Set(['/v1/chat/completions', '/v1/completions']);
 
@@ -57,9 +54,8 @@ function authenticate(deps: HttpApiDeps, req: IncomingMessage): ApiKeyRecord | O
   if (presented === null) {
     return { status: 401, type: 'authentication_error', code: 'missing_api_key', message: 'this router needs an API key: send "Authorization: Bearer <key>" (create one with `outpost router keys add <app>`)' };
   }
-  const id = apiKeyId(presented);
-  const record = id === null ? undefined : deps.table.apiKey(id);
-  if (!record || !sameHash(record.hash, hashApiKey(presented))) {
+  const record = deps.table.verifyKey(presented);
+  if (!record) {
     return { status: 401, type: 'authentication_error', code: 'invalid_api_key', message: 'the API key is not valid here (unknown, mistyped or revoked); ask the site technician for a key' };
   }
   return record;

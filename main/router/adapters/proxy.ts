@@ -244,12 +244,19 @@ function attemptOnce(
           finish({ kind: 'early-failure', failure }, { label: String(status), ok: false });
           return;
         }
-        if (firstByteAt === null) startResponse(null);
-        // The last tokens and the closing chunk in one write.
-        raw?.cork();
-        later.flush();
-        res.end();
-        raw?.uncork();
+        const streamed = firstByteAt !== null;
+        if (!streamed) startResponse(null);
+        const endResponse = () => {
+          if (client.gone) return;
+          // The last tokens and the closing chunk in one write.
+          raw?.cork();
+          later.flush();
+          res.end();
+          raw?.uncork();
+        };
+        // A response that came in one read leaves in one write with its head; a stream's end waits for the token writes.
+        if (streamed) endLater(endResponse);
+        else endResponse();
         state.breaker.recordSuccess();
         finish({ kind: 'answered' }, { label: String(status), ok: status < 400 });
       },
@@ -274,6 +281,9 @@ interface LaterWrites {
 
 let waiting: LaterWrites[] = [];
 let waitingFrom = 0;
+let endings: Array<() => void> = [];
+let endingsFrom = 0;
+let flushScheduled = false;
 
 /**
  * Tokens after a stream's first are written once the event loop has handled every socket that was
@@ -288,25 +298,49 @@ function writeLater(later: LaterWrites, bytes: Buffer): void {
   later.bytes.push(bytes);
   if (later.queued) return;
   later.queued = true;
-  if (waiting.length === waitingFrom) setImmediate(flushWaiting);
   waiting.push(later);
+  scheduleFlush();
+}
+
+/**
+ * Streams end after every waiting token write. A client that works in a loop (an agent, a batch job)
+ * sends its next request as soon as it reads the end of the last one; written in the middle of a burst,
+ * that request arrived while the router was still writing the rest of the burst and waited for it (in
+ * traces, nine of ten requests under load arrived while the router was busy). Written last, the next
+ * request finds the router done. Two routers measured in one benchmark, alternating 10 s parts: added TTFB
+ * p50 1.42 → 1.12 ms. The last token waits for the burst's other writes, well under a millisecond.
+ */
+function endLater(end: () => void): void {
+  endings.push(end);
+  scheduleFlush();
+}
+
+function scheduleFlush(): void {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushWaiting);
 }
 
 const STREAMS_PER_SLICE = 32;
 
 function flushWaiting(): void {
-  const end = Math.min(waiting.length, waitingFrom + STREAMS_PER_SLICE);
-  for (; waitingFrom < end; waitingFrom += 1) {
+  flushScheduled = false;
+  let budget = STREAMS_PER_SLICE;
+  for (; budget > 0 && waitingFrom < waiting.length; budget -= 1, waitingFrom += 1) {
     const later = waiting[waitingFrom] as LaterWrites;
     later.queued = false;
     later.flush();
   }
-  if (waitingFrom < waiting.length) {
-    setImmediate(flushWaiting);
-    return;
+  if (waitingFrom === waiting.length) {
+    waiting = [];
+    waitingFrom = 0;
+    for (; budget > 0 && endingsFrom < endings.length; budget -= 1, endingsFrom += 1) (endings[endingsFrom] as () => void)();
+    if (endingsFrom === endings.length) {
+      endings = [];
+      endingsFrom = 0;
+    }
   }
-  waiting = [];
-  waitingFrom = 0;
+  if (waiting.length > 0 || endings.length > 0) scheduleFlush();
 }
 
 function uncork(socket: Socket): void {

@@ -1,4 +1,5 @@
 import type { BreakerState, Endpoint, EndpointStats, RouterPolicy } from '../../../shared/domain/router.js';
+import { ApiKeyRing, type ApiKeyRecord } from './api-keys.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
 import { DecayingLatency, expectedTtftMs } from './latency.js';
 import { chooseEndpoint, modelRoutes, type Candidate, type ModelRoutes, type RouteDecision } from './select.js';
@@ -7,7 +8,7 @@ import { chooseEndpoint, modelRoutes, type Candidate, type ModelRoutes, type Rou
 export interface RouterConfig {
   version: number;
   endpoints: Endpoint[];
-  keys: Array<{ id: string; app: string; hash: string; models: string[] | null }>;
+  keys: ApiKeyRecord[];
   policy: RouterPolicy;
 }
 
@@ -87,7 +88,7 @@ export class RoutingTable {
   private config: RouterConfig = { version: 0, endpoints: [], keys: [], policy: undefined as unknown as RouterPolicy };
   private readonly states = new Map<string, EndpointState>();
   private routes = new Map<string, ModelRoutes>();
-  private keysById = new Map<string, RouterConfig['keys'][number]>();
+  private keys = new ApiKeyRing([]);
   private ties = 0;
 
   get version(): number {
@@ -113,7 +114,7 @@ export class RoutingTable {
     }
     const models = new Set(config.endpoints.flatMap((e) => e.models));
     this.routes = new Map([...models].sort().map((model) => [model, modelRoutes(model, config.endpoints.filter((e) => e.models.includes(model)))]));
-    this.keysById = new Map(config.keys.map((k) => [k.id, k]));
+    this.keys = new ApiKeyRing(config.keys);
     this.config = config;
     return { added, removed };
   }
@@ -126,8 +127,9 @@ export class RoutingTable {
     return this.routes.has(model);
   }
 
-  apiKey(id: string): RouterConfig['keys'][number] | undefined {
-    return this.keysById.get(id);
+  /** The key record of a presented API key, or null when it is not valid here. */
+  verifyKey(presented: string): ApiKeyRecord | null {
+    return this.keys.verify(presented);
   }
 
   endpoint(name: string): EndpointState | undefined {
