@@ -87,6 +87,47 @@ test('bad requests get a specific OpenAI-format error and the router keeps servi
   assert.equal(setup.upstreams[0]?.received.length, 1, 'no refused request reached the upstream');
 });
 
+test('a request body is read however it arrives: with its headers, split across packets, chunked, pipelined, empty', async (t) => {
+  const setup = await startRouterSetup(t, { upstreams: [{ name: 'gpu-a', ttftMs: 1, tokensPerSecond: 1000, tokens: 2 }] });
+  const port = Number(new URL(setup.url).port);
+  const body = (content: string) => JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content }] });
+  const head = (length: number | 'chunked', close = false) =>
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${setup.key}\r\nContent-Type: application/json\r\n` +
+    `${length === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${length}`}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
+  /** Writes the parts in order (a number is a pause in ms) and returns what came back until the router closed. */
+  const exchange = (parts: Array<string | number>) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', async () => {
+        for (const part of parts) {
+          if (typeof part === 'number') await new Promise((r) => setTimeout(r, part));
+          else socket.write(part);
+        }
+      });
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+    });
+  const statuses = (text: string) => [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => Number(m[1]));
+
+  const whole = body('in one packet');
+  assert.deepEqual(statuses(await exchange([head(Buffer.byteLength(whole), true) + whole])), [200], 'headers and body in one write');
+  const split = body('in two packets');
+  assert.deepEqual(statuses(await exchange([head(Buffer.byteLength(split), true) + split.slice(0, 10), 50, split.slice(10)])), [200], 'the body split, the second part 50 ms later');
+  const chunked = body('chunked');
+  const chunks = `${(10).toString(16)}\r\n${chunked.slice(0, 10)}\r\n${Buffer.byteLength(chunked.slice(10)).toString(16)}\r\n${chunked.slice(10)}\r\n0\r\n\r\n`;
+  assert.deepEqual(statuses(await exchange([head('chunked', true) + chunks])), [200], 'a chunked body');
+  const first = body('pipelined one');
+  const second = body('pipelined two');
+  assert.deepEqual(statuses(await exchange([head(Buffer.byteLength(first)) + first + head(Buffer.byteLength(second), true) + second])), [200, 200], 'two requests in one write on one connection, answered in order');
+  const empty = await exchange([head(0, true)]);
+  assert.deepEqual(statuses(empty), [400]);
+  assert.match(empty, /empty_body/);
+
+  const received = (setup.upstreams[0]?.received ?? []).map((r) => (r as { messages: Array<{ content: string }> }).messages[0]?.content);
+  assert.deepEqual(received, ['in one packet', 'in two packets', 'chunked', 'pipelined one', 'pipelined two'], 'each body reached the upstream whole, in order');
+});
+
 test('a latency budget no tier can meet is a 503 that says which endpoint expects how long', async (t) => {
   const setup = await startRouterSetup(t, {
     upstreams: [
