@@ -51,7 +51,7 @@ export class ApiKeyRing {
   verify(presented: string): ApiKeyRecord | null {
     const id = apiKeyId(presented);
     const record = id === null ? undefined : this.byId.get(id);
-    if (!record || id === null) return null;
+    if (id === null || record === undefined) return null;
     const bytes = Buffer.from(presented, 'utf8');
     const known = this.verified.get(id);
     if (known) return known.length === bytes.length && timingSafeEqual(known, bytes) ? record : null;
