@@ -12,6 +12,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v g++ >/dev/null 2>&1 || need+=(g++ make python3)
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v git >/dev/null 2>&1 || need+=(git)
+# curl is a real client the router's tests stream through.
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # nginx is only the reference the router benchmark measures itself against.
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OutpostError } from '../../shared/errors.js';
 import type { Logger } from '../app/log.js';
 import { RoutingTable } from './core/routing-table.js';
 import { TrafficSeries } from './core/traffic.js';
 import { StoreConfigSource } from './adapters/config-source.js';
-import { applyClientTimeout, createRouterServer } from './adapters/http-api.js';
+import { applyClientLimits, createRouterServer } from './adapters/http-api.js';
+import type { FrontDoor } from './adapters/http1-server.js';
 import { RouterMetrics } from './adapters/metrics.js';
 import { Prober } from './adapters/prober.js';
 import { acquirePidLock } from './adapters/pid-lock.js';
@@ -63,7 +63,7 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
   const traffic = new TrafficSeries();
   const reports = new RouterReportWriter(options.dataDir);
   const startedAt = new Date().toISOString();
-  let server: Server | undefined;
+  let door: FrontDoor | undefined;
 
   const load = () => {
     const config = source.read();
@@ -72,12 +72,12 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
     removed.forEach((spec) => metrics.forget(spec.name, spec.tier));
     for (const state of table.endpoints()) metrics.endpointState(state.spec.name, state.spec.tier, state.breaker.state(Date.now()), state.healthy);
     metrics.setConfigVersion(config.version);
-    if (server) applyClientTimeout(server, config.policy.clientTimeoutMs);
+    if (door) applyClientLimits(door, config.policy);
     options.log.info('router configuration loaded', { version: config.version, endpoints: config.endpoints.length, added, removed: removed.map((spec) => spec.name) });
   };
   load();
 
-  server = createRouterServer({
+  door = createRouterServer({
     table,
     pools,
     metrics,
@@ -88,7 +88,8 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
     },
     health: () => ({ status: 'ok', configVersion: table.version, endpoints: table.endpoints().length, models: table.models() }),
   });
-  const listening = server;
+  const frontDoor = door;
+  const listening = door.server;
   await new Promise<void>((resolve, reject) => {
     listening.once('error', (error: NodeJS.ErrnoException) => {
       source.close();
@@ -141,9 +142,8 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
       clearInterval(reloadTimer);
       clearInterval(statsTimer);
       prober.stop();
-      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
-      listening.closeIdleConnections();
-      const timer = setTimeout(() => listening.closeAllConnections(), graceMs);
+      const closed = frontDoor.close();
+      const timer = setTimeout(() => frontDoor.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
       await pools.close();

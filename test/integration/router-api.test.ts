@@ -170,7 +170,7 @@ test('a slow-loris client is cut off by the client timeout; /healthz and /metric
     socket.on('data', (d: Buffer) => (text += d.toString()));
     socket.on('close', () => resolve(text));
   });
-  assert.match(headersOnly, /^HTTP\/1\.1 408|^$/, 'headers that never finish end in a 408 or a closed socket');
+  assert.match(headersOnly, /^HTTP\/1\.1 408/, 'headers that never finish get a 408 too');
 
   await post(`${setup.url}/v1/chat/completions`, setup.key, chat);
   const health = (await fetch(`${setup.url}/healthz`).then((r) => r.json())) as { status: string; models: string[] };

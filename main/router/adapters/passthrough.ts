@@ -292,7 +292,7 @@ class Exchange implements ExchangeControl {
     else if (step.forward.length > 0) this.handler.onBody(step.forward, framing);
     if (this.over || !step.ended) return;
     const head = this.head as ResponseHead;
-    this.finish(!step.surplus && head.keepAlive, head.keepAliveTimeoutMs);
+    this.finish(step.rest.length === 0 && head.keepAlive, head.keepAliveTimeoutMs);
     this.handler.onEnd();
   }
 

@@ -1,5 +1,3 @@
-import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { RetryRecord } from '../../../shared/domain/router.js';
 import type { Logger } from '../../app/log.js';
@@ -10,6 +8,7 @@ import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnec
 import type { EndpointState, RoutingTable } from '../core/routing-table.js';
 import type { TrafficSeries } from '../core/traffic.js';
 import type { RouterMetrics } from './metrics.js';
+import type { ClientResponse } from './http1-server.js';
 import type { ExchangeControl, ExchangeHandler } from './passthrough.js';
 import type { UpstreamPools } from './upstream.js';
 
@@ -43,11 +42,10 @@ const DONE_EVENT = Buffer.from('data: [DONE]');
  * each retry journaled. The client's headers are written only with the first
  * upstream byte, which is what keeps the retry window open until then.
  */
-export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path: ApiPath, request: ParsedRequest, requestId: string, accept: string | undefined): Promise<void> {
+export async function proxyCompletion(deps: ProxyDeps, res: ClientResponse, path: ApiPath, request: ParsedRequest, requestId: string, accept: string | undefined): Promise<void> {
   const arrived = performance.now();
   const client: ClientLink = { gone: false, onGone: null };
-  res.once('close', () => {
-    if (res.writableFinished) return;
+  res.whenGone(() => {
     client.gone = true;
     client.onGone?.(new ClientGone('the client disconnected'));
   });
@@ -94,7 +92,7 @@ export async function proxyCompletion(deps: ProxyDeps, res: ServerResponse, path
 function attemptOnce(
   deps: ProxyDeps,
   state: EndpointState,
-  res: ServerResponse,
+  res: ClientResponse,
   path: ApiPath,
   request: ParsedRequest,
   requestId: string,
@@ -117,8 +115,8 @@ function attemptOnce(
     let tokens = 0;
     let head: ResponseHead | null = null;
     let isStream = false;
-    /** The client socket when the endpoint's framing can go to it unchanged; null when node frames the body (HTTP/1.0 client, body until close). */
-    let raw: Socket | null = null;
+    /** Whether the endpoint's body bytes go to the client as they are (a length, or chunks to an HTTP/1.1 client); else its payload is framed anew. */
+    let passthrough = false;
     /** Whether what the client got so far ends between chunks, so the router may append an error event of its own. */
     let framingAtBoundary = true;
 
@@ -162,26 +160,17 @@ function attemptOnce(
         headers['cache-control'] = 'no-cache';
         headers['x-accel-buffering'] = 'no';
       }
-      if (raw) {
-        if (body === 'chunked') headers['transfer-encoding'] = 'chunked';
-        else headers['content-length'] = String((head as ResponseHead).length);
-      }
-      res.writeHead(status, headers);
-      if (!raw) {
-        if (first) send(first);
-        return;
-      }
-      raw.cork();
-      res.flushHeaders();
+      const { socket } = res;
+      socket.cork();
+      res.writeHead(status, headers, body === 'none' ? { length: 0 } : body === 'length' ? { length: (head as ResponseHead).length } : passthrough ? 'chunked-passthrough' : 'chunked');
       if (first) send(first);
       // Uncorked after this read is handled: when the whole response came in one read, its end goes out in the same write.
-      process.nextTick(uncork, raw);
+      process.nextTick(uncork, socket);
     };
     const send = (bytes: Buffer) => {
-      const writable = raw ? raw.write(bytes) : res.write(bytes);
-      if (!writable && control) {
+      if (!res.write(bytes) && control) {
         control.pause();
-        (raw ?? res).once('drain', () => control?.resume());
+        res.onDrain(() => control?.resume());
       }
     };
     const later: LaterWrites = {
@@ -211,7 +200,7 @@ function attemptOnce(
       // After the first byte there is no retry: the client gets a stream error it can see, when the framing allows one.
       deps.log.error('an upstream stream broke after its first byte', { endpoint: name, requestId, reason });
       later.flush();
-      const canAppend = isStream && (raw === null || framingAtBoundary);
+      const canAppend = isStream && (!passthrough || framingAtBoundary);
       if (canAppend) res.end(streamErrorEvent(`the upstream endpoint ${name} failed mid-stream (${reason}); the output above is incomplete`));
       else res.destroy();
       finish({ kind: 'answered' }, { label: 'stream_error', ok: false });
@@ -221,9 +210,8 @@ function attemptOnce(
       onHead: (received) => {
         head = received;
         isStream = (received.contentType ?? '').startsWith('text/event-stream');
-        // A socket that is this response's own (not queued behind a pipelined one) can take the endpoint's bytes as they are.
-        if (res.socket !== null && res.req.httpVersion === '1.1' && (received.body === 'chunked' || received.body === 'length')) raw = res.socket;
-        else control?.wantPayload();
+        passthrough = received.body === 'length' || (received.body === 'chunked' && res.takesChunks);
+        if (!passthrough) control?.wantPayload();
         if (received.body === 'none' && !isRetryableStatus(received.status)) startResponse(null);
       },
       onBody: (bytes, framing) => {
@@ -249,10 +237,10 @@ function attemptOnce(
         const endResponse = () => {
           if (client.gone) return;
           // The last tokens and the closing chunk in one write.
-          raw?.cork();
+          res.socket.cork();
           later.flush();
           res.end();
-          raw?.uncork();
+          res.socket.uncork();
         };
         // A response that came in one read leaves in one write with its head; a stream's end waits for the token writes.
         if (streamed && tokenWritesWaiting()) endLater(endResponse);
@@ -351,7 +339,7 @@ function flushWaiting(): void {
   if (waiting.length > 0 || endings.length > 0) scheduleFlush();
 }
 
-function uncork(socket: Socket): void {
+function uncork(socket: ClientResponse['socket']): void {
   socket.uncork();
 }
 
@@ -370,17 +358,15 @@ function countEvents(chunk: Buffer): number {
   return count;
 }
 
-export function sendOpenAiError(res: ServerResponse, error: OpenAiError, extraHeaders: Record<string, string> = {}): void {
+export function sendOpenAiError(res: ClientResponse, error: OpenAiError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = openAiErrorBody(error);
-  res.writeHead(error.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extraHeaders });
-  res.end(body);
+  res.send(error.status, { 'content-type': 'application/json' }, openAiErrorBody(error));
 }
 
-function finishWithError(deps: ProxyDeps, res: ServerResponse, model: string, error: OpenAiError): void {
+function finishWithError(deps: ProxyDeps, res: ClientResponse, model: string, error: OpenAiError): void {
   deps.metrics.request({ model, endpoint: 'none', tier: 'none', status: String(error.status) });
   deps.traffic.record(Date.now(), { ok: false, ttftMs: null });
   sendOpenAiError(res, error);

@@ -46,7 +46,7 @@ function feed(framing: BodyFraming, wire: string, size: number): { forwarded: st
     payload += (step.payload ?? []).map((b) => b.toString('latin1')).join('');
     last = step;
   }
-  return { forwarded, payload, ended: last?.ended ?? false, surplus: last?.surplus ?? false };
+  return { forwarded, payload, ended: last?.ended ?? false, surplus: (last?.rest.length ?? 0) > 0 };
 }
 
 test('a chunked body is passed on with its framing, less the final chunk and trailers, however the reads split it', () => {

@@ -78,8 +78,8 @@ export interface BodyStep {
   /** The body's payload in `forward`, with the chunk framing taken off (only when asked for). */
   payload: Buffer[] | null;
   ended: boolean;
-  /** Bytes after the end of the body (a misbehaving endpoint): the connection cannot be reused. */
-  surplus: boolean;
+  /** Bytes after the end of the body: from an endpoint, misbehaviour (the connection cannot be reused); from a client, its next request. */
+  rest: Buffer;
 }
 
 type ChunkState = 'size' | 'data' | 'data-cr' | 'data-lf' | 'trailer';
@@ -111,14 +111,14 @@ export class BodyFraming {
   }
 
   push(bytes: Buffer, wantPayload: boolean): BodyStep | { error: string } {
-    if (this.done) return { forward: EMPTY, payload: null, ended: true, surplus: bytes.length > 0 };
-    if (this.kind === 'until-close') return { forward: bytes, payload: wantPayload ? [bytes] : null, ended: false, surplus: false };
+    if (this.done) return { forward: EMPTY, payload: null, ended: true, rest: bytes };
+    if (this.kind === 'until-close') return { forward: bytes, payload: wantPayload ? [bytes] : null, ended: false, rest: EMPTY };
     if (this.kind === 'length') {
       const take = Math.min(this.remaining, bytes.length);
       this.remaining -= take;
       this.done = this.remaining === 0;
       const forward = take === bytes.length ? bytes : bytes.subarray(0, take);
-      return { forward, payload: wantPayload ? [forward] : null, ended: this.done, surplus: take < bytes.length };
+      return { forward, payload: wantPayload ? [forward] : null, ended: this.done, rest: take < bytes.length ? bytes.subarray(take) : EMPTY };
     }
     return this.pushChunked(bytes, wantPayload);
   }
@@ -178,7 +178,7 @@ export class BodyFraming {
       }
     }
     const forward = forwardEnd === input.length ? input : input.subarray(0, forwardEnd);
-    return { forward, payload, ended: this.done, surplus: this.done && at < input.length };
+    return { forward, payload, ended: this.done, rest: this.done && at < input.length ? input.subarray(at) : EMPTY };
   }
 }
 
