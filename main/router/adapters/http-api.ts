@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { bearerToken, type ApiKeyRecord } from '../core/api-keys.js';
 import { badRequest, type OpenAiError } from '../core/openai-errors.js';
 import { parseCompletionRequest, type ApiPath } from '../core/openai-request.js';
-import { FrontDoor, type ClientRequest, type ClientResponse } from './http1-server.js';
+import type { ClientResponse } from './client-response.js';
+import { FrontDoor, type ClientRequest } from './http1-server.js';
 import { proxyCompletion, sendOpenAiError, type ProxyDeps } from './proxy.js';
 
 export interface HttpApiDeps extends ProxyDeps {

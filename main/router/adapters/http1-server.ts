@@ -2,6 +2,7 @@ import net from 'node:net';
 import { parseRequestHead, type HeadError, type RequestHead } from '../core/http1-request.js';
 import { BodyFraming } from '../core/http1-response.js';
 import { openAiErrorBody, type OpenAiError } from '../core/openai-errors.js';
+import { ClientResponse, httpDate, statusText, type ResponseConnection } from './client-response.js';
 
 /**
  * The router's front door: HTTP/1.1 on net.Server, without node:http. Measured under bench:router's load,
@@ -24,9 +25,7 @@ export type RequestHandler = (request: ClientRequest, response: ClientResponse) 
 const KEEP_ALIVE_IDLE_MS = 65_000;
 const CHECK_INTERVAL_MS = 250;
 const EMPTY = Buffer.alloc(0);
-const LAST_CHUNK = '0\r\n\r\n';
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-const REASONS: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 417: 'Expectation Failed', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout', 505: 'HTTP Version Not Supported' };
 
 export class FrontDoor {
   readonly server: net.Server;
@@ -108,114 +107,6 @@ export class ClientRequest {
   }
 }
 
-type Framing = 'length' | 'chunked' | 'chunked-passthrough' | 'until-close';
-
-/**
- * The answer to one request. A body is either of a known length, framed in chunks here, passed through
- * already chunk-framed (an endpoint's stream, byte for byte), or — for an HTTP/1.0 client — sent as it
- * is and ended by closing the connection.
- */
-export class ClientResponse {
-  headersSent = false;
-  /** end() was called: what follows on this connection is the next request's. */
-  finished = false;
-  /** The client went away before the response was finished. */
-  gone = false;
-  private framing: Framing = 'length';
-  private onGone: (() => void) | null = null;
-  private readonly bodyless: boolean;
-
-  constructor(
-    private readonly connection: Connection,
-    private readonly head: RequestHead,
-  ) {
-    this.bodyless = head.method === 'HEAD';
-  }
-
-  get socket(): net.Socket {
-    return this.connection.socket;
-  }
-
-  /** Whether the client can take a body framed in chunks (HTTP/1.1). */
-  get takesChunks(): boolean {
-    return this.head.minorVersion === 1;
-  }
-
-  /** Called once if the client disconnects before end(). */
-  whenGone(listener: (() => void) | null): void {
-    this.onGone = listener;
-  }
-
-  /**
-   * Starts the response. `length` sets Content-Length; without it the body is framed in chunks
-   * (`chunked-passthrough`: the caller's bytes already are) or, for HTTP/1.0, delimited by closing.
-   */
-  writeHead(status: number, headers: Record<string, string>, body: { length: number } | 'chunked' | 'chunked-passthrough'): void {
-    if (this.headersSent) throw new Error('the response head was already written');
-    this.headersSent = true;
-    let head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Unknown'}\r\ndate: ${httpDate()}\r\n`;
-    for (const name in headers) head += `${name}: ${checkedValue(headers[name] as string)}\r\n`;
-    if (typeof body === 'object') {
-      this.framing = 'length';
-      head += `content-length: ${body.length}\r\n`;
-    } else if (this.takesChunks) {
-      this.framing = body;
-      head += 'transfer-encoding: chunked\r\n';
-    } else {
-      this.framing = 'until-close';
-      this.connection.closeAfterResponse = true;
-    }
-    head += this.connection.closeAfterResponse ? 'connection: close\r\n\r\n' : this.head.minorVersion === 0 ? 'connection: keep-alive\r\n\r\n' : '\r\n';
-    this.socket.write(head, 'latin1');
-  }
-
-  /** Body bytes: as they are for a length, already-chunked or HTTP/1.0 body, else as one chunk. False: wait for drain. */
-  write(bytes: Buffer): boolean {
-    if (this.bodyless || bytes.length === 0) return true;
-    if (this.framing === 'chunked') this.socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
-    const more = this.socket.write(bytes);
-    return this.framing === 'chunked' ? this.socket.write('\r\n', 'latin1') && more : more;
-  }
-
-  onDrain(listener: () => void): void {
-    this.socket.once('drain', listener);
-  }
-
-  /** Ends the response; `own` is the router's own last bytes (framed here in a chunked body). */
-  end(own?: string): void {
-    if (this.finished || this.gone) return;
-    this.finished = true;
-    if (own !== undefined && !this.bodyless) {
-      const bytes = Buffer.from(own);
-      if (this.framing === 'chunked' || this.framing === 'chunked-passthrough') this.socket.write(`${bytes.length.toString(16)}\r\n${own}\r\n`);
-      else this.socket.write(bytes);
-    }
-    if ((this.framing === 'chunked' || this.framing === 'chunked-passthrough') && !this.bodyless) this.socket.write(LAST_CHUNK, 'latin1');
-    this.connection.responseEnded();
-  }
-
-  /** A whole answer with a known body. */
-  send(status: number, headers: Record<string, string>, body: string): void {
-    const bytes = Buffer.from(body);
-    this.writeHead(status, headers, { length: bytes.length });
-    this.write(bytes);
-    this.end();
-  }
-
-  /** Cuts the connection: the client sees a broken response, never a clean end over a truncated one. */
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  clientGone(): void {
-    if (this.finished || this.gone) return;
-    this.gone = true;
-    const listener = this.onGone;
-    this.onGone = null;
-    listener?.();
-  }
-}
-
 interface Exchange {
   head: RequestHead;
   response: ClientResponse;
@@ -230,7 +121,7 @@ interface Exchange {
   continueSent: boolean;
 }
 
-class Connection {
+class Connection implements ResponseConnection {
   current: Exchange | null = null;
   closeAfterResponse = false;
   private buffered: Buffer = EMPTY;
@@ -388,7 +279,7 @@ class Connection {
   private refuse(error: OpenAiError): void {
     this.receivingSince = null;
     const body = openAiErrorBody(error);
-    this.socket.write(`HTTP/1.1 ${error.status} ${REASONS[error.status] ?? 'Error'}\r\ndate: ${httpDate()}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    this.socket.write(`HTTP/1.1 ${error.status} ${statusText(error.status)}\r\ndate: ${httpDate()}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     this.lingeringClose();
   }
 
@@ -422,24 +313,4 @@ function tooLarge(maxBytes: number): OpenAiError {
 
 function headError(error: HeadError): OpenAiError {
   return { status: error.status, type: 'invalid_request_error', code: error.code, message: error.message };
-}
-
-/** A header value of the router's own making; a line break in one would let it write a header of its choosing. */
-function checkedValue(value: string): string {
-  if (/[\r\n]/.test(value)) throw new Error('a response header value has a line break');
-  return value;
-}
-
-let dateSecond = 0;
-let dateText = '';
-
-/** The Date header (RFC 9110 §6.6.1), made once a second. */
-function httpDate(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateText = new Date(now).toUTCString();
-  }
-  return dateText;
 }

@@ -8,7 +8,7 @@ import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnec
 import type { EndpointState, RoutingTable } from '../core/routing-table.js';
 import type { TrafficSeries } from '../core/traffic.js';
 import type { RouterMetrics } from './metrics.js';
-import type { ClientResponse } from './http1-server.js';
+import type { ClientResponse } from './client-response.js';
 import type { ExchangeControl, ExchangeHandler } from './passthrough.js';
 import type { UpstreamPools } from './upstream.js';
 
