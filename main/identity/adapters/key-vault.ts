@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { encodeEd25519KeyPair, type OpenSshKeyPair } from '../core/openssh-key.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,13 +26,27 @@ const FILES: Record<KeyKind, { privateFile: string; publicFile: string | null }>
  * commit, so a failure between generation and the database write leaves the
  * old identity intact.
  */
+/** An Ed25519 private key in PKCS#8 DER is this prefix and the 32-byte seed (RFC 8410); its SPKI public key, 12 bytes and the raw key. */
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_ED25519_PREFIX_LENGTH = 12;
+
+/**
+ * A new Ed25519 key made from 32 random bytes, not with generateKeyPairSync: on Node 20, exporting a generated
+ * key can deadlock the process when a garbage collection during the export frees the job that generated it,
+ * whose destructor takes the lock the export holds (seen as a test hung for good: the main thread waiting on
+ * that mutex in ~KeyGenJob, called from ExportJWK).
+ */
+function newEd25519Key(): { seed: Buffer; publicRaw: Buffer; privateKey: KeyObject } {
+  const seed = randomBytes(32);
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+  const publicRaw = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX_LENGTH);
+  return { seed, publicRaw, privateKey };
+}
+
 /** A fresh Ed25519 key in the OpenSSH format that both ssh2 and `ssh -i` read. */
 export function generateSshKeyPair(comment: string): OpenSshKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const seed = privateKey.export({ format: 'jwk' }).d;
-  const raw = publicKey.export({ format: 'jwk' }).x;
-  if (!seed || !raw) throw new Error('node crypto returned an Ed25519 key without its parts');
-  return encodeEd25519KeyPair(Buffer.from(seed, 'base64url'), Buffer.from(raw, 'base64url'), comment, randomBytes(4).readUInt32BE());
+  const { seed, publicRaw } = newEd25519Key();
+  return encodeEd25519KeyPair(seed, publicRaw, comment, randomBytes(4).readUInt32BE());
 }
 
 export class KeyVault {
@@ -40,14 +54,8 @@ export class KeyVault {
 
   generate(kind: KeyKind, comment: string): KeyMaterial {
     if (kind === 'signing') {
-      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-      const raw = publicKey.export({ format: 'jwk' }).x;
-      if (!raw) throw new Error('node crypto returned an Ed25519 key without its public part');
-      return {
-        kind,
-        privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        publicKey: Buffer.from(raw, 'base64url').toString('base64'),
-      };
+      const { publicRaw, privateKey } = newEd25519Key();
+      return { kind, privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), publicKey: publicRaw.toString('base64') };
     }
     const pair = generateSshKeyPair(comment);
     return { kind, privateKey: pair.private, publicKey: `${pair.public}\n` };
