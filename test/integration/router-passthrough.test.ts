@@ -7,9 +7,10 @@ import { routerCaughtUp, startRouterSetup, type RouterSetup } from '../helpers/r
  * The router passes an endpoint's bytes through without re-framing them. These endpoints are raw
  * sockets, so each test controls the exact bytes and their timing: framing split at every byte,
  * extensions and trailers, a server that closes every connection it announced as keep-alive, a
- * stream cut inside a chunk, and an HTTP/1.0 client that cannot take chunked framing.
+ * stream cut inside a chunk, an HTTP/1.0 client that cannot take chunked framing, and a body that ends
+ * with the connection (the router frames it in chunks itself).
  */
-type Behaviour = 'byte-by-byte' | 'close-after' | 'cut-mid-chunk';
+type Behaviour = 'byte-by-byte' | 'close-after' | 'cut-mid-chunk' | 'until-close';
 
 const EVENTS = ['data: {"choices":[{"delta":{"content":"a"}}]}\n\n', 'data: {"choices":[{"delta":{"content":"b"}}]}\n\n', 'data: [DONE]\n\n'];
 
@@ -39,6 +40,11 @@ function respond(socket: net.Socket, behaviour: Behaviour): void {
   const body = `${EVENTS.map((e, i) => `${Buffer.byteLength(e).toString(16)}${i === 1 ? ';note=x' : ''}\r\n${e}\r\n`).join('')}0\r\nX-Checksum: 1\r\n\r\n`;
   if (behaviour === 'close-after') {
     socket.end(head + body);
+    return;
+  }
+  if (behaviour === 'until-close') {
+    socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n');
+    EVENTS.forEach((event, i) => setTimeout(() => (i === EVENTS.length - 1 ? socket.end(event) : socket.write(event)), 20 * (i + 1)));
     return;
   }
   if (behaviour === 'cut-mid-chunk') {
@@ -114,3 +120,44 @@ test('an HTTP/1.0 client gets the events without chunk framing, the connection c
   assert.equal(reply.slice(head.length + 4), EVENTS.join(''));
   assert.ok(body.length > 0);
 });
+
+test('a body that ends with the endpoint closing reaches an HTTP/1.1 client in chunks framed by the router, and its connection stays usable', async (t) => {
+  const { setup } = await withEndpoint(t, 'until-close');
+  const { port } = new URL(setup.url);
+  const socket = net.connect({ host: '127.0.0.1', port: Number(port) });
+  const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${setup.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(chat)}\r\n\r\n${chat}`;
+  let reply = '';
+  const ended = new Promise<void>((resolve) => socket.on('data', (d: Buffer) => {
+    reply += d.toString('latin1');
+    if (reply.endsWith('\r\n0\r\n\r\n')) resolve();
+  }));
+  socket.write(request);
+  await ended;
+  const [head, body] = reply.split('\r\n\r\n', 2) as [string, string];
+  assert.match(head, /^HTTP\/1\.1 200/);
+  assert.match(head, /transfer-encoding: chunked/i);
+  const framed = reply.slice(head.length + 4);
+  assert.equal(dechunked(framed), EVENTS.join(''), 'the payload, chunk framing taken off, is the events');
+  assert.ok(body.length > 0);
+  socket.write(request);
+  const again = await new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+  assert.match(again, /^HTTP\/1\.1 200/, 'the same connection takes the next request');
+  socket.destroy();
+});
+
+/** A chunked body's payload; throws on framing that is not exactly size line, data, CRLF, ending with the last chunk. */
+function dechunked(framed: string): string {
+  let payload = '';
+  for (let at = 0; ; ) {
+    const lineEnd = framed.indexOf('\r\n', at);
+    const size = parseInt(framed.slice(at, lineEnd), 16);
+    if (lineEnd === -1 || Number.isNaN(size)) throw new Error(`bad chunk size line at ${at}`);
+    if (size === 0) {
+      assert.equal(framed.slice(lineEnd), '\r\n\r\n', 'the last chunk ends the body');
+      return payload;
+    }
+    payload += framed.slice(lineEnd + 2, lineEnd + 2 + size);
+    assert.equal(framed.slice(lineEnd + 2 + size, lineEnd + 4 + size), '\r\n');
+    at = lineEnd + 4 + size;
+  }
+}

@@ -12,6 +12,7 @@ export interface ResponseConnection {
 }
 
 const LAST_CHUNK = '0\r\n\r\n';
+const CRLF = Buffer.from('\r\n');
 /** The reason phrase (clients ignore it; it is there for people reading a capture). */
 export function statusText(status: number): string {
   return STATUS_CODES[status] ?? 'Unknown';
@@ -81,9 +82,8 @@ export class ClientResponse {
   /** Body bytes: as they are for a length, already-chunked or HTTP/1.0 body, else as one chunk. False: wait for drain. */
   write(bytes: Buffer): boolean {
     if (this.bodyless || bytes.length === 0) return true;
-    if (this.framing === 'chunked') this.socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
-    const more = this.socket.write(bytes);
-    return this.framing === 'chunked' ? this.socket.write('\r\n', 'latin1') && more : more;
+    if (this.framing !== 'chunked') return this.socket.write(bytes);
+    return this.socket.write(Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'), bytes, CRLF]));
   }
 
   onDrain(listener: () => void): void {

@@ -82,7 +82,7 @@ export class FrontDoor {
   }
 }
 
-/** A request with its head parsed; its body is read on demand (so a refused request never makes the router buffer one). */
+/** A request with its head parsed. Its body is waited for only when asked: a request refused first (no key, unknown path) is answered at once and the connection closed, the rest of its body dropped unread. */
 export class ClientRequest {
   constructor(
     readonly head: RequestHead,
