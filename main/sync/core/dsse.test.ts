@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
 import test from 'node:test';
+import { KeyVault } from '../../identity/adapters/key-vault.js';
 import { envelopeFor, pae, signEd25519Pem, verifyEd25519 } from './dsse.js';
 
 test('PAE matches the example in the DSSE specification', () => {
@@ -8,9 +8,8 @@ test('PAE matches the example in the DSSE specification', () => {
 });
 
 test('an envelope verifies with its key, and not after its type or payload change', () => {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url').toString('base64');
-  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  // The app's own signing keys (generateKeyPairSync can deadlock Node 20 when its key is exported: see key-vault.ts).
+  const { publicKey: raw, privateKey: pem } = new KeyVault('/nonexistent').generate('signing', 'test');
   const payload = Buffer.from('{"a":1}');
   const envelope = envelopeFor('application/x-test', payload, 'k', (m) => signEd25519Pem(pem, m));
   const sig = envelope.signatures[0]?.sig ?? '';
