@@ -20,12 +20,6 @@ const FILES: Record<KeyKind, { privateFile: string; publicFile: string | null }>
   ssh: { privateFile: 'id_ed25519', publicFile: 'id_ed25519.pub' },
 };
 
-/**
- * Private keys live here and nowhere else: files of mode 0600 in a 0700 dir.
- * New keys are staged under temporary names and only replace the live ones on
- * commit, so a failure between generation and the database write leaves the
- * old identity intact.
- */
 /** An Ed25519 private key in PKCS#8 DER is this prefix and the 32-byte seed (RFC 8410); its SPKI public key, 12 bytes and the raw key. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_ED25519_PREFIX_LENGTH = 12;
@@ -49,6 +43,12 @@ export function generateSshKeyPair(comment: string): OpenSshKeyPair {
   return encodeEd25519KeyPair(seed, publicRaw, comment, randomBytes(4).readUInt32BE());
 }
 
+/**
+ * Private keys live here and nowhere else: files of mode 0600 in a 0700 dir.
+ * New keys are staged under temporary names and only replace the live ones on
+ * commit, so a failure between generation and the database write leaves the
+ * old identity intact.
+ */
 export class KeyVault {
   constructor(private readonly dir: string) {}
 
