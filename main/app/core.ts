@@ -8,14 +8,14 @@ import { RouterReportReader, RouterRepository, RouterService, routerHandlers, su
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, pinnedRemoteLines, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
 import { DeploymentRepository, Supervisor, WorkersService, localModel, planModelFile, workersHandlers } from '../workers/index.js';
-import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../store/index.js';
+import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { OutpostError } from '../../shared/errors.js';
-import { Dispatcher, type CallContext, type Handlers } from './dispatcher.js';
-import { EventHub } from './events.js';
-import { JobRegistry } from './jobs.js';
+import { Dispatcher, type CallContext, type Handlers } from '../platform/dispatcher.js';
+import { EventHub } from '../platform/events.js';
+import { JobRegistry } from '../platform/jobs.js';
 import { systemHandlers } from './system-handlers.js';
-import { fileLogger, type Logger } from './log.js';
-import { appVersion } from './version.js';
+import { fileLogger, type Logger } from '../platform/log.js';
+import { appVersion } from '../platform/version.js';
 
 export interface CoreOptions {
   dataDir: string;
@@ -183,14 +183,4 @@ export function openCore(options: CoreOptions): Core {
   };
 }
 
-/** Who is calling, as the journal records it. */
-export function callContext(actor: CallContext['actor'], signal?: AbortSignal): CallContext {
-  let user = 'unknown';
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // A uid without a passwd entry (containers) has no name; the journal says so.
-  }
-  return { actor, user, signal };
-}
-
+export { callContext } from '../platform/dispatcher.js';

@@ -1,6 +1,6 @@
 import type { IdentityService } from '../identity/index.js';
-import type { DataDirLayout, Db, Journal } from '../store/index.js';
-import type { HandlersFor } from './dispatcher.js';
+import type { DataDirLayout, Db, Journal } from '../platform/store/index.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
 
 export interface SystemDeps {
   db: Db;

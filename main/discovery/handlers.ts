@@ -1,6 +1,6 @@
-import type { EventHub } from '../app/events.js';
-import type { HandlersFor } from '../app/dispatcher.js';
-import type { JobRegistry } from '../app/jobs.js';
+import type { EventHub } from '../platform/events.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
+import type { JobRegistry } from '../platform/jobs.js';
 import type { SiteRepository } from './adapters/site-repository.js';
 import type { DiscoveryService } from './service.js';
 import { cancelScan, type SiteScan } from './site-scan.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'node:test';
 import type { NodeInventory } from '../../shared/domain/discovery.js';
 import { tempDir } from '../../test/helpers/temp.js';
-import { openDatabase } from '../store/index.js';
+import { openDatabase } from '../platform/store/index.js';
 import { SiteRepository } from './adapters/site-repository.js';
 import { SshFailure, type SshConnectOptions, type SshSession } from './adapters/ssh-session.js';
 import { NodeSessions } from './node-sessions.js';

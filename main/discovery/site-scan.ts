@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { NodeChange, ScanCounts, ScanHost, ScanProgress, ScanResult } from '../../shared/domain/discovery.js';
-import type { JobRegistry } from '../app/jobs.js';
+import type { JobRegistry } from '../platform/jobs.js';
 import type { SiteRepository } from './adapters/site-repository.js';
 import { SshFailure, type HostKeyIdentity, type SshConnectOptions } from './adapters/ssh-session.js';
 import { parseProbeOutput, ProbeFormatError } from './core/probe-inventory.js';

@@ -1,5 +1,5 @@
-import type { EventHub } from '../app/events.js';
-import type { HandlersFor } from '../app/dispatcher.js';
+import type { EventHub } from '../platform/events.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
 import type { IdentityService } from './service.js';
 
 export function identityHandlers(identity: IdentityService, events: EventHub): HandlersFor<'identity'> {

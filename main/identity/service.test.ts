@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import { snapshot, tempDir } from '../../test/helpers/temp.js';
-import { openDatabase } from '../store/index.js';
+import { openDatabase } from '../platform/store/index.js';
 import { IdentityRepository } from './adapters/identity-repository.js';
 import { KeyVault } from './adapters/key-vault.js';
 import { canonicalRotationBytes } from './core/rotation.js';

@@ -1,5 +1,5 @@
-import type { HandlersFor } from '../app/dispatcher.js';
-import { plannerCatalog } from './index.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
+import { plannerCatalog } from './planning.js';
 import type { PlannerService } from './service.js';
 
 export function plannerHandlers(planner: PlannerService): HandlersFor<'planner'> {

@@ -2,14 +2,6 @@
  * The planner capability's public surface: what shared/contract/planner.ts and the CLI call.
  * Everything but GGUF file reading is pure (main/planner/core).
  */
-import { modelNameFromPath, readGgufHeaderFromFile } from './adapters/gguf-file.js';
-import { GPU_CATALOG } from './core/catalog-gpus.js';
-import { layerParameters, MODEL_CATALOG, QUANTIZATIONS } from './core/catalog-models.js';
-import { profileFromGguf } from './core/gguf-profile.js';
-import type { ModelProfile } from './core/model-profile.js';
-import { planShards as planShardsCore } from './core/plan-shards.js';
-import type { Catalog, PlanRequestInput, PlanResult } from '../../shared/domain/planner.js';
-
 export * from '../../shared/domain/planner.js';
 export type { ModelProfile } from './core/model-profile.js';
 export type { GgufHeader, GgufTensorInfo, ByteSource } from './core/gguf-header.js';
@@ -17,40 +9,7 @@ export { readGgufHeader } from './core/gguf-header.js';
 export { profileFromGguf, SUPPORTED_ARCHITECTURES } from './core/gguf-profile.js';
 export { nearestNames } from './core/names.js';
 
-/** Reads a GGUF file's header (never its weights) and derives the planner's model profile. */
-export async function readGgufFile(path: string): Promise<ModelProfile> {
-  const header = await readGgufHeaderFromFile(path);
-  return profileFromGguf(header, modelNameFromPath(path));
-}
-
-const isGgufPath = (model: string): boolean => /\.gguf$/i.test(model);
-
-/**
- * Plans `request.model` — a catalog name, or a path to a .gguf file — onto the devices.
- * Throws OutpostError (INVALID_INPUT / NOT_FOUND) for bad input; an infeasible request is a
- * result with `feasible: false`, the reason and what would fit.
- */
-export async function planShards(request: PlanRequestInput): Promise<PlanResult> {
-  const profile = isGgufPath(request.model) ? await readGgufFile(request.model) : undefined;
-  return planShardsCore(request, profile);
-}
-
-/** Synchronous planning for a catalog model or an already-read profile (no I/O). */
-export function planShardsWithProfile(request: PlanRequestInput, profile?: ModelProfile): PlanResult {
-  return planShardsCore(request, profile);
-}
-
-export function plannerCatalog(): Catalog {
-  return {
-    gpus: GPU_CATALOG.map((g) => ({ name: g.name, memoryBytes: g.memoryBytes, fp16Tflops: g.fp16Tflops, bandwidthGBs: g.bandwidthGBs, unifiedMemory: g.unifiedMemory, source: g.source })),
-    models: MODEL_CATALOG.map((m) => ({
-      name: m.name, layers: m.layers, hiddenSize: m.hiddenSize, heads: m.heads, kvHeads: m.kvHeads, vocabSize: m.vocabSize, maxContext: m.maxContext,
-      source: `${m.source}; ${(layerParameters(m).stored * m.layers / 1e9).toFixed(1)}B parameters in blocks`,
-    })),
-    quantizations: QUANTIZATIONS.map((q) => ({ name: q.name, bitsPerWeight: q.bitsPerWeight, source: q.source })),
-  };
-}
-
+export { planShards, planShardsWithProfile, readGgufFile, plannerCatalog } from './planning.js';
 export { PlannerService, type PlannerDeps } from './service.js';
 export { PlanRepository } from './adapters/plan-repository.js';
 export { readNodeGgufHeader, NODE_HEADER_CAP, type NodeGgufHeader, type NodeShell } from './adapters/node-gguf.js';

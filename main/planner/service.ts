@@ -10,7 +10,7 @@ import { modelNameFromPath } from './adapters/gguf-file.js';
 import { profileFromGguf } from './core/gguf-profile.js';
 import { devicesFromInventory, type InventoryNode } from './core/inventory-devices.js';
 import type { ModelProfile } from './core/model-profile.js';
-import { planShards, planShardsWithProfile } from './index.js';
+import { planShards, planShardsWithProfile } from './planning.js';
 
 export type PlanCallInput = z.output<typeof PlanCallInputSchema>;
 

@@ -1,4 +1,4 @@
-import type { HandlersFor } from '../app/dispatcher.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
 import type { RouterService } from './service.js';
 
 export function routerHandlers(router: RouterService): HandlersFor<'router'> {

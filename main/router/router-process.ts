@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { OutpostError } from '../../shared/errors.js';
-import type { Logger } from '../app/log.js';
+import type { Logger } from '../platform/log.js';
 import { RoutingTable } from './core/routing-table.js';
 import { TrafficSeries } from './core/traffic.js';
 import { StoreConfigSource } from './adapters/config-source.js';

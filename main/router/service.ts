@@ -1,7 +1,7 @@
 import type { ParsedInput } from '../../shared/contract/index.js';
 import type { ApiKeyInfo, Endpoint, RouterPolicy, RouterStatus } from '../../shared/domain/router.js';
 import { OutpostError } from '../../shared/errors.js';
-import type { JournalRecord } from '../store/index.js';
+import type { JournalRecord } from '../platform/store/index.js';
 import { formatApiKey, hashApiKey } from './core/api-keys.js';
 import type { RouterReportReader } from './adapters/router-files.js';
 import type { RouterRepository } from './adapters/repository.js';

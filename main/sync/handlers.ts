@@ -1,7 +1,7 @@
 import { OutpostError } from '../../shared/errors.js';
-import type { HandlersFor } from '../app/dispatcher.js';
-import type { EventHub } from '../app/events.js';
-import type { JobRegistry } from '../app/jobs.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
+import type { EventHub } from '../platform/events.js';
+import type { JobRegistry } from '../platform/jobs.js';
 import type { BundleExporter } from './exporter.js';
 import type { BundleImporter } from './importer.js';
 import type { SyncService } from './service.js';

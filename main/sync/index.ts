@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import type { EventHub } from '../app/events.js';
+import type { EventHub } from '../platform/events.js';
 import type { IdentityService, KeyVault } from '../identity/index.js';
 import { RouterRepository } from '../router/index.js';
-import type { Db, Journal } from '../store/index.js';
+import type { Db, Journal } from '../platform/store/index.js';
 import { FileStore } from './adapters/file-store.js';
 import { storeSiteReports } from './adapters/site-reports.js';
 import { SyncRepository } from './adapters/sync-repository.js';

@@ -1,4 +1,4 @@
-import type { HandlersFor } from '../app/dispatcher.js';
+import type { HandlersFor } from '../platform/dispatcher.js';
 import type { TelemetryService } from './service.js';
 
 export function telemetryHandlers(telemetry: TelemetryService): HandlersFor<'telemetry'> {

@@ -1,7 +1,7 @@
 /** The Telemetry & offline capability: sampling, retention, charts, alerts and the offline health report. */
 import type { Deployment } from '../../shared/domain/workers.js';
 import type { TelemetryReport } from '../../shared/domain/telemetry.js';
-import type { Db } from '../store/index.js';
+import type { Db } from '../platform/store/index.js';
 import { SiteFacts } from './adapters/site-facts.js';
 import { TelemetryStore } from './adapters/telemetry-store.js';
 import { TelemetryService } from './service.js';

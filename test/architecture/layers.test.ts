@@ -59,9 +59,11 @@ test('a capability reaches another only through its index.ts', () => {
       if (to === null || !to.startsWith('main/')) return [];
       const [, capability, ...rest] = to.split('/');
       if (capability === from || capability === undefined) return [];
-      // The composition root (app/) and the shells wire capabilities together, through their index as well;
-      // capabilities may name the dispatcher's and event hub's types, which app/ owns.
-      if (capability === 'app' && imp.typeOnly) return [];
+      // platform/ (dispatcher, events, jobs, logging, store) sits under every capability; the composition root
+      // (app/) and the shells wire capabilities together, through their index as well.
+      if (capability === 'platform') return [];
+      if (from === 'platform') return [`${imp.file} (platform) imports a capability (${imp.specifier})`];
+      if (capability === 'app' && from !== 'shell') return [`${imp.file} imports the composition root (${imp.specifier})`];
       if (from === 'shell' && capability === 'app') return [];
       if (from === 'app' && capability === 'shell') return [`${imp.file} imports a shell (${imp.specifier})`];
       return rest.join('/') === 'index' ? [] : [`${imp.file} reaches into ${to}`];

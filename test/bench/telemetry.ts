@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase, type Db } from '../../main/store/index.js';
+import { openDatabase, type Db } from '../../main/platform/store/index.js';
 import { Sampler, openTelemetry, workstationLoadReader, type LineStream, type RemoteLines } from '../../main/telemetry/index.js';
 
 const NODES = 64;

@@ -1,6 +1,6 @@
 import type { TestContext } from 'node:test';
 import { openCore, type Core } from '../../main/app/core.js';
-import { rendererDir } from '../../main/app/version.js';
+import { rendererDir } from '../../main/platform/version.js';
 import { startBridge, type Bridge } from '../../main/shell/bridge/server.js';
 
 /** An in-process core on a temp data dir with the real bridge in front of it. */

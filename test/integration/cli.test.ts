@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import Database from 'better-sqlite3';
-import { LATEST_SCHEMA_VERSION } from '../../main/store/index.js';
+import { LATEST_SCHEMA_VERSION } from '../../main/platform/store/index.js';
 import { runOutpost, type CliResult } from '../helpers/cli.js';
 import { snapshot, tempDir } from '../helpers/temp.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import test from 'node:test';
 import type { HealthReport } from '../../shared/domain/telemetry.js';
-import { openDatabase } from '../../main/store/index.js';
+import { openDatabase } from '../../main/platform/store/index.js';
 import { runOutpost } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 

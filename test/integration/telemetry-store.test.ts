@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import type { Sample } from '../../shared/domain/telemetry.js';
-import { openDatabase, type Db } from '../../main/store/index.js';
+import { openDatabase, type Db } from '../../main/platform/store/index.js';
 import { openTelemetry } from '../../main/telemetry/index.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'node:test';
 import type { TelemetryReport } from '../../shared/domain/telemetry.js';
 import type { Deployment } from '../../shared/domain/workers.js';
-import { openDatabase } from '../../main/store/index.js';
+import { openDatabase } from '../../main/platform/store/index.js';
 import { openTelemetry } from '../../main/telemetry/index.js';
 import { hqAndSite, type Installation, type TestClock } from '../helpers/sync.js';
 

@@ -1,6 +1,6 @@
 import type { NodeInventory } from '../../../shared/domain/discovery.js';
 import type { WorkstationInventory } from '../../../shared/domain/workstation.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import { hardwareSignature } from '../core/workstation.js';
 
 /** Name of the workstation's own row among the site's nodes. */

@@ -1,6 +1,6 @@
 import type { HostKeyState, NodeChange, NodeInventory, RemoteNode, ScanCounts, ScanHost } from '../../../shared/domain/discovery.js';
 import { OutpostError } from '../../../shared/errors.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import { diffInventories, nodeNameFor } from '../core/inventory-diff.js';
 import type { HostKeyIdentity } from './ssh-session.js';
 

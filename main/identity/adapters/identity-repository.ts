@@ -1,5 +1,5 @@
 import type { KeyHistoryEntry, KeyKind, Role, SiteIdentity } from '../../../shared/domain/identity.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 
 interface IdentityRow {
   site_id: string;

@@ -1,5 +1,5 @@
 import type { PlanResult, ShardPlan } from '../../../shared/domain/planner.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 
 export interface StoredPlanSummary {
   id: string;

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { OutpostError } from '../../../shared/errors.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import type { RouterConfig } from '../core/routing-table.js';
 import { readConfigVersion, readRouterConfig } from './repository.js';
 

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RetryRecord } from '../../../shared/domain/router.js';
-import type { Logger } from '../../app/log.js';
+import type { Logger } from '../../platform/log.js';
 import { openAiErrorBody, streamErrorEvent, type OpenAiError } from '../core/openai-errors.js';
 import type { ResponseHead } from '../core/http1-response.js';
 import type { ApiPath, ParsedRequest } from '../core/openai-request.js';

@@ -1,6 +1,6 @@
 import type { ApiKeyInfo, Endpoint, RouterPolicy } from '../../../shared/domain/router.js';
 import { DEFAULT_POLICY, RouterPolicySchema } from '../../../shared/domain/router.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import type { RouterConfig } from '../core/routing-table.js';
 
 interface EndpointRow {

@@ -1,5 +1,5 @@
 import type { Core } from '../../app/core.js';
-import { rendererDir } from '../../app/version.js';
+import { rendererDir } from '../../platform/version.js';
 import { startBridge } from './server.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isOutpostError, type ErrorInfo } from '../../../shared/errors.js';
-import { appVersion } from '../../app/version.js';
+import { appVersion } from '../../platform/version.js';
 import { addCommands } from './commands/index.js';
 import { CliRuntime, type GlobalOptions } from './runtime.js';
 

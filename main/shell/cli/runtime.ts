@@ -1,7 +1,7 @@
 import { OutpostError } from '../../../shared/errors.js';
 import type { CallInput, CallName, CallOutput } from '../../../shared/contract/index.js';
 import { callContext, openCore, type Core } from '../../app/core.js';
-import { defaultDataDir } from '../../store/index.js';
+import { defaultDataDir } from '../../platform/store/index.js';
 
 export interface GlobalOptions {
   dataDir?: string;

@@ -1,7 +1,7 @@
 import type { Envelope } from '../../../shared/contract/index.js';
 import { errorEnvelope } from '../../../shared/contract/index.js';
 import { callContext } from '../../app/core.js';
-import type { Dispatcher } from '../../app/dispatcher.js';
+import type { Dispatcher } from '../../platform/dispatcher.js';
 
 /** The single IPC channel for calls, and the single one for events: nothing per call. */
 export const INVOKE_CHANNEL = 'outpost:invoke';

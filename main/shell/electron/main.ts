@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, session, shell } from 'electron';
 import { isOutpostError } from '../../../shared/errors.js';
 import { openCore, type Core } from '../../app/core.js';
-import { rendererDir } from '../../app/version.js';
-import { defaultDataDir } from '../../store/index.js';
+import { rendererDir } from '../../platform/version.js';
+import { defaultDataDir } from '../../platform/store/index.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL, createIpcHandler } from './ipc.js';
 
 // The Electron shell: a secure window over the same core as the CLI and the browser bridge.

@@ -1,5 +1,5 @@
 import type { JournalEntry } from '../../../shared/domain/journal.js';
-import type { Db, Journal } from '../../store/index.js';
+import type { Db, Journal } from '../../platform/store/index.js';
 import { siteTelemetryReport } from '../../telemetry/index.js';
 
 /** What a site reports to HQ, read from the store: the ops journal, the current inventory, telemetry and deployment state. */

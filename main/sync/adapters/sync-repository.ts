@@ -1,4 +1,4 @@
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import type { Exchange, StoredRecord, TrustedPeer } from '../../../shared/domain/sync.js';
 import type { Role } from '../../../shared/domain/identity.js';
 import type { CurrentValue } from '../core/records.js';

@@ -1,5 +1,5 @@
 import type { Deployment } from '../../../shared/domain/workers.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import { DeploymentRepository } from '../../workers/index.js';
 
 /**

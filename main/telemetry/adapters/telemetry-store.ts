@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import {
   DEFAULT_TELEMETRY_SETTINGS,
   TelemetrySettingsSchema,

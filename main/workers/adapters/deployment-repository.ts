@@ -1,5 +1,5 @@
 import type { Deployment, DeploymentStage, DeploymentState, EngineKind, RpcTransport, Worker, WorkerState } from '../../../shared/domain/workers.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import type { WorkerSpec } from '../core/engines/index.js';
 
 /** What a supervisor in any core process needs to check, restart and stop a deployment. */

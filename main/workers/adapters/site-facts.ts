@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { OutpostError } from '../../../shared/errors.js';
-import type { Db } from '../../store/index.js';
+import type { Db } from '../../platform/store/index.js';
 import type { LocalModel } from '../service.js';
 
 /**

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { fileLogger } from '../../../app/log.js';
+import { fileLogger } from '../../../platform/log.js';
 import { SUPERVISED_ENV, startRouter } from '../../../router/index.js';
 import type { ApiKeyInfo, Endpoint, RouterStatus } from '../../../../shared/domain/router.js';
 import { integerBetween } from './options.js';

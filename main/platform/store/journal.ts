@@ -1,5 +1,5 @@
-import type { Actor, JournalEntry } from '../../shared/domain/journal.js';
-import type { ErrorCode } from '../../shared/errors.js';
+import type { Actor, JournalEntry } from '../../../shared/domain/journal.js';
+import type { ErrorCode } from '../../../shared/errors.js';
 import type { Db } from './database.js';
 
 export interface JournalRecord {

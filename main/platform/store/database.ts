@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { OutpostError } from '../../shared/errors.js';
+import { OutpostError } from '../../../shared/errors.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OutpostError } from '../../shared/errors.js';
+import { OutpostError } from '../../../shared/errors.js';
 
 /** Per-OS convention for application data, overridable by --data-dir or OUTPOST_HOME. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import Database from 'better-sqlite3';
-import { tempDir } from '../../test/helpers/temp.js';
+import { tempDir } from '../../../test/helpers/temp.js';
 import { LATEST_SCHEMA_VERSION, applyMigrations, openDatabase } from './database.js';
 import { Journal } from './journal.js';
 

@@ -1,8 +1,9 @@
+import os from 'node:os';
 import type { z } from 'zod';
 import type { Actor } from '../../shared/domain/journal.js';
 import { calls, errorEnvelope, isCallName, okEnvelope, type CallName, type CallOutput, type Envelope, type ParsedInput } from '../../shared/contract/index.js';
 import { OutpostError, type ErrorInfo } from '../../shared/errors.js';
-import type { JournalRecord } from '../store/index.js';
+import type { JournalRecord } from './store/index.js';
 import type { Logger } from './log.js';
 
 export interface CallContext {
@@ -111,3 +112,15 @@ export function describeSchemaError(error: z.ZodError): string {
     })
     .join('; ');
 }
+
+/** Who is calling, as the journal records it. */
+export function callContext(actor: CallContext['actor'], signal?: AbortSignal): CallContext {
+  let user = 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // A uid without a passwd entry (containers) has no name; the journal says so.
+  }
+  return { actor, user, signal };
+}
+

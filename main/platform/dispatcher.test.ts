@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { JournalRecord } from '../store/index.js';
-import { Dispatcher, type Handlers } from './dispatcher.js';
-import type { Logger } from './log.js';
+import type { JournalRecord } from '../platform/store/index.js';
+import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
+import type { Logger } from '../platform/log.js';
 import { OutpostError } from '../../shared/errors.js';
 
 const context = { actor: 'cli' as const, user: 'tech' };
