@@ -5,11 +5,9 @@ import { openAiErrorBody, type OpenAiError } from '../core/openai-errors.js';
 import { ClientResponse, httpDate, statusText, type ResponseConnection } from './client-response.js';
 
 /**
- * The router's front door: HTTP/1.1 on net.Server, without node:http. Measured under bench:router's load,
- * node:http's path from a request's bytes to its handler (parser callbacks, IncomingMessage,
- * ServerResponse, their events) was the largest part of what the router added to time to first byte:
- * ~310 µs p50 from the client's write to the handler, against ~75 µs for a bare socket pump on the same
- * run. Here a request is parsed from the socket's bytes in one step (core/http1-request.ts, strict) and
+ * The router's front door: HTTP/1.1 on net.Server, without node:http, whose path from a request's bytes
+ * to its handler (parser callbacks, IncomingMessage, ServerResponse, their events) was the largest part of
+ * what the router added to time to first byte (figures in the README, "Front door"). Here a request is parsed from the socket's bytes in one step (core/http1-request.ts, strict) and
  * handed over with its body when the body came with it; a response is one head string and the body's
  * bytes, written to the socket as they come.
  */

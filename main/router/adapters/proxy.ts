@@ -294,13 +294,10 @@ function writeLater(later: LaterWrites, bytes: Buffer): void {
  * A stream that ends while token writes are waiting ends after them. A client that works in a loop (an
  * agent, a batch job) sends its next request as soon as it reads the end of the last one; written in the
  * middle of a burst, that request arrived while the router was still writing the rest of the burst and
- * waited for it (in traces, nine of ten requests under load arrived while the router was busy). Written
- * last, the next request finds the router done. Two routers measured in one benchmark, alternating 10 s
- * parts: added TTFB p50 1.42 → 1.12 ms; the last token waits for the burst's other writes, well under a
- * millisecond. With no token writes waiting (one-token answers, an instant upstream) there is no burst to
- * get out of the way, and waiting for the poll phase only delayed the client's next request: ends go out
- * at once then (deferring every end put the last byte ~2 ms after the first in bench:router's saturation
- * run, where a request's one token and its end arrive in two reads; now TTLB p50 = TTFB p50 there again).
+ * waits for it. Written last, the next request finds the router done; the last token waits only for the
+ * burst's other writes. With no token writes waiting (one-token answers, an instant upstream) there is no
+ * burst to get out of the way, and waiting for the poll phase would only delay the client's next request:
+ * ends go out at once then.
  */
 function endLater(end: () => void): void {
   endings.push(end);

@@ -12,7 +12,7 @@ const OUTPOST_BIN = fileURLToPath(new URL('../../../../bin/outpost.js', import.m
 /**
  * V8 flags the router process runs with. A stream lives about a second, so its objects survive a few
  * young-generation collections, and each collection pauses every stream in flight; a larger young
- * generation makes those pauses rarer (bench:router: saturation 0.55 → 0.72 of nginx, p50 TTFB down).
+ * generation makes those pauses rarer (the README's "Hot path" says what bench:router showed).
  */
 export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 

@@ -35,8 +35,8 @@ export interface ApiKeyRecord {
 /**
  * The configured keys, checked against presented ones. A key whose hash matched once is remembered, as
  * bytes compared in constant time, for as long as this set of keys lives (a reload builds a new one, so a
- * revoked key is forgotten with it): the hash on every request cost 20–30 µs of the request path under
- * load, more than the rest of authentication together. One remembered value per configured key at most,
+ * revoked key is forgotten with it): hashing on every request would be the costliest part of
+ * authentication on the hot path (README, "Hot path"). One remembered value per configured key at most,
  * so wrong keys cannot grow it.
  */
 export class ApiKeyRing {
