@@ -16,6 +16,7 @@ export class CallError extends Error {
 export class OutpostClient {
   private readonly listeners = new Set<(message: EventMessage) => void>();
   private unsubscribe: (() => void) | undefined;
+  private lastSeen = 0;
 
   constructor(private readonly transport: Transport) {}
 
@@ -25,13 +26,20 @@ export class OutpostClient {
     return envelope.result as CallOutput<K>;
   }
 
-  /** One transport subscription (one WebSocket in browser mode), fanned out to every page's listeners. */
+  /**
+   * One transport subscription (one WebSocket in browser mode), fanned out to every page's
+   * listeners. The window's first subscription starts with what the core emitted before the
+   * page was ready; one made again after every page let go resumes after the last event seen.
+   */
   on<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): () => void {
     const filtered = (message: EventMessage) => {
       if (message.name === name) listener(message.payload as EventPayload<K>);
     };
     this.listeners.add(filtered);
-    this.unsubscribe ??= this.transport.subscribe((message) => this.listeners.forEach((l) => l(message)));
+    this.unsubscribe ??= this.transport.subscribe((message) => {
+      this.lastSeen = Math.max(this.lastSeen, message.seq);
+      this.listeners.forEach((l) => l(message));
+    }, this.lastSeen);
     return () => {
       this.listeners.delete(filtered);
       if (this.listeners.size === 0) {

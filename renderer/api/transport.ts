@@ -1,16 +1,16 @@
 import type { Envelope, EventMessage } from '../../shared/contract/index.js';
 
-/** How the window reaches the core: Electron IPC or the browser bridge. Both carry the same envelopes. */
+/**
+ * How the window reaches the core: Electron IPC or the browser bridge. Both carry the same
+ * envelopes. `subscribe` starts after event `after` (0: everything the core still holds).
+ */
 export interface Transport {
   invoke(name: string, input: unknown): Promise<Envelope>;
-  subscribe(listener: (message: EventMessage) => void): () => void;
+  subscribe(listener: (message: EventMessage) => void, after?: number): () => void;
 }
 
 /** What Electron's preload exposes on `window.outpost` — exactly this, nothing per call. */
-export interface PreloadApi {
-  invoke(name: string, input: unknown): Promise<Envelope>;
-  subscribe(listener: (message: EventMessage) => void): () => void;
-}
+export type PreloadApi = Transport;
 
 declare global {
   interface Window {
@@ -50,16 +50,23 @@ export function bridgeTransport(token: string): Transport {
         return { ok: false, error: { code: 'UNAVAILABLE', message: 'the Outpost core does not answer', hint: 'is `outpost ui` still running?' } };
       }
     },
-    subscribe(listener) {
+    subscribe(listener, after = 0) {
       let socket: WebSocket | undefined;
       let stopped = false;
       let retry: ReturnType<typeof setTimeout> | undefined;
+      let lastSeen = after;
       const connect = () => {
         const url = new URL('./events', window.location.href);
         url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
         url.hash = '';
+        // A reconnect resumes after the last event seen, so nothing emitted while it was away is lost.
+        url.search = `?after=${lastSeen}`;
         socket = new WebSocket(url, [EVENTS_PROTOCOL, `${TOKEN_PROTOCOL_PREFIX}${token}`]);
-        socket.onmessage = (event) => listener(JSON.parse(String(event.data)) as EventMessage);
+        socket.onmessage = (event) => {
+          const message = JSON.parse(String(event.data)) as EventMessage;
+          lastSeen = Math.max(lastSeen, message.seq);
+          listener(message);
+        };
         // The core may restart; reconnect with a short fixed delay rather than giving up.
         socket.onclose = () => {
           if (!stopped) retry = setTimeout(connect, 2000);

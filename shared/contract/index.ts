@@ -45,6 +45,10 @@ export interface EventMessage<K extends EventName = EventName> {
   name: K;
   payload: EventPayload<K>;
   at: string;
+  /** Rises by one with every event of this core's run, so a window can resume its stream after the last one it saw. */
+  seq: number;
+  /** Events this subscriber lost just before this one (its queue or the core's backlog overflowed); absent when none. */
+  missed?: number;
 }
 
 export function isCallName(name: string): name is CallName {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import test from 'node:test';
-import { createIpcHandler } from '../../main/shell/electron/ipc.js';
+import { createEventRelay, createIpcHandler } from '../../main/shell/electron/ipc.js';
 import { runOutpost } from '../helpers/cli.js';
 import { postCall, startTestBridge } from '../helpers/bridge.js';
 import { tempDir } from '../helpers/temp.js';
@@ -64,4 +64,25 @@ test('the IPC handler answers only the Outpost window', async (t) => {
   assert.ok(!foreign.ok && foreign.error.code === 'FORBIDDEN');
   const badName = await ipc(OWN_PAGE, 42, {});
   assert.ok(!badName.ok && badName.error.code === 'INVALID_INPUT');
+});
+
+test('the IPC event relay sends a page what was emitted before it subscribed, only to the own page, one stream per page', async (t) => {
+  const { core } = await startTestBridge(t, path.join(tempDir(t), 'data'));
+  const tick = (ts: number): void => core.events.emit('telemetry.tick', { ts, samples: 1, sources: 1 });
+  const relay = createEventRelay(core.events, (url) => url === OWN_PAGE);
+  const got: Array<{ seq: number; payload: { ts: number } }> = [];
+  const foreign: unknown[] = [];
+  tick(1);
+  relay.subscribe(1, 'https://example.invalid/', 0, (m) => foreign.push(m));
+  relay.subscribe(7, OWN_PAGE, 0, (m) => got.push(m as (typeof got)[number]));
+  await new Promise((resolve) => setImmediate(resolve));
+  tick(2);
+  assert.deepEqual(got.map((m) => m.payload.ts), [1, 2], 'the backlog, then live');
+  // A reload subscribes again with the last seq it saw: the old stream is replaced, nothing doubles.
+  relay.subscribe(7, OWN_PAGE, got.at(-1)?.seq, (m) => got.push(m as (typeof got)[number]));
+  tick(3);
+  relay.unsubscribe(7);
+  tick(4);
+  assert.deepEqual(got.map((m) => m.payload.ts), [1, 2, 3]);
+  assert.deepEqual(foreign, []);
 });

@@ -13,6 +13,14 @@ import { EVENTS_PROTOCOL, bearerToken, checkHost, checkOrigin, subprotocolToken,
 import { serveStatic } from './static-files.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Event bytes a page may have unread in its socket before the hub holds the rest back. */
+const SEND_BUFFER_MARK = 1024 * 1024;
+
+/** `?after=<seq>`: the last event the page saw (it reconnects); none: its first connection, which gets the backlog. */
+function resumeAfter(value: string | null): number {
+  const seq = value === null ? 0 : Number(value);
+  return Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
+}
 
 export interface BridgeOptions {
   dispatcher: Dispatcher;
@@ -89,7 +97,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
   });
   server.on('upgrade', (req, socket, head) => {
-    const path = new URL(req.url ?? '/', `http://127.0.0.1:${port}`).pathname;
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const path = url.pathname;
     const refusal =
       checkHost(req, port) ??
       checkOrigin(req, port) ??
@@ -101,8 +110,17 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return;
     }
     sockets.handleUpgrade(req, socket, head, (ws) => {
-      const unsubscribe = options.events.subscribe((message) => ws.send(JSON.stringify(message)));
-      ws.on('close', unsubscribe);
+      // While the socket's send buffer is over the mark, the hub queues for this page (bounded) instead.
+      const stream = options.events.open(
+        (message) => {
+          ws.send(JSON.stringify(message), () => {
+            if (ws.bufferedAmount < SEND_BUFFER_MARK) stream.resume();
+          });
+          if (ws.bufferedAmount >= SEND_BUFFER_MARK) stream.pause();
+        },
+        { after: resumeAfter(url.searchParams.get('after')) },
+      );
+      ws.on('close', () => stream.close());
       // The stream is one-way; anything the page sends is ignored rather than interpreted.
       ws.on('message', () => undefined);
     });

@@ -12,7 +12,7 @@ export interface CliIo {
 /** Exit codes: 0 success, 1 the command failed, 2 the command line was wrong. */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const program = new Command('outpost');
-  const cli = new CliRuntime(() => program.opts<GlobalOptions>(), io.stdout);
+  const cli = new CliRuntime(() => program.opts<GlobalOptions>(), io.stdout, io.stderr);
   // After a command word, `--version` is that command's own option (`release model add --version 2`), not outpost's.
   const firstWord = argv.findIndex((arg) => !arg.startsWith('-'));
   const versionIsCommands = firstWord !== -1 && argv.indexOf('--version') > firstWord;
@@ -47,7 +47,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
       return 2;
     }
     const info = toInfo(error, cli);
-    if (cli.json && !cli.printedResult) io.stdout.write(`${JSON.stringify({ ok: false, error: info }, null, 2)}\n`);
+    if (cli.json && (cli.streamsLines || !cli.printedResult)) io.stdout.write(`${JSON.stringify({ ok: false, error: info }, null, cli.streamsLines ? undefined : 2)}\n`);
     io.stderr.write(`outpost: ${info.message}${info.hint ? ` — ${info.hint}` : ''}\n`);
     return 1;
   } finally {

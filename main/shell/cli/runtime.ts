@@ -16,10 +16,13 @@ export class CliRuntime {
   private core: Core | undefined;
   /** Whether a result went to stdout, so a later error does not add a second JSON document. */
   printedResult = false;
+  /** A job streams JSON lines on stdout: an error goes out as one more line, even after a result. */
+  streamsLines = false;
 
   constructor(
     private readonly globals: () => GlobalOptions,
     readonly stdout: NodeJS.WritableStream = process.stdout,
+    readonly stderr: NodeJS.WritableStream = process.stderr,
   ) {}
 
   get json(): boolean {

@@ -2,10 +2,14 @@ import type { Envelope } from '../../../shared/contract/index.js';
 import { errorEnvelope } from '../../../shared/contract/index.js';
 import { callContext } from '../../app/core.js';
 import type { Dispatcher } from '../../platform/dispatcher.js';
+import type { EventHub, EventStream } from '../../platform/events.js';
 
 /** The single IPC channel for calls, and the single one for events: nothing per call. */
 export const INVOKE_CHANNEL = 'outpost:invoke';
 export const EVENT_CHANNEL = 'outpost:event';
+/** The page asks for its events here (with the last `seq` it saw), and stops them on the second. */
+export const SUBSCRIBE_CHANNEL = 'outpost:subscribe';
+export const UNSUBSCRIBE_CHANNEL = 'outpost:unsubscribe';
 
 /**
  * The IPC transport, kept free of Electron imports so it is tested like the
@@ -21,5 +25,27 @@ export function createIpcHandler(dispatcher: Dispatcher, isOwnPage: (senderUrl: 
       return errorEnvelope({ code: 'INVALID_INPUT', message: 'the call name must be a string' });
     }
     return dispatcher.invoke(name, input, callContext('electron'));
+  };
+}
+
+/**
+ * Events for each page that asked for them, from the moment it is ready: one stream per
+ * page (webContents id), replaced when the page subscribes again (a reload), with the
+ * backlog since the core started or since the last `seq` the page saw.
+ */
+export function createEventRelay(events: EventHub, isOwnPage: (senderUrl: string) => boolean) {
+  const streams = new Map<number, EventStream>();
+  const unsubscribe = (pageId: number): void => {
+    streams.get(pageId)?.close();
+    streams.delete(pageId);
+  };
+  return {
+    subscribe(pageId: number, senderUrl: string, after: unknown, send: (message: unknown) => void): void {
+      if (!isOwnPage(senderUrl)) return;
+      unsubscribe(pageId);
+      const seq = typeof after === 'number' && Number.isSafeInteger(after) && after >= 0 ? after : 0;
+      streams.set(pageId, events.open(send, { after: seq }));
+    },
+    unsubscribe,
   };
 }

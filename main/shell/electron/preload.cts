@@ -7,12 +7,19 @@ const { contextBridge, ipcRenderer } = electron;
 
 const INVOKE_CHANNEL = 'outpost:invoke';
 const EVENT_CHANNEL = 'outpost:event';
+const SUBSCRIBE_CHANNEL = 'outpost:subscribe';
+const UNSUBSCRIBE_CHANNEL = 'outpost:unsubscribe';
 
 contextBridge.exposeInMainWorld('outpost', {
   invoke: (name: string, input: unknown) => ipcRenderer.invoke(INVOKE_CHANNEL, name, input),
-  subscribe: (listener: (message: unknown) => void) => {
+  // `after`: the last event seq the page saw (0: everything the core still holds).
+  subscribe: (listener: (message: unknown) => void, after?: number) => {
     const forward = (_event: electron.IpcRendererEvent, message: unknown) => listener(message);
     ipcRenderer.on(EVENT_CHANNEL, forward);
-    return () => ipcRenderer.off(EVENT_CHANNEL, forward);
+    ipcRenderer.send(SUBSCRIBE_CHANNEL, after ?? 0);
+    return () => {
+      ipcRenderer.off(EVENT_CHANNEL, forward);
+      ipcRenderer.send(UNSUBSCRIBE_CHANNEL);
+    };
   },
 });

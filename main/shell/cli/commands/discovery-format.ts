@@ -17,6 +17,10 @@ function hostLine(h: ScanHost): string[] {
   return [h.node ?? '-', endpoint(h), h.outcome, what];
 }
 
+export function formatHostLine(h: ScanHost): string {
+  return hostLine(h).filter(Boolean).join('  ');
+}
+
 export function formatScan(result: ScanResult): string {
   const seconds = ((Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000).toFixed(1);
   const head = `${result.outcome === 'cancelled' ? 'Cancelled' : 'Scanned'} ${result.counts.total} address(es) in ${seconds} s: ${formatCounts(result.counts)}`;

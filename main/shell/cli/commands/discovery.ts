@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { OutpostError } from '../../../../shared/errors.js';
 import { formatWorkstation } from '../format.js';
+import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
-import { formatCounts, formatNodes, formatScan } from './discovery-format.js';
+import { formatCounts, formatHostLine, formatNodes, formatScan } from './discovery-format.js';
 
 interface DiscoverOptions {
   user: string;
@@ -36,30 +37,18 @@ export function registerDiscoveryCommands(program: Command, cli: CliRuntime): vo
     .option('--model-dir <dir...>', 'where to look for model files (default: ~/models /models /opt/models /srv/models /var/lib/outpost/models)')
     .action(async (targets: string, opts: DiscoverOptions) => {
       const scanId = randomBytes(8).toString('hex');
-      const progress = progressPrinter(cli, scanId);
-      const controller = new AbortController();
-      const onInterrupt = (): void => controller.abort();
-      process.once('SIGINT', onInterrupt);
-      try {
-        const result = await cli.call(
-          'discovery.scan',
-          { targets, user: opts.user, key: opts.key, port: opts.port, concurrency: opts.concurrency, timeoutMs: opts.timeout, modelDirs: opts.modelDir, scanId },
-          controller.signal,
-        );
-        progress.done();
-        if (cli.json) {
-          cli.stdout.write(`${JSON.stringify(result)}\n`);
-          cli.printedResult = true;
-        } else {
-          cli.print(result, () => formatScan(result));
-        }
-        if (result.outcome === 'cancelled') {
-          throw new OutpostError('CANCELLED', `the scan was cancelled; ${result.counts.inventoried} host(s) finished before it and are stored`, 'run the same discover again to scan the rest');
-        }
-      } finally {
-        progress.done();
-        process.removeListener('SIGINT', onInterrupt);
-      }
+      await runJob(cli, {
+        id: scanId,
+        progress: scanProgress,
+        what: 'the scan',
+        run: (signal) =>
+          cli.call('discovery.scan', { targets, user: opts.user, key: opts.key, port: opts.port, concurrency: opts.concurrency, timeoutMs: opts.timeout, modelDirs: opts.modelDir, scanId }, signal),
+        human: formatScan,
+        failure: (result) =>
+          result.outcome === 'cancelled'
+            ? new OutpostError('CANCELLED', `the scan was cancelled; ${result.counts.inventoried} host(s) finished before it and are stored`, 'run the same discover again to scan the rest')
+            : null,
+      });
     });
 
   program
@@ -81,27 +70,10 @@ export function registerDiscoveryCommands(program: Command, cli: CliRuntime): vo
     });
 }
 
-/** A live line on a terminal, one JSON line per event with --json, nothing when piped. */
-function progressPrinter(cli: CliRuntime, scanId: string): { done(): void } {
-  const tty = !cli.json && process.stderr.isTTY === true;
-  if (!tty && !cli.json) return { done: () => undefined };
-  let shown = false;
-  const unsubscribe = cli.openCore().events.subscribe((message) => {
-    if (message.name !== 'discovery.scanProgress') return;
-    const payload = message.payload as { scanId: string; counts: Parameters<typeof formatCounts>[0] };
-    if (payload.scanId !== scanId) return;
-    if (cli.json) {
-      cli.stdout.write(`${JSON.stringify({ event: message.name, at: message.at, payload })}\n`);
-    } else {
-      process.stderr.write(`\r\x1b[2Kscanning: ${formatCounts(payload.counts)}`);
-      shown = true;
-    }
-  });
-  return {
-    done: () => {
-      unsubscribe();
-      if (shown) process.stderr.write('\r\x1b[2K');
-      shown = false;
-    },
-  };
-}
+/** The counts on a terminal; in a log, a line per host that answered (dead range addresses are only counted). */
+const scanProgress: ProgressView<'discovery.scanProgress'> = {
+  event: 'discovery.scanProgress',
+  jobId: (p) => p.scanId,
+  status: (p) => `scanning: ${formatCounts(p.counts)}`,
+  line: (p) => (p.host ? formatHostLine(p.host) : null),
+};

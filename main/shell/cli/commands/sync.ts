@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ImportResult, SyncProgress, TrustedPeer } from '../../../../shared/domain/sync.js';
+import type { ImportResult, TrustedPeer } from '../../../../shared/domain/sync.js';
 import { OutpostError } from '../../../../shared/errors.js';
 import { formatBytes } from '../../../../shared/units.js';
 import { parseSize } from '../../../sync/index.js';
+import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 
 const mediumSize = (value: string) => {
@@ -57,8 +59,7 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
     .requiredOption('--version <version>', 'release label, e.g. 2024.07 or q4km-2')
     .description('store the model by digest and issue the next version of its record')
     .action(async (path: string, opts: { name: string; version: string }) => {
-      const record = await withProgress(cli, (signal) => cli.call('sync.releaseModel', { path, name: opts.name, version: opts.version }, signal));
-      cli.print(record, () => `released ${record.key} ${opts.version} as record version ${record.version}`);
+      await runSyncJob(cli, 'the release', (jobId, signal) => cli.call('sync.releaseModel', { path, name: opts.name, version: opts.version, jobId }, signal), (record) => `released ${record.key} ${opts.version} as record version ${record.version}`);
     });
   release
     .command('policy')
@@ -85,13 +86,16 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
     .option('--for <peer>', 'address it to this peer and leave out chunks it acknowledged')
     .option('--max-medium-size <size>', 'split across media of this size, e.g. 32G', mediumSize)
     .action(async (opts: { to: string; for?: string; maxMediumSize?: number }) => {
-      const result = await withProgress(cli, (signal) => cli.call('sync.export', { to: opts.to, for: opts.for, maxMediumSize: opts.maxMediumSize }, signal));
-      cli.print(result, () =>
-        [
-          `bundle ${result.bundle.sequence} for ${result.bundle.recipient} written to ${result.path}`,
-          `${result.bundle.records} records, ${result.bundle.files} files, ${result.bundle.chunks} chunks (${formatBytes(result.bytesWritten)}), ${result.chunksLeftOut} chunks left out (peer has them)`,
-          ...(result.mediaPaths.length > 1 ? [`media: ${result.mediaPaths.join(', ')}`] : []),
-        ].join('\n'),
+      await runSyncJob(
+        cli,
+        'the export',
+        (jobId, signal) => cli.call('sync.export', { to: opts.to, for: opts.for, maxMediumSize: opts.maxMediumSize, jobId }, signal),
+        (result) =>
+          [
+            `bundle ${result.bundle.sequence} for ${result.bundle.recipient} written to ${result.path}`,
+            `${result.bundle.records} records, ${result.bundle.files} files, ${result.bundle.chunks} chunks (${formatBytes(result.bytesWritten)}), ${result.chunksLeftOut} chunks left out (peer has them)`,
+            ...(result.mediaPaths.length > 1 ? [`media: ${result.mediaPaths.join(', ')}`] : []),
+          ].join('\n'),
       );
     });
   bundle
@@ -99,8 +103,12 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
     .argument('<dirs...>', 'the bundle directory, or its medium directories')
     .description('verify a bundle without importing it')
     .action(async (dirs: string[]) => {
-      const result = await withProgress(cli, (signal) => cli.call('sync.verify', { media: dirs }, signal));
-      cli.print(result, () => `bundle ${result.bundle.sequence} from ${result.bundle.issuer} is valid: signature, trust, expiry (${result.bundle.expiresAt}), recipient, ${result.chunksVerified} chunks and ${result.filesVerified} files checked`);
+      await runSyncJob(
+        cli,
+        'the check',
+        (jobId, signal) => cli.call('sync.verify', { media: dirs, jobId }, signal),
+        (result) => `bundle ${result.bundle.sequence} from ${result.bundle.issuer} is valid: signature, trust, expiry (${result.bundle.expiresAt}), recipient, ${result.chunksVerified} chunks and ${result.filesVerified} files checked`,
+      );
     });
   bundle
     .command('import')
@@ -108,8 +116,7 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
     .option('--dry-run', 'verify and preview only', false)
     .description('verify, preview and apply a bundle')
     .action(async (dirs: string[], opts: { dryRun: boolean }) => {
-      const result = await withProgress(cli, (signal) => cli.call('sync.import', { media: dirs, dryRun: opts.dryRun }, signal));
-      cli.print(result, () => formatImport(result));
+      await runSyncJob(cli, 'the import', (jobId, signal) => cli.call('sync.import', { media: dirs, dryRun: opts.dryRun, jobId }, signal), formatImport);
     });
 }
 
@@ -147,23 +154,16 @@ async function confirm(question: string): Promise<void> {
   }
 }
 
-/** Progress on stderr when it is a terminal; Ctrl-C cancels the job cleanly (temp files removed, nothing applied). */
-async function withProgress<T>(cli: CliRuntime, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  const show = process.stderr.isTTY && !cli.json;
-  const unsubscribe = cli.openCore().events.subscribe((message) => {
-    if (!show || message.name !== 'sync.progress') return;
-    const p = message.payload as SyncProgress;
-    const eta = p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
-    process.stderr.write(`\r${p.phase}: ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} at ${formatBytes(p.bytesPerSecond)}/s${eta}   `);
-  });
-  try {
-    return await run(controller.signal);
-  } finally {
-    unsubscribe();
-    process.off('SIGINT', onSigint);
-    if (show) process.stderr.write('\n');
-  }
+/** Bytes, rate and time left on a terminal; in a log, a line as each phase begins. */
+const syncProgress: ProgressView<'sync.progress'> = {
+  event: 'sync.progress',
+  jobId: (p) => p.jobId,
+  status: (p) => `${p.phase}: ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)} at ${formatBytes(p.bytesPerSecond)}/s${p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`}`,
+  line: (p) => `${p.phase}: ${formatBytes(p.bytesTotal)}`,
+};
+
+/** Ctrl-C cancels the job cleanly: temp files removed, nothing applied. */
+function runSyncJob<T>(cli: CliRuntime, what: string, run: (jobId: string, signal: AbortSignal) => Promise<T>, human: (result: T) => string): Promise<T> {
+  const id = `cli-${randomBytes(6).toString('hex')}`;
+  return runJob(cli, { id, progress: syncProgress, what, run: (signal) => run(id, signal), human });
 }

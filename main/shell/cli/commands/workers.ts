@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ENGINE_KINDS, type Deployment, type EngineKind, type LaunchProgress } from '../../../../shared/domain/workers.js';
+import { ENGINE_KINDS, type Deployment, type EngineKind } from '../../../../shared/domain/workers.js';
+import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
 import { linesAfter } from '../../../workers/index.js';
@@ -41,16 +42,13 @@ export function formatDeployments(deployments: readonly Deployment[]): string {
     .join('\n\n');
 }
 
-/** Progress lines on stderr (one JSON line each with --json), so stdout keeps only the result. */
-function launchProgress(cli: CliRuntime, deploymentId: string): () => void {
-  return cli.openCore().events.subscribe((message) => {
-    if (message.name !== 'workers.launchProgress') return;
-    const p = message.payload as LaunchProgress;
-    if (p.deploymentId !== deploymentId) return;
-    if (cli.json) cli.stdout.write(`${JSON.stringify({ event: message.name, at: message.at, payload: p })}\n`);
-    else process.stderr.write(`${p.phase}: ${p.message}${p.fraction !== null && p.fraction < 1 ? ` (${Math.round(p.fraction * 100)}%)` : ''}\n`);
-  });
-}
+/** A phase's message, with how far it is on a terminal; in a log, each step once. */
+const launchProgress: ProgressView<'workers.launchProgress'> = {
+  event: 'workers.launchProgress',
+  jobId: (p) => p.deploymentId,
+  status: (p) => `${p.phase}: ${p.message}${p.fraction !== null && p.fraction < 1 ? ` (${Math.round(p.fraction * 100)}%)` : ''}`,
+  line: (p) => `${p.phase}: ${p.message}`,
+};
 
 export function registerWorkersCommands(program: Command, cli: CliRuntime): void {
   program
@@ -66,21 +64,18 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
     .option('--threads <n>', 'threads per engine process', integerBetween(1, 1024), 1)
     .action(async (planId: string, opts: LaunchOptions) => {
       const deploymentId = `dep-${randomBytes(5).toString('hex')}`;
-      const unsubscribe = launchProgress(cli, deploymentId);
-      const controller = new AbortController();
-      const onInterrupt = (): void => controller.abort();
-      process.once('SIGINT', onInterrupt);
-      try {
-        const deployment = await cli.call(
-          'workers.launch',
-          { planId, engine: opts.engine, port: opts.port, rpcTransport: opts.rpcTransport, user: opts.user, key: opts.key, template: opts.template, threads: opts.threads, deploymentId },
-          controller.signal,
-        );
-        cli.print(deployment, () => `${formatDeployments([deployment])}\n\nsupervised while \`outpost ui\` (or the app) runs; stop with \`outpost stop ${deployment.id}\``);
-      } finally {
-        unsubscribe();
-        process.removeListener('SIGINT', onInterrupt);
-      }
+      await runJob(cli, {
+        id: deploymentId,
+        progress: launchProgress,
+        what: 'the launch',
+        run: (signal) =>
+          cli.call(
+            'workers.launch',
+            { planId, engine: opts.engine, port: opts.port, rpcTransport: opts.rpcTransport, user: opts.user, key: opts.key, template: opts.template, threads: opts.threads, deploymentId },
+            signal,
+          ),
+        human: (deployment) => `${formatDeployments([deployment])}\n\nsupervised while \`outpost ui\` (or the app) runs; stop with \`outpost stop ${deployment.id}\``,
+      });
     });
 
   program
