@@ -30,7 +30,7 @@ interface RecordRow {
 
 /** Sync's tables. Methods are small statements; the service groups them into transactions. */
 export class SyncRepository implements SyncStore {
-  constructor(readonly db: Db) {}
+  constructor(private readonly db: Db) {}
 
   transaction<T>(work: () => T): T {
     return this.db.transaction(work)();
