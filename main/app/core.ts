@@ -13,6 +13,7 @@ import { OutpostError } from '../../shared/errors.js';
 import { Dispatcher, type CallContext, type Handlers } from '../platform/dispatcher.js';
 import { EventHub } from '../platform/events.js';
 import { JobRegistry } from '../platform/jobs.js';
+import { siteFacts } from './site-facts.js';
 import { systemHandlers } from './system-handlers.js';
 import { fileLogger, type Logger } from '../platform/log.js';
 import { appVersion } from '../platform/version.js';
@@ -125,19 +126,31 @@ export function openCore(options: CoreOptions): Core {
     logVerbosity: Number(process.env.OUTPOST_ENGINE_LOG_VERBOSITY ?? 3),
   });
   let supervisor: Supervisor | null = null;
-  const telemetry = openTelemetry(db, now);
+  const telemetry = openTelemetry(db, now, siteFacts({ db, identity, sync: () => sync.service }));
+  const sync = openSync({
+    db,
+    journal,
+    dataDir: layout.root,
+    identity,
+    vault: new KeyVault(layout.keys),
+    events,
+    now,
+    // HQ's policy record owns the router's policy: the router writes it on the same connection, inside the import's transaction.
+    routerPolicy: { read: () => router.policy(), write: (policy) => void router.setPolicy(policy) },
+    operations: (peer, sequence) => telemetry.service.siteReport(peer, sequence),
+  });
   let sampler: Sampler | null = null;
   let routerSupervisor: RouterSupervisor | null = null;
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
-    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion(), offlineLimitHours: () => telemetry.service.settings().offlineLimitHours }),
+    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion(), lastExchangeAt: () => sync.service.lastExchangeAt(), offlineLimitHours: () => telemetry.service.settings().offlineLimitHours }),
     ...identityHandlers(identity, events),
     ...discoveryHandlers({ workstation: discovery, scan, site, jobs, now }, events),
     ...plannerHandlers(planner),
     ...routerHandlers(router),
     ...workersHandlers(workers),
     ...telemetryHandlers(telemetry.service),
-    ...syncHandlers(openSync({ db, journal, dataDir: layout.root, identity, vault: new KeyVault(layout.keys), events, now }), jobs, events),
+    ...syncHandlers(sync, jobs, events),
   };
   return {
     dispatcher: new Dispatcher(handlers, journal, log),

@@ -9,6 +9,8 @@ export interface SystemDeps {
   journal: Journal;
   now: () => Date;
   version: string;
+  /** When a bundle last went out or came in (sync's history). */
+  lastExchangeAt: () => string | null;
   /** Hours offline before a bundle exchange is overdue: the health report's configurable limit, so both agree. */
   offlineLimitHours: () => number;
 }
@@ -18,14 +20,14 @@ export function systemHandlers(deps: SystemDeps): HandlersFor<'system'> {
   return {
     'system.status': () => {
       const site = deps.identity.current();
-      const last = deps.db.prepare('SELECT max(at) AS at FROM bundle_exchanges').get() as { at: string | null };
-      const hours = last.at === null ? null : Math.max(0, (deps.now().getTime() - Date.parse(last.at)) / 3_600_000);
+      const lastAt = deps.lastExchangeAt();
+      const hours = lastAt === null ? null : Math.max(0, (deps.now().getTime() - Date.parse(lastAt)) / 3_600_000);
       return {
         appVersion: deps.version,
         dataDir: deps.layout.root,
         schemaVersion: deps.db.pragma('user_version', { simple: true }) as number,
         site: site ? { siteId: site.siteId, role: site.role } : null,
-        lastBundleExchangeAt: last.at,
+        lastBundleExchangeAt: lastAt,
         hoursSinceLastExchange: hours,
         offlineLimitHours: deps.offlineLimitHours(),
       };

@@ -1,5 +1,6 @@
 export { DiscoveryService, type DiscoveryDeps } from './service.js';
 export { NodeRepository, WORKSTATION_NODE } from './adapters/node-repository.js';
+export { InventoryReads, type ReportedNode, type RemoteNodeAccelerators } from './adapters/inventory-reads.js';
 export { readLocalFacts } from './adapters/local-facts.js';
 export { SiteRepository, type NodeEndpoint, type NodeLogin } from './adapters/site-repository.js';
 export { NodeSessions, type NodeSessionsDeps } from './node-sessions.js';

@@ -2,8 +2,8 @@ import { OutpostError } from '../../shared/errors.js';
 import type { HandlersFor } from '../platform/dispatcher.js';
 import type { EventHub } from '../platform/events.js';
 import type { JobRegistry } from '../platform/jobs.js';
-import type { BundleExporter } from './exporter.js';
-import type { BundleImporter } from './importer.js';
+import type { BundleExporter } from './core/bundle-export.js';
+import type { BundleImporter } from './core/bundle-import.js';
 import type { SyncService } from './service.js';
 
 export interface SyncParts {

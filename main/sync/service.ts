@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SiteIdentity } from '../../shared/domain/identity.js';
-import type { RouterPolicy } from '../../shared/domain/router.js';
 import {
   isSafeRelativePath,
   ModelReleaseSchema,
@@ -10,33 +9,14 @@ import {
   type Exchange,
   type Policy,
   type StoredRecord,
-  type SyncProgress,
   type TrustedPeer,
   type TrustFile,
 } from '../../shared/domain/sync.js';
 import { OutpostError } from '../../shared/errors.js';
-import type { FileStore } from './adapters/file-store.js';
-import type { SiteReports } from './adapters/site-reports.js';
-import type { SyncRepository } from './adapters/sync-repository.js';
 import { followChain, rotationsFromHistory, signingFingerprint } from './core/key-chain.js';
+import type { SyncDeps } from './core/ports.js';
 import { ProgressMeter } from './core/progress.js';
 import { valueDigest } from './core/records.js';
-
-export interface SyncDeps {
-  repository: SyncRepository;
-  files: FileStore;
-  identity: { show(): SiteIdentity };
-  /** Ed25519 with the live signing key, base64 (KeyVault.sign). */
-  sign: (message: Buffer) => string;
-  reports: SiteReports;
-  dataDir: string;
-  now: () => Date;
-  progress: (progress: SyncProgress) => void;
-  /** Bytes free on the file system holding the data dir. */
-  freeBytes: () => number;
-  /** The policy the router process runs with (its table in the same store, so an import writes it in its transaction). */
-  routerPolicy: { read(): RouterPolicy; write(policy: RouterPolicy): void };
-}
 
 /** Trust, HQ releases and records; export and import live in their own modules on the same deps. */
 export class SyncService {
@@ -50,7 +30,7 @@ export class SyncService {
       role: identity.role,
       signingKey: { publicKey: identity.signingKey.publicKey, fingerprint: identity.signingKey.fingerprint },
       rotations: rotationsFromHistory(identity.siteId, identity.history),
-      exportedAt: this.deps.now().toISOString(),
+      exportedAt: this.deps.clock.now().toISOString(),
     };
   }
 
@@ -75,7 +55,7 @@ export class SyncService {
       throw new OutpostError('CONFLICT', `the trust file's key is ${fingerprint}, not the ${confirmedFingerprint} that was confirmed`, 'read the fingerprint again and compare it with the peer over a trusted channel');
     }
     const pinned = this.deps.repository.peer(trust.siteId);
-    const at = this.deps.now().toISOString();
+    const at = this.deps.clock.now().toISOString();
     this.deps.repository.transaction(() => {
       if (pinned && pinned.fingerprint !== fingerprint && followChain(pinned, fingerprint, trust.rotations).ok) {
         this.deps.repository.rotatePeerKey(trust.siteId, pinned.fingerprint, trust.signingKey, at);
@@ -99,9 +79,9 @@ export class SyncService {
       throw new OutpostError('CONFLICT', `model ${request.name} is already released as version ${request.version}`, 'give the new release a new --version');
     }
     const total = sources.reduce((sum, s) => sum + s.size, 0);
-    const meter = new ProgressMeter(jobId, 'release', total, Date.now, this.deps.progress);
+    const meter = new ProgressMeter(jobId, 'release', total, () => this.deps.clock.now().getTime(), this.deps.progress);
     const files = [];
-    const at = () => this.deps.now().toISOString();
+    const at = () => this.deps.clock.now().toISOString();
     for (const source of sources) {
       const stored = await this.deps.files.ingest(source.absolute, { signal, onBytes: (n) => meter.advance(n) });
       this.deps.repository.putStoredFile(stored.digest, stored.size, stored.chunks, at());
@@ -123,11 +103,21 @@ export class SyncService {
     return this.deps.repository.exchanges(limit);
   }
 
+  /** When a bundle last went out or came in: how long this installation has been offline. */
+  lastExchangeAt(): string | null {
+    return this.deps.repository.lastExchangeAt();
+  }
+
+  /** When the newest model release arrived from HQ; null when none has. */
+  newestModelImportedAt(): string | null {
+    return this.deps.repository.newestModelImportedAt();
+  }
+
   /** A local record is the next version after whatever is here, imported or not: versions only go up. */
   private issue(kind: string, key: string, value: unknown, identity: SiteIdentity): StoredRecord {
     this.deps.repository.transaction(() => {
       const version = (this.deps.repository.current(kind, key)?.version ?? 0) + 1;
-      this.deps.repository.putRecord({ kind, key, version, issuer: identity.siteId, value, valueDigest: valueDigest(value), origin: 'local' }, this.deps.now().toISOString());
+      this.deps.repository.putRecord({ kind, key, version, issuer: identity.siteId, value, valueDigest: valueDigest(value), origin: 'local' }, this.deps.clock.now().toISOString());
     });
     return this.deps.repository.records(kind).find((r) => r.key === key) as StoredRecord;
   }

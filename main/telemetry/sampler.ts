@@ -1,6 +1,6 @@
 import type { RouterStats } from '../../shared/domain/router.js';
 import type { Alert, Sample } from '../../shared/domain/telemetry.js';
-import type { SiteFacts } from './adapters/site-facts.js';
+import type { SiteFacts } from './core/site-facts.js';
 import type { TelemetryStore } from './adapters/telemetry-store.js';
 import { retentionCutoffs } from './core/buckets.js';
 import { GPU_QUERY_FIELDS, gpuLineSamples, tegrastatsSamples } from './core/gpu-lines.js';
@@ -151,8 +151,8 @@ export class Sampler {
     this.lastRefreshMs = nowMs;
     const wanted = new Map<string, 'nvidia' | 'jetson'>();
     for (const node of this.deps.facts.remoteNodes()) {
-      if (node.inventory.jetson) wanted.set(node.name, 'jetson');
-      else if (node.inventory.gpus.length > 0) wanted.set(node.name, 'nvidia');
+      if (node.jetson) wanted.set(node.name, 'jetson');
+      else if (node.gpus > 0) wanted.set(node.name, 'nvidia');
     }
     for (const [name, node] of this.nodes) {
       if (wanted.get(name) !== node.kind) {

@@ -1,6 +1,6 @@
 import type { HealthReport, SeriesInfo, SeriesQuery, SeriesResult, TelemetryReport, TelemetrySettings } from '../../shared/domain/telemetry.js';
 import type { Deployment } from '../../shared/domain/workers.js';
-import type { SiteFacts } from './adapters/site-facts.js';
+import type { SiteFacts } from './core/site-facts.js';
 import type { TelemetryStore } from './adapters/telemetry-store.js';
 import { chartWindow } from './core/buckets.js';
 import { assessHealth } from './core/health-rules.js';

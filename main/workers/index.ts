@@ -2,6 +2,7 @@
 export { WorkersService, type WorkersDeps, type LocalModel } from './service.js';
 export { Supervisor, type SupervisorOptions } from './supervisor.js';
 export { DeploymentRepository } from './adapters/deployment-repository.js';
+export { liveDeployments } from './adapters/live-deployments.js';
 export { planModelFile, localModel } from './adapters/site-facts.js';
 export { workersHandlers } from './handlers.js';
 export { tinyGguf, TINY_MODEL_SHAPE } from './core/tiny-gguf.js';

@@ -12,8 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openDatabase, type Db } from '../../main/platform/store/index.js';
+import { openDatabase } from '../../main/platform/store/index.js';
 import { Sampler, openTelemetry, workstationLoadReader, type LineStream, type RemoteLines } from '../../main/telemetry/index.js';
+import { siteFactsWith } from '../helpers/telemetry.js';
 
 const NODES = 64;
 const GPUS_PER_NODE = 2;
@@ -48,17 +49,10 @@ function simulatedNvidiaSmi(): RemoteLines {
   };
 }
 
-function insertNodes(db: Db): void {
-  const insert = db.prepare("INSERT INTO nodes (name, kind, address, port, first_seen, last_seen, inventory_json) VALUES (?, 'remote', ?, 22, ?, ?, ?)");
-  const at = new Date().toISOString();
-  const inventory = JSON.stringify({ gpus: [{ index: 0 }, { index: 1 }], jetson: null });
-  for (let n = 0; n < NODES; n++) insert.run(`gpu-node-${String(n).padStart(2, '0')}`, `10.0.${n >> 8}.${n & 255}`, at, at, inventory);
-}
-
 async function sustainedIngest(dir: string): Promise<{ cpuPercent: number; samples: number; ticks: number; maintenanceMs: number }> {
   const db = openDatabase(path.join(dir, 'ingest.db'));
-  insertNodes(db);
-  const { store, facts } = openTelemetry(db, () => new Date());
+  const nodes = Array.from({ length: NODES }, (_, n) => ({ name: `gpu-node-${String(n).padStart(2, '0')}`, gpus: 2 }));
+  const { store, facts } = openTelemetry(db, () => new Date(), siteFactsWith(nodes));
   let samples = 0;
   let ticks = 0;
   const sampler = new Sampler({
@@ -107,7 +101,7 @@ async function chartQuery(dir: string): Promise<{ rows: number; fillS: number; q
   const now = Math.floor(Date.now() / 1000 / 60) * 60;
   const start = now - 72 * 3600;
   const db = openDatabase(path.join(dir, 'chart.db'));
-  const telemetry = openTelemetry(db, () => new Date(now * 1000 + 10_000));
+  const telemetry = openTelemetry(db, () => new Date(now * 1000 + 10_000), siteFactsWith());
   const random = seeded(72);
   const series = Array.from({ length: 16 }, (_, i) => `gpu:gpu-node-${String(i >> 1).padStart(2, '0')}/${i & 1}`);
   const fill0 = performance.now();

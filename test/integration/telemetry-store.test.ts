@@ -4,6 +4,7 @@ import test, { type TestContext } from 'node:test';
 import type { Sample } from '../../shared/domain/telemetry.js';
 import { openDatabase, type Db } from '../../main/platform/store/index.js';
 import { openTelemetry } from '../../main/telemetry/index.js';
+import { siteFactsWith } from '../helpers/telemetry.js';
 import { tempDir } from '../helpers/temp.js';
 
 const T0 = 1_795_000_000 - (1_795_000_000 % 3600);
@@ -13,7 +14,7 @@ function fixture(t: TestContext): { db: Db; clock: { s: number }; telemetry: Ret
   const db = openDatabase(path.join(tempDir(t), 'outpost.db'));
   t.after(() => db.close());
   const clock = { s: T0 };
-  return { db, clock, telemetry: openTelemetry(db, () => new Date(clock.s * 1000)) };
+  return { db, clock, telemetry: openTelemetry(db, () => new Date(clock.s * 1000), siteFactsWith()) };
 }
 
 /** `seconds` of 1 Hz samples for each source, value = second offset mod 100. */

@@ -5,6 +5,7 @@ import type { TelemetryReport } from '../../shared/domain/telemetry.js';
 import type { Deployment } from '../../shared/domain/workers.js';
 import { openDatabase } from '../../main/platform/store/index.js';
 import { openTelemetry } from '../../main/telemetry/index.js';
+import { siteFactsWith } from '../helpers/telemetry.js';
 import { hqAndSite, type Installation, type TestClock } from '../helpers/sync.js';
 
 const SPEC = {
@@ -16,7 +17,7 @@ const SPEC = {
 function siteActivity(site: Installation, clock: TestClock): void {
   const db = openDatabase(path.join(site.dataDir, 'outpost.db'));
   try {
-    const { store } = openTelemetry(db, clock.now);
+    const { store } = openTelemetry(db, clock.now, siteFactsWith());
     const end = Math.floor(clock.ms / 1000);
     for (let ts = end - 180; ts < end; ts++) store.ingest([{ source: 'gpu:gpu-a/0', metric: 'gpu.util', unit: '%', ts, value: ts % 60 }]);
     clock.ms += 10_000;

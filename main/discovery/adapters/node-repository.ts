@@ -1,5 +1,5 @@
-import type { NodeInventory } from '../../../shared/domain/discovery.js';
-import type { WorkstationInventory } from '../../../shared/domain/workstation.js';
+import { NodeInventorySchema } from '../../../shared/domain/discovery.js';
+import { WorkstationInventorySchema, type WorkstationInventory } from '../../../shared/domain/workstation.js';
 import type { Db } from '../../platform/store/index.js';
 import { hardwareSignature } from '../core/workstation.js';
 
@@ -31,7 +31,7 @@ export class NodeRepository {
     const row = this.db.prepare('SELECT inventory_json FROM nodes WHERE name = ?').get(WORKSTATION_NODE) as
       | { inventory_json: string }
       | undefined;
-    return row ? (JSON.parse(row.inventory_json) as WorkstationInventory) : null;
+    return row ? WorkstationInventorySchema.parse(JSON.parse(row.inventory_json)) : null;
   }
 
   /** Each node's memory and GPUs as reported, for the planner's `--nodes`. */
@@ -41,7 +41,7 @@ export class NodeRepository {
     return [
       ...(workstation ? [{ name: WORKSTATION_NODE, memoryBytes: workstation.memory.totalBytes, gpus: workstation.gpus.map((g) => ({ name: g.model, memoryMiB: g.vramMiB })) }] : []),
       ...remote.map((row) => {
-        const inventory = JSON.parse(row.inventory_json) as NodeInventory;
+        const inventory = NodeInventorySchema.parse(JSON.parse(row.inventory_json));
         return { name: row.name, memoryBytes: inventory.memory.totalBytes ?? 0, gpus: inventory.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryTotalMiB })) };
       }),
     ];

@@ -1,4 +1,4 @@
-import type { HostKeyState, NodeChange, NodeInventory, RemoteNode, ScanCounts, ScanHost } from '../../../shared/domain/discovery.js';
+import { NodeChangeSchema, NodeInventorySchema, type HostKeyState, type NodeChange, type NodeInventory, type RemoteNode, type ScanCounts, type ScanHost } from '../../../shared/domain/discovery.js';
 import { OutpostError } from '../../../shared/errors.js';
 import type { Db } from '../../platform/store/index.js';
 import { diffInventories, nodeNameFor } from '../core/inventory-diff.js';
@@ -96,7 +96,7 @@ export class SiteRepository {
     return this.db.transaction(() => {
       this.pinIfNew(record.address, record.port, record.hostKey, record.at);
       const existing = this.db.prepare(`SELECT * FROM nodes WHERE kind = 'remote' AND address = ? AND port = ?`).get(record.address, record.port) as NodeRow | undefined;
-      const before = existing ? (JSON.parse(existing.inventory_json) as NodeInventory) : null;
+      const before = existing ? NodeInventorySchema.parse(JSON.parse(existing.inventory_json)) : null;
       const changes = diffInventories(before, record.inventory);
       const name = existing && before?.hostname === record.inventory.hostname ? existing.name : this.freeName(record, existing?.id);
       const json = JSON.stringify(record.inventory);
@@ -134,8 +134,8 @@ export class SiteRepository {
         lastSeen: row.last_seen,
         hostKey: this.hostKeyState(row.address, row.port),
         login: row.login_user ? { user: row.login_user, keyPath: row.login_key_path } : null,
-        inventory: JSON.parse(row.inventory_json) as NodeInventory,
-        lastChanges: diff?.diff_json ? (JSON.parse(diff.diff_json) as NodeChange[]) : [],
+        inventory: NodeInventorySchema.parse(JSON.parse(row.inventory_json)),
+        lastChanges: diff?.diff_json ? NodeChangeSchema.array().parse(JSON.parse(diff.diff_json)) : [],
       };
     });
   }

@@ -1,4 +1,4 @@
-import type { PlanResult, ShardPlan } from '../../../shared/domain/planner.js';
+import { PlanResultSchema, ShardPlanSchema, type PlanResult, type ShardPlan } from '../../../shared/domain/planner.js';
 import type { Db } from '../../platform/store/index.js';
 
 export interface StoredPlanSummary {
@@ -28,13 +28,13 @@ export class PlanRepository {
 
   get(id: string): { id: string; createdAt: string; plan: PlanResult } | null {
     const row = this.db.prepare('SELECT id, created_at, result_json FROM plans WHERE id = ?').get(id) as PlanRow | undefined;
-    return row ? { id: row.id, createdAt: row.created_at, plan: JSON.parse(row.result_json) as PlanResult } : null;
+    return row ? { id: row.id, createdAt: row.created_at, plan: PlanResultSchema.parse(JSON.parse(row.result_json)) } : null;
   }
 
   list(limit: number): StoredPlanSummary[] {
     const rows = this.db.prepare('SELECT id, created_at, result_json FROM plans ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as PlanRow[];
     return rows.map((row) => {
-      const plan = JSON.parse(row.result_json) as ShardPlan;
+      const plan = ShardPlanSchema.parse(JSON.parse(row.result_json));
       return {
         id: row.id,
         createdAt: row.created_at,

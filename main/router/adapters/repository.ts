@@ -1,5 +1,5 @@
 import type { ApiKeyInfo, Endpoint, RouterPolicy } from '../../../shared/domain/router.js';
-import { DEFAULT_POLICY, RouterPolicySchema } from '../../../shared/domain/router.js';
+import { ApiKeyInfoSchema, DEFAULT_POLICY, EndpointSchema, RouterPolicySchema } from '../../../shared/domain/router.js';
 import type { Db } from '../../platform/store/index.js';
 import type { RouterConfig } from '../core/routing-table.js';
 
@@ -25,15 +25,18 @@ const toEndpoint = (row: EndpointRow): Endpoint => ({
   name: row.name,
   url: row.url,
   tier: row.tier,
-  models: JSON.parse(row.models_json) as string[],
+  models: EndpointSchema.shape.models.parse(JSON.parse(row.models_json)),
   slots: row.slots,
   createdAt: row.created_at,
 });
 
+/** The models a key may use; null (the column's NULL): every model. */
+const keyModels = (json: string | null): string[] | null => ApiKeyInfoSchema.shape.models.parse(json === null ? null : JSON.parse(json));
+
 const toKeyInfo = (row: KeyRow): ApiKeyInfo => ({
   id: row.id,
   app: row.app,
-  models: row.models_json === null ? null : (JSON.parse(row.models_json) as string[]),
+  models: keyModels(row.models_json),
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
 });
@@ -54,7 +57,7 @@ export function readRouterConfig(db: Db): RouterConfig {
       id: row.id,
       app: row.app,
       hash: row.key_hash,
-      models: row.models_json === null ? null : (JSON.parse(row.models_json) as string[]),
+      models: keyModels(row.models_json),
     }));
     const policyRow = db.prepare('SELECT policy_json FROM router_policy').get() as { policy_json: string } | undefined;
     return { version, endpoints, keys, policy: toPolicy(policyRow?.policy_json) };

@@ -2,16 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LIMITS, MediumDescriptorSchema, type MediumDescriptor } from '../../../shared/domain/sync.js';
 import { OutpostError } from '../../../shared/errors.js';
+import type { BundleMediaReader, BundleMediaWriter, BundleTarget, Medium } from '../core/ports.js';
 
 export const ENVELOPE_FILE = 'envelope.json';
 export const MEDIUM_FILE = 'medium.json';
 export const CHUNKS_DIR = 'chunks';
 
-export interface Medium {
-  dir: string;
-  envelope: Buffer;
-  descriptor: MediumDescriptor;
-}
 
 function refuse(message: string, hint = 'check the medium; nothing was imported'): never {
   throw new OutpostError('INVALID_INPUT', message, hint);
@@ -118,7 +114,7 @@ export async function readMediumChunk(medium: Medium, digest: string, size: numb
  * it into place only when complete, so a cancelled or failed export never
  * leaves a directory that looks like a bundle.
  */
-export class BundleWriter {
+export class BundleWriter implements BundleTarget {
   private readonly mediumDirs: string[] = [];
 
   private constructor(
@@ -188,3 +184,9 @@ function syncDirectory(dir: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** Bundles as directories on mounted media. */
+export const directoryMedia: { reader: BundleMediaReader; writer: BundleMediaWriter } = {
+  reader: { find: findMedia, readChunk: readMediumChunk },
+  writer: { create: (target) => BundleWriter.create(target) },
+};

@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+import { sha256Hex } from '../core/dsse.js';
+import type { FileHashes, Hasher } from '../core/ports.js';
 
 /**
  * SHA-256 of whole files on a second thread. Verify and import hash every
@@ -9,7 +11,7 @@ import { Worker } from 'node:worker_threads';
  * when the thread is done with them, so the caller knows when it may reuse
  * its buffer.
  */
-export class FileHashThread {
+export class FileHashThread implements FileHashes {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve: (value: string | null) => void; reject: (error: Error) => void }>();
   private sequence = 0;
@@ -74,10 +76,12 @@ export class FileHashThread {
   }
 }
 
-/** Buffers a FileHashThread reads in place: backed by shared memory. */
-export function sharedBuffer(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size));
-}
+/** SHA-256 here for chunks, on a second thread for whole files, over buffers in shared memory that thread reads in place. */
+export const threadedHasher: Hasher = {
+  sha256: sha256Hex,
+  fileHashes: () => new FileHashThread(),
+  buffers: (count, size) => Array.from({ length: count }, () => Buffer.from(new SharedArrayBuffer(size))),
+};
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { OutpostError } from '../../../shared/errors.js';
 import { DEFAULT_CHUNKING, StreamingChunker, type ChunkingParams } from '../core/fastcdc.js';
 import { pipelined } from '../core/pipeline.js';
+import type { ChunkPlace, ModelStore, RangeReader } from '../core/ports.js';
+import { stagedRange } from '../core/staged-range.js';
 
 /** Big sequential reads; three slots let one block be read and one written while this thread chunks and hashes a third. */
 const BLOCK = 8 * 1024 * 1024;
@@ -21,7 +23,7 @@ export interface IngestedFile {
  * in place at its final size (see PartialFile), so a chunk read from a medium
  * is written once, straight to where it belongs.
  */
-export class FileStore {
+export class FileStore implements ModelStore {
   readonly models: string;
   readonly staging: string;
 
@@ -104,18 +106,18 @@ export class FileStore {
   }
 
   /** An open stored file to read chunks from (export, or a delta's chunks this installation already holds). */
-  openModel(digest: string): Promise<RangeReader> {
+  openModel(digest: string): Promise<ClosableRangeReader> {
     return openRanges(this.modelPath(digest), () => storeDamaged(digest));
   }
 
   /** A partial file in staging/, read-only: chunks an earlier run or medium already brought. */
-  openStaged(digest: string): Promise<RangeReader> {
+  openStaged(digest: string): Promise<ClosableRangeReader> {
     return openRanges(this.partialPath(digest), () => stagingDamaged(digest));
   }
 
   /** Where each chunk already staged for these files lies: the partial file and the offset in it. */
-  stagedChunks(files: ReadonlyArray<{ digest: string; chunks: ReadonlyArray<readonly [string, number]> }>): Map<string, { file: string; offset: number }> {
-    const found = new Map<string, { file: string; offset: number }>();
+  stagedChunks(files: ReadonlyArray<{ digest: string; chunks: ReadonlyArray<readonly [string, number]> }>): Map<string, ChunkPlace> {
+    const found = new Map<string, ChunkPlace>();
     for (const file of files) {
       const staged = readStagedLog(this.partialPath(file.digest));
       if (staged.size === 0) continue;
@@ -148,18 +150,16 @@ export class FileStore {
   }
 }
 
-export interface RangeReader {
-  /** Fills `into` from `offset`; a file too short for it is damage, not a short read. */
-  read(offset: number, into: Buffer): Promise<Buffer>;
+interface ClosableRangeReader extends RangeReader {
   close(): Promise<void>;
 }
 
 export class RangeReaders {
-  private readonly opened = new Map<string, Promise<RangeReader>>();
+  private readonly opened = new Map<string, Promise<ClosableRangeReader>>();
 
   constructor(private readonly store: FileStore) {}
 
-  open(where: 'local' | 'staged', digest: string): Promise<RangeReader> {
+  open(where: 'local' | 'staged', digest: string): Promise<ClosableRangeReader> {
     const key = `${where}:${digest}`;
     let reader = this.opened.get(key);
     if (!reader) {
@@ -174,7 +174,7 @@ export class RangeReaders {
   }
 }
 
-async function openRanges(file: string, damaged: () => OutpostError): Promise<RangeReader> {
+async function openRanges(file: string, damaged: () => OutpostError): Promise<ClosableRangeReader> {
   const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   return {
     read: async (offset, into) => {
@@ -184,11 +184,6 @@ async function openRanges(file: string, damaged: () => OutpostError): Promise<Ra
     },
     close: () => handle.close(),
   };
-}
-
-/** A byte range of a file, as the staged log names it: the same bytes whatever chunk list a bundle gives the file. */
-export function stagedRange(offset: number, size: number): string {
-  return `${offset}+${size}`;
 }
 
 /** Ranges listed in a partial file's log; only whole lines count (a torn last line is a range not known to be written). */

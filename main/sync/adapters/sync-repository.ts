@@ -1,7 +1,12 @@
 import type { Db } from '../../platform/store/index.js';
-import type { Exchange, StoredRecord, TrustedPeer } from '../../../shared/domain/sync.js';
+import { z } from 'zod';
+import { ChunkRefSchema, Sha256HexSchema, type Exchange, type StoredRecord, type TrustedPeer } from '../../../shared/domain/sync.js';
 import type { Role } from '../../../shared/domain/identity.js';
+import type { ChunkPlace, NewRecord, SentBundle, SyncStore } from '../core/ports.js';
 import type { CurrentValue } from '../core/records.js';
+
+const ChunkListSchema = z.array(ChunkRefSchema);
+const ChunkDigestsSchema = z.array(Sha256HexSchema);
 
 interface PeerRow {
   site_id: string;
@@ -23,28 +28,9 @@ interface RecordRow {
   updated_at: string;
 }
 
-export interface NewRecord {
-  kind: string;
-  key: string;
-  version: number;
-  issuer: string;
-  value: unknown;
-  valueDigest: string;
-  origin: 'local' | 'imported';
-}
-
-export interface SentBundle {
-  sequence: number;
-  recipient: string;
-  manifestDigest: string;
-  chunks: string[];
-  journalUpto: number;
-  acknowledgedAt: string | null;
-}
-
 /** Sync's tables. Methods are small statements; the service groups them into transactions. */
-export class SyncRepository {
-  constructor(readonly db: Db) {}
+export class SyncRepository implements SyncStore {
+  constructor(private readonly db: Db) {}
 
   transaction<T>(work: () => T): T {
     return this.db.transaction(work)();
@@ -125,7 +111,7 @@ export class SyncRepository {
   // ---- files in models/
   storedFile(digest: string): { size: number; chunks: Array<[string, number]> } | undefined {
     const row = this.db.prepare('SELECT size, chunks_json FROM stored_files WHERE digest = ?').get(digest) as { size: number; chunks_json: string } | undefined;
-    return row ? { size: row.size, chunks: JSON.parse(row.chunks_json) as Array<[string, number]> } : undefined;
+    return row ? { size: row.size, chunks: ChunkListSchema.parse(JSON.parse(row.chunks_json)) } : undefined;
   }
 
   putStoredFile(digest: string, size: number, chunks: ReadonlyArray<readonly [string, number]>, at: string): void {
@@ -133,12 +119,12 @@ export class SyncRepository {
   }
 
   /** Where each locally held chunk can be read: the first stored file containing it, and the offset there. */
-  localChunks(wanted: ReadonlySet<string>): Map<string, { file: string; offset: number }> {
-    const found = new Map<string, { file: string; offset: number }>();
+  localChunks(wanted: ReadonlySet<string>): Map<string, ChunkPlace> {
+    const found = new Map<string, ChunkPlace>();
     if (wanted.size === 0) return found;
     for (const row of this.db.prepare('SELECT digest, chunks_json FROM stored_files').iterate() as Iterable<{ digest: string; chunks_json: string }>) {
       let offset = 0;
-      for (const [chunk, size] of JSON.parse(row.chunks_json) as Array<[string, number]>) {
+      for (const [chunk, size] of ChunkListSchema.parse(JSON.parse(row.chunks_json))) {
         if (wanted.has(chunk) && !found.has(chunk)) found.set(chunk, { file: row.digest, offset });
         offset += size;
       }
@@ -163,7 +149,7 @@ export class SyncRepository {
     return ((this.db.prepare('SELECT max(sequence) AS s FROM bundles_sent').get() as { s: number | null }).s ?? 0) + 1;
   }
 
-  recordSent(bundle: Omit<SentBundle, 'acknowledgedAt'>, at: string): void {
+  recordSent(bundle: SentBundle, at: string): void {
     this.db
       .prepare('INSERT INTO bundles_sent (sequence, recipient, manifest_digest, chunks_json, journal_upto, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(bundle.sequence, bundle.recipient, bundle.manifestDigest, JSON.stringify(bundle.chunks), bundle.journalUpto, at);
@@ -176,7 +162,7 @@ export class SyncRepository {
       | undefined;
     if (!row) return false;
     if (row.acknowledged_at === null) this.db.prepare('UPDATE bundles_sent SET acknowledged_at = ? WHERE sequence = ?').run(at, sequence);
-    this.addPeerChunks(peer, JSON.parse(row.chunks_json) as string[]);
+    this.addPeerChunks(peer, ChunkDigestsSchema.parse(JSON.parse(row.chunks_json)));
     return true;
   }
 
@@ -205,5 +191,14 @@ export class SyncRepository {
     return this.db
       .prepare('SELECT id, direction, at, peer, sequence, bytes, outcome, summary, digest FROM bundle_exchanges ORDER BY at DESC, id DESC LIMIT ?')
       .all(limit) as Exchange[];
+  }
+
+  lastExchangeAt(): string | null {
+    return (this.db.prepare('SELECT max(at) FROM bundle_exchanges').pluck().get() as string | null) ?? null;
+  }
+
+  /** When a model release last arrived from HQ (the health report's model staleness). */
+  newestModelImportedAt(): string | null {
+    return (this.db.prepare("SELECT max(updated_at) FROM sync_records WHERE kind = 'model' AND origin = 'imported'").pluck().get() as string | null) ?? null;
   }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   BUNDLE_PAYLOAD_TYPE,
   KINDS_BY_ROLE,
@@ -7,18 +6,17 @@ import {
   type BundleManifest,
   type ExportResult,
   type SyncRecord,
-} from '../../shared/domain/sync.js';
-import type { SiteIdentity } from '../../shared/domain/identity.js';
-import { formatBytes } from '../../shared/units.js';
-import { OutpostError } from '../../shared/errors.js';
-import { BundleWriter } from './adapters/bundle-media.js';
-import { envelopeFor } from './core/dsse.js';
-import { rotationsFromHistory } from './core/key-chain.js';
-import { planMedia } from './core/media-plan.js';
-import { pipelined } from './core/pipeline.js';
-import { ProgressMeter } from './core/progress.js';
-import { summarize } from './core/summary.js';
-import type { SyncDeps } from './service.js';
+} from '../../../shared/domain/sync.js';
+import type { SiteIdentity } from '../../../shared/domain/identity.js';
+import { formatBytes } from '../../../shared/units.js';
+import { OutpostError } from '../../../shared/errors.js';
+import { envelopeFor } from './dsse.js';
+import { rotationsFromHistory } from './key-chain.js';
+import { planMedia } from './media-plan.js';
+import { pipelined } from './pipeline.js';
+import { ProgressMeter } from './progress.js';
+import { summarize } from './summary.js';
+import type { SyncDeps } from './ports.js';
 
 /** How long a bundle may wait in a drawer before it is refused as stale (TUF's freeze attack). */
 export const BUNDLE_VALIDITY_DAYS = 30;
@@ -49,7 +47,7 @@ export class BundleExporter {
     const fileChunks = files.flatMap((f) => f.chunks);
     const held = request.for ? this.deps.repository.peerHolds(request.for) : new Set<string>();
     const carried = uniqueChunks(fileChunks).filter(([digest]) => !held.has(digest));
-    const now = this.deps.now();
+    const now = this.deps.clock.now();
     const draft: Omit<BundleManifest, 'media' | 'totals'> = {
       type: 'outpost.bundle-manifest/v1',
       issuer: { siteId: identity.siteId, role: identity.role, keyFingerprint: identity.signingKey.fingerprint },
@@ -66,12 +64,12 @@ export class BundleExporter {
     const totals = { bytes: carried.reduce((sum, [, size]) => sum + size, 0), chunks: carried.length };
     const manifest: BundleManifest = { ...draft, media: media.map((chunks) => ({ chunks })), totals };
     const envelope = Buffer.from(`${JSON.stringify(envelopeFor(BUNDLE_PAYLOAD_TYPE, Buffer.from(JSON.stringify(manifest)), identity.signingKey.fingerprint, this.deps.sign))}\n`);
-    const manifestDigest = createHash('sha256').update(envelope).digest('hex');
+    const manifestDigest = this.deps.hasher.sha256(envelope);
 
     const sources = chunkSources(files);
     const sizes = new Map(carried);
-    const writer = BundleWriter.create(request.to);
-    const meter = new ProgressMeter(jobId, 'export', totals.bytes, Date.now, this.deps.progress);
+    const writer = this.deps.media.writer.create(request.to);
+    const meter = new ProgressMeter(jobId, 'export', totals.bytes, () => this.deps.clock.now().getTime(), this.deps.progress);
     const mediaPaths: string[] = [];
     const readers = this.deps.files.readers();
     const largest = carried.reduce((max, [, size]) => Math.max(max, size), 1);
@@ -91,7 +89,7 @@ export class BundleExporter {
           },
           (data, digest) => {
             // Our own store is checked too: a damaged models/ file must not travel to a site as a valid-looking bundle.
-            if (createHash('sha256').update(data).digest('hex') !== digest) {
+            if (this.deps.hasher.sha256(data) !== digest) {
               throw new OutpostError('STORAGE', `models/${sources.get(digest)?.file.slice(0, 12)}… no longer matches its recorded chunks`, 'the data dir was damaged; release that model again');
             }
             bytes += data.length;
@@ -111,7 +109,7 @@ export class BundleExporter {
       await readers.close();
     }
     meter.finish();
-    const at = this.deps.now().toISOString();
+    const at = this.deps.clock.now().toISOString();
     const bundle = summarize(manifest, manifestDigest);
     this.deps.repository.transaction(() => {
       this.deps.repository.recordSent({ sequence, recipient, manifestDigest, chunks: uniqueChunks(fileChunks).map(([d]) => d), journalUpto }, at);

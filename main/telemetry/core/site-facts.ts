@@ -1,0 +1,19 @@
+import type { Deployment } from '../../../shared/domain/workers.js';
+
+/**
+ * What the health report, the sampler and the site's report read from the
+ * capabilities that own it (identity, sync, discovery, workers); the
+ * composition root wires it from their read methods.
+ */
+export interface SiteFacts {
+  role(): 'site' | 'hq' | null;
+  lastExchangeAt(): string | null;
+  /** When the newest model release arrived from HQ; null when none has. */
+  newestModelImportedAt(): string | null;
+  /** Active keys by kind with their creation time. */
+  activeKeys(): Array<{ kind: 'signing' | 'ssh'; createdAt: string }>;
+  /** Remote nodes of the inventory: when they last answered a scan, how many GPUs, whether a Jetson. */
+  remoteNodes(): Array<{ name: string; lastSeen: string; gpus: number; jetson: boolean }>;
+  /** Deployments running or starting, and those that failed within the last day of `now`. */
+  liveDeployments(now: Date): Deployment[];
+}
