@@ -12,6 +12,7 @@ export function siteFacts(deps: { db: Db; identity: IdentityService; sync: () =>
     role: () => deps.identity.current()?.role ?? null,
     lastExchangeAt: () => deps.sync().lastExchangeAt(),
     newestModelImportedAt: () => deps.sync().newestModelImportedAt(),
+    acknowledgedSequences: (peer) => deps.sync().acknowledgedSequences(peer),
     activeKeys: () => (deps.identity.current()?.history ?? []).filter((k) => k.retiredAt === null).map((k) => ({ kind: k.kind, createdAt: k.createdAt })),
     remoteNodes: () => inventory.remoteAccelerators().map((n) => ({ name: n.name, lastSeen: n.lastSeen, gpus: n.gpus.length, jetson: n.jetson !== null })),
     liveDeployments: (now) => liveDeployments(deps.db, now),

@@ -113,6 +113,11 @@ export class SyncService {
     return this.deps.repository.newestModelImportedAt();
   }
 
+  /** Sequences of our bundles that `peer` acknowledged (null: any HQ we trust). */
+  acknowledgedSequences(peer: string | null): number[] {
+    return this.deps.repository.acknowledgedSequences(peer);
+  }
+
   /** A local record is the next version after whatever is here, imported or not: versions only go up. */
   private issue(kind: string, key: string, value: unknown, identity: SiteIdentity): StoredRecord {
     this.deps.repository.transaction(() => {

@@ -65,7 +65,7 @@ export class TelemetryService {
 
   health(): HealthReport {
     const { facts, store } = this.deps;
-    const acknowledged = store.acknowledgedByAnyHq();
+    const acknowledged = store.exportedUpto(facts.acknowledgedSequences(null));
     return assessHealth(
       {
         now: this.deps.now(),
@@ -89,7 +89,7 @@ export class TelemetryService {
    * sequence and moves once the peer acknowledges that bundle.
    */
   siteReport(peer: string, sequence: number): { telemetry: TelemetryReport; deployments: Deployment[] } {
-    const telemetry = this.deps.store.report(this.deps.store.acknowledgedUpto(peer), MAX_REPORT_ROWS);
+    const telemetry = this.deps.store.report(this.deps.store.exportedUpto(this.deps.facts.acknowledgedSequences(peer)), MAX_REPORT_ROWS);
     this.deps.store.noteExport(sequence, telemetry.upto);
     return { telemetry, deployments: this.deps.facts.liveDeployments(this.deps.now()) };
   }

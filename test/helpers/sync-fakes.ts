@@ -164,6 +164,12 @@ export class MemorySyncStore implements SyncStore {
   newestModelImportedAt(): string | null {
     return null;
   }
+
+  acknowledgedSequences(peer: string | null): number[] {
+    const hq = new Set(Object.values(this.state.peers).filter((p) => p.role === 'hq').map((p) => p.siteId));
+    const forPeer = (recipient: string): boolean => recipient === '*' || (peer === null ? hq.has(recipient) : recipient === peer);
+    return this.state.sent.filter((s) => s.acknowledgedAt !== null && forPeer(s.recipient)).map((s) => s.sequence);
+  }
 }
 
 /** models/ and staging/ in memory. `diskLeft` bytes may still be written before a write fails with ENOSPC. */

@@ -197,6 +197,12 @@ export class SyncRepository implements SyncStore {
     return (this.db.prepare('SELECT max(at) FROM bundle_exchanges').pluck().get() as string | null) ?? null;
   }
 
+  /** Sequences of our bundles that `peer` acknowledged (null: any HQ we trust); a bundle for everyone ('*') counts for each. */
+  acknowledgedSequences(peer: string | null): number[] {
+    const byPeer = peer === null ? "recipient IN (SELECT site_id FROM trusted_peers WHERE role = 'hq')" : 'recipient = @peer';
+    return this.db.prepare(`SELECT sequence FROM bundles_sent WHERE acknowledged_at IS NOT NULL AND (recipient = '*' OR ${byPeer}) ORDER BY sequence`).pluck().all(peer === null ? {} : { peer }) as number[];
+  }
+
   /** When a model release last arrived from HQ (the health report's model staleness). */
   newestModelImportedAt(): string | null {
     return (this.db.prepare("SELECT max(updated_at) FROM sync_records WHERE kind = 'model' AND origin = 'imported'").pluck().get() as string | null) ?? null;

@@ -63,6 +63,7 @@ export interface SyncStore {
   exchanges(limit: number): Exchange[];
   lastExchangeAt(): string | null;
   newestModelImportedAt(): string | null;
+  acknowledgedSequences(peer: string | null): number[];
 }
 
 /** An open stored or staged file that chunks are read from by offset. */

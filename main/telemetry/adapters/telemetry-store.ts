@@ -197,24 +197,10 @@ export class TelemetryStore {
     this.db.prepare('INSERT OR REPLACE INTO telemetry_exports (sequence, upto_ts) VALUES (?, ?)').run(sequence, upto);
   }
 
-  /** How far a peer has acknowledged telemetry: the furthest cursor among our bundles it acknowledged. */
-  acknowledgedUpto(peer: string): number {
-    return (
-      (this.db
-        .prepare("SELECT max(t.upto_ts) FROM telemetry_exports t JOIN bundles_sent b ON b.sequence = t.sequence WHERE b.acknowledged_at IS NOT NULL AND (b.recipient = ? OR b.recipient = '*')")
-        .pluck()
-        .get(peer) as number | null) ?? 0
-    );
-  }
-
-  /** The furthest telemetry any HQ acknowledged (the health report does not know which peer matters). */
-  acknowledgedByAnyHq(): number {
-    return (
-      (this.db
-        .prepare("SELECT max(t.upto_ts) FROM telemetry_exports t JOIN bundles_sent b ON b.sequence = t.sequence WHERE b.acknowledged_at IS NOT NULL AND (b.recipient = '*' OR b.recipient IN (SELECT site_id FROM trusted_peers WHERE role = 'hq'))")
-        .pluck()
-        .get() as number | null) ?? 0
-    );
+  /** How far these bundles (the ones a peer acknowledged) carried telemetry: the furthest cursor among them. */
+  exportedUpto(sequences: readonly number[]): number {
+    if (!sequences.length) return 0;
+    return (this.db.prepare('SELECT max(upto_ts) FROM telemetry_exports WHERE sequence IN (SELECT value FROM json_each(?))').pluck().get(JSON.stringify(sequences)) as number | null) ?? 0;
   }
 
   /** The oldest stored second after `cursor`, raw or rolled up; null when nothing newer is stored. */

@@ -8,6 +8,8 @@ import type { Deployment } from '../../../shared/domain/workers.js';
 export interface SiteFacts {
   role(): 'site' | 'hq' | null;
   lastExchangeAt(): string | null;
+  /** Sequences of this site's bundles that `peer` acknowledged (null: any HQ); telemetry's cursor moves with them. */
+  acknowledgedSequences(peer: string | null): number[];
   /** When the newest model release arrived from HQ; null when none has. */
   newestModelImportedAt(): string | null;
   /** Active keys by kind with their creation time. */
