@@ -4,8 +4,8 @@ import { knownHostsLine, uploadResumable } from './pinned-transfer.js';
 
 /** The Workers' RemoteHosts over SSH: HostSessions' shells, with SFTP uploads and known_hosts lines beside them. */
 export class PinnedHosts extends HostSessions implements RemoteHosts {
-  upload(node: string, localPath: string, remotePath: string, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<void> {
-    return uploadResumable(this.endpoint(node), localPath, remotePath, onProgress, signal);
+  async upload(node: string, localPath: string, remotePath: string, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<void> {
+    await uploadResumable(this.endpoint(node), localPath, remotePath, onProgress, signal);
   }
 
   hostKeyLine(node: string, signal?: AbortSignal): Promise<string> {
