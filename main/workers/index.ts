@@ -1,7 +1,7 @@
 /** The Workers capability: plans launched as engine processes over SSH, supervised. */
 export { WorkersService } from './core/service.js';
 export { Supervisor, type SupervisorOptions } from './core/supervisor.js';
-export type { WorkersDeps, LocalModel, PlanModelFile, Clock, Lock, HeadApi, RemoteHosts } from './core/ports.js';
+export type { WorkersDeps, LocalModel } from './core/ports.js';
 export { DeploymentRepository } from './adapters/deployment-repository.js';
 export { localModel } from './adapters/local-model.js';
 export { PinnedHosts } from './adapters/pinned-hosts.js';

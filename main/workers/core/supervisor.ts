@@ -35,7 +35,7 @@ interface Watch {
  * SSH session per host, every worker checked each round (process alive, head
  * health), restarts with capped exponential backoff. The CLI's `launch`
  * starts processes and registers them; whichever long-lived core holds the
- * lock file supervises them from then on.
+ * data dir's supervisor lock supervises them from then on.
  */
 export class Supervisor {
   private readonly watches = new Map<string, Watch>();
