@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { DiscoveryService, NodeRepository, NodeSessions, SiteRepository, SiteScan, SshSession, connectTcp, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
-import { IdentityRepository, IdentityService, KeyVault, identityHandlers } from '../identity/index.js';
-import { PlanRepository, PlannerService, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
+import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
+import { PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, pinnedRemoteLines, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
-import { DeploymentRepository, Supervisor, WorkersService, localModel, planModelFile, workersHandlers } from '../workers/index.js';
+import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { OutpostError } from '../../shared/errors.js';
 import { Dispatcher, type CallContext, type Handlers } from '../platform/dispatcher.js';
@@ -85,13 +85,11 @@ export function openCore(options: CoreOptions): Core {
     now,
     newKeyParts: () => ({ id: randomBytes(6).toString('hex'), secret: randomBytes(32).toString('base64url') }),
   });
+  const clock = systemClock(now);
   const workers = new WorkersService({
     repository: new DeploymentRepository(db),
-    plans: (id) => {
-      const stored = planner.get(id);
-      if (!stored.plan.feasible) throw new OutpostError('PRECONDITION', `plan ${id} is not feasible (${stored.plan.reason})`, 'plan again with other nodes');
-      return { plan: stored.plan, modelFile: planModelFile(db, id) };
-    },
+    plans: (id) => planner.get(id).plan,
+    models: { fileOfPlan: (id) => planner.modelFileOf(id), local: localModel },
     endpoints: (names, user, keyPath) => {
       const known = new Map(site.nodes().map((n) => [n.name, n]));
       const privateKey = readPrivateKey(keyPath, siteKey);
@@ -105,8 +103,10 @@ export function openCore(options: CoreOptions): Core {
         }),
       );
     },
-    gpus: (name) => site.nodes().find((n) => n.name === name)?.inventory.gpus.map((g) => ({ index: g.index, name: g.name, memoryMiB: g.memoryTotalMiB })) ?? [],
-    localModel,
+    openHosts: (endpoints) => new PinnedHosts(endpoints),
+    gpus: (name) => site.nodes().find((n) => n.name === name)?.inventory.gpus.map((g) => ({ index: g.index, catalogName: catalogNameForGpu(g.name, g.memoryTotalMiB) })) ?? [],
+    head: headApi,
+    newKeyPair: generateSshKeyPair,
     router: {
       register: (name, url, model, slots) => void router.addEndpoint({ name, url, tier: 'site', models: [model], slots, replace: true }),
       withdraw: (name) => {
@@ -120,7 +120,7 @@ export function openCore(options: CoreOptions): Core {
       changed: (c) => events.emit('workers.changed', c),
       token: (requestId, text) => events.emit('workers.promptToken', { requestId, text }),
     },
-    now,
+    clock,
     newId: () => randomBytes(5).toString('hex'),
     defaultUser: () => os.userInfo().username,
     logVerbosity: Number(process.env.OUTPOST_ENGINE_LOG_VERBOSITY ?? 3),
@@ -164,7 +164,9 @@ export function openCore(options: CoreOptions): Core {
         backoffCapMs: 60_000,
         unhealthyLimit: 3,
         stableMs: 120_000,
-        lockFile: path.join(layout.root, 'workers-supervisor.lock'),
+        lock: new PidFileLock(path.join(layout.root, 'workers-supervisor.lock')),
+        clock,
+        head: headApi,
         log: (message, fields) => log.info(message, fields),
       });
       const started = supervisor.start();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { PlanCallInputSchema } from '../../shared/contract/planner.js';
 import type { ModelFile } from '../../shared/domain/discovery.js';
@@ -65,6 +66,14 @@ export class PlannerService {
     const stored = this.deps.plans.get(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
     return stored;
+  }
+
+  /** The GGUF file a stored plan was made from: a path on this workstation (node null) or a node's file; null for a catalog model. */
+  modelFileOf(id: string): { node: string | null; path: string } | null {
+    const stored = this.deps.plans.modelOf(id);
+    if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
+    if (stored.nodeModel) return { node: stored.nodeModel.node, path: stored.nodeModel.path };
+    return stored.model !== undefined && /\.gguf$/i.test(stored.model) ? { node: null, path: resolve(stored.model) } : null;
   }
 
   list(limit: number): StoredPlanSummary[] {

@@ -1,5 +1,5 @@
 import type { HandlersFor } from '../platform/dispatcher.js';
-import type { WorkersService } from './service.js';
+import type { WorkersService } from './core/service.js';
 
 export function workersHandlers(workers: WorkersService): HandlersFor<'workers'> {
   return {

@@ -1,9 +1,14 @@
 /** The Workers capability: plans launched as engine processes over SSH, supervised. */
-export { WorkersService, type WorkersDeps, type LocalModel } from './service.js';
-export { Supervisor, type SupervisorOptions } from './supervisor.js';
+export { WorkersService } from './core/service.js';
+export { Supervisor, type SupervisorOptions } from './core/supervisor.js';
+export type { WorkersDeps, LocalModel } from './core/ports.js';
 export { DeploymentRepository } from './adapters/deployment-repository.js';
 export { liveDeployments } from './adapters/live-deployments.js';
-export { planModelFile, localModel } from './adapters/site-facts.js';
+export { localModel } from './adapters/local-model.js';
+export { PinnedHosts } from './adapters/pinned-hosts.js';
+export { headApi } from './adapters/head-api.js';
+export { PidFileLock } from './adapters/pid-file-lock.js';
+export { systemClock } from './adapters/system-clock.js';
 export { workersHandlers } from './handlers.js';
 export { tinyGguf, TINY_MODEL_SHAPE } from './core/tiny-gguf.js';
 export { layerAssignment } from './core/engines/index.js';

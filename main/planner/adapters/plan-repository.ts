@@ -1,4 +1,5 @@
-import { PlanResultSchema, ShardPlanSchema, type PlanResult, type ShardPlan } from '../../../shared/domain/planner.js';
+import { z } from 'zod';
+import { NodeModelFileSchema, PlanResultSchema, ShardPlanSchema, type NodeModelFile, type PlanResult, type ShardPlan } from '../../../shared/domain/planner.js';
 import type { Db } from '../../platform/store/index.js';
 
 export interface StoredPlanSummary {
@@ -10,6 +11,9 @@ export interface StoredPlanSummary {
   stages: number;
   aggregateTokensPerSecond: number;
 }
+
+/** The part of a stored request that names the model: a catalog name or local path, or a node's file. */
+const StoredModelSchema = z.object({ model: z.string().optional(), nodeModel: NodeModelFileSchema.optional() });
 
 interface PlanRow {
   id: string;
@@ -29,6 +33,12 @@ export class PlanRepository {
   get(id: string): { id: string; createdAt: string; plan: PlanResult } | null {
     const row = this.db.prepare('SELECT id, created_at, result_json FROM plans WHERE id = ?').get(id) as PlanRow | undefined;
     return row ? { id: row.id, createdAt: row.created_at, plan: PlanResultSchema.parse(JSON.parse(row.result_json)) } : null;
+  }
+
+  /** What the stored plan was made from, as its request named it; null when there is no such plan. */
+  modelOf(id: string): { model?: string | undefined; nodeModel?: NodeModelFile | undefined } | null {
+    const row = this.db.prepare('SELECT request_json FROM plans WHERE id = ?').get(id) as { request_json: string } | undefined;
+    return row ? StoredModelSchema.parse(JSON.parse(row.request_json)) : null;
   }
 
   list(limit: number): StoredPlanSummary[] {

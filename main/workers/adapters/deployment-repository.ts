@@ -1,23 +1,6 @@
-import type { Deployment, DeploymentStage, DeploymentState, EngineKind, RpcTransport, Worker, WorkerState } from '../../../shared/domain/workers.js';
+import type { Deployment, DeploymentState, EngineKind, RpcTransport, Worker, WorkerState } from '../../../shared/domain/workers.js';
 import type { Db } from '../../platform/store/index.js';
-import type { WorkerSpec } from '../core/engines/index.js';
-
-/** What a supervisor in any core process needs to check, restart and stop a deployment. */
-export interface DeploymentSpec {
-  user: string;
-  /** The key the site logs in with (null: the site key). */
-  keyPath: string | null;
-  servedModel: string;
-  parallel: number;
-  stages: DeploymentStage[];
-  /** In start order. */
-  workers: WorkerSpec[];
-  /** Node → run dir on that host. */
-  runDirs: Record<string, string>;
-  /** Nodes whose authorized_keys carry this deployment's tunnel key. */
-  keyNodes: string[];
-  keyMarker: string;
-}
+import type { DeploymentSpec, DeploymentStore, WorkerFields } from '../core/ports.js';
 
 interface DeploymentRow {
   id: string;
@@ -45,7 +28,7 @@ interface WorkerRow {
   last_error: string | null;
 }
 
-export class DeploymentRepository {
+export class DeploymentRepository implements DeploymentStore {
   constructor(private readonly db: Db) {}
 
   create(row: { id: string; planId: string; model: string; engine: EngineKind; rpcTransport: RpcTransport; spec: DeploymentSpec; at: string }): void {
@@ -94,7 +77,7 @@ export class DeploymentRepository {
     if (fields.tokensPerSecond !== undefined) this.db.prepare('UPDATE deployments SET tokens_per_s = ? WHERE id = ?').run(fields.tokensPerSecond, id);
   }
 
-  setWorker(id: string, name: string, fields: { state?: WorkerState; pid?: number | null; startedAt?: string | null; lastError?: string | null }): void {
+  setWorker(id: string, name: string, fields: WorkerFields): void {
     const sets: string[] = [];
     const values: Record<string, unknown> = { id, name };
     if (fields.state !== undefined) (sets.push('state = @state'), (values.state = fields.state));
@@ -123,11 +106,6 @@ export class DeploymentRepository {
       .prepare(`SELECT * FROM deployments ${all ? '' : `WHERE state NOT IN ('stopped', 'failed')`} ORDER BY created_at DESC, id DESC`)
       .all() as DeploymentRow[];
     return rows.map((row) => this.toDeployment(row));
-  }
-
-  /** What a supervisor looks after. */
-  supervised(): Array<{ id: string; state: DeploymentState }> {
-    return this.db.prepare(`SELECT id, state FROM deployments WHERE state IN ('ready', 'degraded')`).all() as Array<{ id: string; state: DeploymentState }>;
   }
 
   private toDeployment(row: DeploymentRow): Deployment {

@@ -1,6 +1,8 @@
+import type { HeadApi, PromptResult } from '../core/ports.js';
+
 /** The head's OpenAI-compatible API as the launch and the supervisor use it: health and a streamed test prompt. */
 
-export async function headHealthy(apiUrl: string, path: string, timeoutMs = 3000): Promise<boolean> {
+async function headHealthy(apiUrl: string, path: string, timeoutMs = 3000): Promise<boolean> {
   try {
     const response = await fetch(`${apiUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
     await response.body?.cancel();
@@ -10,15 +12,8 @@ export async function headHealthy(apiUrl: string, path: string, timeoutMs = 3000
   }
 }
 
-export interface PromptResult {
-  text: string;
-  tokens: number;
-  tokensPerSecond: number;
-  ttftMs: number;
-}
-
 /** Streams one chat completion; `onText` gets each piece as it arrives. */
-export async function streamPrompt(
+async function streamPrompt(
   apiUrl: string,
   model: string,
   prompt: string,
@@ -72,3 +67,5 @@ export async function streamPrompt(
   const generationMs = ended - (firstAt ?? started);
   return { text, tokens, ttftMs, tokensPerSecond: engineRate ?? (generationMs > 0 ? (tokens / generationMs) * 1000 : 0) };
 }
+
+export const headApi: HeadApi = { healthy: (apiUrl, path) => headHealthy(apiUrl, path), prompt: streamPrompt };

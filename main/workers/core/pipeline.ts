@@ -1,12 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { OutpostError } from '../../shared/errors.js';
-import type { DeploymentRepository, DeploymentSpec } from './adapters/deployment-repository.js';
-import { headHealthy } from './adapters/head-api.js';
-import type { HostSessions } from './adapters/host-sessions.js';
-import { shellQuote } from '../discovery/index.js';
-import { KNOWN_HOSTS_FILE, TUNNEL_KEY_FILE, type WorkerSpec } from './core/engines/index.js';
-import { parsePreflight } from './core/preflight.js';
-import { parseStatus, removeKeysScript, startScript, statusScript, stopScript, tailScript } from './core/remote-scripts.js';
+import { OutpostError } from '../../../shared/errors.js';
+import { shellQuote } from '../../discovery/index.js';
+import { KNOWN_HOSTS_FILE, TUNNEL_KEY_FILE, type WorkerSpec } from './engines/index.js';
+import type { Clock, DeploymentSpec, DeploymentStore, HeadApi, RemoteHosts } from './ports.js';
+import { parsePreflight } from './preflight.js';
+import { parseStatus, removeKeysScript, startScript, statusScript, stopScript, tailScript } from './remote-scripts.js';
 
 const STOP_GRACE_SECONDS = 5;
 /** A host that stops answering (hung, or its packets dropped) must count as unreachable within a few
@@ -28,9 +25,8 @@ export class Pipeline {
   constructor(
     readonly id: string,
     readonly spec: DeploymentSpec,
-    private readonly sessions: HostSessions,
-    private readonly repository: DeploymentRepository,
-    private readonly now: () => Date,
+    private readonly hosts: RemoteHosts,
+    private readonly ports: { repository: DeploymentStore; head: HeadApi; clock: Clock },
   ) {}
 
   get head(): WorkerSpec {
@@ -53,27 +49,27 @@ export class Pipeline {
 
   /** Not cancellable midway: a start cut off between spawning and writing its pid file would leave an orphan. */
   async startWorker(worker: WorkerSpec): Promise<number> {
-    const out = await this.sessions.check(worker.node, startScript(this.runDir(worker.node), this.id, worker), `starting ${worker.name}`);
+    const out = await this.hosts.check(worker.node, startScript(this.runDir(worker.node), this.id, worker), `starting ${worker.name}`);
     const pid = Number(/pid (\d+)/.exec(out)?.[1]);
-    this.repository.setWorker(this.id, worker.name, { state: 'starting', pid: Number.isFinite(pid) ? pid : null, startedAt: this.now().toISOString(), lastError: null });
+    this.ports.repository.setWorker(this.id, worker.name, { state: 'starting', pid: Number.isFinite(pid) ? pid : null, startedAt: this.ports.clock.now().toISOString(), lastError: null });
     return pid;
   }
 
   /** Waits until every port is listening on its node (rpc-servers and tunnels, before the head dials them). */
   async waitListening(workers: readonly WorkerSpec[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.ports.clock.now().getTime() + timeoutMs;
     for (const [node, group] of groupByNode(workers.filter((w) => w.listen))) {
       for (;;) {
-        const listening = parsePreflight(await this.sessions.check(node, LISTEN_SCRIPT, 'reading listening ports', { signal })).listening;
+        const listening = parsePreflight(await this.hosts.check(node, LISTEN_SCRIPT, 'reading listening ports', { signal })).listening;
         const missing = group.filter((w) => !listening.has(w.listen?.port ?? -1));
         if (!missing.length) break;
-        if (Date.now() > deadline) {
+        if (this.ports.clock.now().getTime() > deadline) {
           const status = await this.status(missing);
           const dead = missing.filter((w) => status.get(w.name) === false);
           const why = dead.length ? `${dead.map((w) => w.name).join(', ')} exited: ${await this.lastLines(dead[0] as WorkerSpec, 3)}` : `${missing.map((w) => `${w.name} (port ${w.listen?.port})`).join(', ')} not listening after ${timeoutMs / 1000} s`;
           throw new OutpostError('UNAVAILABLE', `on ${node}: ${why}`, `see \`outpost logs ${this.id}\``);
         }
-        await sleep(150, undefined, { signal });
+        await this.ports.clock.sleep(150, signal);
       }
     }
   }
@@ -88,21 +84,21 @@ export class Pipeline {
       started.push(worker);
     }
     if (workers.some((w) => w.role === 'head')) await this.waitReady(readinessPath, timeoutMs, signal, onReady);
-    for (const worker of workers) this.repository.setWorker(this.id, worker.name, { state: 'running' });
+    for (const worker of workers) this.ports.repository.setWorker(this.id, worker.name, { state: 'running' });
   }
 
   async waitReady(readinessPath: string, timeoutMs: number, signal?: AbortSignal, onReady?: (fraction: number) => void): Promise<void> {
-    const started = Date.now();
+    const started = this.ports.clock.now().getTime();
     for (let round = 0; ; round++) {
       if (signal?.aborted) throw new OutpostError('CANCELLED', 'cancelled');
-      if (await headHealthy(this.apiUrl, readinessPath)) return;
-      const elapsed = Date.now() - started;
+      if (await this.ports.head.healthy(this.apiUrl, readinessPath)) return;
+      const elapsed = this.ports.clock.now().getTime() - started;
       onReady?.(Math.min(0.99, elapsed / timeoutMs));
       if (round % 5 === 4 && (await this.status([this.head])).get('head') === false) {
         throw new OutpostError('UNAVAILABLE', `the head on ${this.head.node} exited while loading: ${await this.lastLines(this.head, 4)}`, `see \`outpost logs ${this.id} --worker head\``);
       }
       if (elapsed > timeoutMs) throw new OutpostError('UNAVAILABLE', `the head did not become ready within ${timeoutMs / 1000} s`, `see \`outpost logs ${this.id} --worker head\``);
-      await sleep(200, undefined, { signal });
+      await this.ports.clock.sleep(200, signal);
     }
   }
 
@@ -112,7 +108,7 @@ export class Pipeline {
     await Promise.all(
       [...groupByNode(workers)].map(async ([node, group]) => {
         try {
-          const seen = parseStatus(await this.sessions.check(node, statusScript(this.runDir(node), this.id, group.map((w) => w.name)), 'checking workers', { timeoutMs: STATUS_TIMEOUT_MS }));
+          const seen = parseStatus(await this.hosts.check(node, statusScript(this.runDir(node), this.id, group.map((w) => w.name)), 'checking workers', { timeoutMs: STATUS_TIMEOUT_MS }));
           for (const w of group) result.set(w.name, seen.get(w.name)?.alive ?? false);
         } catch {
           for (const w of group) result.set(w.name, null);
@@ -130,7 +126,7 @@ export class Pipeline {
     await Promise.all(
       [...groupByNode(ordered)].map(async ([node, group]) => {
         try {
-          await this.sessions.check(node, stopScript(this.runDir(node), this.id, group.map((w) => w.name), STOP_GRACE_SECONDS), 'stopping workers', { timeoutMs: (STOP_GRACE_SECONDS + 10) * 1000 });
+          await this.hosts.check(node, stopScript(this.runDir(node), this.id, group.map((w) => w.name), STOP_GRACE_SECONDS), 'stopping workers', { timeoutMs: (STOP_GRACE_SECONDS + 10) * 1000 });
         } catch {
           unreachable.push(node);
         }
@@ -144,7 +140,7 @@ export class Pipeline {
     const unreachable: string[] = [];
     for (const node of this.spec.keyNodes) {
       try {
-        await this.sessions.check(node, removeKeysScript(this.spec.keyMarker), 'removing the tunnel key');
+        await this.hosts.check(node, removeKeysScript(this.spec.keyMarker), 'removing the tunnel key');
       } catch {
         unreachable.push(node);
       }
@@ -152,7 +148,7 @@ export class Pipeline {
     const head = this.head;
     try {
       const files = [TUNNEL_KEY_FILE, KNOWN_HOSTS_FILE].map((f) => shellQuote(`${this.runDir(head.node)}/${f}`));
-      await this.sessions.check(head.node, `rm -f ${files.join(' ')}`, 'removing the tunnel key file');
+      await this.hosts.check(head.node, `rm -f ${files.join(' ')}`, 'removing the tunnel key file');
     } catch {
       unreachable.push(head.node);
     }
@@ -161,7 +157,7 @@ export class Pipeline {
 
   async lastLines(worker: WorkerSpec, lines: number): Promise<string> {
     try {
-      const out = await this.sessions.check(worker.node, tailScript(this.runDir(worker.node), worker.name, lines), 'reading the log');
+      const out = await this.hosts.check(worker.node, tailScript(this.runDir(worker.node), worker.name, lines), 'reading the log');
       return out.trim().split('\n').slice(-lines).join(' | ').slice(0, 600) || '(empty log)';
     } catch {
       return '(log unreadable)';
@@ -169,7 +165,7 @@ export class Pipeline {
   }
 
   async tail(worker: WorkerSpec, lines: number): Promise<string[]> {
-    const out = await this.sessions.check(worker.node, tailScript(this.runDir(worker.node), worker.name, lines), 'reading the log');
+    const out = await this.hosts.check(worker.node, tailScript(this.runDir(worker.node), worker.name, lines), 'reading the log');
     return out.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1);
   }
 }

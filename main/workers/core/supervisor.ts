@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import { headHealthy } from './adapters/head-api.js';
-import type { HostSessions } from './adapters/host-sessions.js';
-import { backoffMs, judge } from './core/supervision.js';
+import { backoffMs, judge } from './supervision.js';
 import type { Pipeline } from './pipeline.js';
+import type { Clock, HeadApi, Lock, RemoteHosts } from './ports.js';
 import type { WorkersService } from './service.js';
 
 export interface SupervisorOptions {
@@ -13,45 +11,41 @@ export interface SupervisorOptions {
   unhealthyLimit: number;
   /** A deployment ready this long has its restart backoff reset. */
   stableMs: number;
-  /** Only one core process supervises a data dir; this file holds its pid. */
-  lockFile: string;
+  /** Only one core process supervises a data dir: the one holding this lock. */
+  lock: Lock;
+  clock: Clock;
+  head: HeadApi;
   log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** What the supervisor asks of the deployments (WorkersService). */
+export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline'>;
+
 interface Watch {
   pipeline: Pipeline;
-  sessions: HostSessions;
+  hosts: RemoteHosts;
   attempts: number;
   notBefore: number;
   unhealthyRounds: number;
   healthySince: number;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Runs in the long-lived core (`outpost ui`, the Electron app): one persistent
  * SSH session per host, every worker checked each round (process alive, head
  * health), restarts with capped exponential backoff. The CLI's `launch`
  * starts processes and registers them; whichever long-lived core holds the
- * lock file supervises them from then on.
+ * data dir's supervisor lock supervises them from then on.
  */
 export class Supervisor {
   private readonly watches = new Map<string, Watch>();
-  private timer: NodeJS.Timeout | null = null;
+  private cancelNext: (() => void) | null = null;
   private running = false;
   private stopped = false;
   private supervising = false;
 
   constructor(
-    private readonly service: WorkersService,
+    private readonly service: SupervisedDeployments,
     private readonly options: SupervisorOptions,
   ) {}
 
@@ -59,41 +53,26 @@ export class Supervisor {
   start(): boolean {
     // Asked again while supervising: one chain of rounds is enough.
     if (this.supervising) return true;
-    if (!this.lock()) return false;
+    if (!this.options.lock.acquire()) return false;
     this.supervising = true;
     this.schedule(0);
     return true;
   }
 
-  private lock(): boolean {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        fs.writeFileSync(this.options.lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
-        const holder = Number(fs.readFileSync(this.options.lockFile, 'utf8'));
-        if (holder && holder !== process.pid && alive(holder)) return false;
-        fs.rmSync(this.options.lockFile, { force: true });
-      }
-    }
-    return false;
-  }
-
   private schedule(delay: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.round(), delay);
-    this.timer.unref();
+    this.cancelNext = this.options.clock.later(delay, () => void this.round());
   }
 
-  private async round(): Promise<void> {
+  /** One round: every ready or degraded deployment checked side by side, then the next round scheduled. */
+  async round(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       const ids = new Set(this.service.list(false).filter((d) => d.state === 'ready' || d.state === 'degraded').map((d) => d.id));
       for (const [id, watch] of this.watches) {
         if (!ids.has(id)) {
-          watch.sessions.close();
+          watch.hosts.close();
           this.watches.delete(id);
         }
       }
@@ -110,8 +89,8 @@ export class Supervisor {
   private watch(id: string): Watch {
     let watch = this.watches.get(id);
     if (!watch) {
-      const { pipeline, sessions } = this.service.pipelineOf(id);
-      watch = { pipeline, sessions, attempts: 0, notBefore: 0, unhealthyRounds: 0, healthySince: Date.now() };
+      const { pipeline, hosts } = this.service.pipelineOf(id);
+      watch = { pipeline, hosts, attempts: 0, notBefore: 0, unhealthyRounds: 0, healthySince: this.now() };
       this.watches.set(id, watch);
     }
     return watch;
@@ -121,7 +100,7 @@ export class Supervisor {
     const watch = this.watch(id);
     const { pipeline } = watch;
     const status = await pipeline.status();
-    const headUp = status.get('head') === true ? await headHealthy(pipeline.apiUrl, '/health') : null;
+    const headUp = status.get('head') === true ? await this.options.head.healthy(pipeline.apiUrl, '/health') : null;
     watch.unhealthyRounds = headUp === false ? watch.unhealthyRounds + 1 : 0;
     const verdict = judge(
       pipeline.spec.workers.map((w) => ({ name: w.name, role: w.role, node: w.node, alive: status.get(w.name) ?? null })),
@@ -135,23 +114,23 @@ export class Supervisor {
     if (verdict.kind === 'healthy') {
       if (deployment.state === 'degraded') {
         this.service.markReady(pipeline, 'all workers answer again');
-        watch.healthySince = Date.now();
+        watch.healthySince = this.now();
       }
-      if (Date.now() - watch.healthySince > this.options.stableMs) watch.attempts = 0;
+      if (this.now() - watch.healthySince > this.options.stableMs) watch.attempts = 0;
       return;
     }
     if (verdict.kind === 'unreachable') {
       this.service.markDegraded(id, verdict.reason, verdict.nodes);
       return;
     }
-    if (Date.now() < watch.notBefore) return;
+    if (this.now() < watch.notBefore) return;
     const delay = backoffMs(watch.attempts, this.options.backoffBaseMs, this.options.backoffCapMs);
     watch.attempts += 1;
-    watch.notBefore = Date.now() + delay;
+    watch.notBefore = this.now() + delay;
     const workers = verdict.kind === 'restart-workers' ? pipeline.spec.workers.filter((w) => verdict.workers.includes(w.name)) : pipeline.spec.workers;
     try {
       await this.service.restartPipeline(pipeline, workers, verdict.reason, delay);
-      watch.healthySince = Date.now();
+      watch.healthySince = this.now();
       watch.unhealthyRounds = 0;
     } catch (error) {
       this.service.markDegraded(id, `restart failed (${(error as Error).message}); next try in ${Math.round(delay / 1000)} s`, []);
@@ -160,13 +139,13 @@ export class Supervisor {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    for (const watch of this.watches.values()) watch.sessions.close();
+    this.cancelNext?.();
+    for (const watch of this.watches.values()) watch.hosts.close();
     this.watches.clear();
-    try {
-      if (Number(fs.readFileSync(this.options.lockFile, 'utf8')) === process.pid) fs.rmSync(this.options.lockFile, { force: true });
-    } catch {
-      // no lock to release
-    }
+    if (this.supervising) this.options.lock.release();
+  }
+
+  private now(): number {
+    return this.options.clock.now().getTime();
   }
 }

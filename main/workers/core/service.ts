@@ -1,54 +1,19 @@
-import type { ParsedInput } from '../../shared/contract/index.js';
-import type { PlanResult, ShardPlan } from '../../shared/domain/planner.js';
-import type { Deployment, LaunchProgress, LogTail, WorkerChange } from '../../shared/domain/workers.js';
-import { OutpostError } from '../../shared/errors.js';
-import type { JobRegistry } from '../platform/jobs.js';
-import type { JournalRecord } from '../platform/store/index.js';
-import type { DeploymentRepository } from './adapters/deployment-repository.js';
-import { streamPrompt } from './adapters/head-api.js';
-import { HostSessions } from './adapters/host-sessions.js';
-import type { PinnedEndpoint } from './adapters/pinned-transfer.js';
-import { ENGINES } from './core/engines/index.js';
+import type { ParsedInput } from '../../../shared/contract/index.js';
+import type { Deployment, LogTail } from '../../../shared/domain/workers.js';
+import { OutpostError } from '../../../shared/errors.js';
+import { ENGINES } from './engines/index.js';
 import { Launch, type LaunchInput } from './launch.js';
 import { Pipeline } from './pipeline.js';
-
-export interface LocalModel {
-  name: string;
-  path: string;
-  sizeBytes: number;
-  sha256: string;
-}
-
-/** The ports the Workers capability is built on; core.ts wires the real ones. */
-export interface WorkersDeps {
-  repository: DeploymentRepository;
-  /** A stored plan, and the local .gguf file it was planned from (null for a catalog model). */
-  plans: (id: string) => { plan: ShardPlan; modelFile: string | null };
-  /** SSH endpoints (address, port, pinned host key) of inventory nodes, by name. */
-  endpoints: (nodes: readonly string[], user: string, keyPath: string | undefined) => Map<string, PinnedEndpoint>;
-  /** A node's GPUs as discovery recorded them (nvidia-smi's index, name, memory); none for a CPU box. */
-  gpus: (node: string) => Array<{ index: number; name: string; memoryMiB: number | null }>;
-  localModel: (path: string) => Promise<LocalModel>;
-  router: { register(name: string, url: string, model: string, slots: number): void; withdraw(name: string): void };
-  jobs: JobRegistry;
-  journal: { record(entry: JournalRecord): void };
-  events: { progress(p: LaunchProgress): void; changed(c: WorkerChange): void; token(requestId: string, text: string): void };
-  now: () => Date;
-  newId: () => string;
-  defaultUser: () => string;
-  logVerbosity: number;
-}
-
-export const ensureFeasible = (id: string, plan: PlanResult): ShardPlan => {
-  if (!plan.feasible) throw new OutpostError('PRECONDITION', `plan ${id} is not feasible (${plan.reason})`, 'plan again with other nodes or a smaller quantization');
-  return plan;
-};
+import type { NodeAddress, RemoteHosts, WorkersDeps, WorkersPorts } from './ports.js';
 
 /** Launch, list, stop, restart, logs and test prompts; the supervisor lives beside it (supervisor.ts). */
-export class WorkersService {
+export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
   private readonly launches = new Map<string, Promise<Deployment>>();
+  private readonly deps: WorkersPorts;
 
-  constructor(private readonly deps: WorkersDeps) {}
+  constructor({ endpoints, openHosts, ...ports }: WorkersDeps<Endpoint>) {
+    this.deps = { ...ports, openHosts: (nodes, user, keyPath) => openHosts(endpoints(nodes, user, keyPath)) };
+  }
 
   async launch(input: LaunchInput, signal: AbortSignal | undefined): Promise<Deployment> {
     const id = input.deploymentId ?? `dep-${this.deps.newId()}`;
@@ -76,12 +41,12 @@ export class WorkersService {
     return deployment;
   }
 
-  /** A pipeline over fresh SSH sessions for one deployment; the caller closes the sessions. */
-  pipelineOf(id: string): { pipeline: Pipeline; sessions: HostSessions } {
+  /** A pipeline over fresh shells on one deployment's hosts; the caller closes the hosts. */
+  pipelineOf(id: string): { pipeline: Pipeline; hosts: RemoteHosts } {
     const spec = this.deps.repository.spec(id);
     if (!spec) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
-    const sessions = new HostSessions(this.deps.endpoints([...new Set(spec.workers.map((w) => w.node))], spec.user, spec.keyPath ?? undefined));
-    return { pipeline: new Pipeline(id, spec, sessions, this.deps.repository, this.deps.now), sessions };
+    const hosts = this.deps.openHosts([...new Set(spec.workers.map((w) => w.node))], spec.user, spec.keyPath ?? undefined);
+    return { pipeline: new Pipeline(id, spec, hosts, this.deps), hosts };
   }
 
   /** Stops everything (a launch in progress is cancelled and rolls itself back). */
@@ -95,19 +60,19 @@ export class WorkersService {
     const deployment = this.get(id);
     if (deployment.state === 'stopped') return deployment;
     // From here on a supervisor round leaves this deployment alone (its transitions need ready or degraded).
-    this.deps.repository.setState(id, 'stopping', null, this.deps.now().toISOString());
+    this.deps.repository.setState(id, 'stopping', null, this.deps.clock.now().toISOString());
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
-    const { pipeline, sessions } = this.pipelineOf(id);
+    const { pipeline, hosts } = this.pipelineOf(id);
     try {
       const unreachable = [...new Set([...(await pipeline.stopWorkers()), ...(await pipeline.removeKeys())])];
       for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(id, worker.name, { state: 'stopped', pid: null });
       const detail = unreachable.length ? `stopped; could not reach ${unreachable.join(', ')} — processes or keys may remain there` : 'stopped';
-      this.deps.repository.setState(id, 'stopped', detail, this.deps.now().toISOString());
+      this.deps.repository.setState(id, 'stopped', detail, this.deps.clock.now().toISOString());
       this.deps.events.changed({ deploymentId: id, deploymentState: 'stopped', worker: null, workerState: null, restarts: null, reason: detail });
       return this.get(id);
     } finally {
-      sessions.close();
+      hosts.close();
     }
   }
 
@@ -117,19 +82,19 @@ export class WorkersService {
     if (deployment.state === 'stopped' || deployment.state === 'failed' || this.launches.has(id)) {
       throw new OutpostError('CONFLICT', `${id} is ${this.launches.has(id) ? 'launching' : deployment.state}; only a running deployment restarts`, 'launch its plan again instead');
     }
-    const { pipeline, sessions } = this.pipelineOf(id);
+    const { pipeline, hosts } = this.pipelineOf(id);
     try {
       await this.restartPipeline(pipeline, pipeline.spec.workers, reason, 0, signal);
       return this.get(id);
     } finally {
-      sessions.close();
+      hosts.close();
     }
   }
 
   /** Withdraws the endpoint, restarts `workers` (in start order), re-registers when ready. Journaled with its reason. */
   async restartPipeline(pipeline: Pipeline, workers: Pipeline['spec']['workers'], reason: string, backoffMs: number, signal?: AbortSignal): Promise<void> {
     const id = pipeline.id;
-    const at = this.deps.now().toISOString();
+    const at = this.deps.clock.now().toISOString();
     if (!this.deps.repository.transition(id, ['ready', 'degraded'], 'degraded', reason, at)) return;
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
@@ -150,7 +115,7 @@ export class WorkersService {
   /** False when the deployment is no longer running (a Stop won the race). */
   markReady(pipeline: Pipeline, detail: string): boolean {
     const id = pipeline.id;
-    if (!this.deps.repository.transition(id, ['degraded', 'ready'], 'ready', detail, this.deps.now().toISOString())) return false;
+    if (!this.deps.repository.transition(id, ['degraded', 'ready'], 'ready', detail, this.deps.clock.now().toISOString())) return false;
     // Ready means every worker answered: those marked down while their host was out of reach are running again.
     for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(id, worker.name, { state: 'running' });
     this.deps.router.register(id, pipeline.apiUrl, pipeline.spec.servedModel, pipeline.spec.parallel);
@@ -163,7 +128,7 @@ export class WorkersService {
     const deployment = this.get(id);
     for (const worker of deployment.workers.filter((w) => downNodes.includes(w.node))) this.deps.repository.setWorker(id, worker.name, { state: 'down', lastError: reason });
     if (deployment.state === 'degraded' && deployment.detail === reason) return;
-    if (!this.deps.repository.transition(id, ['ready', 'degraded'], 'degraded', reason, this.deps.now().toISOString())) return;
+    if (!this.deps.repository.transition(id, ['ready', 'degraded'], 'degraded', reason, this.deps.clock.now().toISOString())) return;
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
     this.deps.journal.record({ actor: 'system', user: 'supervisor', action: 'workers.degraded', input: { deployment: id }, outcome: 'error', errorCode: 'UNAVAILABLE', detail: reason });
@@ -171,13 +136,13 @@ export class WorkersService {
   }
 
   async logs(input: ParsedInput<'workers.logs'>): Promise<LogTail[]> {
-    const { pipeline, sessions } = this.pipelineOf(input.deployment);
+    const { pipeline, hosts } = this.pipelineOf(input.deployment);
     try {
       const workers = pipeline.spec.workers.filter((w) => input.worker === undefined || w.name === input.worker);
       if (!workers.length) throw new OutpostError('NOT_FOUND', `${input.deployment} has no worker ${input.worker}`, `its workers: ${pipeline.spec.workers.map((w) => w.name).join(', ')}`);
       return await Promise.all(workers.map(async (w) => ({ worker: w.name, node: w.node, lines: await pipeline.tail(w, input.lines) })));
     } finally {
-      sessions.close();
+      hosts.close();
     }
   }
 
@@ -188,7 +153,7 @@ export class WorkersService {
     }
     const requestId = input.requestId ?? this.deps.newId();
     try {
-      const result = await streamPrompt(deployment.apiUrl, deployment.model, input.prompt, input.maxTokens, (text) => this.deps.events.token(requestId, text), signal);
+      const result = await this.deps.head.prompt(deployment.apiUrl, deployment.model, input.prompt, input.maxTokens, (text) => this.deps.events.token(requestId, text), signal);
       return { requestId, ...result };
     } catch (error) {
       throw new OutpostError('UNAVAILABLE', `the head of ${deployment.id} did not answer: ${(error as Error).message}`, 'see `outpost workers` and `outpost logs`');

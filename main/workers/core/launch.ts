@@ -1,21 +1,15 @@
 import { createHash } from 'node:crypto';
-import { shellQuote } from '../discovery/index.js';
-import { generateSshKeyPair } from '../identity/index.js';
-import { catalogNameForGpu } from '../planner/index.js';
-import type { ParsedInput } from '../../shared/contract/index.js';
-import type { ShardPlan } from '../../shared/domain/planner.js';
-import type { Deployment, DeploymentStage, LaunchProgress } from '../../shared/domain/workers.js';
-import { OutpostError } from '../../shared/errors.js';
-import type { DeploymentSpec } from './adapters/deployment-repository.js';
-import { streamPrompt } from './adapters/head-api.js';
-import { HostSessions } from './adapters/host-sessions.js';
-import { knownHostsLine, uploadResumable, type PinnedEndpoint } from './adapters/pinned-transfer.js';
-import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './core/engines/index.js';
-import { gpuOrdinals } from './core/gpu-placement.js';
-import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './core/preflight.js';
-import { installKeyScript, loadKeyScript, modelPathFor, runDirFor, sameKey, tunnelKeyLine, writeFileScript } from './core/remote-scripts.js';
+import { OutpostError } from '../../../shared/errors.js';
+import type { ParsedInput } from '../../../shared/contract/index.js';
+import type { ShardPlan } from '../../../shared/domain/planner.js';
+import type { Deployment, DeploymentStage, LaunchProgress } from '../../../shared/domain/workers.js';
+import { shellQuote } from '../../discovery/index.js';
+import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engines/index.js';
+import { gpuOrdinals } from './gpu-placement.js';
 import { Pipeline } from './pipeline.js';
-import type { WorkersDeps } from './service.js';
+import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
+import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './preflight.js';
+import { installKeyScript, loadKeyScript, modelPathFor, runDirFor, sameKey, tunnelKeyLine, writeFileScript } from './remote-scripts.js';
 
 const READY_TIMEOUT_MS = 180_000;
 /** RPC and tunnel ports come from 20100–29099, starting at a place that depends on the deployment, so two
@@ -28,11 +22,10 @@ const TEST_PROMPT = 'Say hello to the site in one sentence.';
 export type LaunchInput = ParsedInput<'workers.launch'>;
 
 /** Plan stages onto reachable hosts, each on the GPU of its node that the planner meant (see gpuOrdinals). */
-function placeStages(plan: ShardPlan, endpoints: ReadonlyMap<string, PinnedEndpoint>, gpusOf: WorkersDeps['gpus']): StagePlacement[] {
-  const ordinals = gpuOrdinals(plan.stages, (node) => gpusOf(node).map((g) => ({ index: g.index, catalogName: catalogNameForGpu(g.name, g.memoryMiB) })));
+function placeStages(plan: ShardPlan, hosts: RemoteHosts, gpusOf: WorkersPorts['gpus']): StagePlacement[] {
+  const ordinals = gpuOrdinals(plan.stages, gpusOf);
   return plan.stages.map((s, i) => {
-    const endpoint = endpoints.get(s.node);
-    if (!endpoint) throw new Error(`no endpoint for ${s.node}`);
+    const endpoint = hosts.endpoint(s.node);
     return { index: s.index, node: s.node, address: endpoint.address, sshPort: endpoint.port, gpu: s.gpu, gpuOrdinal: ordinals[i] ?? 0, firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput };
   });
 }
@@ -49,11 +42,11 @@ const servedName = (name: string): string => name.replace(/[\s,]+/g, '-').slice(
  * and removes what it installed; other deployments are never touched.
  */
 export class Launch {
-  private sessions: HostSessions | null = null;
+  private hosts: RemoteHosts | null = null;
   private pipeline: Pipeline | null = null;
 
   constructor(
-    private readonly deps: WorkersDeps,
+    private readonly deps: WorkersPorts,
     private readonly input: LaunchInput,
     readonly id: string,
     private readonly signal: AbortSignal,
@@ -64,33 +57,47 @@ export class Launch {
   }
 
   async run(): Promise<Deployment> {
-    const { plan, modelFile } = this.deps.plans(this.input.planId);
+    const plan = this.deps.plans(this.input.planId);
+    if (!plan.feasible) throw new OutpostError('PRECONDITION', `plan ${this.input.planId} is not feasible (${plan.reason})`, 'plan again with other nodes');
+    const modelFile = this.modelFileOf(this.input.planId);
     if (this.input.template) {
       const unknown = unknownPlaceholders(this.input.template);
       if (unknown.length) throw new OutpostError('INVALID_INPUT', `the template names unknown placeholder(s) {${unknown.join('}, {')}}`, 'use {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}');
     }
     const user = this.input.user ?? this.deps.defaultUser();
-    const endpoints = this.deps.endpoints(plan.stages.map((s) => s.node), user, this.input.key);
-    const stages = placeStages(plan, endpoints, this.deps.gpus);
-    this.sessions = new HostSessions(endpoints);
+    const hosts = this.deps.openHosts([...new Set(plan.stages.map((s) => s.node))], user, this.input.key);
+    this.hosts = hosts;
     try {
-      return await this.launch(plan, modelFile, stages, user);
+      return await this.launch(plan, modelFile, placeStages(plan, hosts, this.deps.gpus), user);
     } finally {
-      this.sessions.close();
+      hosts.close();
     }
   }
 
+  private modelFileOf(planId: string): string | null {
+    const file = this.deps.models.fileOfPlan(planId);
+    if (file?.node) {
+      // Only the workstation's files can be copied to the head today; a node-to-node copy needs a relay not built yet.
+      throw new OutpostError(
+        'PRECONDITION',
+        `plan ${planId} was made from ${file.node}:${file.path}, a file on a node; launch loads model files from this workstation only`,
+        `copy the file to this workstation and plan with --model <file.gguf>`,
+      );
+    }
+    return file?.path ?? null;
+  }
+
   private async launch(plan: ShardPlan, modelFile: string | null, stages: StagePlacement[], user: string): Promise<Deployment> {
-    const sessions = this.sessions as HostSessions;
+    const hosts = this.hosts as RemoteHosts;
     const engine = ENGINES[this.input.engine];
     const nodes = [...new Set(stages.map((s) => s.node))];
     const head = stages[0] as StagePlacement;
     this.progress('preflight', `checking ${nodes.length} host(s)`);
     const homes = new Map<string, string>();
-    const reachability = await Promise.allSettled(nodes.map(async (node) => homes.set(node, (await sessions.check(node, 'printf %s "$HOME"', 'reading $HOME', { signal: this.signal })).trim())));
+    const reachability = await Promise.allSettled(nodes.map(async (node) => homes.set(node, (await hosts.check(node, 'printf %s "$HOME"', 'reading $HOME', { signal: this.signal })).trim())));
     const unreachable = reachability.flatMap((r, i) => (r.status === 'rejected' ? [{ node: nodes[i] as string, reason: (r.reason as Error).message }] : []));
     if (unreachable.length) throw this.refusal(unreachable);
-    const model = modelFile ? await this.deps.localModel(modelFile) : null;
+    const model = modelFile ? await this.deps.models.local(modelFile) : null;
     if (!model && this.input.engine === 'llama.cpp') {
       throw new OutpostError('PRECONDITION', `plan ${this.input.planId} names the catalog model ${plan.model.name}, not a model file`, 'plan with --model <file.gguf> so Outpost knows which file to load');
     }
@@ -102,7 +109,7 @@ export class Launch {
     await Promise.all(
       nodes.map(async (node) => {
         const script = preflightScript({ binaries: needs.filter((n) => n.node === node).map((n) => n.binary), modelPath: modelPaths.get(node) ?? null });
-        facts.set(node, parsePreflight(await sessions.check(node, script, 'preflight', { signal: this.signal, timeoutMs: 600_000 })));
+        facts.set(node, parsePreflight(await hosts.check(node, script, 'preflight', { signal: this.signal, timeoutMs: 600_000 })));
       }),
     );
     const problems = preflightProblems({ stages, memoryByStage: new Map(plan.stages.map((s) => [s.index, s.memory.totalBytes])), needs, facts, apiPort: this.input.port });
@@ -117,16 +124,16 @@ export class Launch {
     for (const [node, path] of modelPaths) {
       if (!model || facts.get(node)?.model) continue;
       // Hosts may share a home (NFS): an earlier copy in this loop may already have put the file there.
-      const now = parsePreflight(await sessions.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the model', { signal: this.signal, timeoutMs: 600_000 })).model;
+      const now = parsePreflight(await hosts.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the model', { signal: this.signal, timeoutMs: 600_000 })).model;
       if (now?.sha256 === model.sha256) continue;
       const what = `copying ${model.name} to ${node}`;
       this.progress('model', what, 0);
-      await sessions.check(node, `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
-      await uploadResumable(sessions.endpoint(node), model.path, path, (done, total) => this.progress('model', what, total ? done / total : 1), this.signal);
+      await hosts.check(node, `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
+      await hosts.upload(node, model.path, path, (done, total) => this.progress('model', what, total ? done / total : 1), this.signal);
       // A resumed copy is only as good as the part left from before: the digest decides.
-      const copied = parsePreflight(await sessions.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the copied model', { signal: this.signal, timeoutMs: 600_000 })).model;
+      const copied = parsePreflight(await hosts.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the copied model', { signal: this.signal, timeoutMs: 600_000 })).model;
       if (copied?.sha256 !== model.sha256) {
-        await sessions.run(node, `rm -f ${shellQuote(path)} ${shellQuote(`${path}.outpost-sha256`)}`);
+        await hosts.run(node, `rm -f ${shellQuote(path)} ${shellQuote(`${path}.outpost-sha256`)}`);
         throw new OutpostError('UNAVAILABLE', `the model copied to ${node} has digest ${copied?.sha256.slice(0, 12) ?? 'none'}…, expected ${model.sha256.slice(0, 12)}…; the copy was removed`, 'launch again to copy it afresh');
       }
     }
@@ -163,8 +170,8 @@ export class Launch {
       keyNodes: [],
       keyMarker: `outpost-deployment:${this.id}`,
     };
-    this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.now().toISOString() });
-    this.pipeline = new Pipeline(this.id, spec, sessions, this.deps.repository, this.deps.now);
+    this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.clock.now().toISOString() });
+    this.pipeline = new Pipeline(this.id, spec, hosts, this.deps);
     try {
       if (tunnels.length) await this.installTunnelKey(spec, tunnels, stages, ports);
       this.progress('start', `starting ${workers.length} process(es) on ${nodes.length} host(s)`);
@@ -173,12 +180,12 @@ export class Launch {
       const apiUrl = this.pipeline.apiUrl;
       this.deps.repository.setServing(this.id, { apiUrl });
       this.progress('test', 'sending a test prompt');
-      const test = await streamPrompt(apiUrl, layout.servedModel, TEST_PROMPT, 32, () => undefined, this.signal);
+      const test = await this.deps.head.prompt(apiUrl, layout.servedModel, TEST_PROMPT, 32, () => undefined, this.signal);
       this.deps.repository.setServing(this.id, { tokensPerSecond: test.tokensPerSecond });
       this.progress('register', `registering ${this.id} with the router`);
       this.deps.router.register(this.id, apiUrl, layout.servedModel, plan.parallel);
       this.deps.repository.setServing(this.id, { endpoint: this.id });
-      this.deps.repository.setState(this.id, 'ready', `test prompt: ${test.tokens} tokens at ${test.tokensPerSecond.toFixed(0)} tokens/s`, this.deps.now().toISOString());
+      this.deps.repository.setState(this.id, 'ready', `test prompt: ${test.tokens} tokens at ${test.tokensPerSecond.toFixed(0)} tokens/s`, this.deps.clock.now().toISOString());
       return this.deps.repository.get(this.id) as Deployment;
     } catch (error) {
       await this.rollback(error);
@@ -188,7 +195,7 @@ export class Launch {
 
   /** One key for this deployment: its private half on the head (0600), its public half on each RPC host, good for one port. */
   private async installTunnelKey(spec: DeploymentSpec, tunnels: readonly WorkerSpec[], stages: readonly StagePlacement[], ports: Record<string, number>): Promise<void> {
-    const sessions = this.sessions as HostSessions;
+    const hosts = this.hosts as RemoteHosts;
     const head = stages[0] as StagePlacement;
     this.progress('keys', `installing a tunnel key for ${tunnels.length} RPC link(s)`);
     const runDir = spec.runDirs[head.node] as string;
@@ -196,7 +203,7 @@ export class Launch {
     const known: string[] = [];
     for (const tunnel of tunnels) {
       const stage = stages.find((s) => s.index === tunnel.stageIndex) as StagePlacement;
-      known.push(await knownHostsLine(sessions.endpoint(stage.node), this.signal));
+      known.push(await hosts.hostKeyLine(stage.node, this.signal));
       spec.keyNodes = [...new Set([...spec.keyNodes, stage.node])];
     }
     this.deps.repository.setSpec(this.id, spec);
@@ -206,20 +213,20 @@ export class Launch {
     // a key the head cannot load is replaced (its public lines share the deployment's marker, so stop removes
     // every one).
     for (let attempt = 1; ; attempt += 1) {
-      const pair = generateSshKeyPair(spec.keyMarker);
+      const pair = this.deps.newKeyPair(spec.keyMarker);
       for (const tunnel of tunnels) {
         const stage = stages.find((s) => s.index === tunnel.stageIndex) as StagePlacement;
-        await sessions.check(stage.node, installKeyScript(tunnelKeyLine(pair.public, ports[rpcWorkerName(stage.index)] as number, spec.keyMarker)), 'installing the tunnel key', { signal: this.signal });
+        await hosts.check(stage.node, installKeyScript(tunnelKeyLine(pair.public, ports[rpcWorkerName(stage.index)] as number, spec.keyMarker)), 'installing the tunnel key', { signal: this.signal });
       }
-      await sessions.check(head.node, writeFileScript(keyPath), 'writing the tunnel key', { stdin: pair.private, signal: this.signal });
-      const loaded = await sessions.check(head.node, loadKeyScript(keyPath), 'checking the tunnel key', { signal: this.signal });
+      await hosts.check(head.node, writeFileScript(keyPath), 'writing the tunnel key', { stdin: pair.private, signal: this.signal });
+      const loaded = await hosts.check(head.node, loadKeyScript(keyPath), 'checking the tunnel key', { signal: this.signal });
       if (loaded.trim() === 'unverifiable' || sameKey(loaded, pair.public)) break;
       if (attempt === 3) {
         throw new OutpostError('UNAVAILABLE', `OpenSSH on ${head.node} cannot load the tunnel key written to ${keyPath} (3 fresh keys tried): ${loaded.trim().slice(0, 200)}`, 'check that host\'s disk and its ssh-keygen, then launch again');
       }
       this.progress('keys', `OpenSSH on ${head.node} could not load the tunnel key (${loaded.trim().slice(0, 120)}); writing a fresh one`);
     }
-    await sessions.check(head.node, writeFileScript(`${runDir}/${KNOWN_HOSTS_FILE}`), 'writing known_hosts', { stdin: `${known.join('\n')}\n`, signal: this.signal });
+    await hosts.check(head.node, writeFileScript(`${runDir}/${KNOWN_HOSTS_FILE}`), 'writing known_hosts', { stdin: `${known.join('\n')}\n`, signal: this.signal });
   }
 
   private refusal(problems: ReadonlyArray<{ node: string; reason: string }>): OutpostError {
@@ -236,6 +243,6 @@ export class Launch {
     for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(this.id, worker.name, { state: 'stopped', pid: null });
     this.deps.router.withdraw(this.id);
     const detail = `${cancelled ? 'stopped during launch' : `launch failed: ${(error as Error).message}`}${unreachable.length ? `; could not clean up on ${[...new Set(unreachable)].join(', ')}` : ''}`;
-    this.deps.repository.setState(this.id, cancelled ? 'stopped' : 'failed', detail.slice(0, 2000), this.deps.now().toISOString());
+    this.deps.repository.setState(this.id, cancelled ? 'stopped' : 'failed', detail.slice(0, 2000), this.deps.clock.now().toISOString());
   }
 }

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import type { Lock } from '../core/ports.js';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** A lock file holding its owner's pid; one left by a process that is gone is taken over. */
+export class PidFileLock implements Lock {
+  constructor(private readonly file: string) {}
+
+  acquire(): boolean {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.file, String(process.pid), { flag: 'wx', mode: 0o600 });
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+        const holder = Number(fs.readFileSync(this.file, 'utf8'));
+        if (holder && holder !== process.pid && alive(holder)) return false;
+        fs.rmSync(this.file, { force: true });
+      }
+    }
+    return false;
+  }
+
+  /** Removes the file only while it names this process. */
+  release(): void {
+    try {
+      if (Number(fs.readFileSync(this.file, 'utf8')) === process.pid) fs.rmSync(this.file, { force: true });
+    } catch {
+      // no lock to release
+    }
+  }
+}

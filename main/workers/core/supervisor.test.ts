@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { FakeLock, fakeWorkers } from '../../../test/helpers/workers-fakes.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
+
+const BASE_MS = 1000;
+const CAP_MS = 4000;
+const STABLE_MS = 60_000;
+
+/** A ready deployment on the fake site, and a supervisor over it whose rounds the test runs one by one. */
+async function supervised(lock = new FakeLock()) {
+  const w = fakeWorkers();
+  await w.launch();
+  const options: SupervisorOptions = {
+    intervalMs: 2000,
+    backoffBaseMs: BASE_MS,
+    backoffCapMs: CAP_MS,
+    unhealthyLimit: 3,
+    stableMs: STABLE_MS,
+    lock,
+    clock: w.clock,
+    head: w.head,
+    log: () => undefined,
+  };
+  const supervisor = new Supervisor(w.service, options);
+  const mark = (): number => w.site.commands.length;
+  const backoffs = (): number[] => (w.db.prepare('SELECT backoff_ms FROM worker_restarts ORDER BY id').all() as Array<{ backoff_ms: number }>).map((r) => r.backoff_ms);
+  return { ...w, supervisor, options, mark, backoffs, state: () => w.service.get('dep-test1').state };
+}
+
+test('a dead head is restarted alone: its RPC members and tunnel keep running', async () => {
+  const s = await supervised();
+  s.site.kill('head');
+  const from = s.mark();
+  await s.supervisor.round();
+  assert.deepEqual(s.site.since(from, /start|stop/), ['a: stop head', 'a: start head']);
+  assert.equal(s.state(), 'ready');
+  assert.equal(s.routes.get('dep-test1'), s.service.get('dep-test1').apiUrl);
+  assert.deepEqual(s.service.get('dep-test1').workers.map((w) => [w.name, w.restarts]), [['rpc-1', 0], ['tunnel-1', 0], ['head', 1]]);
+  assert.equal(s.journal.at(-1)?.action, 'workers.restart');
+});
+
+for (const dead of ['rpc-1', 'tunnel-1']) {
+  test(`a dead ${dead} restarts the whole pipeline, in start order`, async () => {
+    const s = await supervised();
+    s.site.kill(dead);
+    const from = s.mark();
+    await s.supervisor.round();
+    assert.deepEqual(s.site.since(from, /start/), ['b: start rpc-1', 'a: start tunnel-1', 'a: start head']);
+    assert.deepEqual(s.site.aliveNames(), ['head', 'rpc-1', 'tunnel-1']);
+    assert.equal(s.state(), 'ready');
+    assert.ok(s.service.get('dep-test1').workers.every((w) => w.restarts === 1));
+  });
+}
+
+test('an unreachable host marks the deployment degraded without restarting anything; ready again once it answers', async () => {
+  const s = await supervised();
+  s.site.unreachable.add('b');
+  const from = s.mark();
+  await s.supervisor.round();
+  assert.deepEqual(s.site.since(from, /start|stop/), []);
+  const degraded = s.service.get('dep-test1');
+  assert.equal(degraded.state, 'degraded');
+  assert.equal(degraded.detail, 'cannot reach b over SSH');
+  assert.equal(degraded.workers.find((w) => w.name === 'rpc-1')?.state, 'down');
+  assert.equal(s.routes.has('dep-test1'), false);
+  s.site.unreachable.delete('b');
+  await s.supervisor.round();
+  assert.equal(s.state(), 'ready');
+  assert.ok(s.routes.has('dep-test1'));
+  assert.deepEqual(s.backoffs(), []);
+});
+
+test('restart backoff doubles from the base up to the cap; no attempt before its time', async () => {
+  const s = await supervised();
+  s.site.failStart.add('head');
+  s.site.kill('head');
+  await s.supervisor.round();
+  assert.match(s.service.get('dep-test1').detail ?? '', /^restart failed \(starting head failed on a .*\); next try in 1 s$/);
+  for (const wait of [BASE_MS, 2 * BASE_MS, CAP_MS, CAP_MS]) {
+    s.clock.advance(wait - 1);
+    await s.supervisor.round();
+    s.clock.advance(1);
+    await s.supervisor.round();
+  }
+  assert.deepEqual(s.backoffs(), [1000, 2000, 4000, 4000, 4000]);
+  assert.equal(s.state(), 'degraded');
+});
+
+test('a deployment ready for the stable period has its backoff reset', async () => {
+  const s = await supervised();
+  s.site.failStart.add('head');
+  s.site.kill('head');
+  await s.supervisor.round();
+  s.clock.advance(BASE_MS);
+  await s.supervisor.round();
+  s.site.failStart.delete('head');
+  s.clock.advance(2 * BASE_MS);
+  await s.supervisor.round();
+  assert.equal(s.state(), 'ready');
+  assert.deepEqual(s.backoffs(), [1000, 2000, 4000]);
+
+  // Dead again soon: the backoff goes on from where it was.
+  s.clock.advance(CAP_MS);
+  s.site.kill('head');
+  await s.supervisor.round();
+  assert.deepEqual(s.backoffs().at(-1), 4000);
+
+  // Ready for longer than the stable period: the next failure starts from the base again.
+  s.clock.advance(STABLE_MS + 1);
+  await s.supervisor.round();
+  s.site.kill('head');
+  await s.supervisor.round();
+  assert.deepEqual(s.backoffs().at(-1), BASE_MS);
+});
+
+test('a head alive but failing its health check restarts the pipeline after the limit of rounds', async () => {
+  const s = await supervised();
+  s.head.unhealthy = true;
+  const from = s.mark();
+  await s.supervisor.round();
+  await s.supervisor.round();
+  assert.deepEqual(s.site.since(from, /start/), []);
+  // The restarted head answers again.
+  s.site.beforeCommand = (_node, what) => {
+    if (what === 'start head') s.head.unhealthy = false;
+  };
+  await s.supervisor.round();
+  assert.deepEqual(s.site.since(from, /start/), ['b: start rpc-1', 'a: start tunnel-1', 'a: start head']);
+  assert.equal(s.state(), 'ready');
+});
+
+test('a Stop that wins the race against a restart stops what the restart started', async () => {
+  const s = await supervised();
+  s.site.kill('head');
+  s.site.beforeCommand = async (_node, what) => {
+    if (what !== 'start head') return;
+    s.site.beforeCommand = () => undefined;
+    // The Stop runs to its end while the restart's start of the head is on its way.
+    await s.service.stop('dep-test1');
+  };
+  await s.supervisor.round();
+  assert.equal(s.state(), 'stopped');
+  assert.deepEqual(s.site.aliveNames(), []);
+  assert.equal(s.routes.has('dep-test1'), false);
+});
+
+test('the lock lets one supervisor run per data dir; a stopped one releases it', async () => {
+  const lock = new FakeLock();
+  const first = await supervised(lock);
+  assert.equal(first.supervisor.start(), true);
+  assert.equal(first.clock.pending, 1, 'its first round is scheduled');
+  const second = new Supervisor(first.service, first.options);
+  assert.equal(second.start(), false);
+  assert.equal(first.clock.pending, 1, 'the refused one schedules nothing');
+  first.supervisor.stop();
+  assert.equal(first.clock.pending, 0);
+  assert.equal(second.start(), true);
+  second.stop();
+});
