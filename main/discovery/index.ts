@@ -1,11 +1,9 @@
 export { DiscoveryService, type DiscoveryDeps } from './service.js';
 export { NodeRepository, WORKSTATION_NODE } from './adapters/node-repository.js';
 export { readLocalFacts } from './adapters/local-facts.js';
-export { SiteRepository, type NodeEndpoint, type NodeLogin } from './adapters/site-repository.js';
-export { NodeSessions, type NodeSessionsDeps } from './node-sessions.js';
-export { SshSession, SshFailure, connectTcp, type HostKeyIdentity, type SshConnectOptions, type ExecResult } from './adapters/ssh-session.js';
+export { SiteRepository } from './adapters/site-repository.js';
 export { readPrivateKey } from './adapters/private-key.js';
-export { SiteScan, type ScanRequest, type RemoteShell } from './site-scan.js';
+export { SiteScan, type ScanRequest } from './site-scan.js';
 export { shellQuote, shellCommand } from './core/shell-quote.js';
 export { PROBE_SCRIPT, probeCommand } from './core/probe-script.js';
 export { parseProbeOutput } from './core/probe-inventory.js';

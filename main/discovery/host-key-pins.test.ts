@@ -5,8 +5,7 @@ import type { NodeInventory } from '../../shared/domain/discovery.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { openDatabase } from '../platform/store/index.js';
 import { SiteRepository } from './adapters/site-repository.js';
-import { SshFailure, type SshConnectOptions, type SshSession } from './adapters/ssh-session.js';
-import { NodeSessions } from './node-sessions.js';
+import { PinnedSsh, SshFailure, type SshConnectOptions, type SshSession } from '../platform/ssh/index.js';
 
 const inventory = (hostname: string): NodeInventory => ({
   hostname,
@@ -39,8 +38,10 @@ function site(t: test.TestContext) {
   db.prepare("UPDATE nodes SET login_user = NULL WHERE name = 'gpu-2'").run();
   const attempts: SshConnectOptions[] = [];
   let failure: SshFailure | null = null;
-  const sessions = new NodeSessions({
-    site: repository,
+  // The site repository is the pin store and node directory every pinned SSH session is checked against.
+  const sessions = new PinnedSsh({
+    pins: repository,
+    nodes: repository,
     readPrivateKey: (keyPath) => Buffer.from(`key:${keyPath ?? 'site'}`),
     openSession: async (options) => {
       attempts.push(options);
