@@ -10,8 +10,8 @@ import { openDatabase, type Db } from '../../main/platform/store/index.js';
 import { PinnedSsh, SshSession, type SshEndpoint } from '../../main/platform/ssh/index.js';
 import { HostSessions } from '../../main/workers/adapters/host-sessions.js';
 import { knownHostsLine, uploadResumable } from '../../main/workers/adapters/pinned-transfer.js';
-import type { NodeInventory } from '../../shared/domain/discovery.js';
 import { sshdFleetUnavailableReason, startSshdFleet, type SshdFleet, type SshdHost } from '../helpers/sshd.js';
+import { bareInventory } from '../helpers/inventory.js';
 
 const unavailable = await sshdFleetUnavailableReason(60);
 if (unavailable && (process.env.OUTPOST_REQUIRE_SSHD === '1' || (process.env.CI ?? 'false') !== 'false')) {
@@ -20,22 +20,6 @@ if (unavailable && (process.env.OUTPOST_REQUIRE_SSHD === '1' || (process.env.CI 
 
 const MiB = 2 ** 20;
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-const inventory = (hostname: string): NodeInventory => ({
-  hostname,
-  os: { name: null, kernel: null, arch: null },
-  cpu: { model: null, cores: null },
-  memory: { totalBytes: null, availableBytes: null },
-  disks: [],
-  gpuStatus: 'none',
-  gpuError: null,
-  gpus: [],
-  jetson: null,
-  engines: [],
-  modelFiles: [],
-  listeningPorts: [],
-  warnings: [],
-  collectedAt: '2026-11-25T00:00:00.000Z',
-});
 
 describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () => {
   let fleet: SshdFleet;
@@ -67,7 +51,7 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
         port: host.port,
         hostKey: { keyType: 'ssh-ed25519', fingerprint: host.hostKeyFingerprint },
         login: { user: host.user, keyPath: host.clientKeyPath },
-        inventory: inventory(`node-${i}`),
+        inventory: bareInventory(`node-${i}`),
         at: '2026-11-25T00:00:00.000Z',
       }),
     );
