@@ -4,7 +4,7 @@ import type { SFTPWrapper } from 'ssh2';
 import { abortError } from './connect.js';
 
 export interface UploadOptions {
-  /** Bytes known to be on the host, and the file's size; called at most once per read block. */
+  /** Bytes known to be on the host, and the file's size; called every 256 KiB and at the end. */
   onProgress?: ((done: number, total: number) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -25,6 +25,8 @@ export interface UploadResult {
 const WRITE_SIZE = 64 * 1024;
 const READ_SIZE = 16 * WRITE_SIZE;
 const MAX_WRITES_IN_FLIGHT = 64;
+/** Progress is told every 256 KiB written in order (4096 calls a GiB), not per write. */
+const PROGRESS_STEP = 256 * 1024;
 
 const call = <T>(run: (done: (error: Error | null | undefined, value: T) => void) => void): Promise<T> =>
   new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
@@ -104,7 +106,7 @@ function pipelinedWrites(sftp: SFTPWrapper, handle: Buffer, file: fs.FileHandle,
 
     const acknowledge = (): void => {
       while (outstanding[0]?.acked) written.upTo = (outstanding.shift() as { end: number }).end;
-      if (written.upTo - reported >= READ_SIZE || written.upTo === total) {
+      if (written.upTo - reported >= PROGRESS_STEP || written.upTo === total) {
         reported = written.upTo;
         onProgress?.(written.upTo, total);
       }
