@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { DiscoveryService, NodeRepository, NodeSessions, SiteRepository, SiteScan, SshSession, connectTcp, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
+import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
 import { PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
-import { Sampler, openTelemetry, pinnedRemoteLines, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
+import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
 import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { OutpostError } from '../../shared/errors.js';
@@ -17,6 +17,7 @@ import { siteFacts } from './site-facts.js';
 import { systemHandlers } from './system-handlers.js';
 import { fileLogger, type Logger } from '../platform/log.js';
 import { appVersion } from '../platform/version.js';
+import { PinnedSsh, connectTcp } from '../platform/ssh/index.js';
 
 export interface CoreOptions {
   dataDir: string;
@@ -52,23 +53,24 @@ export function openCore(options: CoreOptions): Core {
   const jobs = new JobRegistry(() => randomBytes(8).toString('hex'));
   const site = new SiteRepository(db);
   const siteKey = new KeyVault(layout.keys).privateKeyPath('ssh');
+  // Every capability's SSH goes through this one instance: discovery's pins checked, a changed key recorded as offered.
+  const ssh = new PinnedSsh({ pins: site, nodes: site, readPrivateKey: (path) => readPrivateKey(path, siteKey), now });
   const scan = new SiteScan({
     repository: site,
     jobs,
     connectTcp,
-    openShell: (connect) => SshSession.open(connect),
+    openShell: (target, connect) => ssh.openAddress(target, connect),
     readPrivateKey: (path) => readPrivateKey(path, siteKey),
     progress: (progress) => events.emit('discovery.scanProgress', progress),
     now,
     nonce: () => randomBytes(16).toString('hex'),
   });
-  const nodeSessions = new NodeSessions({ site, readPrivateKey: (path) => readPrivateKey(path, siteKey), openSession: (connect) => SshSession.open(connect), now });
   const planner = new PlannerService({
     plans: new PlanRepository(db),
     inventory: () => nodes.hardware(),
     nodeModelFiles: (name) => site.nodes().find((n) => n.name === name)?.inventory.modelFiles ?? null,
     readNodeGguf: async (node, file, signal) => {
-      const session = await nodeSessions.open(node, { timeoutMs: 15_000, signal });
+      const session = await ssh.open(node, { timeoutMs: 15_000, signal });
       try {
         return await readNodeGgufHeader(session, node, file, { signal });
       } finally {
@@ -91,17 +93,8 @@ export function openCore(options: CoreOptions): Core {
     plans: (id) => planner.get(id).plan,
     models: { fileOfPlan: (id) => planner.modelFileOf(id), local: localModel },
     endpoints: (names, user, keyPath) => {
-      const known = new Map(site.nodes().map((n) => [n.name, n]));
       const privateKey = readPrivateKey(keyPath, siteKey);
-      return new Map(
-        names.map((name) => {
-          const node = known.get(name);
-          if (!node) throw new OutpostError('NOT_FOUND', `the plan places a stage on "${name}", which is not a node of the site`, 'plan with --nodes naming inventory nodes (see `outpost nodes`)');
-          if (!node.hostKey) throw new OutpostError('PRECONDITION', `${name} has no pinned host key`, 'run `outpost discover` on it first');
-          if (node.hostKey.offered) throw new OutpostError('PRECONDITION', `${name} presented a different host key than its pin`, 'check the host, then `outpost hostkey accept` it');
-          return [name, { node: name, address: node.address, port: node.port, user, privateKey, pin: { keyType: node.hostKey.keyType, fingerprint: node.hostKey.fingerprint } }];
-        }),
-      );
+      return new Map(names.map((name) => [name, { ...ssh.resolve(name, { user, privateKey }), ssh }]));
     },
     openHosts: (endpoints) => new PinnedHosts(endpoints),
     gpus: (name) => site.nodes().find((n) => n.name === name)?.inventory.gpus.map((g) => ({ index: g.index, catalogName: catalogNameForGpu(g.name, g.memoryTotalMiB) })) ?? [],
@@ -177,7 +170,7 @@ export function openCore(options: CoreOptions): Core {
           store: telemetry.store,
           facts: telemetry.facts,
           workstation: workstationLoadReader(),
-          remote: pinnedRemoteLines(nodeSessions),
+          remote: { open: (node) => ssh.open(node, { timeoutMs: 10_000 }) },
           router: () => routerReports.stats(),
           now,
           events: { tick: (p) => events.emit('telemetry.tick', p), alert: (a) => events.emit('telemetry.alert', a) },

@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { NodeChange, ScanCounts, ScanHost, ScanProgress, ScanResult } from '../../shared/domain/discovery.js';
 import type { JobRegistry } from '../platform/jobs.js';
 import type { SiteRepository } from './adapters/site-repository.js';
-import { SshFailure, type HostKeyIdentity, type SshConnectOptions } from './adapters/ssh-session.js';
+import { OutpostError } from '../../shared/errors.js';
+import { isAbortError, sshFailureOf, type AddressTarget, type HostKeyIdentity, type OpenOptions, type RemoteShell } from '../platform/ssh/index.js';
 import { parseProbeOutput, ProbeFormatError } from './core/probe-inventory.js';
 import { PROBE_SCRIPT, probeCommand } from './core/probe-script.js';
 import { parseTargets, type ScanTarget } from './core/targets.js';
@@ -18,19 +19,13 @@ export interface ScanRequest {
   scanId?: string | undefined;
 }
 
-/** What the scan needs of an SSH session: run one command. */
-export interface RemoteShell {
-  readonly hostKey: HostKeyIdentity;
-  exec(command: string, options: { stdin?: string; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<{ stdout: Buffer; exitCode: number | null; stderr: string }>;
-  close(): void;
-}
-
 export interface SiteScanDeps {
   repository: SiteRepository;
   jobs: JobRegistry;
   /** TCP connect: resolves with a socket handed on to `openShell`, rejects with an SshFailure. */
-  connectTcp: (address: string, port: number, timeoutMs: number, signal: AbortSignal) => Promise<NonNullable<SshConnectOptions['socket']>>;
-  openShell: (options: SshConnectOptions) => Promise<RemoteShell>;
+  connectTcp: (address: string, port: number, timeoutMs: number, signal: AbortSignal) => Promise<NonNullable<AddressTarget['socket']>>;
+  /** A session checked against the host's pin (a changed key recorded as offered), or trusted on first use. */
+  openShell: (target: AddressTarget, options: OpenOptions) => Promise<RemoteShell>;
   /** The private key to log in with: `--key`, or the site key. Throws an OutpostError saying what is wrong. */
   readPrivateKey: (path: string | undefined) => Buffer;
   progress: (progress: ScanProgress) => void;
@@ -39,7 +34,6 @@ export interface SiteScanDeps {
   nonce: () => string;
 }
 
-const isAbort = (error: unknown): boolean => error instanceof Error && error.name === 'AbortError';
 /** Dead addresses of a range are only counted; progress for them is sent at most this often. */
 const QUIET_PROGRESS_MS = 100;
 
@@ -100,9 +94,10 @@ export class SiteScan {
     try {
       socket = await this.deps.connectTcp(address, port, request.timeoutMs, signal);
     } catch (error) {
-      if (isAbort(error)) return host('cancelled', 'the scan was cancelled');
+      if (isAbortError(error)) return host('cancelled', 'the scan was cancelled');
       if (!target.explicit) return null;
-      const failed = error instanceof SshFailure ? host(error.kind, error.message) : host('unreachable', String(error));
+      const failure = sshFailureOf(error);
+      const failed = failure ? host(failure.kind, failure.message) : host('unreachable', String(error));
       this.deps.repository.recordFailure(scanId, failed, null, this.deps.now().toISOString());
       return failed;
     }
@@ -110,8 +105,7 @@ export class SiteScan {
     let shell: RemoteShell | undefined;
     let presented: HostKeyIdentity | null = null;
     try {
-      const pin = this.deps.repository.pinFor(address, port);
-      shell = await this.deps.openShell({ address, port, user: request.user, privateKey, pin, timeoutMs: request.timeoutMs, signal, socket });
+      shell = await this.deps.openShell({ address, port, user: request.user, privateKey, socket }, { timeoutMs: request.timeoutMs, signal });
       presented = shell.hostKey;
       const boundary = `@@outpost-${this.deps.nonce()}`;
       const answer = await shell.exec(probeCommand(boundary, request.modelDirs), { stdin: PROBE_SCRIPT, timeoutMs: request.timeoutMs, signal });
@@ -121,18 +115,16 @@ export class SiteScan {
       const saved = this.deps.repository.saveInventory({ scanId, address, port, hostKey: shell.hostKey, login, inventory, at: this.deps.now().toISOString() });
       return host('inventoried', null, saved.name, saved.changes);
     } catch (error) {
-      if (isAbort(error) || signal.aborted) return host('cancelled', 'the scan was cancelled');
+      if (isAbortError(error) || signal.aborted) return host('cancelled', 'the scan was cancelled');
       const at = this.deps.now().toISOString();
       let failed: ScanHost;
-      if (error instanceof SshFailure) {
-        presented ??= error.presented;
-        if (error.kind === 'host-key-changed' && error.presented) {
-          this.deps.repository.recordOfferedKey(address, port, error.presented, at);
-          failed = host('host-key-changed', `${error.message}; nothing was run on it — if the change is expected, run \`outpost hostkey accept ${address}:${port}\``);
-          presented = null;
-        } else {
-          failed = host(error.kind, shell && error.kind === 'timeout' ? `the probe did not finish within ${request.timeoutMs} ms` : error.message);
-        }
+      const failure = sshFailureOf(error);
+      if (failure?.kind === 'host-key-changed' && error instanceof OutpostError) {
+        // PinnedSsh recorded the offered key; it waits for `outpost hostkey accept`, and is never pinned here.
+        failed = host('host-key-changed', `${error.message} — ${error.hint ?? ''}`);
+      } else if (failure) {
+        presented ??= failure.presented;
+        failed = host(failure.kind, shell && failure.kind === 'timeout' ? `the probe did not finish within ${request.timeoutMs} ms` : failure.message);
       } else if (error instanceof ProbeFormatError) {
         failed = host('probe-failed', error.message);
       } else {

@@ -12,7 +12,7 @@ export { nearestNames } from './core/names.js';
 export { planShards, planShardsWithProfile, readGgufFile, plannerCatalog } from './planning.js';
 export { PlannerService, type PlannerDeps } from './service.js';
 export { PlanRepository } from './adapters/plan-repository.js';
-export { readNodeGgufHeader, NODE_HEADER_CAP, type NodeGgufHeader, type NodeShell } from './adapters/node-gguf.js';
+export { readNodeGgufHeader, NODE_HEADER_CAP, type NodeGgufHeader } from './adapters/node-gguf.js';
 export { plannerHandlers } from './handlers.js';
 export { catalogNameForGpu } from './core/gpu-names.js';
 export type { InventoryNode } from './core/inventory-devices.js';

@@ -5,10 +5,9 @@ import { TelemetryStore } from './adapters/telemetry-store.js';
 import { TelemetryService } from './service.js';
 
 export { TelemetryService, MAX_REPORT_ROWS, type TelemetryDeps } from './service.js';
-export { Sampler, NVIDIA_STREAM, TEGRASTATS_STREAM, type SamplerDeps, type RemoteLines, type LineStream, type WorkstationLoad } from './sampler.js';
+export { Sampler, NVIDIA_STREAM, TEGRASTATS_STREAM, type SamplerDeps, type NodeShells, type WorkstationLoad } from './sampler.js';
 export { TelemetryStore } from './adapters/telemetry-store.js';
 export type { SiteFacts } from './core/site-facts.js';
-export { pinnedRemoteLines } from './adapters/remote-lines.js';
 export { workstationLoadReader } from './adapters/workstation-load.js';
 export { telemetryHandlers } from './handlers.js';
 export { gpuLineSamples, tegrastatsSamples } from './core/gpu-lines.js';

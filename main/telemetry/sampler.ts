@@ -1,19 +1,15 @@
 import type { RouterStats } from '../../shared/domain/router.js';
 import type { Alert, Sample } from '../../shared/domain/telemetry.js';
+import type { FollowedCommand, RemoteShell } from '../platform/ssh/index.js';
 import type { SiteFacts } from './core/site-facts.js';
 import type { TelemetryStore } from './adapters/telemetry-store.js';
 import { retentionCutoffs } from './core/buckets.js';
 import { GPU_QUERY_FIELDS, gpuLineSamples, tegrastatsSamples } from './core/gpu-lines.js';
 import { alertChanges, deploymentSamples, routerSamples } from './core/site-samples.js';
 
-/** A remote command streaming lines until closed. */
-export interface LineStream {
-  close(): void;
-}
-
-/** Runs one long-lived command per node over its pinned SSH session, line by line. */
-export interface RemoteLines {
-  open(node: string, command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<LineStream>;
+/** A pinned SSH session to a node (as the login its scan stored), one per streamed command. */
+export interface NodeShells {
+  open(node: string): Promise<RemoteShell>;
 }
 
 export interface WorkstationLoad {
@@ -26,7 +22,7 @@ export interface SamplerDeps {
   store: TelemetryStore;
   facts: SiteFacts;
   workstation: () => Promise<WorkstationLoad>;
-  remote: RemoteLines;
+  remote: NodeShells;
   router: () => RouterStats | null;
   now: () => Date;
   events: { tick(payload: { ts: number; samples: number; sources: number }): void; alert(alert: Alert): void };
@@ -40,7 +36,7 @@ export const TEGRASTATS_STREAM = 'tegrastats --interval 1000';
 
 interface NodeStream {
   kind: 'nvidia' | 'jetson';
-  stream: LineStream | null;
+  stream: FollowedCommand | null;
   opening: boolean;
   /** When the node last sent a line, or when we started waiting for one (ms). */
   lastHeardMs: number;
@@ -184,22 +180,21 @@ export class Sampler {
         node.failures += 1;
         node.nextAttemptMs = this.deps.now().getTime() + Math.min(BACKOFF_CAP_MS, 2000 * 2 ** Math.min(node.failures, 5));
       };
-      this.deps.remote
-        .open(
-          name,
-          command,
-          (line) => {
-            const nowLine = this.deps.now().getTime();
-            const samples = parse(name, line, Math.floor(nowLine / 1000));
-            if (samples.length === 0) return;
-            node.lastHeardMs = nowLine;
-            node.failures = 0;
-            this.pending.push(...samples);
-          },
-          (why) => {
-            if (this.nodes.get(name) === node) failed(why);
-          },
-        )
+      this.follow(
+        name,
+        command,
+        (line) => {
+          const nowLine = this.deps.now().getTime();
+          const samples = parse(name, line, Math.floor(nowLine / 1000));
+          if (samples.length === 0) return;
+          node.lastHeardMs = nowLine;
+          node.failures = 0;
+          this.pending.push(...samples);
+        },
+        (why) => {
+          if (this.nodes.get(name) === node) failed(why);
+        },
+      )
         .then((stream) => {
           node.opening = false;
           if (this.nodes.get(name) !== node) stream.close();
@@ -209,6 +204,32 @@ export class Sampler {
           node.opening = false;
           failed(error instanceof Error ? error.message : String(error));
         });
+    }
+  }
+
+  /** One session per followed command: when the command ends, or the stream is closed, the session ends too. */
+  private async follow(node: string, command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<FollowedCommand> {
+    const shell = await this.deps.remote.open(node);
+    let closed = false;
+    const end = (): void => {
+      if (closed) return;
+      closed = true;
+      shell.close();
+    };
+    try {
+      const stream = await shell.follow(command, onLine, (why) => {
+        end();
+        onEnd(why);
+      });
+      return {
+        close: () => {
+          stream.close();
+          end();
+        },
+      };
+    } catch (error) {
+      end();
+      throw error;
     }
   }
 

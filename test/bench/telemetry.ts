@@ -13,7 +13,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase } from '../../main/platform/store/index.js';
-import { Sampler, openTelemetry, workstationLoadReader, type LineStream, type RemoteLines } from '../../main/telemetry/index.js';
+import type { RemoteShell } from '../../main/platform/ssh/index.js';
+import { Sampler, openTelemetry, workstationLoadReader, type NodeShells } from '../../main/telemetry/index.js';
 import { siteFactsWith } from '../helpers/telemetry.js';
 
 const NODES = 64;
@@ -34,10 +35,12 @@ function seeded(seed: number): () => number {
 }
 
 /** SIMULATED nodes: each prints what `nvidia-smi --query-gpu=… -l 1` prints for its GPUs, once a second. */
-function simulatedNvidiaSmi(): RemoteLines {
+function simulatedNvidiaSmi(): NodeShells {
   const random = seeded(64);
-  return {
-    open: async (node, _command, onLine): Promise<LineStream> => {
+  const shell: RemoteShell = {
+    hostKey: { keyType: 'ssh-ed25519', fingerprint: 'SHA256:simulated' },
+    exec: () => Promise.reject(new Error('the simulated nodes only stream')),
+    follow: async (_command, onLine) => {
       const timer = setInterval(() => {
         for (let gpu = 0; gpu < GPUS_PER_NODE; gpu++) {
           const util = Math.floor(random() * 100);
@@ -46,7 +49,9 @@ function simulatedNvidiaSmi(): RemoteLines {
       }, 1000);
       return { close: () => clearInterval(timer) };
     },
+    close: () => undefined,
   };
+  return { open: async () => shell };
 }
 
 async function sustainedIngest(dir: string): Promise<{ cpuPercent: number; samples: number; ticks: number; maintenanceMs: number }> {
@@ -87,7 +92,7 @@ async function sustainedIngest(dir: string): Promise<{ cpuPercent: number; sampl
 /** Baseline: the simulated nodes alone (generating their lines, nobody sampling), for the same time. */
 async function simulationOnly(): Promise<number> {
   const remote = simulatedNvidiaSmi();
-  const streams = await Promise.all(Array.from({ length: NODES }, (_, n) => remote.open(`gpu-node-${n}`, '', () => undefined, () => undefined)));
+  const streams = await Promise.all(Array.from({ length: NODES }, async (_, n) => (await remote.open(`gpu-node-${n}`)).follow('', () => undefined, () => undefined)));
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   await sleep(seconds * 1000);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { callContext, openCore, type Core } from '../../main/app/core.js';
-import { SshSession } from '../../main/discovery/index.js';
+import { SshSession } from '../../main/platform/ssh/index.js';
 import { readNodeGgufHeader } from '../../main/planner/index.js';
 import type { RemoteNode, ScanResult } from '../../shared/domain/discovery.js';
 import type { PlanResult } from '../../shared/domain/planner.js';

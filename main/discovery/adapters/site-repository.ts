@@ -2,7 +2,7 @@ import { NodeChangeSchema, NodeInventorySchema, type HostKeyState, type NodeChan
 import { OutpostError } from '../../../shared/errors.js';
 import type { Db } from '../../platform/store/index.js';
 import { diffInventories, nodeNameFor } from '../core/inventory-diff.js';
-import type { HostKeyIdentity } from './ssh-session.js';
+import type { HostKeyIdentity, HostKeyPins, NodeDirectory, NodeEndpoint, SshLogin } from '../../platform/ssh/index.js';
 
 interface NodeRow {
   id: number;
@@ -33,33 +33,18 @@ export interface InventoryRecord {
   port: number;
   hostKey: HostKeyIdentity;
   /** The login that worked; kept so other capabilities can SSH back (keyPath null: the site key). */
-  login: NodeLogin;
+  login: SshLogin;
   inventory: NodeInventory;
   at: string;
-}
-
-export interface NodeLogin {
-  user: string;
-  keyPath: string | null;
-}
-
-/** Everything needed to SSH back to a stored node: where, as whom, and the pin its key must match. */
-export interface NodeEndpoint {
-  name: string;
-  address: string;
-  port: number;
-  login: NodeLogin | null;
-  pin: HostKeyIdentity | null;
-  /** A different key the host presented: the node is refused until it is accepted. */
-  offered: HostKeyIdentity | null;
 }
 
 /**
  * The site's remote nodes, their host-key pins and scan history in SQLite.
  * Each host's outcome is written in one transaction, so a cancelled scan
- * leaves every host either fully recorded or not at all.
+ * leaves every host either fully recorded or not at all. It is the pin store
+ * and node directory the platform's PinnedSsh checks every connection against.
  */
-export class SiteRepository {
+export class SiteRepository implements HostKeyPins, NodeDirectory {
   constructor(private readonly db: Db) {}
 
   pinFor(address: string, port: number): HostKeyIdentity | null {

@@ -5,10 +5,11 @@ import path from 'node:path';
 import test from 'node:test';
 import { tempDir } from '../../../test/helpers/temp.js';
 import { tinyLlamaSpec, writeGguf } from '../core/gguf-test-writer.js';
-import { readNodeGgufHeader, windowCommand, type NodeShell } from './node-gguf.js';
+import type { RemoteShell } from '../../platform/ssh/index.js';
+import { readNodeGgufHeader, windowCommand } from './node-gguf.js';
 
 /** The commands a node would run, run by this machine's own sh: the quoting and the windows are real. */
-function localShell(root: string): NodeShell & { commands: number } {
+function localShell(root: string): Pick<RemoteShell, 'exec'> & { commands: number } {
   const shell = {
     commands: 0,
     exec: (command: string, options: { maxBytes?: number }) =>

@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
 import { shellQuote } from '../../discovery/index.js';
 import { OutpostError } from '../../../shared/errors.js';
+import type { RemoteShell } from '../../platform/ssh/index.js';
 import { readGgufHeader, type ByteSource, type GgufHeader } from '../core/gguf-header.js';
-
-/** What reading a node's file needs of an SSH session (discovery's pinned session is one). */
-export interface NodeShell {
-  exec(command: string, options: { timeoutMs: number; signal?: AbortSignal | undefined; maxBytes?: number }): Promise<{ stdout: Buffer; exitCode: number | null; stderr: string }>;
-  close(): void;
-}
 
 export interface NodeGgufHeader {
   header: GgufHeader;
@@ -51,7 +46,7 @@ export function windowCommand(filePath: string, offset: number, length: number):
  * Reads a GGUF header from a file on a node through one SSH session, in growing windows
  * (1 MiB, then up to 16 MiB) served from the last window when the parser's reads fall inside it.
  */
-export async function readNodeGgufHeader(shell: NodeShell, node: string, filePath: string, options: { signal?: AbortSignal | undefined; capBytes?: number } = {}): Promise<NodeGgufHeader> {
+export async function readNodeGgufHeader(shell: Pick<RemoteShell, 'exec'>, node: string, filePath: string, options: { signal?: AbortSignal | undefined; capBytes?: number } = {}): Promise<NodeGgufHeader> {
   const { signal, capBytes = NODE_HEADER_CAP } = options;
   const where = `${node}:${filePath}`;
   let bytesRead = 0;

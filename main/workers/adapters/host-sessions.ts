@@ -1,9 +1,11 @@
 import { OutpostError } from '../../../shared/errors.js';
-import { SshFailure, SshSession, type ExecResult } from '../../discovery/index.js';
+import { isAbortError, sshFailureOf, type ExecResult, type SshSession } from '../../platform/ssh/index.js';
 import type { PinnedEndpoint } from './pinned-transfer.js';
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
- * One persistent SSH session per host (host key checked against its pin),
+ * One persistent SSH session per host (opened through the pinned SSH layer),
  * opened on first use and reopened after a failure. The launch and the
  * supervisor run every remote command through it.
  */
@@ -21,8 +23,8 @@ export class HostSessions {
   private session(node: string, signal?: AbortSignal): Promise<SshSession> {
     let session = this.sessions.get(node);
     if (!session) {
-      const e = this.endpoint(node);
-      session = SshSession.open({ address: e.address, port: e.port, user: e.user, privateKey: e.privateKey, pin: e.pin, timeoutMs: 10_000, signal });
+      const endpoint = this.endpoint(node);
+      session = endpoint.ssh.open(endpoint, { timeoutMs: CONNECT_TIMEOUT_MS, signal });
       this.sessions.set(node, session);
       session.catch(() => this.sessions.delete(node));
     }
@@ -36,10 +38,13 @@ export class HostSessions {
       return await session.exec(script, { stdin: options.stdin, timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal });
     } catch (error) {
       this.drop(node);
-      if (error instanceof Error && error.name === 'AbortError') throw new OutpostError('CANCELLED', 'cancelled');
+      if (isAbortError(error)) throw new OutpostError('CANCELLED', 'cancelled');
+      // The pinned layer's refusals (a changed host key, an unreachable host) already name the host.
+      if (error instanceof OutpostError) throw error;
+      const failure = sshFailureOf(error);
+      const why = failure ? `(${failure.kind}): ${failure.message}` : `: ${error instanceof Error ? error.message : String(error)}`;
       const e = this.endpoint(node);
-      const why = error instanceof SshFailure ? `${error.kind}: ${error.message}` : error instanceof Error ? error.message : String(error);
-      throw new OutpostError('UNAVAILABLE', `${node} (${e.address}:${e.port}) cannot be reached over SSH (${why})`, 'check the host and its network; `outpost discover` re-checks it');
+      throw new OutpostError('UNAVAILABLE', `cannot reach ${node} over SSH ${why}`, `check that ${node} (${e.address}:${e.port}) and its network are up; \`outpost discover\` re-checks it`);
     }
   }
 

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import test from 'node:test';
-import type { NodeInventory } from '../../shared/domain/discovery.js';
 import { tempDir } from '../../test/helpers/temp.js';
 import { openDatabase } from '../platform/store/index.js';
 import { SiteRepository } from './adapters/site-repository.js';
-import { SshFailure, type SshConnectOptions, type SshSession } from './adapters/ssh-session.js';
-import { NodeSessions } from './node-sessions.js';
+import { PinnedSsh, SshFailure, type SshConnectOptions, type SshSession } from '../platform/ssh/index.js';
+import { bareInventory } from '../../test/helpers/inventory.js';
 
-const inventory = (hostname: string): NodeInventory => ({
-  hostname,
-  os: { name: null, kernel: null, arch: null },
-  cpu: { model: null, cores: null },
-  memory: { totalBytes: null, availableBytes: null },
-  disks: [],
-  gpuStatus: 'none',
-  gpuError: null,
-  gpus: [],
-  jetson: null,
-  engines: [],
-  modelFiles: [],
-  listeningPorts: [],
-  warnings: [],
-  collectedAt: '2026-11-25T00:00:00.000Z',
-});
 const PIN = { keyType: 'ssh-ed25519', fingerprint: 'SHA256:pinned' };
 
 function site(t: test.TestContext) {
@@ -32,15 +15,17 @@ function site(t: test.TestContext) {
   const repository = new SiteRepository(db);
   repository.startScan('scan-1', 'x', '2026-11-25T00:00:00.000Z');
   const save = (address: string, hostname: string, keyPath: string | null) =>
-    repository.saveInventory({ scanId: 'scan-1', address, port: 22, hostKey: PIN, login: { user: 'ops', keyPath }, inventory: inventory(hostname), at: '2026-11-25T00:00:00.000Z' });
+    repository.saveInventory({ scanId: 'scan-1', address, port: 22, hostKey: PIN, login: { user: 'ops', keyPath }, inventory: bareInventory(hostname), at: '2026-11-25T00:00:00.000Z' });
   save('10.0.0.1', 'gpu-1', '/keys/ops_ed25519');
   save('10.0.0.2', 'gpu-2', null);
   // A node stored before logins were kept.
   db.prepare("UPDATE nodes SET login_user = NULL WHERE name = 'gpu-2'").run();
   const attempts: SshConnectOptions[] = [];
   let failure: SshFailure | null = null;
-  const sessions = new NodeSessions({
-    site: repository,
+  // The site repository is the pin store and node directory every pinned SSH session is checked against.
+  const sessions = new PinnedSsh({
+    pins: repository,
+    nodes: repository,
     readPrivateKey: (keyPath) => Buffer.from(`key:${keyPath ?? 'site'}`),
     openSession: async (options) => {
       attempts.push(options);

@@ -1,0 +1,121 @@
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import { abortError, connectPinned, SshFailure, type SshConnectOptions } from './connect.js';
+import { forwardLocalPort, type PortForward } from './forward.js';
+import { publicKeyLine, type HostKeyIdentity } from './host-key.js';
+import type { ExecOptions, ExecResult, FollowedCommand, RemoteShell } from './remote-shell.js';
+import { uploadOverSftp, type UploadOptions, type UploadResult } from './upload.js';
+
+const DEFAULT_MAX_BYTES = 16 * 2 ** 20;
+/** A line never ends in a stream that never sends a newline: only its tail is kept. */
+const MAX_LINE = 65_536;
+
+/**
+ * One authenticated SSH connection whose host key matched its pin (or was
+ * recorded on first use): commands, followed streams, SFTP uploads and local
+ * port-forwards all ride on it.
+ */
+export class SshSession implements RemoteShell {
+  private constructor(
+    private readonly client: Client,
+    /** What the host presented; the caller pins it on first use. */
+    readonly hostKey: HostKeyIdentity,
+    private readonly hostKeyBlob: Buffer,
+  ) {}
+
+  static async open(options: SshConnectOptions): Promise<SshSession> {
+    const { client, hostKey, hostKeyBlob } = await connectPinned(options);
+    return new SshSession(client, hostKey, hostKeyBlob);
+  }
+
+  /** `type base64`: the host's whole public key (the pinned one), for a known_hosts line. */
+  hostPublicKey(): string {
+    return publicKeyLine(this.hostKeyBlob);
+  }
+
+  /** Runs one command; `stdin` is written then closed. Output beyond `maxBytes` is a failure, not a truncation. */
+  exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    return new Promise((resolve, reject) => {
+      if (options.signal?.aborted) return reject(abortError());
+      let channel: ClientChannel | undefined;
+      let done = false;
+      const finish = (error: Error | null, result?: ExecResult): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (error) {
+          channel?.destroy();
+          reject(error);
+        } else if (result) {
+          resolve(result);
+        }
+      };
+      const onAbort = (): void => finish(abortError());
+      const timer = setTimeout(() => finish(new SshFailure('timeout', `the command did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.client.exec(command, (error, stream) => {
+        if (error) return finish(new SshFailure('unreachable', `the host would not run a command: ${error.message}`));
+        channel = stream;
+        const out: Buffer[] = [];
+        let size = 0;
+        let stderr = '';
+        let exitCode: number | null = null;
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) return finish(new Error(`the command printed more than ${maxBytes} bytes`));
+          out.push(chunk);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-4096)));
+        stream.on('exit', (code: number | null) => void (exitCode = code));
+        stream.on('close', () => finish(null, { stdout: Buffer.concat(out), stderr, exitCode }));
+        stream.end(options.stdin ?? '');
+      });
+    });
+  }
+
+  /**
+   * Runs a long-lived command (a sampler's `nvidia-smi -l 1`), handing each
+   * complete stdout line to `onLine`; `onEnd` says why it stopped. Closing the
+   * handle closes the channel, and the remote command ends on its next write.
+   */
+  follow(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<FollowedCommand> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (error, stream) => {
+        if (error) return reject(new SshFailure('unreachable', `the host would not run a command: ${error.message}`));
+        let rest = '';
+        let stderr = '';
+        let exitCode: number | null = null;
+        stream.on('data', (chunk: Buffer) => {
+          const lines = (rest + chunk.toString('utf8')).split('\n');
+          rest = (lines.pop() ?? '').slice(-MAX_LINE);
+          for (const line of lines) onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-1024)));
+        stream.on('exit', (code: number | null) => void (exitCode = code));
+        stream.on('close', () => onEnd(exitCode === null ? 'the SSH channel closed' : `the command exited with status ${exitCode}${stderr.trim() ? `: ${stderr.trim().slice(-200)}` : ''}`));
+        stream.end();
+        resolve({ close: () => stream.close() });
+      });
+    });
+  }
+
+  /** Copies a local file to `remotePath` over SFTP: pipelined, resumed from `<remotePath>.partial`, hashed as it goes. */
+  async upload(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    const sftp = await new Promise<SFTPWrapper>((resolve, reject) => this.client.sftp((error, s) => (error ? reject(error) : resolve(s))));
+    try {
+      return await uploadOverSftp(sftp, localPath, remotePath, options);
+    } finally {
+      sftp.end();
+    }
+  }
+
+  /** A listener on 127.0.0.1 whose connections are carried to `host:port` as seen from the remote end. */
+  forwardLocal(host: string, port: number, options: { localPort?: number } = {}): Promise<PortForward> {
+    return forwardLocalPort(this.client, host, port, options.localPort ?? 0);
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}

@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { SiteRepository } from '../../main/discovery/index.js';
+import { openDatabase, type Db } from '../../main/platform/store/index.js';
+import { PinnedSsh, SshSession, type SshEndpoint } from '../../main/platform/ssh/index.js';
+import { HostSessions } from '../../main/workers/adapters/host-sessions.js';
+import { knownHostsLine, uploadResumable } from '../../main/workers/adapters/pinned-transfer.js';
+import { sshdFleetUnavailableReason, startSshdFleet, type SshdFleet, type SshdHost } from '../helpers/sshd.js';
+import { bareInventory } from '../helpers/inventory.js';
+
+const unavailable = await sshdFleetUnavailableReason(60);
+if (unavailable && (process.env.OUTPOST_REQUIRE_SSHD === '1' || (process.env.CI ?? 'false') !== 'false')) {
+  throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
+}
+
+const MiB = 2 ** 20;
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () => {
+  let fleet: SshdFleet;
+  let db: Db;
+  let site: SiteRepository;
+  let ssh: PinnedSsh;
+  let dir: string;
+  const endpointOf = (host: SshdHost): SshEndpoint => ({
+    node: host.address,
+    address: host.address,
+    port: host.port,
+    user: host.user,
+    privateKey: readFileSync(host.clientKeyPath),
+    pin: { keyType: 'ssh-ed25519', fingerprint: host.hostKeyFingerprint },
+  });
+  /** A folder the login user owns on the host (the host is this machine, so the test reads it directly). */
+  const remoteDir = async (session: SshSession): Promise<string> => (await session.exec('mktemp -d', { timeoutMs: 10_000 })).stdout.toString().trim();
+
+  before(async () => {
+    fleet = await startSshdFleet({ count: 2, firstAddress: 60 });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'outpost-ssh-layer-'));
+    db = openDatabase(path.join(dir, 'outpost.db'));
+    site = new SiteRepository(db);
+    site.startScan('scan-1', 'fleet', '2026-11-25T00:00:00.000Z');
+    fleet.hosts.forEach((host, i) =>
+      site.saveInventory({
+        scanId: 'scan-1',
+        address: host.address,
+        port: host.port,
+        hostKey: { keyType: 'ssh-ed25519', fingerprint: host.hostKeyFingerprint },
+        login: { user: host.user, keyPath: host.clientKeyPath },
+        inventory: bareInventory(`node-${i}`),
+        at: '2026-11-25T00:00:00.000Z',
+      }),
+    );
+    ssh = new PinnedSsh({ pins: site, nodes: site, readPrivateKey: (keyPath) => readFileSync(keyPath as string), now: () => new Date('2026-11-25T01:00:00.000Z') });
+  });
+  after(async () => {
+    db?.close();
+    await fleet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('an upload is pipelined, hashed as it streams and lands whole; a partial copy is resumed from where it stopped', async () => {
+    const session = await ssh.open(endpointOf(fleet.hosts[0]!), { timeoutMs: 10_000 });
+    try {
+      const where = await remoteDir(session);
+      const local = path.join(dir, 'model.bin');
+      const bytes = randomBytes(24 * MiB + 12_345);
+      writeFileSync(local, bytes);
+      const progress: number[] = [];
+      const whole = await session.upload(local, `${where}/whole.bin`, { onProgress: (done, total) => progress.push(done / total) });
+      assert.deepEqual({ resumedFrom: whole.resumedFrom, bytes: whole.bytes, sha256: whole.sha256 }, { resumedFrom: 0, bytes: bytes.length, sha256: sha256(bytes) });
+      assert.equal(sha256(readFileSync(`${where}/whole.bin`)), sha256(bytes));
+      assert.equal(progress.at(-1), 1);
+      assert.ok(progress.every((p, i) => i === 0 || p >= (progress[i - 1] as number)), 'progress only grows');
+
+      writeFileSync(`${where}/resumed.bin.partial`, bytes.subarray(0, 10 * MiB + 7));
+      chownSync(`${where}/resumed.bin.partial`, statSync(where).uid, statSync(where).gid);
+      const resumed = await session.upload(local, `${where}/resumed.bin`);
+      assert.equal(resumed.resumedFrom, 10 * MiB + 7);
+      assert.equal(resumed.sha256, sha256(bytes), 'the digest covers the whole file, the resumed prefix included');
+      assert.equal(sha256(readFileSync(`${where}/resumed.bin`)), sha256(bytes));
+    } finally {
+      session.close();
+    }
+  });
+
+  test('a cancelled upload stops, leaves a true prefix as .partial, and the next copy resumes it', async () => {
+    const session = await ssh.open(endpointOf(fleet.hosts[0]!), { timeoutMs: 10_000 });
+    try {
+      const where = await remoteDir(session);
+      const local = path.join(dir, 'big.bin');
+      const bytes = randomBytes(64 * MiB);
+      writeFileSync(local, bytes);
+      const controller = new AbortController();
+      await assert.rejects(
+        session.upload(local, `${where}/big.bin`, { signal: controller.signal, onProgress: (done) => done >= 4 * MiB && controller.abort() }),
+        { name: 'AbortError' },
+      );
+      const partial = readFileSync(`${where}/big.bin.partial`);
+      assert.ok(partial.length >= 4 * MiB && partial.length < bytes.length, `a partial copy of ${partial.length} bytes`);
+      assert.ok(partial.equals(bytes.subarray(0, partial.length)), 'the partial file is a prefix of the source');
+      const resumed = await session.upload(local, `${where}/big.bin`);
+      assert.equal(resumed.resumedFrom, partial.length);
+      assert.equal(sha256(readFileSync(`${where}/big.bin`)), sha256(bytes));
+    } finally {
+      session.close();
+    }
+  });
+
+  test('a local port-forward carries bytes both ways to a port seen from the host', async () => {
+    const echo = net.createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const session = await ssh.open(endpointOf(fleet.hosts[0]!), { timeoutMs: 10_000 });
+    const forward = await session.forwardLocal('127.0.0.1', (echo.address() as net.AddressInfo).port);
+    try {
+      const payload = randomBytes(3 * MiB);
+      const echoed = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const socket = net.connect(forward.localPort, '127.0.0.1', () => socket.write(payload));
+        socket.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size >= payload.length) {
+            socket.end();
+            resolve(Buffer.concat(chunks));
+          }
+        });
+        socket.on('error', reject);
+      });
+      assert.ok(echoed.equals(payload));
+    } finally {
+      await forward.close();
+      session.close();
+      echo.close();
+    }
+  });
+
+  test('the workers meet a changed host key as every capability does: recorded as offered, one CONFLICT, nothing sent', async () => {
+    const host = fleet.hosts[1]!;
+    const name = 'node-1';
+    const endpoints = new Map([[name, { ...ssh.resolve(name, { user: host.user, privateKey: readFileSync(host.clientKeyPath) }), ssh }]]);
+    const before = new HostSessions(endpoints);
+    assert.equal((await before.check(name, 'echo ok', 'saying ok')).trim(), 'ok');
+    before.close();
+    assert.equal(await knownHostsLine(endpoints.get(name)!), host.knownHostsLine.split(' ').slice(0, 3).join(' '));
+
+    const { hostKeyFingerprint } = await host.replaceHostKey();
+    const logins = host.logs().split('Accepted publickey').length;
+    const conflict = { code: 'CONFLICT', message: new RegExp(`${name}'s host key changed: .*${hostKeyFingerprint.replace(/[+/]/g, '\\$&')}.*nothing was run on it`), hint: new RegExp(`outpost hostkey accept ${name}`) };
+    await assert.rejects(new HostSessions(endpoints).run(name, 'true'), conflict);
+    await assert.rejects(knownHostsLine(endpoints.get(name)!), conflict);
+    const local = path.join(dir, 'small.bin');
+    writeFileSync(local, 'weights');
+    await assert.rejects(uploadResumable(endpoints.get(name)!, local, '/tmp/never.bin', () => undefined), conflict);
+    assert.equal(statSync(local).size, 7);
+    assert.equal(host.logs().split('Accepted publickey').length, logins, 'no credential was offered to the changed host');
+    assert.equal(site.nodes().find((n) => n.name === name)?.hostKey?.offered?.fingerprint, hostKeyFingerprint, 'the key waits for `outpost hostkey accept`');
+    assert.throws(() => ssh.resolve(name, { user: host.user, privateKey: Buffer.alloc(0) }), { code: 'CONFLICT', hint: new RegExp(`outpost hostkey accept ${name}`) });
+  });
+});
