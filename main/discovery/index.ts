@@ -5,7 +5,6 @@ export { readLocalFacts } from './adapters/local-facts.js';
 export { SiteRepository } from './adapters/site-repository.js';
 export { readPrivateKey } from './adapters/private-key.js';
 export { SiteScan, type ScanRequest } from './site-scan.js';
-export { shellQuote, shellCommand } from './core/shell-quote.js';
 export { PROBE_SCRIPT, probeCommand } from './core/probe-script.js';
 export { parseProbeOutput } from './core/probe-inventory.js';
 export { discoveryHandlers, type DiscoveryParts } from './handlers.js';

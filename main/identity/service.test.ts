@@ -8,7 +8,7 @@ import { snapshot, tempDir } from '../../test/helpers/temp.js';
 import { openDatabase } from '../platform/store/index.js';
 import { IdentityRepository } from './adapters/identity-repository.js';
 import { KeyVault } from './adapters/key-vault.js';
-import { canonicalRotationBytes } from './core/rotation.js';
+import { canonicalRotationText } from '../../shared/domain/key-rotation.js';
 import { IdentityService } from './service.js';
 
 function setup(t: TestContext) {
@@ -84,7 +84,7 @@ test('rotate signs the new key with the old one, so a peer can follow the chain'
   assert.equal(after.sshKey.fingerprint, before.sshKey.fingerprint, 'the SSH key is untouched');
   const entry = after.history.find((k) => k.fingerprint === after.signingKey.fingerprint);
   assert.ok(entry?.rotationSignature);
-  const statement = canonicalRotationBytes({
+  const statement = canonicalRotationText({
     type: 'outpost.key-rotation/v1',
     siteId: 'plant-7',
     kind: 'signing',
@@ -93,8 +93,8 @@ test('rotate signs the new key with the old one, so a peer can follow the chain'
     nextFingerprint: after.signingKey.fingerprint,
     at: entry.createdAt,
   });
-  assert.ok(verify(null, statement, rawEd25519PublicKey(before.signingKey.publicKey), Buffer.from(entry.rotationSignature, 'base64')));
-  assert.ok(!verify(null, statement, rawEd25519PublicKey(after.signingKey.publicKey), Buffer.from(entry.rotationSignature, 'base64')));
+  assert.ok(verify(null, Buffer.from(statement, 'utf8'), rawEd25519PublicKey(before.signingKey.publicKey), Buffer.from(entry.rotationSignature, 'base64')));
+  assert.ok(!verify(null, Buffer.from(statement, 'utf8'), rawEd25519PublicKey(after.signingKey.publicKey), Buffer.from(entry.rotationSignature, 'base64')));
   const old = after.history.find((k) => k.fingerprint === before.signingKey.fingerprint);
   assert.ok(old?.retiredAt, 'the old public key stays, marked retired');
 });

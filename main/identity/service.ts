@@ -3,7 +3,7 @@ import { OutpostError } from '../../shared/errors.js';
 import type { IdentityRepository, NewKey } from './adapters/identity-repository.js';
 import type { KeyMaterial, KeyVault, StagedKey } from './adapters/key-vault.js';
 import { sha256Fingerprint, sshPublicKeyFingerprint } from '../platform/ssh/fingerprint.js';
-import { canonicalRotationBytes } from './core/rotation.js';
+import { canonicalRotationText } from '../../shared/domain/key-rotation.js';
 import { defaultSiteId } from './core/site-id.js';
 
 export interface IdentityDeps {
@@ -62,7 +62,7 @@ export class IdentityService {
     const signatures = new Map<KeyKind, string>();
     for (const material of materials) {
       const previous = material.kind === 'signing' ? identity.signingKey : identity.sshKey;
-      const statement = canonicalRotationBytes({
+      const statement = canonicalRotationText({
         type: 'outpost.key-rotation/v1',
         siteId: identity.siteId,
         kind: material.kind,
@@ -71,7 +71,7 @@ export class IdentityService {
         nextFingerprint: fingerprintOf(material),
         at,
       });
-      signatures.set(material.kind, this.deps.vault.sign(statement));
+      signatures.set(material.kind, this.deps.vault.sign(Buffer.from(statement, 'utf8')));
     }
     this.commitKeys(materials, (keys) =>
       this.deps.repository.rotate(

@@ -1,4 +1,5 @@
-import { canonicalRotationBytes, sha256Fingerprint, type RotationStatement } from '../../identity/index.js';
+import { canonicalRotationText, type RotationStatement } from '../../../shared/domain/key-rotation.js';
+import { sha256Fingerprint } from '../../platform/ssh/fingerprint.js';
 import type { KeyHistoryEntry } from '../../../shared/domain/identity.js';
 import type { SignedRotation } from '../../../shared/domain/sync.js';
 import { verifyEd25519 } from './dsse.js';
@@ -66,7 +67,7 @@ export function followChain(
     if (signingFingerprint(statement.nextPublicKey) !== statement.nextFingerprint) {
       return { ok: false, reason: `a rotation statement's fingerprint does not match its key (${statement.nextFingerprint})` };
     }
-    if (!verifyEd25519(current.publicKey, canonicalRotationBytes(statement), step.signature)) {
+    if (!verifyEd25519(current.publicKey, Buffer.from(canonicalRotationText(statement), 'utf8'), step.signature)) {
       return { ok: false, reason: `the rotation to ${statement.nextFingerprint} is not signed by the key it replaces` };
     }
     path.push(step);

@@ -1,4 +1,4 @@
-import type { KeyKind } from '../../../shared/domain/identity.js';
+import type { KeyKind } from './identity.js';
 
 /**
  * The statement the retiring signing key signs when a key is replaced. Peers
@@ -15,7 +15,8 @@ export interface RotationStatement {
   at: string;
 }
 
-export function canonicalRotationBytes(statement: RotationStatement): Buffer {
+/** The statement as the UTF-8 text that is signed and verified (identity signs it, sync checks chains of it). */
+export function canonicalRotationText(statement: RotationStatement): string {
   const ordered: RotationStatement = {
     type: statement.type,
     siteId: statement.siteId,
@@ -25,5 +26,5 @@ export function canonicalRotationBytes(statement: RotationStatement): Buffer {
     nextFingerprint: statement.nextFingerprint,
     at: statement.at,
   };
-  return Buffer.from(JSON.stringify(ordered), 'utf8');
+  return JSON.stringify(ordered);
 }
