@@ -4,6 +4,5 @@ export { Supervisor, type SupervisorOptions } from './supervisor.js';
 export { DeploymentRepository } from './adapters/deployment-repository.js';
 export { planModelFile, localModel } from './adapters/site-facts.js';
 export { workersHandlers } from './handlers.js';
-export { tinyGguf, TINY_MODEL_SHAPE } from './core/tiny-gguf.js';
 export { layerAssignment } from './core/engines/index.js';
 export { linesAfter } from './core/log-follow.js';
