@@ -130,7 +130,7 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
   };
   // The first write is awaited so that a started router is already visible to `router.status`.
   await writeStats();
-  const statsTimer = setInterval(writeStats, options.statsIntervalMs ?? 1_000);
+  const statsTimer = setInterval(() => void writeStats(), options.statsIntervalMs ?? 1_000);
 
   return {
     url,

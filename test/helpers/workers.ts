@@ -105,7 +105,7 @@ export async function until<T>(what: string, probe: () => T | Falsy | Promise<T 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as T;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
