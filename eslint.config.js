@@ -45,11 +45,7 @@ const POLICIES = [
   // capability's index (loading them would load the store, SSH and SQLite with them).
   {
     from: layer('core'),
-    allow: [
-      { to: layer('shared') },
-      { to: layer('core', SAME_CAPABILITY) },
-      { to: [layer('platform'), CAPABILITY_INDEX], dependency: { kind: 'type' } },
-    ],
+    allow: [{ to: layer('shared') }, { to: layer('core', SAME_CAPABILITY) }, { to: [layer('platform'), CAPABILITY_INDEX], dependency: { kind: 'type' } }],
   },
   {
     from: layer('{adapters,capability}'),
@@ -98,10 +94,7 @@ export default tseslint.config(
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // node:test's test() and describe() return promises that the runner awaits.
-      '@typescript-eslint/no-floating-promises': [
-        'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
-      ],
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] }],
       // A fake or an adapter may implement an async port without awaiting anything.
       '@typescript-eslint/require-await': 'off',
     },
@@ -113,10 +106,7 @@ export default tseslint.config(
     files: ['main/*/core/**'],
     ignores: ['**/*.test.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        { paths: EDGE_MODULES.map((name) => ({ name, allowTypeImports: true, message: 'A core is pure: the edge belongs in adapters/, behind a port.' })) },
-      ],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: EDGE_MODULES.map((name) => ({ name, allowTypeImports: true, message: 'A core is pure: the edge belongs in adapters/, behind a port.' })) }],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: CLOCK }, { object: 'performance', property: 'now', message: CLOCK }],
       'no-restricted-syntax': ['error', { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: CLOCK }],
       'no-restricted-globals': ['error', ...['setTimeout', 'setInterval', 'setImmediate'].map((name) => ({ name, message: CLOCK }))],
@@ -129,10 +119,7 @@ export default tseslint.config(
     rules: {
       // React calls an async onSubmit/onClick and drops the promise; the handlers catch their own errors.
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'url', 'electron'], message: 'The renderer has no Node: it asks the core through the contract.' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'https', 'crypto', 'url', 'electron'], message: 'The renderer has no Node: it asks the core through the contract.' }] }],
     },
   },
 );
