@@ -90,7 +90,7 @@ export default tseslint.config(
     rules: {
       'boundaries/no-unknown-files': 'error',
       'boundaries/no-unknown-dependencies': 'error',
-      'boundaries/dependencies': ['error', { default: 'disallow', policies: POLICIES }],
+      'boundaries/dependencies': ['error', { default: 'disallow', checkInternals: true, policies: POLICIES }],
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       // node:test's test() and describe() return promises that the runner awaits.
