@@ -63,21 +63,20 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
   const traffic = new TrafficSeries();
   const reports = new RouterReportWriter(options.dataDir);
   const startedAt = new Date().toISOString();
-  let door: FrontDoor | undefined;
-
-  const load = () => {
+  // The first load runs before the front door exists; later ones also apply the client limits to it.
+  const load = (frontDoor?: FrontDoor) => {
     const config = source.read();
     const { added, removed } = table.apply(config);
     pools.sync(config.endpoints);
     removed.forEach((spec) => metrics.forget(spec.name, spec.tier));
     for (const state of table.endpoints()) metrics.endpointState(state.spec.name, state.spec.tier, state.breaker.state(Date.now()), state.healthy);
     metrics.setConfigVersion(config.version);
-    if (door) applyClientLimits(door, config.policy);
+    if (frontDoor) applyClientLimits(frontDoor, config.policy);
     options.log.info('router configuration loaded', { version: config.version, endpoints: config.endpoints.length, added, removed: removed.map((spec) => spec.name) });
   };
   load();
 
-  door = createRouterServer({
+  const door = createRouterServer({
     table,
     pools,
     metrics,
@@ -88,7 +87,6 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
     },
     health: () => ({ status: 'ok', configVersion: table.version, endpoints: table.endpoints().length, models: table.models() }),
   });
-  const frontDoor = door;
   const listening = door.server;
   await new Promise<void>((resolve, reject) => {
     listening.once('error', (error: NodeJS.ErrnoException) => {
@@ -110,7 +108,7 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
   prober.start();
   const reloadTimer = setInterval(() => {
     try {
-      if (source.version() !== table.version) load();
+      if (source.version() !== table.version) load(door);
     } catch (error) {
       options.log.error('could not reload the router configuration; keeping the last one', { error: String(error) });
     }
@@ -132,7 +130,7 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
   };
   // The first write is awaited so that a started router is already visible to `router.status`.
   await writeStats();
-  const statsTimer = setInterval(writeStats, options.statsIntervalMs ?? 1_000);
+  const statsTimer = setInterval(() => void writeStats(), options.statsIntervalMs ?? 1_000);
 
   return {
     url,
@@ -142,8 +140,8 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
       clearInterval(reloadTimer);
       clearInterval(statsTimer);
       prober.stop();
-      const closed = frontDoor.close();
-      const timer = setTimeout(() => frontDoor.closeAllConnections(), graceMs);
+      const closed = door.close();
+      const timer = setTimeout(() => door.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
       await pools.close();

@@ -10,6 +10,5 @@ export { headApi } from './adapters/head-api.js';
 export { PidFileLock } from './adapters/pid-file-lock.js';
 export { systemClock } from './adapters/system-clock.js';
 export { workersHandlers } from './handlers.js';
-export { tinyGguf, TINY_MODEL_SHAPE } from './core/tiny-gguf.js';
 export { layerAssignment } from './core/engines/index.js';
 export { linesAfter } from './core/log-follow.js';

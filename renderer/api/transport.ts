@@ -46,7 +46,7 @@ export function bridgeTransport(token: string): Transport {
           body: JSON.stringify(input ?? {}),
         });
         return (await response.json()) as Envelope;
-      } catch (error) {
+      } catch {
         return { ok: false, error: { code: 'UNAVAILABLE', message: 'the Outpost core does not answer', hint: 'is `outpost ui` still running?' } };
       }
     },

@@ -3,7 +3,7 @@ import type { Deployment, Worker } from '../../shared/domain/workers.js';
 import { asCallError, useClient, useEvent } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { useNow } from './WorkersPage.js';
+import { useNow } from './useNow.js';
 
 const uptime = (worker: Worker, now: number): string => {
   if (worker.state !== 'running' || !worker.startedAt) return '—';

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect } from 'react';
 import type { Deployment } from '../../shared/domain/workers.js';
 import { useCall, useEvent } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -26,13 +26,4 @@ export function WorkersPage() {
       {deployments.status === 'ok' && deployments.data.map((d: Deployment) => <DeploymentCard key={d.id} deployment={d} onChanged={reload} />)}
     </div>
   );
-}
-
-export function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }

@@ -1,95 +1,73 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import test from 'node:test';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
 import { REPO_ROOT } from '../helpers/cli.js';
 
-// The folders are layers (STYLE.md): this test is the lint rule that keeps them so,
-// and it fails closed — every source file is checked, none is exempt by omission.
+// The layers are kept by the lint (eslint.config.js). This test runs its layer rules alone, without types, on the
+// tree and on files that break each rule on purpose, so that a rule that stops biting (a typo in a pattern, a
+// plugin upgrade that renames a selector) fails here instead of letting every import through.
 
-interface SourceImport {
-  file: string;
-  specifier: string;
-  typeOnly: boolean;
-}
+const LAYER_RULES = /^(boundaries\/|import-x\/no-cycle$|@typescript-eslint\/no-restricted-imports$|no-restricted-(imports|properties|syntax|globals)$)/;
 
-function sources(dir: string): string[] {
-  const full = path.join(REPO_ROOT, dir);
-  if (!fs.existsSync(full)) return [];
-  return fs.readdirSync(full, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.(ts|tsx|cts)$/.test(e.name) && !e.name.endsWith('.d.ts'))
-    .map((e) => path.relative(REPO_ROOT, path.join(e.parentPath, e.name)));
-}
-
-function importsOf(file: string): SourceImport[] {
-  const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
-  const found: SourceImport[] = [];
-  for (const match of text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
-    found.push({ file, specifier: match[3] as string, typeOnly: Boolean(match[2]) });
-  }
-  for (const match of text.matchAll(/(?:import\(|require\()\s*['"]([^'"]+)['"]/g)) found.push({ file, specifier: match[1] as string, typeOnly: false });
-  return found;
-}
-
-/** The repo-relative path an import points at, or null for a package. */
-function target(imp: SourceImport): string | null {
-  if (!imp.specifier.startsWith('.')) return null;
-  return path.relative(REPO_ROOT, path.resolve(REPO_ROOT, path.dirname(imp.file), imp.specifier)).replace(/\.js$/, '');
-}
-
-const isTest = (file: string) => /\.test\.tsx?$/.test(file) || file.includes('test-writer') || file.includes('/testing/');
-const EDGE_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|http|https|dgram|dns)$|^(electron|ssh2|node-ssh|better-sqlite3|undici|ws|systeminformation|prom-client)$/;
-
-test('capability cores are pure: no file system, processes, network, Electron, SSH or SQLite', () => {
-  const offenders = sources('main')
-    .filter((f) => /^main\/[^/]+\/core\//.test(f) && !isTest(f))
-    .flatMap(importsOf)
-    .filter((imp) => EDGE_MODULES.test(imp.specifier) && !imp.typeOnly)
-    .map((imp) => `${imp.file} imports ${imp.specifier}`);
-  assert.deepEqual(offenders, []);
+const eslint = new ESLint({
+  cwd: REPO_ROOT,
+  overrideConfig: [{ files: ['**/*'], ...tseslint.configs.disableTypeChecked }],
+  ruleFilter: ({ ruleId }) => LAYER_RULES.test(ruleId),
 });
 
-test('a capability reaches another only through its index.ts', () => {
-  const offenders = sources('main')
-    .filter((f) => !isTest(f))
-    .flatMap(importsOf)
-    .flatMap((imp) => {
-      const to = target(imp);
-      const from = imp.file.split('/')[1];
-      if (to === null || !to.startsWith('main/')) return [];
-      const [, capability, ...rest] = to.split('/');
-      if (capability === from || capability === undefined) return [];
-      // platform/ (dispatcher, events, jobs, logging, store) sits under every capability; the composition root
-      // (app/) and the shells wire capabilities together, through their index as well.
-      if (capability === 'platform') return [];
-      if (from === 'platform') return [`${imp.file} (platform) imports a capability (${imp.specifier})`];
-      if (capability === 'app' && from !== 'shell') return [`${imp.file} imports the composition root (${imp.specifier})`];
-      if (from === 'shell' && capability === 'app') return [];
-      if (from === 'app' && capability === 'shell') return [`${imp.file} imports a shell (${imp.specifier})`];
-      return rest.join('/') === 'index' ? [] : [`${imp.file} reaches into ${to}`];
-    });
-  assert.deepEqual(offenders, []);
+async function layerErrors(filePath: string, source: string): Promise<string[]> {
+  const [result] = await eslint.lintText(source, { filePath: `${REPO_ROOT}/${filePath}` });
+  return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`);
+}
+
+test('the tree keeps its layers', async () => {
+  const results = await eslint.lintFiles(['main', 'shared', 'renderer', 'test']);
+  const offences = results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(REPO_ROOT.length + 1)}:${m.line} ${m.ruleId ?? 'parse'}: ${m.message}`));
+  assert.deepEqual(offences, []);
 });
 
-test('shared/ is the contract only: it imports nothing from main/ or renderer/', () => {
-  const offenders = sources('shared')
-    .flatMap(importsOf)
-    .filter((imp) => {
-      const to = target(imp);
-      return to !== null && (to.startsWith('main/') || to.startsWith('renderer/'));
-    })
-    .map((imp) => `${imp.file} imports ${imp.specifier}`);
-  assert.deepEqual(offenders, []);
-});
+const REFUSED: Array<{ what: string; file: string; source: string; rule: string }> = [
+  { what: 'a file outside every layer', file: 'main/stray.ts', source: 'export const x = 1;', rule: 'boundaries/no-unknown-files' },
+  { what: 'shared/ importing main/', file: 'shared/probe.ts', source: "export { openCore } from '../main/app/core.js';", rule: 'boundaries/dependencies' },
+  { what: 'platform importing a capability', file: 'main/platform/probe.ts', source: "export { IdentityService } from '../identity/index.js';", rule: 'boundaries/dependencies' },
+  { what: "a capability reaching past another's index", file: 'main/discovery/adapters/probe.ts', source: "export { IdentityService } from '../../identity/service.js';", rule: 'boundaries/dependencies' },
+  { what: 'a capability importing the composition root', file: 'main/discovery/probe.ts', source: "export { openCore } from '../app/core.js';", rule: 'boundaries/dependencies' },
+  { what: 'the composition root importing a shell', file: 'main/app/probe.ts', source: "export * from '../shell/cli/program.js';", rule: 'boundaries/dependencies' },
+  { what: 'a shell reaching into a capability', file: 'main/shell/cli/probe.ts', source: "export { IdentityService } from '../../identity/service.js';", rule: 'boundaries/dependencies' },
+  { what: 'product code importing test helpers', file: 'main/discovery/probe.ts', source: "export * from '../../test/helpers/temp.js';", rule: 'boundaries/dependencies' },
+  { what: 'product code importing the test beside it', file: 'main/discovery/core/probe.ts', source: "export * from './targets.test.js';", rule: 'boundaries/dependencies' },
+  { what: 'an import of a file no layer covers', file: 'main/discovery/probe.ts', source: "export * from '../../docs/nothing.js';", rule: 'boundaries/no-unknown-dependencies' },
+  { what: 'a core loading node:fs', file: 'main/discovery/core/probe.ts', source: "import fs from 'node:fs';\nexport const read = fs.readFileSync;", rule: '@typescript-eslint/no-restricted-imports' },
+  { what: 'a core loading ssh2', file: 'main/discovery/core/probe.ts', source: "export { Client } from 'ssh2';", rule: '@typescript-eslint/no-restricted-imports' },
+  { what: "a core loading another capability's index", file: 'main/workers/core/probe.ts', source: "export { shellQuote } from '../../discovery/index.js';", rule: 'boundaries/dependencies' },
+  { what: "a core loading another capability's core", file: 'main/workers/core/probe.ts', source: "export { shellQuote } from '../../discovery/core/shell-quote.js';", rule: 'boundaries/dependencies' },
+  { what: 'a core loading the store', file: 'main/discovery/core/probe.ts', source: "export { openDatabase } from '../../platform/store/index.js';", rule: 'boundaries/dependencies' },
+  { what: 'a core reading the wall clock', file: 'main/discovery/core/probe.ts', source: 'export const now = () => Date.now();', rule: 'no-restricted-properties' },
+  { what: 'a core setting a timer', file: 'main/discovery/core/probe.ts', source: 'export const later = (f: () => void) => setTimeout(f, 1);', rule: 'no-restricted-globals' },
+  { what: "a new capability's core loading node:fs", file: 'main/newcomer/core/probe.ts', source: "export { readFileSync } from 'node:fs';", rule: '@typescript-eslint/no-restricted-imports' },
+  { what: 'the renderer importing main/', file: 'renderer/probe.ts', source: "export { openCore } from '../main/app/core.js';", rule: 'boundaries/dependencies' },
+  { what: 'the renderer loading a Node module', file: 'renderer/probe.ts', source: "export { readFileSync } from 'node:fs';", rule: 'no-restricted-imports' },
+];
 
-test('the renderer never imports the core or a Node module', () => {
-  const offenders = sources('renderer')
-    .filter((f) => !f.endsWith('vite.config.ts'))
-    .flatMap(importsOf)
-    .filter((imp) => {
-      const to = target(imp);
-      return (to !== null && to.startsWith('main/')) || /^node:|^(fs|path|child_process|electron)$/.test(imp.specifier);
-    })
-    .map((imp) => `${imp.file} imports ${imp.specifier}`);
-  assert.deepEqual(offenders, []);
+for (const probe of REFUSED) {
+  test(`the lint refuses ${probe.what}`, async () => {
+    const errors = await layerErrors(probe.file, probe.source);
+    assert.ok(
+      errors.some((e) => e.startsWith(`${probe.rule}:`)),
+      `expected ${probe.rule} on ${probe.file}, got ${JSON.stringify(errors)}`,
+    );
+  });
+}
+
+test('the lint allows what the layers allow', async () => {
+  const allowed: Array<[string, string]> = [
+    ['main/discovery/adapters/probe.ts', "export { IdentityService } from '../../identity/index.js';\nexport { shellQuote } from '../core/shell-quote.js';\nexport type { CallContext } from '../../platform/dispatcher.js';"],
+    ['main/workers/core/probe.ts', "import type { NodeSessions } from '../../discovery/index.js';\nimport type { Client } from 'ssh2';\nexport type Both = [NodeSessions, Client];\nexport const at = (iso: string) => new Date(iso);"],
+    ['main/app/probe.ts', "export { IdentityService } from '../identity/index.js';\nexport * from '../platform/events.js';"],
+    ['main/shell/cli/probe.ts', "export { openCore } from '../../app/core.js';"],
+    ['renderer/probe.ts', "export * from '../shared/contract/index.js';"],
+    ['test/probe.ts', "export * from '../main/identity/service.js';\nexport * from '../main/app/core.js';"],
+  ];
+  for (const [file, source] of allowed) assert.deepEqual(await layerErrors(file, source), [], file);
 });

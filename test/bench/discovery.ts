@@ -182,8 +182,8 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(17)}  1 host: ${fmt(r.one)}`);
       console.log(`${''.padEnd(17)} ${HOSTS} hosts: ${fmt(r.all)}`);
     }
-    const o = rows.outpost as { one: Measure; all: Measure };
-    const s = rows['openssh fan-out'] as { one: Measure; all: Measure };
+    const o = rows.outpost;
+    const s = rows['openssh fan-out'];
     console.log('');
     console.log(`outpost ${HOSTS} hosts / openssh fan-out ${HOSTS} hosts: ${(o.all.wallS / s.all.wallS).toFixed(2)}× wall (target ≤ 1, aim 0.5), ${(o.all.clientCpuS / s.all.clientCpuS).toFixed(2)}× client CPU`);
     const a = rows['ansible -m setup'];

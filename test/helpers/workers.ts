@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallInput, CallName, CallOutput, EventMessage } from '../../shared/contract/index.js';
 import { callContext, openCore, type Core } from '../../main/app/core.js';
-import { tinyGguf } from '../../main/workers/index.js';
+import { tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import { commonFreePort } from './sshd.js';
 import { startWorkersSite, type WorkersSiteOptions } from '../fixtures/workers-site/workers-site.js';
 import type { SimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -105,7 +105,7 @@ export async function until<T>(what: string, probe: () => T | Falsy | Promise<T 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value as T;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }

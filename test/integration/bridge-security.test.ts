@@ -104,7 +104,8 @@ test('the event WebSocket needs the token and an own Origin, then streams core e
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  const received = new Promise<{ name: string; payload: { siteId: string } }>((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()))));
+  type Pushed = { name: string; payload: { siteId: string } };
+  const received = new Promise<Pushed>((resolve) => ws.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()) as Pushed)));
   const created = await postCall(bridge, 'identity.init', { siteId: 'st-marys' }, { Origin: `http://127.0.0.1:${bridge.port}` });
   assert.equal(created.status, 200);
   const event = await received;

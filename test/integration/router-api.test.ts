@@ -97,11 +97,13 @@ test('a request body is read however it arrives: with its headers, split across 
   /** Writes the parts in order (a number is a pause in ms) and returns what came back until the router closed. */
   const exchange = (parts: Array<string | number>) =>
     new Promise<string>((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', async () => {
-        for (const part of parts) {
-          if (typeof part === 'number') await new Promise((r) => setTimeout(r, part));
-          else socket.write(part);
-        }
+      const socket = net.connect(port, '127.0.0.1', () => {
+        (async () => {
+          for (const part of parts) {
+            if (typeof part === 'number') await new Promise((r) => setTimeout(r, part));
+            else socket.write(part);
+          }
+        })().catch(reject);
       });
       let text = '';
       socket.on('data', (d: Buffer) => (text += d.toString()));

@@ -10,11 +10,13 @@ const run = promisify(execFile);
 /** Writes the parts in order (a number is a pause in ms) and returns what came back until the router closed. */
 function exchange(setup: RouterSetup, parts: Array<string | number>, closeAfterMs = 5_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(new URL(setup.url).port), '127.0.0.1', async () => {
-      for (const part of parts) {
-        if (typeof part === 'number') await new Promise((r) => setTimeout(r, part));
-        else if (!socket.destroyed) socket.write(part);
-      }
+    const socket = net.connect(Number(new URL(setup.url).port), '127.0.0.1', () => {
+      (async () => {
+        for (const part of parts) {
+          if (typeof part === 'number') await new Promise((r) => setTimeout(r, part));
+          else if (!socket.destroyed) socket.write(part);
+        }
+      })().catch(reject);
     });
     let text = '';
     const timer = setTimeout(() => socket.destroy(), closeAfterMs);

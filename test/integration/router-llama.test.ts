@@ -8,7 +8,7 @@ import test, { type TestContext } from 'node:test';
 import OpenAI from 'openai';
 import { callContext, openCore } from '../../main/app/core.js';
 import { startRouter, type RunningRouter } from '../../main/router/index.js';
-import { tinyGguf } from '../../main/workers/index.js';
+import { tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import type { CallInput, CallName, CallOutput } from '../../shared/contract/index.js';
 import { engineBinDir } from '../helpers/engine.js';
 import { tempDir } from '../helpers/temp.js';

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Deployment, LaunchProgress, WorkerChange } from '../../shared/domain/workers.js';
-import { TINY_MODEL_SHAPE, tinyGguf } from '../../main/workers/index.js';
+import { TINY_MODEL_SHAPE, tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import { descendantsOf, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import { planShards } from '../../main/planner/index.js';
-import { tinyGguf } from '../../main/workers/index.js';
+import { tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import { ENGINES, type LaunchLayout, type StagePlacement } from '../../main/workers/core/engines/index.js';
 import { engineBinDir } from '../helpers/engine.js';
 import { until } from '../helpers/workers.js';

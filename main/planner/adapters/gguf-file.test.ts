@@ -4,7 +4,7 @@ import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutpostError } from '../../../shared/errors.js';
-import { tinyLlamaSpec, writeGguf } from '../core/gguf-test-writer.js';
+import { tinyLlamaSpec, writeGguf } from '../../../test/fixtures/gguf/gguf-writer.js';
 import { planShards, readGgufFile } from '../index.js';
 
 async function withFile(run: (path: string, dir: string) => Promise<void>): Promise<void> {

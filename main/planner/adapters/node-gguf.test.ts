@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { tempDir } from '../../../test/helpers/temp.js';
-import { tinyLlamaSpec, writeGguf } from '../core/gguf-test-writer.js';
+import { tinyLlamaSpec, writeGguf } from '../../../test/fixtures/gguf/gguf-writer.js';
 import type { RemoteShell } from '../../platform/ssh/index.js';
 import { readNodeGgufHeader, windowCommand } from './node-gguf.js';
 

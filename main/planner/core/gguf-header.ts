@@ -111,7 +111,7 @@ class HeaderReader {
   }
 
   async string(what: string, keep = true): Promise<string> {
-    const length = await this.count(await this.u64(`${what} length`), GGUF_LIMITS.stringBytes, `${what} length`);
+    const length = this.count(await this.u64(`${what} length`), GGUF_LIMITS.stringBytes, `${what} length`);
     if (!keep) {
       if (this.position + length > this.source.size) throw invalid(`GGUF file is truncated inside ${what}.`);
       this.position += length;

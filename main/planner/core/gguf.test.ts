@@ -4,7 +4,7 @@ import { OutpostError } from '../../../shared/errors.js';
 import { ggmlType, ggmlTypeByName, tensorBytes } from './ggml-types.js';
 import { readGgufHeader } from './gguf-header.js';
 import { profileFromGguf } from './gguf-profile.js';
-import { patchU64, sparseSource, tinyLlamaSpec, writeGguf, type GgufSpec } from './gguf-test-writer.js';
+import { patchU64, sparseSource, tinyLlamaSpec, writeGguf, type GgufSpec } from '../../../test/fixtures/gguf/gguf-writer.js';
 
 const read = async (spec: GgufSpec) => {
   const written = writeGguf(spec);

@@ -7,7 +7,7 @@ const parse = (wire: string) => parseRequestHead(Buffer.from(wire, 'latin1'));
 function head(wire: string): { head: RequestHead; consumed: number } {
   const result = parse(wire);
   assert.equal(result.kind, 'head', `expected a head from ${JSON.stringify(wire.slice(0, 80))}: ${JSON.stringify(result)}`);
-  return result as { head: RequestHead; consumed: number };
+  return result;
 }
 
 function refused(wire: string): { status: number; code: string; message: string } {

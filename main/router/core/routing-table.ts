@@ -1,4 +1,4 @@
-import type { BreakerState, Endpoint, EndpointStats, RouterPolicy } from '../../../shared/domain/router.js';
+import type { Endpoint, EndpointStats, RouterPolicy } from '../../../shared/domain/router.js';
 import { ApiKeyRing, type ApiKeyRecord } from './api-keys.js';
 import { CircuitBreaker, type BreakerSettings } from './breaker.js';
 import { DecayingLatency, expectedTtftMs } from './latency.js';
@@ -64,7 +64,7 @@ export class EndpointState {
       name: this.spec.name,
       tier: this.spec.tier,
       healthy: this.healthy,
-      breaker: this.breaker.state(now) as BreakerState,
+      breaker: this.breaker.state(now),
       inFlight: this.inFlight,
       ttftMs: ttft === null ? null : Math.round(ttft * 10) / 10,
       recentTtftMs: [...this.recent],
