@@ -19,6 +19,7 @@ const ELEMENTS = [
   { type: 'test', pattern: 'test' },
   { type: 'tooling', pattern: ['scripts', 'bin'] },
   { type: 'shared', pattern: 'shared' },
+  { type: 'platform-core', pattern: 'main/platform/*/core' },
   { type: 'platform', pattern: 'main/platform' },
   { type: 'app', pattern: 'main/app' },
   { type: 'shell', pattern: 'main/shell' },
@@ -40,20 +41,22 @@ const CAPABILITY_INDEX = layer('capability', { fileInternalPath: 'index.ts' });
 // Who may import whom; anything not allowed here is refused. FREE files are exempt (their rule is off below).
 const POLICIES = [
   { from: layer('shared'), allow: { to: layer('shared') } },
-  { from: layer('platform'), allow: { to: layer('{shared,platform}') } },
-  // A core is pure: shared, its own capability's core, and only the types of platform and of another
-  // capability's index (loading them would load the store, SSH and SQLite with them).
+  // platform/<part>/core/ is pure like a capability's core (shell quoting, key fingerprints): every core may load it.
+  { from: layer('platform-core'), allow: { to: layer('{shared,platform-core}') } },
+  { from: layer('platform'), allow: { to: layer('{shared,platform,platform-core}') } },
+  // A core is pure: shared, its own capability's core, platform's pure cores, and only the types of the rest
+  // of platform and of another capability's index (loading them would load the store, SSH and SQLite with them).
   {
     from: layer('core'),
-    allow: [{ to: layer('shared') }, { to: layer('core', SAME_CAPABILITY) }, { to: [layer('platform'), CAPABILITY_INDEX], dependency: { kind: 'type' } }],
+    allow: [{ to: layer('{shared,platform-core}') }, { to: layer('core', SAME_CAPABILITY) }, { to: [layer('platform'), CAPABILITY_INDEX], dependency: { kind: 'type' } }],
   },
   {
     from: layer('{adapters,capability}'),
-    allow: [{ to: layer('{shared,platform}') }, { to: layer('{core,adapters,capability}', SAME_CAPABILITY) }, { to: CAPABILITY_INDEX }],
+    allow: [{ to: layer('{shared,platform,platform-core}') }, { to: layer('{core,adapters,capability}', SAME_CAPABILITY) }, { to: CAPABILITY_INDEX }],
   },
   // The composition root wires capabilities through their index; only the shells start it.
-  { from: layer('app'), allow: [{ to: layer('{shared,platform,app}') }, { to: CAPABILITY_INDEX }] },
-  { from: layer('shell'), allow: [{ to: layer('{shared,platform,app,shell}') }, { to: CAPABILITY_INDEX }] },
+  { from: layer('app'), allow: [{ to: layer('{shared,platform,platform-core,app}') }, { to: CAPABILITY_INDEX }] },
+  { from: layer('shell'), allow: [{ to: layer('{shared,platform,platform-core,app,shell}') }, { to: CAPABILITY_INDEX }] },
   { from: layer('renderer'), allow: { to: layer('{shared,renderer}') } },
   // Product code never imports a test, not even the one beside it.
   { disallow: { to: { file: { categories: 'test' } } } },
@@ -103,7 +106,7 @@ export default tseslint.config(
   { files: ['**/*.cts'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   { files: FREE, rules: { 'boundaries/dependencies': 'off' } },
   {
-    files: ['main/*/core/**'],
+    files: ['main/*/core/**', 'main/platform/*/core/**'],
     ignores: ['**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { paths: EDGE_MODULES.map((name) => ({ name, allowTypeImports: true, message: 'A core is pure: the edge belongs in adapters/, behind a port.' })) }],

@@ -9,7 +9,7 @@ import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
 import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
-import { Dispatcher, type CallContext, type Handlers } from '../platform/dispatcher.js';
+import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
 import { EventHub } from '../platform/events.js';
 import { JobRegistry } from '../platform/jobs.js';
 import { siteFacts } from './site-facts.js';

@@ -54,7 +54,7 @@ export class SiteScan {
       const startedAt = this.deps.now().toISOString();
       this.deps.repository.startScan(job.id, request.targets, startedAt);
       const counts: ScanCounts = { total: targets.length, probed: 0, live: 0, inventoried: 0, failed: 0 };
-      const hosts: Array<ScanHost | undefined> = new Array(targets.length);
+      const hosts = new Array<ScanHost | undefined>(targets.length);
       let lastQuiet = 0;
       const report = (host: ScanHost | null): void => {
         const at = Date.now();

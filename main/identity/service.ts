@@ -2,7 +2,7 @@ import type { KeyKind, Role, SiteIdentity } from '../../shared/domain/identity.j
 import { OutpostError } from '../../shared/errors.js';
 import type { IdentityRepository, NewKey } from './adapters/identity-repository.js';
 import type { KeyMaterial, KeyVault, StagedKey } from './adapters/key-vault.js';
-import { sha256Fingerprint, sshPublicKeyFingerprint } from '../platform/ssh/fingerprint.js';
+import { sha256Fingerprint, sshPublicKeyFingerprint } from '../platform/ssh/core/fingerprint.js';
 import { canonicalRotationText } from '../../shared/domain/key-rotation.js';
 import { defaultSiteId } from './core/site-id.js';
 

@@ -65,7 +65,7 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'telemetry.settings.show': fail,
     'telemetry.settings.set': fail,
     ...overrides,
-  } as Handlers;
+  };
   const log: Logger = { ...silent, error: (message) => errors.push(message) };
   return { dispatcher: new Dispatcher(handlers, { record: (e) => journal.push(e) }, log), journal, errors };
 }

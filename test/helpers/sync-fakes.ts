@@ -91,7 +91,7 @@ export class MemorySyncStore implements SyncStore {
     return this.state.storedFiles[digest];
   }
 
-  putStoredFile(digest: string, size: number, chunks: ReadonlyArray<readonly [string, number]>, _at: string): void {
+  putStoredFile(digest: string, size: number, chunks: ReadonlyArray<readonly [string, number]>): void {
     this.state.storedFiles[digest] ??= { size, chunks: chunks.map(([d, s]) => [d, s]) };
   }
 

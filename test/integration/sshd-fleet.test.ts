@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { NodeSSH } from 'node-ssh';
-import { sha256Fingerprint, sshPublicKeyFingerprint } from '../../main/platform/ssh/fingerprint.js';
+import { sha256Fingerprint, sshPublicKeyFingerprint } from '../../main/platform/ssh/core/fingerprint.js';
 import { sshdFleetUnavailableReason, startSshdFleet } from '../helpers/sshd.js';
 import type { SshdFleet, SshdHost } from '../helpers/sshd.js';
 

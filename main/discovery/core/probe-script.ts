@@ -1,4 +1,4 @@
-import { shellCommand } from '../../platform/ssh/shell-quote.js';
+import { shellCommand } from '../../platform/ssh/core/shell-quote.js';
 
 /**
  * The one probe: a POSIX sh script sent on stdin over a single exec channel,

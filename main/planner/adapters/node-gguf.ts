@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { shellQuote } from '../../platform/ssh/shell-quote.js';
+import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import { OutpostError } from '../../../shared/errors.js';
 import type { RemoteShell } from '../../platform/ssh/index.js';
 import { readGgufHeader, type ByteSource, type GgufHeader } from '../core/gguf-header.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { keyTypeOfBlob, matchesPin, presentedHostKey, publicKeyLine } from './host-key.js';
 
-const blob = (type: string, rest = Buffer.from([0, 0, 0, 32, ...new Array(32).fill(7)])): Buffer => {
+const blob = (type: string, rest = Buffer.from([0, 0, 0, 32, ...new Array<number>(32).fill(7)])): Buffer => {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(type.length);
   return Buffer.concat([length, Buffer.from(type, 'latin1'), rest]);

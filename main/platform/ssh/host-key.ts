@@ -1,4 +1,4 @@
-import { sha256Fingerprint } from './fingerprint.js';
+import { sha256Fingerprint } from './core/fingerprint.js';
 
 /** A host key as pinned or as presented: the key's type and `SHA256:…` fingerprint. */
 export interface HostKeyIdentity {

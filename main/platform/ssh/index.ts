@@ -5,5 +5,5 @@ export type { RemoteShell, ExecOptions, ExecResult, FollowedCommand } from './re
 export type { UploadOptions, UploadResult } from './upload.js';
 export type { PortForward } from './forward.js';
 export { keyTypeOfBlob, presentedHostKey, matchesPin, publicKeyLine, type HostKeyIdentity } from './host-key.js';
-export { sha256Fingerprint, sshPublicKeyFingerprint } from './fingerprint.js';
+export { sha256Fingerprint, sshPublicKeyFingerprint } from './core/fingerprint.js';
 export { PinnedSsh, sshFailureOf, type PinnedSshDeps, type HostKeyPins, type NodeDirectory, type NodeEndpoint, type SshLogin, type SshEndpoint, type AddressTarget, type OpenOptions } from './pinned.js';

@@ -98,5 +98,5 @@ function storageError(root: string, error: unknown): OutpostError {
 }
 
 export function errnoOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined;
 }

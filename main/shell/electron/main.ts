@@ -12,7 +12,7 @@ const indexUrl = pathToFileURL(path.join(rendererDir(), 'index.html')).href;
 const isOwnPage = (url: string) => url.split('#')[0] === indexUrl;
 
 app.enableSandbox();
-app.whenReady().then(() => {
+void app.whenReady().then(() => {
   let core: Core;
   try {
     core = openCore({ dataDir: defaultDataDir() });

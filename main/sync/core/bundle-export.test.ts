@@ -15,7 +15,7 @@ function hqWithModel(size: number) {
   const media = new MemoryMedia();
   const hq = fakeSite('hq-main', 'hq', media, clock, CHUNKING);
   const model = hq.files.add(seededBytes(size, 4));
-  hq.store.putStoredFile(model.digest, model.size, model.chunks, clock.now().toISOString());
+  hq.store.putStoredFile(model.digest, model.size, model.chunks);
   const value = { name: 'tiny', label: 'v1', files: [{ path: 'tiny.gguf', digest: model.digest, size: model.size }] };
   hq.store.putRecord({ kind: 'model', key: 'tiny', version: 1, issuer: 'hq-main', value, valueDigest: valueDigest(value), origin: 'local' }, clock.now().toISOString());
   return { clock, media, hq, model };

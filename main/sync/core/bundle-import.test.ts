@@ -19,7 +19,7 @@ function world(options: { size?: number; trusted?: boolean } = {}) {
   const site = fakeSite('site-a', 'site', media, clock, CHUNKING);
   if (options.trusted !== false) trust(site, hq);
   const model = hq.files.add(seededBytes(options.size ?? 160 * 1024, 9));
-  hq.store.putStoredFile(model.digest, model.size, model.chunks, clock.now().toISOString());
+  hq.store.putStoredFile(model.digest, model.size, model.chunks);
   release(hq, 1, model.digest, model.size);
   return { clock, media, hq, site, model };
 }

@@ -46,7 +46,7 @@ export function openEnvelope(bytes: Buffer, context: EnvelopeContext): OpenedEnv
   const issuerId = (raw as { issuer?: { siteId?: unknown } } | null)?.issuer?.siteId;
   const peer = typeof issuerId === 'string' ? context.peer(issuerId) : undefined;
   if (!peer) {
-    refuse(`the bundle's issuer ${JSON.stringify(String(issuerId ?? '?').slice(0, 64))} is not a trusted peer`, 'pin the issuer first with `outpost trust add <its trust file>`');
+    refuse(`the bundle's issuer ${JSON.stringify((typeof issuerId === 'string' ? issuerId : '?').slice(0, 64))} is not a trusted peer`, 'pin the issuer first with `outpost trust add <its trust file>`');
   }
   const signature = envelope.signatures[0];
   if (!signature || typeof signature.keyid !== 'string' || typeof signature.sig !== 'string') refuse('the envelope has no signature', 'ask the sender for a new bundle');

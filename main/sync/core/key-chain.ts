@@ -1,5 +1,5 @@
 import { canonicalRotationText, type RotationStatement } from '../../../shared/domain/key-rotation.js';
-import { sha256Fingerprint } from '../../platform/ssh/fingerprint.js';
+import { sha256Fingerprint } from '../../platform/ssh/core/fingerprint.js';
 import type { KeyHistoryEntry } from '../../../shared/domain/identity.js';
 import type { SignedRotation } from '../../../shared/domain/sync.js';
 import { verifyEd25519 } from './dsse.js';

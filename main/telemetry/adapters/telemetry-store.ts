@@ -54,7 +54,7 @@ export class TelemetryStore {
 
   private seriesId(s: Sample): number {
     let byMetric = this.ids.get(s.source);
-    if (!byMetric) this.ids.set(s.source, (byMetric = new Map()));
+    if (!byMetric) this.ids.set(s.source, (byMetric = new Map<string, number>()));
     let id = byMetric.get(s.metric);
     if (id === undefined) {
       this.insertSeries.run(s.source, s.metric, s.unit, this.nowSeconds());

@@ -48,7 +48,7 @@ const deployment = (state: Deployment['state'], restarts: number): Deployment =>
     { name: 'head', role: 'head', node: 'a', address: '127.0.0.2', stageIndex: 0, listen: null, state: 'running', pid: 1, restarts, startedAt: null, lastError: null },
     { name: 'rpc-1', role: 'rpc', node: 'b', address: '127.0.0.3', stageIndex: 1, listen: null, state: 'down', pid: null, restarts: 0, startedAt: null, lastError: 'exited' },
   ],
-} as Deployment);
+});
 
 test('active deployments report workers running and restarts; stopped ones report nothing', () => {
   const samples = deploymentSamples([deployment('ready', 2)], 5);

@@ -78,12 +78,10 @@ export class DeploymentRepository implements DeploymentStore {
   }
 
   setWorker(id: string, name: string, fields: WorkerFields): void {
-    const sets: string[] = [];
-    const values: Record<string, unknown> = { id, name };
-    if (fields.state !== undefined) (sets.push('state = @state'), (values.state = fields.state));
-    if (fields.pid !== undefined) (sets.push('pid = @pid'), (values.pid = fields.pid));
-    if (fields.startedAt !== undefined) (sets.push('started_at = @startedAt'), (values.startedAt = fields.startedAt));
-    if (fields.lastError !== undefined) (sets.push('last_error = @lastError'), (values.lastError = fields.lastError));
+    const columns = { state: 'state', pid: 'pid', startedAt: 'started_at', lastError: 'last_error' } as const;
+    const given = (Object.keys(columns) as Array<keyof typeof columns>).filter((field) => fields[field] !== undefined);
+    const sets = given.map((field) => `${columns[field]} = @${field}`);
+    const values: Record<string, unknown> = { id, name, ...Object.fromEntries(given.map((field) => [field, fields[field]])) };
     if (sets.length) this.db.prepare(`UPDATE deployment_workers SET ${sets.join(', ')} WHERE deployment_id = @id AND name = @name`).run(values);
   }
 

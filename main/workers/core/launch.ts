@@ -3,7 +3,7 @@ import { OutpostError } from '../../../shared/errors.js';
 import type { ParsedInput } from '../../../shared/contract/index.js';
 import type { ShardPlan } from '../../../shared/domain/planner.js';
 import type { Deployment, DeploymentStage, LaunchProgress } from '../../../shared/domain/workers.js';
-import { shellQuote } from '../../platform/ssh/shell-quote.js';
+import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engines/index.js';
 import { gpuOrdinals } from './gpu-placement.js';
 import { Pipeline } from './pipeline.js';

@@ -1,5 +1,5 @@
 import { OutpostError } from '../../../shared/errors.js';
-import { shellQuote } from '../../platform/ssh/shell-quote.js';
+import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import { KNOWN_HOSTS_FILE, TUNNEL_KEY_FILE, type WorkerSpec } from './engines/index.js';
 import type { Clock, DeploymentSpec, DeploymentStore, HeadApi, RemoteHosts } from './ports.js';
 import { parsePreflight } from './preflight.js';

@@ -1,4 +1,4 @@
-import { shellQuote } from '../../platform/ssh/shell-quote.js';
+import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import type { StagePlacement } from './engines/index.js';
 
 /** Names a binary role may have on disk: llama.cpp renamed its RPC worker to ggml-rpc-server. */

@@ -1,4 +1,4 @@
-import { shellQuote } from '../../platform/ssh/shell-quote.js';
+import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import type { WorkerSpec } from './engines/index.js';
 
 /**

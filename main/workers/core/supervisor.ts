@@ -78,7 +78,7 @@ export class Supervisor {
       }
       // Side by side: a deployment whose host hangs must not hold up the checks (and restarts) of the others.
       await Promise.all(
-        [...ids].map((id) => (this.stopped ? undefined : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))),
+        [...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))),
       );
     } finally {
       this.running = false;

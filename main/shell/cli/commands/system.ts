@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { OutpostError } from '../../../../shared/errors.js';
-import { isCallName, type CallName } from '../../../../shared/contract/index.js';
+import { isCallName } from '../../../../shared/contract/index.js';
 import { serveBrowserMode } from '../../bridge/serve.js';
 import { formatJournal, formatStatus } from '../format.js';
 import type { CliRuntime } from '../runtime.js';
@@ -48,7 +48,7 @@ export function registerSystemCommands(program: Command, cli: CliRuntime): void 
       } catch {
         throw new OutpostError('INVALID_INPUT', 'the input is not valid JSON', `e.g. outpost call ${name} '{}'`);
       }
-      const result = await cli.call(name as CallName, parsed as never);
+      const result = await cli.call(name, parsed as never);
       cli.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     });
 

@@ -1,4 +1,4 @@
-import { shellQuote } from '../../../platform/ssh/shell-quote.js';
+import { shellQuote } from '../../../platform/ssh/core/shell-quote.js';
 import { headOf, hostOf, type EngineAdapter, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engine.js';
 
 export const TEMPLATE_PLACEHOLDERS = ['model', 'host', 'port', 'stage', 'firstLayer', 'lastLayer', 'layers', 'node', 'head', 'headPort', 'runDir'] as const;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { OutpostError } from '../../../shared/errors.js';
+import { OutpostError } from '../../../../shared/errors.js';
 
 /** `SHA256:<base64, no padding>` — the form `ssh-keygen -l` prints. */
 export function sha256Fingerprint(blob: Uint8Array): string {
