@@ -35,15 +35,7 @@ if (files.length === 0) {
 
 const child = spawn(
   process.execPath,
-  [
-    '--test',
-    '--test-concurrency=2',
-    '--test-reporter=spec',
-    '--test-reporter-destination=stdout',
-    `--test-reporter=${path.join(root, 'scripts', 'summary-reporter.mjs')}`,
-    '--test-reporter-destination=stdout',
-    ...files,
-  ],
+  ['--test', '--test-concurrency=2', '--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${path.join(root, 'scripts', 'summary-reporter.mjs')}`, '--test-reporter-destination=stdout', ...files],
   // Cores under test start their own router child: on a free port, never on 8080 where a real one may serve.
   { stdio: 'inherit', cwd: root, env: { ...process.env, OUTPOST_ROUTER_PORT: process.env.OUTPOST_ROUTER_PORT ?? '0' } },
 );

@@ -96,7 +96,11 @@ export function openCore(options: CoreOptions): Core {
       return new Map(names.map((name) => [name, { ...ssh.resolve(name, { user, privateKey }), ssh }]));
     },
     openHosts: (endpoints) => new PinnedHosts(endpoints),
-    gpus: (name) => site.nodes().find((n) => n.name === name)?.inventory.gpus.map((g) => ({ index: g.index, catalogName: catalogNameForGpu(g.name, g.memoryTotalMiB) })) ?? [],
+    gpus: (name) =>
+      site
+        .nodes()
+        .find((n) => n.name === name)
+        ?.inventory.gpus.map((g) => ({ index: g.index, catalogName: catalogNameForGpu(g.name, g.memoryTotalMiB) })) ?? [],
     head: headApi,
     newKeyPair: generateSshKeyPair,
     router: {

@@ -14,8 +14,7 @@ function site(t: test.TestContext) {
   t.after(() => db.close());
   const repository = new SiteRepository(db);
   repository.startScan('scan-1', 'x', '2026-11-25T00:00:00.000Z');
-  const save = (address: string, hostname: string, keyPath: string | null) =>
-    repository.saveInventory({ scanId: 'scan-1', address, port: 22, hostKey: PIN, login: { user: 'ops', keyPath }, inventory: bareInventory(hostname), at: '2026-11-25T00:00:00.000Z' });
+  const save = (address: string, hostname: string, keyPath: string | null) => repository.saveInventory({ scanId: 'scan-1', address, port: 22, hostKey: PIN, login: { user: 'ops', keyPath }, inventory: bareInventory(hostname), at: '2026-11-25T00:00:00.000Z' });
   save('10.0.0.1', 'gpu-1', '/keys/ops_ed25519');
   save('10.0.0.2', 'gpu-2', null);
   // A node stored before logins were kept.

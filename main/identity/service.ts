@@ -35,17 +35,16 @@ export class IdentityService {
     const existing = this.current();
     if (!request.force && (existing || this.deps.vault.hasAny())) {
       const what = existing ? `site ${existing.siteId} already has an identity` : 'the keys/ folder already holds private keys';
-      throw new OutpostError(
-        'CONFLICT',
-        `${what}; nothing was overwritten`,
-        'use `outpost keys rotate` to replace keys, or `outpost keys init --force` to start a new identity (peers must then re-trust this site)',
-      );
+      throw new OutpostError('CONFLICT', `${what}; nothing was overwritten`, 'use `outpost keys rotate` to replace keys, or `outpost keys init --force` to start a new identity (peers must then re-trust this site)');
     }
     const siteId = request.siteId ?? defaultSiteId(this.deps.hostname(), this.deps.randomSuffix());
     const createdAt = this.deps.now().toISOString();
     const materials = KINDS.map((kind) => this.deps.vault.generate(kind, `outpost@${siteId}`));
     this.commitKeys(materials, (keys) =>
-      this.deps.repository.replace({ siteId, role: request.role, createdAt }, keys.map((k) => ({ ...k, rotationSignature: null }))),
+      this.deps.repository.replace(
+        { siteId, role: request.role, createdAt },
+        keys.map((k) => ({ ...k, rotationSignature: null })),
+      ),
     );
     return this.show();
   }
@@ -97,7 +96,5 @@ export class IdentityService {
 }
 
 function fingerprintOf(material: KeyMaterial): string {
-  return material.kind === 'ssh'
-    ? sshPublicKeyFingerprint(material.publicKey)
-    : sha256Fingerprint(Buffer.from(material.publicKey, 'base64'));
+  return material.kind === 'ssh' ? sshPublicKeyFingerprint(material.publicKey) : sha256Fingerprint(Buffer.from(material.publicKey, 'base64'));
 }

@@ -34,8 +34,14 @@ export function plannerCatalog(): Catalog {
   return {
     gpus: GPU_CATALOG.map((g) => ({ name: g.name, memoryBytes: g.memoryBytes, fp16Tflops: g.fp16Tflops, bandwidthGBs: g.bandwidthGBs, unifiedMemory: g.unifiedMemory, source: g.source })),
     models: MODEL_CATALOG.map((m) => ({
-      name: m.name, layers: m.layers, hiddenSize: m.hiddenSize, heads: m.heads, kvHeads: m.kvHeads, vocabSize: m.vocabSize, maxContext: m.maxContext,
-      source: `${m.source}; ${(layerParameters(m).stored * m.layers / 1e9).toFixed(1)}B parameters in blocks`,
+      name: m.name,
+      layers: m.layers,
+      hiddenSize: m.hiddenSize,
+      heads: m.heads,
+      kvHeads: m.kvHeads,
+      vocabSize: m.vocabSize,
+      maxContext: m.maxContext,
+      source: `${m.source}; ${((layerParameters(m).stored * m.layers) / 1e9).toFixed(1)}B parameters in blocks`,
     })),
     quantizations: QUANTIZATIONS.map((q) => ({ name: q.name, bitsPerWeight: q.bitsPerWeight, source: q.source })),
   };

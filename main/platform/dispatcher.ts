@@ -72,7 +72,7 @@ export class Dispatcher {
   private toErrorInfo(name: string, error: unknown): ErrorInfo {
     if (error instanceof OutpostError) return error.toInfo();
     if (isAbort(error)) return { code: 'CANCELLED', message: `${name} was cancelled` };
-    this.log.error('unexpected failure in a call', { call: name, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    this.log.error('unexpected failure in a call', { call: name, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     return internalError();
   }
 
@@ -123,4 +123,3 @@ export function callContext(actor: CallContext['actor'], signal?: AbortSignal): 
   }
   return { actor, user, signal };
 }
-

@@ -19,7 +19,10 @@ test('events carry rising sequence numbers and reach live subscribers in order',
   const unsubscribe = hub.subscribe((m) => seen.push(m));
   for (const ts of [1, 2, 3]) tick(hub, ts);
   assert.deepEqual(ticks(seen), [1, 2, 3]);
-  assert.deepEqual(seen.map((m) => m.seq), [1, 2, 3]);
+  assert.deepEqual(
+    seen.map((m) => m.seq),
+    [1, 2, 3],
+  );
   assert.equal(hub.lastSeq, 3);
   assert.ok(seen.every((m) => m.missed === undefined));
   unsubscribe();
@@ -55,7 +58,10 @@ test('a reconnect after a sequence number gets only the newer events', async () 
   const seen: EventMessage[] = [];
   hub.open((m) => seen.push(m), { after: 2 });
   await settled();
-  assert.deepEqual(seen.map((m) => m.seq), [3, 4]);
+  assert.deepEqual(
+    seen.map((m) => m.seq),
+    [3, 4],
+  );
   const current: EventMessage[] = [];
   hub.open((m) => current.push(m), { after: 4 });
   await settled();
@@ -115,7 +121,10 @@ test("a paused subscriber's queue is bounded; on resume it gets the newest in or
   assert.equal(fast.length, 5, 'one slow subscriber holds up no other');
   stream.resume();
   assert.deepEqual(ticks(slow), [3, 4, 5]);
-  assert.deepEqual(slow.map((m) => m.missed), [2, undefined, undefined]);
+  assert.deepEqual(
+    slow.map((m) => m.missed),
+    [2, undefined, undefined],
+  );
   tick(hub, 6);
   assert.deepEqual(ticks(slow), [3, 4, 5, 6]);
   stream.close();

@@ -92,7 +92,13 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
     listening.once('error', (error: NodeJS.ErrnoException) => {
       source.close();
       void pools.close();
-      reject(new OutpostError('UNAVAILABLE', `the router cannot listen on ${options.host}:${options.port} (${error.code ?? error.message})`, error.code === 'EADDRINUSE' ? 'another process uses that port: pick another --port, or stop it' : 'check --host and --port'));
+      reject(
+        new OutpostError(
+          'UNAVAILABLE',
+          `the router cannot listen on ${options.host}:${options.port} (${error.code ?? error.message})`,
+          error.code === 'EADDRINUSE' ? 'another process uses that port: pick another --port, or stop it' : 'check --host and --port',
+        ),
+      );
     });
     listening.listen(options.port, options.host, () => {
       listening.removeAllListeners('error');

@@ -1,17 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SiteIdentity } from '../../shared/domain/identity.js';
-import {
-  isSafeRelativePath,
-  ModelReleaseSchema,
-  TRUST_FILE_TYPE,
-  TrustFileSchema,
-  type Exchange,
-  type Policy,
-  type StoredRecord,
-  type TrustedPeer,
-  type TrustFile,
-} from '../../shared/domain/sync.js';
+import { isSafeRelativePath, ModelReleaseSchema, TRUST_FILE_TYPE, TrustFileSchema, type Exchange, type Policy, type StoredRecord, type TrustedPeer, type TrustFile } from '../../shared/domain/sync.js';
 import { OutpostError } from '../../shared/errors.js';
 import { followChain, rotationsFromHistory, signingFingerprint } from './core/key-chain.js';
 import type { SyncDeps } from './core/ports.js';

@@ -235,9 +235,7 @@ export class Sampler {
 
   private updateAlerts(nowMs: number, deployments: ReturnType<SiteFacts['liveDeployments']>): void {
     const staleMs = this.deps.store.settings().staleAfterSeconds * 1000;
-    const silentNodes = [...this.nodes]
-      .filter(([, n]) => nowMs - n.lastHeardMs > staleMs)
-      .map(([node, n]) => ({ node, seconds: (nowMs - n.lastHeardMs) / 1000, why: n.why }));
+    const silentNodes = [...this.nodes].filter(([, n]) => nowMs - n.lastHeardMs > staleMs).map(([node, n]) => ({ node, seconds: (nowMs - n.lastHeardMs) / 1000, why: n.why }));
     const active = new Set(this.deps.store.alerts(false).map((a) => a.key));
     const change = alertChanges({ silentNodes, deployments, previousRestarts: this.restarts }, active);
     this.restarts = new Map(deployments.flatMap((d) => d.workers.map((w) => [`${d.id}/${w.name}`, w.restarts] as const)));

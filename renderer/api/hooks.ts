@@ -10,10 +10,7 @@ export function useClient(): OutpostClient {
   return client;
 }
 
-export type CallState<T> =
-  | { status: 'loading' }
-  | { status: 'ok'; data: T }
-  | { status: 'error'; error: CallError };
+export type CallState<T> = { status: 'loading' } | { status: 'ok'; data: T } | { status: 'error'; error: CallError };
 
 /** Runs a call on mount (and on `reload`), keeping the last answer or error. */
 export function useCall<K extends CallName>(name: K, input: CallInput<K>): [CallState<CallOutput<K>>, () => void] {

@@ -23,11 +23,21 @@ export function HealthCard() {
     reloadAlerts();
   }, [reloadHealth, reloadAlerts]);
   usePolling(reload);
-  useEvent('telemetry.alert', useCallback(() => reloadAlerts(), [reloadAlerts]));
+  useEvent(
+    'telemetry.alert',
+    useCallback(() => reloadAlerts(), [reloadAlerts]),
+  );
   return (
     <div className="grid">
       <section className="card" data-testid="monitoring-health">
-        <h2>Offline health {health.status === 'ok' && <span className={`monitoring-level monitoring-level-${health.data.level}`} data-testid="monitoring-health-level">{health.data.level}</span>}</h2>
+        <h2>
+          Offline health{' '}
+          {health.status === 'ok' && (
+            <span className={`monitoring-level monitoring-level-${health.data.level}`} data-testid="monitoring-health-level">
+              {health.data.level}
+            </span>
+          )}
+        </h2>
         {health.status === 'error' && <ErrorNote error={health.error} />}
         {health.status === 'ok' && (
           <ul className="monitoring-health-list">

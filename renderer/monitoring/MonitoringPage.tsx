@@ -49,7 +49,13 @@ function ChartCard({ title, testId, series, empty }: { title: string; testId: st
     <section className="card monitoring-card">
       <h2>{title}</h2>
       {series.error && <ErrorNote error={series.error} />}
-      {series.lines.length === 0 ? <p className="muted small" data-testid={`${testId}-empty`}>{empty}</p> : <TimeChart lines={series.lines} unit={series.unit} testId={testId} />}
+      {series.lines.length === 0 ? (
+        <p className="muted small" data-testid={`${testId}-empty`}>
+          {empty}
+        </p>
+      ) : (
+        <TimeChart lines={series.lines} unit={series.unit} testId={testId} />
+      )}
     </section>
   );
 }

@@ -13,7 +13,11 @@ export function WorkersCard({ windowSeconds }: { windowSeconds: number }) {
     <section className="card monitoring-card" data-testid="monitoring-workers">
       <h2>Workers</h2>
       {deployments.status === 'error' && <ErrorNote error={deployments.error} />}
-      {deployments.status === 'ok' && deployments.data.length === 0 && <p className="muted">no deployment running — launch one with <span className="mono">outpost launch &lt;plan-id&gt;</span></p>}
+      {deployments.status === 'ok' && deployments.data.length === 0 && (
+        <p className="muted">
+          no deployment running — launch one with <span className="mono">outpost launch &lt;plan-id&gt;</span>
+        </p>
+      )}
       {deployments.status === 'ok' && deployments.data.length > 0 && (
         <table className="monitoring-workers-table">
           <thead>
@@ -29,10 +33,17 @@ export function WorkersCard({ windowSeconds }: { windowSeconds: number }) {
             {deployments.data.flatMap((d: Deployment) =>
               d.workers.map((w) => (
                 <tr key={`${d.id}/${w.name}`} data-testid={`monitoring-worker-${d.id}-${w.name}`}>
-                  <td className="mono">{d.id} <span className="muted">({d.model}, {d.state})</span></td>
+                  <td className="mono">
+                    {d.id}{' '}
+                    <span className="muted">
+                      ({d.model}, {d.state})
+                    </span>
+                  </td>
                   <td>{w.name}</td>
                   <td>{w.node}</td>
-                  <td><span className={`workers-state workers-state-${w.state}`}>{w.state}</span></td>
+                  <td>
+                    <span className={`workers-state workers-state-${w.state}`}>{w.state}</span>
+                  </td>
                   <td>{w.restarts}</td>
                 </tr>
               )),

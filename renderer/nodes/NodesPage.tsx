@@ -6,7 +6,10 @@ import { ScanForm } from './ScanForm.js';
 
 export function NodesPage() {
   const [nodes, reload] = useCall('discovery.nodes', {});
-  useEvent('discovery.scanFinished', useCallback(() => reload(), [reload]));
+  useEvent(
+    'discovery.scanFinished',
+    useCallback(() => reload(), [reload]),
+  );
   return (
     <div className="nodes">
       <h1>Nodes</h1>

@@ -10,7 +10,12 @@ const MiB = 2 ** 20;
 
 function GpuChips({ node }: { node: RemoteNode }) {
   const inv = node.inventory;
-  if (inv.gpuStatus === 'driver-error') return <span className="nodes-badge nodes-bad" title={inv.gpuError ?? ''}>GPU driver error</span>;
+  if (inv.gpuStatus === 'driver-error')
+    return (
+      <span className="nodes-badge nodes-bad" title={inv.gpuError ?? ''}>
+        GPU driver error
+      </span>
+    );
   if (inv.gpus.length === 0) return <span className="muted">no GPU</span>;
   return (
     <div className="nodes-gpus">

@@ -4,11 +4,7 @@ import { asCallError, useClient, useEvent } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 
-type ScanState =
-  | { phase: 'idle' }
-  | { phase: 'running'; scanId: string; progress: ScanProgress | null; recent: ScanHost[]; cancelling: boolean }
-  | { phase: 'done'; result: ScanResult }
-  | { phase: 'failed'; error: CallError };
+type ScanState = { phase: 'idle' } | { phase: 'running'; scanId: string; progress: ScanProgress | null; recent: ScanHost[]; cancelling: boolean } | { phase: 'done'; result: ScanResult } | { phase: 'failed'; error: CallError };
 
 /** The scan form: targets, user, key, concurrency; live progress while it runs, and Cancel. */
 export function ScanForm({ onFinished }: { onFinished: () => void }) {
@@ -22,11 +18,7 @@ export function ScanForm({ onFinished }: { onFinished: () => void }) {
   useEvent(
     'discovery.scanProgress',
     useCallback((progress: ScanProgress) => {
-      setState((s) =>
-        s.phase === 'running' && s.scanId === progress.scanId
-          ? { ...s, progress, recent: progress.host ? [progress.host, ...s.recent].slice(0, 6) : s.recent }
-          : s,
-      );
+      setState((s) => (s.phase === 'running' && s.scanId === progress.scanId ? { ...s, progress, recent: progress.host ? [progress.host, ...s.recent].slice(0, 6) : s.recent } : s));
     }, []),
   );
 
@@ -82,11 +74,13 @@ export function ScanForm({ onFinished }: { onFinished: () => void }) {
       {state.phase === 'done' && (
         <p data-testid="scan-summary" className={state.result.outcome === 'cancelled' ? 'nodes-warn' : 'muted'}>
           {state.result.outcome === 'cancelled' ? 'Cancelled' : 'Done'}: {state.result.counts.live} live, {state.result.counts.inventoried} inventoried, {state.result.counts.failed} failed of {state.result.counts.total} address(es).
-          {state.result.hosts.filter((h) => h.outcome !== 'inventoried').map((h) => (
-            <span key={`${h.address}:${h.port}`} className="nodes-failure">
-              {h.address}:{h.port} — {h.outcome}: {h.reason}
-            </span>
-          ))}
+          {state.result.hosts
+            .filter((h) => h.outcome !== 'inventoried')
+            .map((h) => (
+              <span key={`${h.address}:${h.port}`} className="nodes-failure">
+                {h.address}:{h.port} — {h.outcome}: {h.reason}
+              </span>
+            ))}
         </p>
       )}
       {state.phase === 'failed' && <ErrorNote error={state.error} />}

@@ -26,7 +26,9 @@ function IdentityFacts({ identity }: { identity: SiteIdentity }) {
       <dt>Role</dt>
       <dd>{identity.role === 'hq' ? 'headquarters' : 'site'}</dd>
       <dt>Signing key</dt>
-      <dd className="mono" data-testid="signing-fingerprint">{identity.signingKey.fingerprint}</dd>
+      <dd className="mono" data-testid="signing-fingerprint">
+        {identity.signingKey.fingerprint}
+      </dd>
       <dt>SSH key</dt>
       <dd className="mono">{identity.sshKey.fingerprint}</dd>
       <dt>Created</dt>

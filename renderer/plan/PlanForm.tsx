@@ -36,8 +36,7 @@ const GGUF = '__gguf__';
 /** Select values of node files: `node-file:<index into the choices>`. */
 const NODE_FILE = 'node-file:';
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-const nodeFileOf = (value: PlanFormValue, files: readonly NodeGgufChoice[]): NodeGgufChoice | undefined =>
-  value.model.startsWith(NODE_FILE) ? files[Number(value.model.slice(NODE_FILE.length))] : undefined;
+const nodeFileOf = (value: PlanFormValue, files: readonly NodeGgufChoice[]): NodeGgufChoice | undefined => (value.model.startsWith(NODE_FILE) ? files[Number(value.model.slice(NODE_FILE.length))] : undefined);
 
 export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { catalog: Catalog; nodeFiles: readonly NodeGgufChoice[]; nodeChoices: readonly NodeChoice[]; busy: boolean; onPlan: (value: PlanFormValue, save: boolean) => void }) {
   const [value, setValue] = useState<PlanFormValue>({
@@ -55,7 +54,11 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
     nodes: [],
   });
   const set = <K extends keyof PlanFormValue>(key: K, v: PlanFormValue[K]) => setValue((old) => ({ ...old, [key]: v }));
-  const setRow = (index: number, row: Partial<GpuRow>) => set('gpus', value.gpus.map((r, i) => (i === index ? { ...r, ...row } : r)));
+  const setRow = (index: number, row: Partial<GpuRow>) =>
+    set(
+      'gpus',
+      value.gpus.map((r, i) => (i === index ? { ...r, ...row } : r)),
+    );
   const submit = (save: boolean) => (event?: FormEvent) => {
     event?.preventDefault();
     onPlan(value, save);
@@ -149,7 +152,17 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
           </select>
           <input type="number" min={1} max={256} value={row.count} onChange={(e) => setRow(index, { count: Number(e.target.value) })} aria-label="count" />
           <input value={row.node} onChange={(e) => setRow(index, { node: e.target.value })} placeholder="server name" aria-label="server" />
-          <button type="button" className="secondary" onClick={() => set('gpus', value.gpus.filter((_, i) => i !== index))} aria-label="remove GPU">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() =>
+              set(
+                'gpus',
+                value.gpus.filter((_, i) => i !== index),
+              )
+            }
+            aria-label="remove GPU"
+          >
             ✕
           </button>
         </div>

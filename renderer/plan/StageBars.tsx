@@ -26,10 +26,7 @@ export function StageBars({ plan }: { plan: ShardPlan }) {
               {isBottleneck && <span className="plan-badge">bottleneck</span>}
             </div>
             <div className="plan-track" title={`layers ${stage.firstLayer}–${stage.lastLayer}`}>
-              <div
-                className="plan-layers"
-                style={{ left: `${(stage.firstLayer / layers) * 100}%`, width: `${(stage.layerCount / layers) * 100}%` }}
-              >
+              <div className="plan-layers" style={{ left: `${(stage.firstLayer / layers) * 100}%`, width: `${(stage.layerCount / layers) * 100}%` }}>
                 {stage.firstLayer}–{stage.lastLayer}
               </div>
             </div>
@@ -40,8 +37,7 @@ export function StageBars({ plan }: { plan: ShardPlan }) {
             </div>
             <div className="plan-stage-figures muted">
               {stage.layerCount} layers{stage.holdsEmbedding ? ' + embedding' : ''}
-              {stage.holdsOutput ? ' + output head' : ''} · {(m.totalBytes / GB).toFixed(1)}/{(m.usableBytes / GB).toFixed(1)} GB ({Math.round(m.fill * 100)}%) · decode{' '}
-              {stage.decodeMs.toFixed(1)} ms
+              {stage.holdsOutput ? ' + output head' : ''} · {(m.totalBytes / GB).toFixed(1)}/{(m.usableBytes / GB).toFixed(1)} GB ({Math.round(m.fill * 100)}%) · decode {stage.decodeMs.toFixed(1)} ms
               {stage.hopToNextMs !== null ? ` · hop ${stage.hopToNextMs.toFixed(2)} ms (${stage.hopKind})` : ''}
             </div>
           </div>

@@ -28,7 +28,10 @@ export function ApiKeysCard() {
   const create = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      const list = models.split(',').map((m) => m.trim()).filter(Boolean);
+      const list = models
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean);
       const result = await client.call('router.keys.add', list.length > 0 ? { app: app.trim(), models: list } : { app: app.trim() });
       setCreated({ app: result.app, key: result.key });
       setApp('');
@@ -44,7 +47,9 @@ export function ApiKeysCard() {
           <p>
             Key for <strong>{created.app}</strong> — copy it now; Outpost keeps only its hash and cannot show it again.
           </p>
-          <code className="mono" data-testid="router-new-key-value">{created.key}</code>
+          <code className="mono" data-testid="router-new-key-value">
+            {created.key}
+          </code>
           <button type="button" className="secondary" onClick={() => setCreated(null)}>
             Done
           </button>

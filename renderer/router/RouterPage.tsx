@@ -38,7 +38,16 @@ function RouterHeadline({ status }: { status: RouterStatus }) {
       {!status.running || !status.stats ? (
         <p className="router-headline warn" data-testid="router-state">
           The router is not running
-          {supervised?.state === 'restarting' ? ` — the app starts it again at ${new Date(supervised.nextStartAt ?? supervised.updatedAt).toLocaleTimeString()}` : supervised ? ' — the app is starting it' : <> — start it with <span className="mono">outpost router --host 0.0.0.0</span></>}
+          {supervised?.state === 'restarting' ? (
+            ` — the app starts it again at ${new Date(supervised.nextStartAt ?? supervised.updatedAt).toLocaleTimeString()}`
+          ) : supervised ? (
+            ' — the app is starting it'
+          ) : (
+            <>
+              {' '}
+              — start it with <span className="mono">outpost router --host 0.0.0.0</span>
+            </>
+          )}
         </p>
       ) : (
         <p className="router-headline" data-testid="router-state">
@@ -48,9 +57,7 @@ function RouterHeadline({ status }: { status: RouterStatus }) {
       )}
       {supervised && (
         <p className="router-supervision" data-testid="router-supervision">
-          {supervised.state === 'external'
-            ? `Started outside the app (pid ${supervised.pid}); the app leaves it running.`
-            : `Supervised by the app: ${supervised.state} · ${supervised.restarts} restart${supervised.restarts === 1 ? '' : 's'}`}
+          {supervised.state === 'external' ? `Started outside the app (pid ${supervised.pid}); the app leaves it running.` : `Supervised by the app: ${supervised.state} · ${supervised.restarts} restart${supervised.restarts === 1 ? '' : 's'}`}
           {supervised.lastExit && supervised.state !== 'external' ? ` · last ended: ${supervised.lastExit}` : ''}
         </p>
       )}
@@ -64,7 +71,9 @@ function EndpointsCard({ status }: { status: RouterStatus }) {
     return (
       <section className="card">
         <h2>Endpoints</h2>
-        <p className="muted">no endpoints yet — add one with <span className="mono">outpost router endpoints add &lt;name&gt; &lt;url&gt; --models &lt;m&gt;</span></p>
+        <p className="muted">
+          no endpoints yet — add one with <span className="mono">outpost router endpoints add &lt;name&gt; &lt;url&gt; --models &lt;m&gt;</span>
+        </p>
       </section>
     );
   }
@@ -111,9 +120,13 @@ function EndpointRow({ endpoint, live }: { endpoint: Endpoint; live: EndpointSta
         <div className="mono muted">{endpoint.url}</div>
       </td>
       <td>{endpoint.models.join(', ')}</td>
-      <td className={health === 'up' ? 'ok' : health === 'down' ? 'warn' : 'muted'} data-testid="health">{health}</td>
+      <td className={health === 'up' ? 'ok' : health === 'down' ? 'warn' : 'muted'} data-testid="health">
+        {health}
+      </td>
       <td>
-        <span className={`router-breaker ${live?.breaker ?? 'unknown'}`} data-testid="breaker">{live?.breaker ?? '—'}</span>
+        <span className={`router-breaker ${live?.breaker ?? 'unknown'}`} data-testid="breaker">
+          {live?.breaker ?? '—'}
+        </span>
       </td>
       <td data-testid="in-flight">{live ? `${live.inFlight} / ${endpoint.slots}` : '—'}</td>
       <td data-testid="ttft">{live?.ttftMs != null ? `${Math.round(live.ttftMs)} ms` : '—'}</td>

@@ -31,8 +31,12 @@ export function LineChart({ series, unit, testId }: { series: Series[]; unit: st
       <svg width="100%" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`${series.map((s) => s.label).join(', ')} over the last ${length} seconds`}>
         <line x1="36" y1={height - 16} x2={width - 4} y2={height - 16} className="router-axis" />
         <text x="2" y="14" className="router-axis-label">{`${Math.round(max)} ${unit}`}</text>
-        <text x="2" y={height - 12} className="router-axis-label">0</text>
-        <text x={width - 4} y={height - 2} textAnchor="end" className="router-axis-label">now</text>
+        <text x="2" y={height - 12} className="router-axis-label">
+          0
+        </text>
+        <text x={width - 4} y={height - 2} textAnchor="end" className="router-axis-label">
+          now
+        </text>
         {series.map((s) => {
           const points = s.values.flatMap((v, i) => (v === null ? [] : [`${x(i).toFixed(1)},${y(v).toFixed(1)}`])).join(' ');
           return <polyline key={s.label} points={points} className={s.className} fill="none" strokeWidth="1.5" />;

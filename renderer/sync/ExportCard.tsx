@@ -52,7 +52,9 @@ export function ExportCard({ peers, onDone }: { peers: TrustedPeer[]; onDone: ()
           Split across media of (GiB, optional)
           <input value={mediumGiB} onChange={(e) => setMediumGiB(e.target.value)} inputMode="decimal" placeholder="32" data-testid="export-medium-size" />
         </label>
-        <button type="submit" disabled={job.jobId !== null} data-testid="export-start">Export</button>
+        <button type="submit" disabled={job.jobId !== null} data-testid="export-start">
+          Export
+        </button>
       </form>
       {job.jobId && <SyncProgressBar progress={job.progress} onCancel={job.cancel} />}
       {error && <ErrorNote error={error} />}

@@ -24,7 +24,10 @@ export function ImportCard({ onDone }: { onDone: () => void }) {
     const jobId = job.start();
     setError(null);
     try {
-      const paths = media.split('\n').map((l) => l.trim()).filter(Boolean);
+      const paths = media
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
       setResult(await client.call('sync.import', { media: paths, dryRun, jobId }));
       if (!dryRun) onDone();
     } catch (caught) {
@@ -43,8 +46,12 @@ export function ImportCard({ onDone }: { onDone: () => void }) {
           <textarea value={media} onChange={(e) => setMedia(e.target.value)} rows={2} placeholder="/media/usb/outpost-bundle" data-testid="import-media" />
         </label>
         <div className="sync-actions">
-          <button type="button" disabled={job.jobId !== null || !media.trim()} onClick={() => void run(true)} data-testid="import-preview">Verify &amp; preview</button>
-          <button type="button" disabled={job.jobId !== null || result?.state !== 'preview'} onClick={() => void run(false)} data-testid="import-apply">Apply</button>
+          <button type="button" disabled={job.jobId !== null || !media.trim()} onClick={() => void run(true)} data-testid="import-preview">
+            Verify &amp; preview
+          </button>
+          <button type="button" disabled={job.jobId !== null || result?.state !== 'preview'} onClick={() => void run(false)} data-testid="import-apply">
+            Apply
+          </button>
         </div>
       </div>
       {job.jobId && <SyncProgressBar progress={job.progress} onCancel={job.cancel} />}
@@ -56,20 +63,34 @@ export function ImportCard({ onDone }: { onDone: () => void }) {
           </p>
           <table className="table">
             <thead>
-              <tr><th>Record</th><th>Version</th><th>Change</th><th>Resolution</th></tr>
+              <tr>
+                <th>Record</th>
+                <th>Version</th>
+                <th>Change</th>
+                <th>Resolution</th>
+              </tr>
             </thead>
             <tbody>
               {result.changes.map((c) => (
                 <tr key={`${c.kind}/${c.key}`} data-testid="import-change">
-                  <td>{c.kind} {c.key}</td>
-                  <td>v{c.incomingVersion}{c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}</td>
+                  <td>
+                    {c.kind} {c.key}
+                  </td>
+                  <td>
+                    v{c.incomingVersion}
+                    {c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}
+                  </td>
                   <td className={c.change === 'conflict' ? 'warn' : ''}>{c.change}</td>
                   <td className="small">{c.resolution ?? ''}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          {result.keyRotation && <p className="small">Key rotation accepted: {result.keyRotation.from} → {result.keyRotation.to}</p>}
+          {result.keyRotation && (
+            <p className="small">
+              Key rotation accepted: {result.keyRotation.from} → {result.keyRotation.to}
+            </p>
+          )}
         </div>
       )}
     </section>

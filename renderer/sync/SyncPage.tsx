@@ -23,18 +23,29 @@ export function SyncPage() {
         <section className="card" data-testid="trust-card">
           <h2>Trusted peers</h2>
           {peers.status === 'error' && <ErrorNote error={peers.error} />}
-          {peers.status === 'ok' && peers.data.length === 0 && <p className="muted">No trusted peers yet: run <code>outpost trust add &lt;file&gt;</code> with the peer's trust file.</p>}
+          {peers.status === 'ok' && peers.data.length === 0 && (
+            <p className="muted">
+              No trusted peers yet: run <code>outpost trust add &lt;file&gt;</code> with the peer's trust file.
+            </p>
+          )}
           {peers.status === 'ok' && peers.data.length > 0 && (
             <table className="table">
               <thead>
-                <tr><th>Peer</th><th>Role</th><th>Signing key</th></tr>
+                <tr>
+                  <th>Peer</th>
+                  <th>Role</th>
+                  <th>Signing key</th>
+                </tr>
               </thead>
               <tbody>
                 {peers.data.map((p) => (
                   <tr key={p.siteId} data-testid="trust-row">
                     <td>{p.siteId}</td>
                     <td>{p.role === 'hq' ? 'HQ' : 'site'}</td>
-                    <td className="mono">{p.fingerprint}{p.retiredFingerprints.length ? <span className="muted"> ({p.retiredFingerprints.length} retired)</span> : null}</td>
+                    <td className="mono">
+                      {p.fingerprint}
+                      {p.retiredFingerprints.length ? <span className="muted"> ({p.retiredFingerprints.length} retired)</span> : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -48,7 +59,14 @@ export function SyncPage() {
           {exchanges.status === 'ok' && exchanges.data.length > 0 && (
             <table className="table">
               <thead>
-                <tr><th>When</th><th>Direction</th><th>Peer</th><th>Seq</th><th>Size</th><th>Result</th></tr>
+                <tr>
+                  <th>When</th>
+                  <th>Direction</th>
+                  <th>Peer</th>
+                  <th>Seq</th>
+                  <th>Size</th>
+                  <th>Result</th>
+                </tr>
               </thead>
               <tbody>
                 {exchanges.data.map((e) => (
@@ -58,7 +76,10 @@ export function SyncPage() {
                     <td>{e.peer === '*' ? 'all sites' : e.peer}</td>
                     <td>{e.sequence ?? ''}</td>
                     <td>{e.bytes === null ? '' : formatBytes(e.bytes)}</td>
-                    <td title={e.summary ?? ''}>{e.outcome}{e.summary ? <span className="muted small"> · {e.summary}</span> : null}</td>
+                    <td title={e.summary ?? ''}>
+                      {e.outcome}
+                      {e.summary ? <span className="muted small"> · {e.summary}</span> : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

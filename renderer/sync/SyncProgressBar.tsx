@@ -9,7 +9,9 @@ export function SyncProgressBar({ progress, onCancel }: { progress: SyncProgress
   return (
     <div className="sync-progress" data-testid="sync-progress">
       <Meter used={progress?.bytesDone ?? 0} total={progress?.bytesTotal ?? 1} label={label} />
-      <button type="button" onClick={onCancel} data-testid="sync-cancel">Cancel</button>
+      <button type="button" onClick={onCancel} data-testid="sync-cancel">
+        Cancel
+      </button>
     </div>
   );
 }

@@ -9,9 +9,12 @@ export function useSyncJob(): { jobId: string | null; progress: SyncProgress | n
   const [progress, setProgress] = useState<SyncProgress | null>(null);
   useEvent(
     'sync.progress',
-    useCallback((p: SyncProgress) => {
-      if (p.jobId === jobId) setProgress(p);
-    }, [jobId]),
+    useCallback(
+      (p: SyncProgress) => {
+        if (p.jobId === jobId) setProgress(p);
+      },
+      [jobId],
+    ),
   );
   const start = () => {
     const id = `ui-${Date.now().toString(36)}-${Math.floor(performance.now() * 1000).toString(36)}`;

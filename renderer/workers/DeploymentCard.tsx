@@ -101,9 +101,12 @@ function PromptBox({ deployment }: { deployment: Deployment }) {
   const [error, setError] = useState<CallError | null>(null);
   useEvent(
     'workers.promptToken',
-    useCallback((payload: { requestId: string; text: string }) => {
-      if (payload.requestId === requestId) setText((t) => t + payload.text);
-    }, [requestId]),
+    useCallback(
+      (payload: { requestId: string; text: string }) => {
+        if (payload.requestId === requestId) setText((t) => t + payload.text);
+      },
+      [requestId],
+    ),
   );
   const send = (): void => {
     const id = `ui-${Date.now().toString(36)}`;
@@ -127,7 +130,11 @@ function PromptBox({ deployment }: { deployment: Deployment }) {
       <div className="workers-answer" data-testid="workers-answer">
         {text}
       </div>
-      {figures && <div className="muted small" data-testid="workers-answer-figures">{figures}</div>}
+      {figures && (
+        <div className="muted small" data-testid="workers-answer-figures">
+          {figures}
+        </div>
+      )}
       {error && <ErrorNote error={error} />}
     </div>
   );

@@ -13,7 +13,10 @@ export function WorkersPage() {
     const timer = setInterval(reload, REFRESH_MS);
     return () => clearInterval(timer);
   }, [reload]);
-  useEvent('workers.changed', useCallback(() => reload(), [reload]));
+  useEvent(
+    'workers.changed',
+    useCallback(() => reload(), [reload]),
+  );
   return (
     <div className="workers-page" data-testid="page-workers-live">
       <h1>Workers</h1>

@@ -19,7 +19,10 @@ const ScanInputSchema = z
     timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
     modelDirs: z.array(z.string().min(1).max(4096)).max(32).default(DEFAULT_MODEL_DIRS),
     /** Chosen by the caller so it can follow progress events and cancel before the answer arrives. */
-    scanId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/).optional(),
+    scanId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{4,64}$/)
+      .optional(),
   })
   .strict();
 
@@ -55,7 +58,7 @@ export const discoveryCalls = {
     mutates: false,
   }),
   'discovery.acceptHostKey': defineCall({
-    summary: "Accept the changed host key a node offered (refused until now); the next scan may connect again.",
+    summary: 'Accept the changed host key a node offered (refused until now); the next scan may connect again.',
     input: z.object({ node: z.string().min(1).max(300) }).strict(),
     output: z.object({ node: z.string(), address: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), previousFingerprint: z.string() }),
     mutates: true,

@@ -19,7 +19,10 @@ export const PlanCallInputSchema = z
     /** Catalog name, or a path to a .gguf file on this workstation… */
     model: z.string().min(1).max(4096).optional(),
     /** …or a GGUF file a scan found on a node: its header is read over SSH (never its weights). */
-    nodeModel: z.object({ node: z.string().min(1).max(200), path: z.string().startsWith('/', 'an absolute path, as `outpost nodes` lists it').max(4096) }).strict().optional(),
+    nodeModel: z
+      .object({ node: z.string().min(1).max(200), path: z.string().startsWith('/', 'an absolute path, as `outpost nodes` lists it').max(4096) })
+      .strict()
+      .optional(),
     quant: z.string().min(1).max(40).optional(),
     context: z.number().int().default(8192),
     parallel: z.number().int().min(1).max(1024).default(1),

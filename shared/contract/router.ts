@@ -1,16 +1,6 @@
 import { z } from 'zod';
 import { defineCall } from './define.js';
-import {
-  ApiKeyInfoSchema,
-  AppNameSchema,
-  EndpointNameSchema,
-  EndpointSchema,
-  EndpointUrlSchema,
-  ModelNameSchema,
-  RouterPolicySchema,
-  RouterStatusSchema,
-  TierSchema,
-} from '../domain/router.js';
+import { ApiKeyInfoSchema, AppNameSchema, EndpointNameSchema, EndpointSchema, EndpointUrlSchema, ModelNameSchema, RouterPolicySchema, RouterStatusSchema, TierSchema } from '../domain/router.js';
 
 export const routerCalls = {
   'router.endpoints.list': defineCall({

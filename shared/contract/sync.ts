@@ -1,19 +1,7 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
 import { FingerprintSchema, SiteIdSchema } from '../domain/identity.js';
-import {
-  ExchangeSchema,
-  ExportResultSchema,
-  ImportResultSchema,
-  ModelNameSchema,
-  PolicySchema,
-  ReleaseLabelSchema,
-  StoredRecordSchema,
-  SyncProgressSchema,
-  TrustedPeerSchema,
-  TrustFileSchema,
-  VerifyResultSchema,
-} from '../domain/sync.js';
+import { ExchangeSchema, ExportResultSchema, ImportResultSchema, ModelNameSchema, PolicySchema, ReleaseLabelSchema, StoredRecordSchema, SyncProgressSchema, TrustedPeerSchema, TrustFileSchema, VerifyResultSchema } from '../domain/sync.js';
 
 const PathSchema = z.string().min(1).max(4096);
 /** Chosen by the caller so it can follow progress events and cancel before the call returns. */

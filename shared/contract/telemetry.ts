@@ -1,13 +1,6 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
-import {
-  AlertSchema,
-  HealthReportSchema,
-  SeriesInfoSchema,
-  SeriesQuerySchema,
-  SeriesResultSchema,
-  TelemetrySettingsSchema,
-} from '../domain/telemetry.js';
+import { AlertSchema, HealthReportSchema, SeriesInfoSchema, SeriesQuerySchema, SeriesResultSchema, TelemetrySettingsSchema } from '../domain/telemetry.js';
 
 export const telemetryCalls = {
   'telemetry.series': defineCall({

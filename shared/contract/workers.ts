@@ -1,17 +1,7 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
 import { PlanIdSchema } from './planner.js';
-import {
-  DeploymentIdSchema,
-  DeploymentSchema,
-  EngineKindSchema,
-  LaunchProgressSchema,
-  LogTailSchema,
-  PromptTokenSchema,
-  RpcTransportSchema,
-  WorkerChangeSchema,
-  WorkerNameSchema,
-} from '../domain/workers.js';
+import { DeploymentIdSchema, DeploymentSchema, EngineKindSchema, LaunchProgressSchema, LogTailSchema, PromptTokenSchema, RpcTransportSchema, WorkerChangeSchema, WorkerNameSchema } from '../domain/workers.js';
 
 const LoginSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}$/, 'a login name: letters, digits, ".", "_", "-"');
 
@@ -79,7 +69,10 @@ export const workersCalls = {
         deployment: DeploymentIdSchema,
         prompt: z.string().min(1).max(8000),
         maxTokens: z.number().int().min(1).max(2048).default(64),
-        requestId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/).optional(),
+        requestId: z
+          .string()
+          .regex(/^[A-Za-z0-9-]{1,64}$/)
+          .optional(),
       })
       .strict(),
     output: z.object({ requestId: z.string(), text: z.string(), tokens: z.number().int(), tokensPerSecond: z.number(), ttftMs: z.number() }),

@@ -95,16 +95,7 @@ export const RemoteNodeSchema = z.object({
   lastChanges: z.array(NodeChangeSchema),
 });
 
-export const HOST_OUTCOMES = [
-  'inventoried',
-  'unreachable',
-  'timeout',
-  'not-ssh',
-  'auth-failed',
-  'host-key-changed',
-  'probe-failed',
-  'cancelled',
-] as const;
+export const HOST_OUTCOMES = ['inventoried', 'unreachable', 'timeout', 'not-ssh', 'auth-failed', 'host-key-changed', 'probe-failed', 'cancelled'] as const;
 
 export const ScanHostSchema = z.object({
   address: z.string(),

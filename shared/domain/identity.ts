@@ -2,9 +2,7 @@ import { z } from 'zod';
 
 export const SITE_ID_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,62}[a-z0-9])$/;
 
-export const SiteIdSchema = z
-  .string()
-  .regex(SITE_ID_PATTERN, 'a site id is 3–64 characters of a–z, 0–9 and "-", starting and ending with a letter or digit');
+export const SiteIdSchema = z.string().regex(SITE_ID_PATTERN, 'a site id is 3–64 characters of a–z, 0–9 and "-", starting and ending with a letter or digit');
 
 export const RoleSchema = z.enum(['site', 'hq']);
 export type Role = z.infer<typeof RoleSchema>;

@@ -5,10 +5,12 @@ export const TIERS = ['site', 'edge', 'upstream'] as const;
 export const TierSchema = z.enum(TIERS);
 export type Tier = z.infer<typeof TierSchema>;
 
-export const EndpointNameSchema = z
+export const EndpointNameSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'an endpoint name is 1–63 characters: lower-case letters, digits, dot, dash, underscore');
+export const ModelNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'an endpoint name is 1–63 characters: lower-case letters, digits, dot, dash, underscore');
-export const ModelNameSchema = z.string().min(1).max(200).regex(/^[^\s,]+$/, 'a model name has no spaces or commas');
+  .min(1)
+  .max(200)
+  .regex(/^[^\s,]+$/, 'a model name has no spaces or commas');
 
 export const EndpointUrlSchema = z
   .string()
@@ -48,26 +50,32 @@ export type ApiKeyInfo = z.infer<typeof ApiKeyInfoSchema>;
 export const AppNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$/, 'an app name is 1–63 letters, digits, spaces, dots, dashes or underscores');
 
 /** Routing policy; `DEFAULT_POLICY` fills what the store does not set. */
-export const RouterPolicySchema = z.object({
-  /** Retries on another endpoint when an attempt fails before the client got a byte. */
-  maxRetries: z.number().int().min(0).max(5),
-  /** An attempt with no first byte after this long is abandoned (and retried). */
-  firstByteTimeoutMs: z.number().int().min(100).max(600_000),
-  /** Longest silence between two chunks of a started response before it is cut with a stream error. */
-  idleTimeoutMs: z.number().int().min(100).max(600_000),
-  /** A client must deliver its headers and body within this time (slow-loris guard). */
-  clientTimeoutMs: z.number().int().min(100).max(120_000),
-  maxBodyBytes: z.number().int().min(1024).max(64 * 2 ** 20),
-  /** Consecutive failures that open an endpoint's breaker, and the first cool-down before a trial. */
-  breakerFailures: z.number().int().min(1).max(100),
-  breakerCooldownMs: z.number().int().min(100).max(600_000),
-  probeIntervalMs: z.number().int().min(200).max(600_000),
-  /** How fast measured TTFT forgets: after this long without a sample an endpoint counts as unmeasured again. */
-  latencyMemoryMs: z.number().int().min(1_000).max(3_600_000),
-  /** Characters of the prompt that form the affinity key, and the bounded-load slack ε (capacity (1+ε)·average). */
-  affinityPrefixChars: z.number().int().min(0).max(100_000),
-  affinityLoadSlack: z.number().min(0).max(10),
-}).strict();
+export const RouterPolicySchema = z
+  .object({
+    /** Retries on another endpoint when an attempt fails before the client got a byte. */
+    maxRetries: z.number().int().min(0).max(5),
+    /** An attempt with no first byte after this long is abandoned (and retried). */
+    firstByteTimeoutMs: z.number().int().min(100).max(600_000),
+    /** Longest silence between two chunks of a started response before it is cut with a stream error. */
+    idleTimeoutMs: z.number().int().min(100).max(600_000),
+    /** A client must deliver its headers and body within this time (slow-loris guard). */
+    clientTimeoutMs: z.number().int().min(100).max(120_000),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 2 ** 20),
+    /** Consecutive failures that open an endpoint's breaker, and the first cool-down before a trial. */
+    breakerFailures: z.number().int().min(1).max(100),
+    breakerCooldownMs: z.number().int().min(100).max(600_000),
+    probeIntervalMs: z.number().int().min(200).max(600_000),
+    /** How fast measured TTFT forgets: after this long without a sample an endpoint counts as unmeasured again. */
+    latencyMemoryMs: z.number().int().min(1_000).max(3_600_000),
+    /** Characters of the prompt that form the affinity key, and the bounded-load slack ε (capacity (1+ε)·average). */
+    affinityPrefixChars: z.number().int().min(0).max(100_000),
+    affinityLoadSlack: z.number().min(0).max(10),
+  })
+  .strict();
 export type RouterPolicy = z.infer<typeof RouterPolicySchema>;
 
 export const DEFAULT_POLICY: RouterPolicy = {

@@ -100,7 +100,10 @@ export const PolicySchema = z
       .object({
         objective: z.enum(['throughput', 'latency']),
         maxMemoryFill: z.number().min(0.5).max(0.98),
-        preferredQuants: z.array(z.string().regex(/^[A-Za-z0-9_]{1,16}$/)).min(1).max(20),
+        preferredQuants: z
+          .array(z.string().regex(/^[A-Za-z0-9_]{1,16}$/))
+          .min(1)
+          .max(20),
       })
       .strict(),
   })
@@ -145,9 +148,7 @@ export type StoredRecord = z.infer<typeof StoredRecordSchema>;
 // ---- the manifest ----------------------------------------------------------
 
 export const ChunkRefSchema = z.tuple([Sha256HexSchema, z.number().int().positive().max(LIMITS.chunkBytes)]);
-export const BundleFileSchema = z
-  .object({ digest: Sha256HexSchema, size: z.number().int().nonnegative().max(LIMITS.fileBytes), chunks: z.array(ChunkRefSchema).max(LIMITS.chunks) })
-  .strict();
+export const BundleFileSchema = z.object({ digest: Sha256HexSchema, size: z.number().int().nonnegative().max(LIMITS.fileBytes), chunks: z.array(ChunkRefSchema).max(LIMITS.chunks) }).strict();
 export type BundleFile = z.infer<typeof BundleFileSchema>;
 
 export const AcknowledgementSchema = z.object({ issuer: SiteIdSchema, sequence: z.number().int().positive(), manifestDigest: Sha256HexSchema }).strict();
@@ -167,15 +168,16 @@ export const BundleManifestSchema = z
     acknowledgements: z.array(AcknowledgementSchema).max(100_000),
     keyRotations: z.array(SignedRotationSchema).max(1000),
     /** The chunks each medium carries, in order; chunks the recipient already holds are on none. */
-    media: z.array(z.object({ chunks: z.array(Sha256HexSchema).max(LIMITS.chunks) }).strict()).min(1).max(LIMITS.media),
+    media: z
+      .array(z.object({ chunks: z.array(Sha256HexSchema).max(LIMITS.chunks) }).strict())
+      .min(1)
+      .max(LIMITS.media),
     totals: z.object({ bytes: z.number().int().nonnegative(), chunks: z.number().int().nonnegative() }).strict(),
   })
   .strict();
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;
 
-export const MediumDescriptorSchema = z
-  .object({ type: z.literal('outpost.bundle-medium/v1'), manifestDigest: Sha256HexSchema, index: z.number().int().min(1), count: z.number().int().min(1), bytes: z.number().int().nonnegative() })
-  .strict();
+export const MediumDescriptorSchema = z.object({ type: z.literal('outpost.bundle-medium/v1'), manifestDigest: Sha256HexSchema, index: z.number().int().min(1), count: z.number().int().min(1), bytes: z.number().int().nonnegative() }).strict();
 export type MediumDescriptor = z.infer<typeof MediumDescriptorSchema>;
 
 // ---- results ---------------------------------------------------------------

@@ -4,8 +4,16 @@ import { z } from 'zod';
  * What a series measures on: `workstation`, `node:<name>`, `gpu:<node>/<index>`,
  * `router`, `endpoint:<name>`, `deployment:<id>`.
  */
-export const SeriesSourceSchema = z.string().min(1).max(200).regex(/^[a-z]+(:[\w.\-/@]+)?$/, 'a source is kind[:name], e.g. node:gpu-a or gpu:gpu-a/0');
-export const MetricNameSchema = z.string().min(1).max(64).regex(/^[a-z][a-z0-9_.]*$/, 'a metric is lowercase words joined by dots, e.g. gpu.util');
+export const SeriesSourceSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[a-z]+(:[\w.\-/@]+)?$/, 'a source is kind[:name], e.g. node:gpu-a or gpu:gpu-a/0');
+export const MetricNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_.]*$/, 'a metric is lowercase words joined by dots, e.g. gpu.util');
 
 /** One reading, as the sampler hands it to the store: seconds since the epoch. */
 export interface Sample {
@@ -100,13 +108,22 @@ export type Alert = z.infer<typeof AlertSchema>;
 /** The limits the health report and retention use; each stored setting overrides its default. */
 export const TelemetrySettingsSchema = z
   .object({
-    offlineLimitHours: z.number().positive().max(24 * 365),
+    offlineLimitHours: z
+      .number()
+      .positive()
+      .max(24 * 365),
     modelStaleDays: z.number().positive().max(3650),
     keyMaxAgeDays: z.number().positive().max(3650),
-    rawRetentionHours: z.number().min(1).max(24 * 30),
+    rawRetentionHours: z
+      .number()
+      .min(1)
+      .max(24 * 30),
     rollupRetentionDays: z.number().min(1).max(3650),
     staleAfterSeconds: z.number().min(5).max(86_400),
-    nodeUnseenHours: z.number().positive().max(24 * 365),
+    nodeUnseenHours: z
+      .number()
+      .positive()
+      .max(24 * 365),
   })
   .strict();
 export type TelemetrySettings = z.infer<typeof TelemetrySettingsSchema>;

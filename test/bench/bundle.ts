@@ -94,7 +94,12 @@ try {
   const site = openCore({ dataDir: path.join(root, 'site') });
   await call(hq, 'identity.init', { siteId: 'bench-hq', role: 'hq' });
   await call(site, 'identity.init', { siteId: 'bench-site', role: 'site' });
-  for (const [i, [a, b]] of ([[hq, site], [site, hq]] as const).entries()) {
+  for (const [i, [a, b]] of (
+    [
+      [hq, site],
+      [site, hq],
+    ] as const
+  ).entries()) {
     const file = path.join(root, `peer-${i}.trust.json`);
     fs.writeFileSync(file, JSON.stringify(await call(b, 'sync.trustExport', {})));
     await call(a, 'sync.trustAdd', { path: file, fingerprint: (await call(a, 'sync.trustInspect', { path: file })).fingerprint });
@@ -122,9 +127,7 @@ try {
   console.log(`peak RSS           ${peakRssMb.toFixed(0)} MB  (target < 200 MB)`);
   const [fullBytes, deltaBytes] = [bytesOnMedium(full.path), bytesOnMedium(delta.path)];
   const envelopeKiB = (fs.statSync(path.join(delta.path, 'envelope.json')).size / 1024).toFixed(0);
-  console.log(
-    `re-export after 1% changed in ${places} places of 640 KiB: ${mb(deltaBytes)} MiB of ${mb(fullBytes)} MiB = ${((100 * deltaBytes) / fullBytes).toFixed(2)}% (target ≤ 3%; whole bundle on the medium, envelope ${envelopeKiB} KiB)`,
-  );
+  console.log(`re-export after 1% changed in ${places} places of 640 KiB: ${mb(deltaBytes)} MiB of ${mb(fullBytes)} MiB = ${((100 * deltaBytes) / fullBytes).toFixed(2)}% (target ≤ 3%; whole bundle on the medium, envelope ${envelopeKiB} KiB)`);
 } finally {
   fs.rmSync(root, { recursive: true, force: true });
 }

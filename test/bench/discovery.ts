@@ -44,7 +44,10 @@ function procTable(): Map<number, ProcTimes> {
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       table.set(Number(name), { ppid: f[1] ?? 0, total: (f[11] ?? 0) + (f[12] ?? 0) + (f[13] ?? 0) + (f[14] ?? 0) });
     } catch {
       // the process ended while we looked
@@ -90,7 +93,10 @@ async function measure(site: SimulatedSite, hosts: number, run: () => Promise<vo
 /** This process's own utime + stime (process.cpuUsage counts it more precisely). */
 function ownTicks(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const f = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (f[11] ?? 0) + (f[12] ?? 0);
 }
 
@@ -166,7 +172,11 @@ async function main(): Promise<void> {
   try {
     const knownHosts = path.join(work, 'known_hosts');
     writeFileSync(knownHosts, site.hosts.map((h) => `${h.sshd.knownHostsLine}\n`).join(''));
-    const list = (n: number): string => site.hosts.slice(0, n).map((h) => `${h.sshd.address}:${port}`).join(',');
+    const list = (n: number): string =>
+      site.hosts
+        .slice(0, n)
+        .map((h) => `${h.sshd.address}:${port}`)
+        .join(',');
     console.log(`simulated site: ${HOSTS} real sshd hosts on 127.0.0.${FIRST}–${FIRST + HOSTS - 1}:${port}, sharing this machine's ${os.cpus().length} cores\n`);
     await sshFanOut(site, HOSTS, keyFile, knownHosts)(); // warm-up: page cache, sshd first-connection costs
 

@@ -82,7 +82,10 @@ function largeTiming(): void {
     if (quantile(times, 0.5) >= 5) process.exitCode = 1;
   }
   const request = {
-    model: 'Llama-3.1-405B', quant: 'Q4_K_M', context: 8192, whatIf: false,
+    model: 'Llama-3.1-405B',
+    quant: 'Q4_K_M',
+    context: 8192,
+    whatIf: false,
     devices: devices.map((d) => ({ gpu: d.gpu.name, node: nodes[d.node]!.name })),
     nodes: nodes.map((n) => ({ name: n.name, nicGbps: n.nicGbps, intraLink: n.intraLink })),
   };

@@ -171,10 +171,12 @@ async function burst(name: string, base: string, body: string, headers: Record<s
   const pool = new Pool(base, { connections: concurrency, pipelining: 1 });
   const result: PhaseResult = { name, requests: 0, errors: 0, ttfb: [], ttlb: [], tokens: 0, seconds: 0, cpu: {} };
   const warm: PhaseResult = { ...result, ttfb: [], ttlb: [] };
-  await Promise.all(Array.from({ length: concurrency }, async (_, i) => {
-    await new Promise((r) => setTimeout(r, (i * streamS * 1000) / concurrency));
-    await oneRequest(pool, body, headers, 0, warm);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, (i * streamS * 1000) / concurrency));
+      await oneRequest(pool, body, headers, 0, warm);
+    }),
+  );
   for (let round = 0; round < BURST_ROUNDS; round += 1) {
     await new Promise((r) => setTimeout(r, 500));
     await Promise.all(Array.from({ length: concurrency }, () => oneRequest(pool, body, headers, 0, result)));
@@ -207,7 +209,9 @@ const q = (values: number[], p: number) => {
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 function report(r: PhaseResult): void {
-  const cpu = Object.entries(r.cpu).map(([k, v]) => `${k} ${(100 * v / r.seconds).toFixed(0)}%`).join(', ');
+  const cpu = Object.entries(r.cpu)
+    .map(([k, v]) => `${k} ${((100 * v) / r.seconds).toFixed(0)}%`)
+    .join(', ');
   console.log(
     `${r.name.padEnd(8)} ${String(r.requests).padStart(6)} req  ${(r.requests / r.seconds).toFixed(0).padStart(5)} req/s  TTFB p50 ${ms(q(r.ttfb, 0.5))} p99 ${ms(q(r.ttfb, 0.99))}  TTLB p50 ${ms(q(r.ttlb, 0.5))} p99 ${ms(q(r.ttlb, 0.99))}  ${(r.tokens / r.seconds).toFixed(0)} tokens/s  errors ${r.errors}  CPU ${cpu}`,
   );
@@ -236,7 +240,12 @@ http {
 }
 
 async function main(): Promise<void> {
-  console.log(`router benchmark: ${CONCURRENCY} concurrent streams, ${seconds} s per phase; ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at start (the machine is shared)`);
+  console.log(
+    `router benchmark: ${CONCURRENCY} concurrent streams, ${seconds} s per phase; ${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start (the machine is shared)`,
+  );
   const stub = await spawnPrinting(process.execPath, [path.join(REPO_ROOT, 'dist/test/fixtures/simulated-openai-upstream-main.js'), '100', '30', '32']);
   const instant = await spawnPrinting(process.execPath, [path.join(REPO_ROOT, 'dist/test/fixtures/simulated-openai-upstream-main.js'), '0', '100000', '1']);
   const stubUrl = stub.line.url as string;
@@ -259,7 +268,15 @@ async function main(): Promise<void> {
   const router = await spawnPrinting(process.execPath, [...ROUTER_NODE_FLAGS, ...profile, OUTPOST_BIN, '--data-dir', dataDir, '--json', 'router', '--port', '0']);
   const routerUrl = router.line.url as string;
 
-  const chat = (model: string) => JSON.stringify({ model, messages: [{ role: 'system', content: 'You answer briefly.' }, { role: 'user', content: 'Describe the weld.' }], stream: true });
+  const chat = (model: string) =>
+    JSON.stringify({
+      model,
+      messages: [
+        { role: 'system', content: 'You answer briefly.' },
+        { role: 'user', content: 'Describe the weld.' },
+      ],
+      stream: true,
+    });
   const auth = { authorization: `Bearer ${key}` };
   const pids = (extra: Record<string, number>) => ({ stub: stub.child.pid as number, ...extra });
 
@@ -273,7 +290,9 @@ async function main(): Promise<void> {
     children.push(nginx);
     nginxPid = nginx.pid as number;
     for (let i = 0; i < 50; i += 1) {
-      const up = await fetch(`http://127.0.0.1:${port}/v1/models`).then((r) => r.ok).catch(() => false);
+      const up = await fetch(`http://127.0.0.1:${port}/v1/models`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (up) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -297,8 +316,10 @@ async function main(): Promise<void> {
 
   const [direct, routed, viaNginx] = results as [PhaseResult, PhaseResult, PhaseResult | undefined];
   const added = (r: PhaseResult, p: number) => q(r.ttfb, p) - q(direct.ttfb, p);
-  console.log(`\nrouter added TTFB: p50 ${ms(added(routed, 0.5))} (target ≤ 1 ms), p99 ${ms(added(routed, 0.99))} (target ≤ 10 ms); tokens/s ${(100 * routed.tokens / routed.seconds / (direct.tokens / direct.seconds)).toFixed(1)}% of direct (target ≥ 98%); errors ${routed.errors}`);
-  if (viaNginx) console.log(`nginx  added TTFB: p50 ${ms(added(viaNginx, 0.5))}, p99 ${ms(added(viaNginx, 0.99))}; tokens/s ${(100 * viaNginx.tokens / viaNginx.seconds / (direct.tokens / direct.seconds)).toFixed(1)}% of direct; errors ${viaNginx.errors}`);
+  console.log(
+    `\nrouter added TTFB: p50 ${ms(added(routed, 0.5))} (target ≤ 1 ms), p99 ${ms(added(routed, 0.99))} (target ≤ 10 ms); tokens/s ${((100 * routed.tokens) / routed.seconds / (direct.tokens / direct.seconds)).toFixed(1)}% of direct (target ≥ 98%); errors ${routed.errors}`,
+  );
+  if (viaNginx) console.log(`nginx  added TTFB: p50 ${ms(added(viaNginx, 0.5))}, p99 ${ms(added(viaNginx, 0.99))}; tokens/s ${((100 * viaNginx.tokens) / viaNginx.seconds / (direct.tokens / direct.seconds)).toFixed(1)}% of direct; errors ${viaNginx.errors}`);
   // CPU per streamed token: what each proxy costs, less at the mercy of the shared machine's load than latency is.
   const perToken = (r: PhaseResult, proc: string) => `${((1e6 * (r.cpu[proc] ?? 0)) / Math.max(1, r.tokens)).toFixed(1)} µs`;
   console.log(`CPU per streamed token: router ${perToken(routed, 'router')}${viaNginx ? `, nginx ${perToken(viaNginx, 'nginx')}` : ''}`);
@@ -322,7 +343,12 @@ async function main(): Promise<void> {
     report(satNginx);
     console.log(`router/nginx requests/s ratio: ${(satRouter.requests / satRouter.seconds / (satNginx.requests / satNginx.seconds)).toFixed(2)} (aim ≥ 0.5)`);
   }
-  console.log(`load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at end`);
+  console.log(
+    `load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at end`,
+  );
 }
 
 try {

@@ -41,7 +41,12 @@ try {
     await session.exec(`rm -f ${where}/*.bin`, { timeoutMs: 30_000 });
   }
   session.close();
-  console.log(`${sizeMiB} MiB to ${host.address}:${host.port} (load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  console.log(
+    `${sizeMiB} MiB to ${host.address}:${host.port} (load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
   for (const [tool, runs] of Object.entries(results)) console.log(`${tool.padEnd(8)} ${runs.join('  ')}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -92,7 +92,15 @@ async function sustainedIngest(dir: string): Promise<{ cpuPercent: number; sampl
 /** Baseline: the simulated nodes alone (generating their lines, nobody sampling), for the same time. */
 async function simulationOnly(): Promise<number> {
   const remote = simulatedNvidiaSmi();
-  const streams = await Promise.all(Array.from({ length: NODES }, async (_, n) => (await remote.open(`gpu-node-${n}`)).follow('', () => undefined, () => undefined)));
+  const streams = await Promise.all(
+    Array.from({ length: NODES }, async (_, n) =>
+      (await remote.open(`gpu-node-${n}`)).follow(
+        '',
+        () => undefined,
+        () => undefined,
+      ),
+    ),
+  );
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   await sleep(seconds * 1000);
@@ -135,7 +143,10 @@ async function chartQuery(dir: string): Promise<{ rows: number; fillS: number; q
   const singleMs = time(() => telemetry.service.series({ ...query, source: series[0] }), 30);
   // Baseline: what a chart without rollups reads — every raw 1 Hz row still kept (24 h) for the same series.
   const r0 = performance.now();
-  const rawRows = db.prepare('SELECT series_id, ts, value FROM telemetry_samples WHERE ts >= ?').raw().all(now - 72 * 3600).length;
+  const rawRows = db
+    .prepare('SELECT series_id, ts, value FROM telemetry_samples WHERE ts >= ?')
+    .raw()
+    .all(now - 72 * 3600).length;
   const rawReadMs = performance.now() - r0;
   db.close();
   return { rows, fillS, queryMs, singleMs, rawReadMs, rawRows };
@@ -158,7 +169,9 @@ try {
   console.log('\n2. 72 h chart of 16 GPU series (raw 24 h + minute rollups), 1,000 points per line');
   const chart = await chartQuery(dir);
   console.log(`   pre-fill                ${chart.fillS.toFixed(1)} s for 72 h × 16 series at 1 Hz, rolled up and pruned (${chart.rows} rows kept)`);
-  console.log(`   16-line chart           median ${median(chart.queryMs).toFixed(1)} ms, p95 ${p95(chart.queryMs).toFixed(1)} ms, best ${chart.queryMs[0]?.toFixed(1)} ms   target < 50 ms   ${median(chart.queryMs) < 50 ? 'MET' : 'NOT MET'} (median; load average now ${os.loadavg()[0]?.toFixed(1)})`);
+  console.log(
+    `   16-line chart           median ${median(chart.queryMs).toFixed(1)} ms, p95 ${p95(chart.queryMs).toFixed(1)} ms, best ${chart.queryMs[0]?.toFixed(1)} ms   target < 50 ms   ${median(chart.queryMs) < 50 ? 'MET' : 'NOT MET'} (median; load average now ${os.loadavg()[0]?.toFixed(1)})`,
+  );
   console.log(`   1-line chart            median ${median(chart.singleMs).toFixed(2)} ms, p95 ${p95(chart.singleMs).toFixed(2)} ms`);
   console.log(`   baseline: reading the ${chart.rawRows} raw rows of the window   ${chart.rawReadMs.toFixed(0)} ms (${(chart.rawReadMs / median(chart.queryMs)).toFixed(0)}x the bucketed chart)`);
 } finally {

@@ -22,7 +22,10 @@ test('the Monitoring page charts GPUs, CPU and router traffic live, lists health
   await setup.call('identity.init', { siteId: 'plant-9' });
   await setup.call('telemetry.settings.set', { staleAfterSeconds: 8 });
   const siteKey = fs.readFileSync(path.join(setup.dataDir, 'keys/id_ed25519.pub'), 'utf8');
-  const port = await commonFreePort(PROFILES.map((_, i) => `127.0.0.${FIRST + i}`), process.pid + FIRST);
+  const port = await commonFreePort(
+    PROFILES.map((_, i) => `127.0.0.${FIRST + i}`),
+    process.pid + FIRST,
+  );
   const site = await startSimulatedSite({ profiles: PROFILES, authorizedKey: siteKey, firstAddress: FIRST, port });
   t.after(() => site.stop());
   const scan = await runOutpost(['--data-dir', setup.dataDir, 'discover', site.hosts.map((h) => h.sshd.address).join(','), '--port', String(port), '--user', site.user]);

@@ -26,9 +26,9 @@ test('the Plan page draws the stages of a real plan, saves it, and says why an i
   await win.byTestId('plan-run').click();
   await win.byTestId('plan-stages').waitFor();
   // The same request through the CLI must give the same plan: one core behind both.
-  const cli = JSON.parse(
-    (await runOutpost(['--data-dir', dataDir, 'plan', '--model', 'Llama-3.1-70B', '--quant', 'Q4_K_M', '--parallel', '8', '--gpus', 'A100-80GB@srv-a100,L40S@srv-l40s,T4@srv-t4', '--no-save', '--json'])).stdout,
-  ) as { plan: { stages: Array<{ gpu: string; layerCount: number }>; estimates: { aggregateTokensPerSecond: number } } };
+  const cli = JSON.parse((await runOutpost(['--data-dir', dataDir, 'plan', '--model', 'Llama-3.1-70B', '--quant', 'Q4_K_M', '--parallel', '8', '--gpus', 'A100-80GB@srv-a100,L40S@srv-l40s,T4@srv-t4', '--no-save', '--json'])).stdout) as {
+    plan: { stages: Array<{ gpu: string; layerCount: number }>; estimates: { aggregateTokensPerSecond: number } };
+  };
   assert.equal(await page.locator('.plan-stage').count(), cli.plan.stages.length);
   for (const [i, stage] of cli.plan.stages.entries()) {
     assert.match((await win.byTestId(`plan-stage-${i}`).textContent()) ?? '', new RegExp(`${stage.gpu}.*${stage.layerCount} layers`));

@@ -39,7 +39,10 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
   const router = new RouterPageObject(page);
   await router.byTestId('router-state').filter({ hasText: 'running' }).waitFor();
   // This test's router was started outside the app (in the test process): the app leaves it running and says so.
-  await router.byTestId('router-supervision').filter({ hasText: `Started outside the app (pid ${process.pid})` }).waitFor();
+  await router
+    .byTestId('router-supervision')
+    .filter({ hasText: `Started outside the app (pid ${process.pid})` })
+    .waitFor();
 
   assert.equal(await router.byTestId('router-tier-site').locator('tbody tr').count(), 2);
   assert.equal(await router.byTestId('router-tier-edge').locator('tbody tr').count(), 1);

@@ -71,7 +71,10 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
   const atHq = JSON.parse((await outpost(hq, '--json', 'bundle', 'import', path.join(root, 'usb', 'to-hq'))).trim().split('\n').at(-1) ?? '') as { state: string; acknowledged: number[] };
   assert.deepEqual([atHq.state, atHq.acknowledged], ['applied', [1]], 'the report carries the acknowledgement back to HQ');
   // The one refused preview answers 400 by design (the error envelope); anything else would be a script or CSP error.
-  assert.deepEqual(consoleErrors.filter((e) => !/status of 400/.test(e)), []);
+  assert.deepEqual(
+    consoleErrors.filter((e) => !/status of 400/.test(e)),
+    [],
+  );
 });
 
 test('the CLI refuses to trust without confirmation when there is no terminal, and explains', async (t) => {

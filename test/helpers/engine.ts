@@ -8,6 +8,9 @@ let cached: string | undefined;
 
 /** The folder holding llama-server and ggml-rpc-server. */
 export function engineBinDir(): string {
-  cached ??= execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-engine.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').at(-1) as string;
+  cached ??= execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-engine.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .at(-1) as string;
   return cached;
 }

@@ -24,10 +24,7 @@ const quiet = { info: () => undefined, error: () => undefined };
  * A data dir with real SQLite, simulated OpenAI upstreams on 127.0.0.1 registered
  * through the core's calls, an API key, and the router started from that store.
  */
-export async function startRouterSetup(
-  t: TestContext,
-  options: { upstreams: Array<{ name: string; tier?: Tier; models?: string[]; slots?: number } & Partial<PacingOptions>>; policy?: Partial<RouterPolicy> },
-): Promise<RouterSetup> {
+export async function startRouterSetup(t: TestContext, options: { upstreams: Array<{ name: string; tier?: Tier; models?: string[]; slots?: number } & Partial<PacingOptions>>; policy?: Partial<RouterPolicy> }): Promise<RouterSetup> {
   // The data dir goes last, after the router that writes into it has stopped (one hook, in order).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outpost-router-'));
   const core = openCore({ dataDir });

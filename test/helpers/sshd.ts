@@ -78,8 +78,7 @@ function findSshd(): string | undefined {
   return [process.env.OUTPOST_TEST_SSHD, ...SSHD_CANDIDATES].find((p): p is string => !!p && path.isAbsolute(p) && existsSync(p));
 }
 
-const onPath = (cmd: string): boolean =>
-  (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, cmd)));
+const onPath = (cmd: string): boolean => (process.env.PATH ?? '').split(path.delimiter).some((d) => d && existsSync(path.join(d, cmd)));
 const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Why a fleet cannot start here (so tests can skip on dev laptops), or undefined if it can. */
@@ -287,10 +286,7 @@ async function prepareHost(fleetDir: string, address: string, owner: PasswdEntry
   await chmod(dir, 0o711);
   const hostKey = path.join(dir, 'ssh_host_ed25519_key');
   const clientKeyPath = path.join(dir, 'client_ed25519');
-  const [hostPublicKey, clientPublicKey] = await Promise.all([
-    keygen(hostKey, `outpost-test-host@${address}`),
-    keygen(clientKeyPath, `outpost-test-client@${address}`),
-  ]);
+  const [hostPublicKey, clientPublicKey] = await Promise.all([keygen(hostKey, `outpost-test-host@${address}`), keygen(clientKeyPath, `outpost-test-client@${address}`)]);
   const fp = await run('ssh-keygen', ['-lf', `${hostKey}.pub`]);
   const hostKeyFingerprint = fp.stdout.trim().split(/\s+/)[1] ?? '';
   if (fp.code !== 0 || !hostKeyFingerprint.startsWith('SHA256:')) {
@@ -367,11 +363,7 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
         stop: () => stopChild(child),
       };
     }
-    const why = spawnError
-      ? `could not spawn: ${spawnError.message}`
-      : exited(child)
-        ? `exited with ${child.exitCode ?? child.signalCode}`
-        : `not ready within ${readyTimeoutMs} ms`;
+    const why = spawnError ? `could not spawn: ${spawnError.message}` : exited(child) ? `exited with ${child.exitCode ?? child.signalCode}` : `not ready within ${readyTimeoutMs} ms`;
     await stopChild(child);
     failure = `${sshd} -D -e -f sshd_config on ${p.address}:${port} ${why}; sshd stderr:\n${log.trim() || '(empty)'}`;
     if (fixedPort !== undefined || !/Address already in use|Cannot bind any address/.test(log)) break;

@@ -3,22 +3,7 @@ import { KeyVault } from '../../main/identity/adapters/key-vault.js';
 import { sha256Hex, signEd25519Pem } from '../../main/sync/core/dsse.js';
 import { chunkLengths, type ChunkingParams } from '../../main/sync/core/fastcdc.js';
 import { signingFingerprint } from '../../main/sync/core/key-chain.js';
-import type {
-  BundleMediaReader,
-  BundleMediaWriter,
-  BundleTarget,
-  ChunkPlace,
-  FileHashes,
-  Hasher,
-  Medium,
-  ModelStore,
-  NewRecord,
-  RangeReaders,
-  SentBundle,
-  StagedFile,
-  SyncDeps,
-  SyncStore,
-} from '../../main/sync/core/ports.js';
+import type { BundleMediaReader, BundleMediaWriter, BundleTarget, ChunkPlace, FileHashes, Hasher, Medium, ModelStore, NewRecord, RangeReaders, SentBundle, StagedFile, SyncDeps, SyncStore } from '../../main/sync/core/ports.js';
 import { stagedRange } from '../../main/sync/core/staged-range.js';
 import type { CurrentValue } from '../../main/sync/core/records.js';
 import { DEFAULT_POLICY, type RouterPolicy } from '../../shared/domain/router.js';
@@ -166,7 +151,11 @@ export class MemorySyncStore implements SyncStore {
   }
 
   acknowledgedSequences(peer: string | null): number[] {
-    const hq = new Set(Object.values(this.state.peers).filter((p) => p.role === 'hq').map((p) => p.siteId));
+    const hq = new Set(
+      Object.values(this.state.peers)
+        .filter((p) => p.role === 'hq')
+        .map((p) => p.siteId),
+    );
     const forPeer = (recipient: string): boolean => recipient === '*' || (peer === null ? hq.has(recipient) : recipient === peer);
     return this.state.sent.filter((s) => s.acknowledgedAt !== null && forPeer(s.recipient)).map((s) => s.sequence);
   }

@@ -43,7 +43,14 @@ export class Installation {
   state(): string {
     const db = (sql: string) => JSON.stringify(queryAll(this.dataDir, sql));
     const models = fs.existsSync(path.join(this.dataDir, 'models')) ? fs.readdirSync(path.join(this.dataDir, 'models')).sort() : [];
-    return [db('SELECT kind, key, version, issuer, value_digest, origin FROM sync_records ORDER BY kind, key'), db('SELECT * FROM bundles_seen ORDER BY issuer, sequence'), db('SELECT site_id, fingerprint FROM trusted_peers'), db('SELECT count(*) FROM bundle_exchanges'), db('SELECT count(*) FROM stored_files'), JSON.stringify(models)].join('\n');
+    return [
+      db('SELECT kind, key, version, issuer, value_digest, origin FROM sync_records ORDER BY kind, key'),
+      db('SELECT * FROM bundles_seen ORDER BY issuer, sequence'),
+      db('SELECT site_id, fingerprint FROM trusted_peers'),
+      db('SELECT count(*) FROM bundle_exchanges'),
+      db('SELECT count(*) FROM stored_files'),
+      JSON.stringify(models),
+    ].join('\n');
   }
 
   signingPem(): string {

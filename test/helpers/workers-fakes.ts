@@ -104,7 +104,10 @@ export class FakeSite {
   }
 
   aliveNames(): string[] {
-    return [...this.processes.values()].filter((p) => p.alive).map((p) => p.name).sort();
+    return [...this.processes.values()]
+      .filter((p) => p.alive)
+      .map((p) => p.name)
+      .sort();
   }
 
   kill(name: string): void {
@@ -174,7 +177,11 @@ export class FakeSite {
       const names = quoted(script, /else echo '([^']+)' dead/g);
       return ok(names.map((name) => (this.processes.get(`${runDir}/${name}`)?.alive ? `${name} alive 1\n` : `${name} dead\n`)).join(''));
     }
-    const listening = (): string => [...this.processes.values()].filter((p) => p.node === node && p.alive && p.port !== null).map((p) => `listen ${(p.port as number).toString(16).toUpperCase().padStart(4, '0')}\n`).join('');
+    const listening = (): string =>
+      [...this.processes.values()]
+        .filter((p) => p.node === node && p.alive && p.port !== null)
+        .map((p) => `listen ${(p.port as number).toString(16).toUpperCase().padStart(4, '0')}\n`)
+        .join('');
     if (script.includes('memavail')) {
       await this.reach(node, 'preflight');
       const binaries = quoted(script, /echo bin '([^']+)'/g).map((role) => `bin ${role} ${this.missing.has(`${node}/${role}`) ? 'missing' : `/usr/bin/${role}`}\n`);

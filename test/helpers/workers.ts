@@ -91,7 +91,12 @@ export function taggedProcesses(deploymentId: string): number[] {
   const found: number[] = [];
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
     try {
-      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').some((v) => v.startsWith(`OUTPOST_WORKER=${deploymentId}/`))) found.push(Number(name));
+      if (
+        readFileSync(`/proc/${name}/environ`, 'latin1')
+          .split('\0')
+          .some((v) => v.startsWith(`OUTPOST_WORKER=${deploymentId}/`))
+      )
+        found.push(Number(name));
     } catch {
       // gone, or not ours to read
     }

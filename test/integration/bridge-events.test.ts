@@ -48,7 +48,10 @@ test('an event emitted before the page connects reaches it on connect; a reconne
   const ticks = first.messages.filter((m) => m.name === 'telemetry.tick');
   assert.deepEqual(ticks.map(tsOf), [1, 2, 3], 'the backlog first, then live events, in order');
   const seqs = first.messages.map((m) => m.seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  );
   const lastSeen = seqs.at(-1) as number;
   first.ws.close();
   await new Promise((resolve) => first.ws.once('close', resolve));

@@ -24,7 +24,10 @@ const FAULTS: Record<string, MachineProfile> = {
   'hostile-names': {
     ...(SITE_PROFILES['cpu-box'] as MachineProfile),
     hostname: `gpu-$(touch ${PWNED})'"`,
-    models: [{ path: `~/models/it's "odd" $(touch ${PWNED}).gguf`, sizeBytes: 4096 }, { path: '~/models/new\nline.gguf', sizeBytes: 8192 }],
+    models: [
+      { path: `~/models/it's "odd" $(touch ${PWNED}).gguf`, sizeBytes: 4096 },
+      { path: '~/models/new\nline.gguf', sizeBytes: 8192 },
+    ],
   },
   'latin1-host': { ...(SITE_PROFILES['cpu-box'] as MachineProfile), hostname: Buffer.from([0x67, 0x70, 0x75, 0x2d, 0xe9, 0xff, 0x2d, 0x30, 0x31]) },
 };
@@ -57,7 +60,10 @@ describe('discovery against a simulated site of real sshd hosts', { skip: unavai
   test('a range scan inventories every profile and reports each fault per host with its reason', async () => {
     const run = await outpost('--json', 'discover', `127.0.0.192/27,127.0.0.250,127.0.0.251`, '--port', String(port), '--user', site.user, '--timeout', '2500');
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event?: string; payload?: { counts: { probed: number } } } & Partial<ScanResult>);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event?: string; payload?: { counts: { probed: number } } } & Partial<ScanResult>);
     const result = lines.at(-1) as ScanResult;
     assert.ok(lines.filter((l) => l.event === 'discovery.scanProgress').length >= PROFILES.length, 'one JSON progress line per host at least');
     assert.equal(result.counts.total, 32);
@@ -80,8 +86,14 @@ describe('discovery against a simulated site of real sshd hosts', { skip: unavai
 
     const nodes = JSON.parse((await outpost('--json', 'nodes')).stdout) as RemoteNode[];
     const node = (name: string) => nodes.find((n) => n.name === name)!;
-    assert.deepEqual(node('gpu-a100-01').inventory.gpus.map((g) => g.name), ['NVIDIA A100-SXM4-80GB', 'NVIDIA A100-SXM4-80GB']);
-    assert.deepEqual(node('gpu-a100-01').inventory.engines.map((e) => `${e.engine} ${e.version}`), ['llama-server 3871 (d10d90ae)', 'rpc-server null']);
+    assert.deepEqual(
+      node('gpu-a100-01').inventory.gpus.map((g) => g.name),
+      ['NVIDIA A100-SXM4-80GB', 'NVIDIA A100-SXM4-80GB'],
+    );
+    assert.deepEqual(
+      node('gpu-a100-01').inventory.engines.map((e) => `${e.engine} ${e.version}`),
+      ['llama-server 3871 (d10d90ae)', 'rpc-server null'],
+    );
     assert.equal(node('gpu-a100-01').inventory.modelFiles.length, 2);
     assert.equal(node('gpu-a100-01').hostKey?.fingerprint, hostOf('a100-server').sshd.hostKeyFingerprint, 'pinned on first use, as ssh-keygen -l prints it');
     assert.equal(node('jetson-agx-orin').inventory.jetson?.l4tRelease, 'R36.4.0');
@@ -104,7 +116,10 @@ describe('discovery against a simulated site of real sshd hosts', { skip: unavai
     const run = await outpost('--json', 'discover', endpoint('a100-server'), '--user', site.user);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as ScanResult;
-    assert.deepEqual(result.hosts[0]?.changes.map((c) => `${c.subject} ${c.change}`), ['model-file added']);
+    assert.deepEqual(
+      result.hosts[0]?.changes.map((c) => `${c.subject} ${c.change}`),
+      ['model-file added'],
+    );
     assert.match(result.hosts[0]?.changes[0]?.detail ?? '', /phi-3-mini-Q8_0\.gguf/);
     const human = await outpost('nodes');
     assert.match(human.stdout, /gpu-a100-01 .*2× NVIDIA A100-SXM4-80GB 80\.0 GiB/);
@@ -142,7 +157,10 @@ describe('discovery against a simulated site of real sshd hosts', { skip: unavai
     assert.equal(wrongKey.hosts[0]?.outcome, 'auth-failed');
     assert.match(wrongKey.hosts[0]?.reason ?? '', /refused user "outpost-test"/);
     const wrongUser = JSON.parse((await outpost('--json', 'discover', `${endpoint('agx-orin-64')},${endpoint('driver-broken')}`, '--user', 'nobody-here')).stdout.trim().split('\n').at(-1)!) as ScanResult;
-    assert.deepEqual(wrongUser.hosts.map((h) => h.outcome), ['auth-failed', 'auth-failed']);
+    assert.deepEqual(
+      wrongUser.hosts.map((h) => h.outcome),
+      ['auth-failed', 'auth-failed'],
+    );
     const nodes = JSON.parse((await outpost('--json', 'nodes')).stdout) as RemoteNode[];
     assert.equal(nodes.find((n) => n.name === 'jetson-agx-orin')?.inventory.jetson?.model, 'NVIDIA Jetson AGX Orin Developer Kit', 'earlier inventory kept');
   });
@@ -176,15 +194,14 @@ describe('discovery against a simulated site of real sshd hosts', { skip: unavai
         void core.dispatcher.invoke('discovery.cancelScan', { scanId }, callContext('ui'));
       });
       // Concurrency 1: the fast Jetson first, then the host that hangs mid-probe, then one never started.
-      const envelope = await core.dispatcher.invoke(
-        'discovery.scan',
-        { targets: `${endpoint('agx-orin-64')},${endpoint('hangs-mid-probe')},${endpoint('h100-mig')}`, user: site.user, concurrency: 1, timeoutMs: 60_000, scanId },
-        callContext('ui'),
-      );
+      const envelope = await core.dispatcher.invoke('discovery.scan', { targets: `${endpoint('agx-orin-64')},${endpoint('hangs-mid-probe')},${endpoint('h100-mig')}`, user: site.user, concurrency: 1, timeoutMs: 60_000, scanId }, callContext('ui'));
       assert.ok(envelope.ok, JSON.stringify(envelope));
       const result = envelope.result as ScanResult;
       assert.equal(result.outcome, 'cancelled');
-      assert.deepEqual(result.hosts.map((h) => h.outcome), ['inventoried']);
+      assert.deepEqual(
+        result.hosts.map((h) => h.outcome),
+        ['inventoried'],
+      );
       assert.equal(progress.length, 1);
       const again = await core.dispatcher.invoke('discovery.cancelScan', { scanId }, callContext('ui'));
       assert.deepEqual(again.ok && again.result, { cancelled: false });

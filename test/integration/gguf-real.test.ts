@@ -10,7 +10,10 @@ import { REPO_ROOT } from '../helpers/cli.js';
 // A GGUF written by llama.cpp's own tools: the vocab-only Llama SPM model that ships with the pinned llama.cpp
 // source, cached beside the engine by scripts/install-engine.sh (which the setup runs).
 function engineVocabFile(): string {
-  const bin = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-engine.sh')], { encoding: 'utf8' }).trim().split('\n').pop() as string;
+  const bin = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'install-engine.sh')], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop() as string;
   return path.join(path.dirname(bin), 'ggml-vocab-llama-spm.gguf');
 }
 

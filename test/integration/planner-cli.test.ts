@@ -71,5 +71,8 @@ test('--nodes plans onto the inventory: the workstation is a CPU node with its R
   const result = await runOutpost(['--data-dir', dataDir, 'plan', '--model', 'Llama-3.2-1B', '--quant', 'Q4_K_M', '--nodes', 'workstation', '--json', '--no-save']);
   assert.equal(result.code, 0, result.stderr);
   const { plan } = JSON.parse(result.stdout) as { plan: { stages: Array<{ gpu: string; node: string }> } };
-  assert.deepEqual(plan.stages.map((s) => [s.gpu, s.node]), [['CPU', 'workstation']]);
+  assert.deepEqual(
+    plan.stages.map((s) => [s.gpu, s.node]),
+    [['CPU', 'workstation']],
+  );
 });

@@ -45,14 +45,16 @@ describe('planning from a GGUF file on a discovered node, its header read over p
   };
   const nodes = (): Promise<RemoteNode[]> => call<RemoteNode[]>('discovery.nodes', {});
   const modelPath = (file: string): string => `/home/${site.user}/models/${file}`;
-  const planFrom = (node: string, file: string, extra: Record<string, unknown> = {}) =>
-    call<{ planId: string | null; plan: PlanResult }>('planner.plan', { nodeModel: { node, path: modelPath(file) }, inventoryNodes: [node], context: 4096, ...extra });
+  const planFrom = (node: string, file: string, extra: Record<string, unknown> = {}) => call<{ planId: string | null; plan: PlanResult }>('planner.plan', { nodeModel: { node, path: modelPath(file) }, inventoryNodes: [node], context: 4096, ...extra });
   const storedPlans = async (): Promise<number> => (await call<unknown[]>('planner.list', {})).length;
 
   before(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-planner-node-'));
     assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'node-gguf'])).code, 0);
-    const port = await commonFreePort(PROFILES.map((_, i) => `127.0.0.${FIRST + i}`), process.pid + 3);
+    const port = await commonFreePort(
+      PROFILES.map((_, i) => `127.0.0.${FIRST + i}`),
+      process.pid + 3,
+    );
     site = await startSimulatedSite({ profiles: PROFILES, extraProfiles: { 'model-box': MODELS }, authorizedKey: readFileSync(path.join(dataDir, 'keys/id_ed25519.pub'), 'utf8'), firstAddress: FIRST, port });
     core = openCore({ dataDir });
     const scan = await call<ScanResult>('discovery.scan', { targets: site.hosts.map((h) => `${h.sshd.address}:${port}`).join(','), user: site.user, timeoutMs: 20_000 });
@@ -76,7 +78,14 @@ describe('planning from a GGUF file on a discovered node, its header read over p
     const listed = node.inventory.modelFiles.find((f) => f.path === modelPath('llama-3.1-8b-instruct-Q4_K_M.gguf'))!;
     assert.ok(listed.sizeBytes > 4e9, 'the simulated file has the size its tensors need');
 
-    const session = await SshSession.open({ address: node.address, port: node.port, user: site.user, privateKey: readFileSync(path.join(dataDir, 'keys/id_ed25519')), pin: { keyType: node.hostKey!.keyType, fingerprint: node.hostKey!.fingerprint }, timeoutMs: 10_000 });
+    const session = await SshSession.open({
+      address: node.address,
+      port: node.port,
+      user: site.user,
+      privateKey: readFileSync(path.join(dataDir, 'keys/id_ed25519')),
+      pin: { keyType: node.hostKey!.keyType, fingerprint: node.hostKey!.fingerprint },
+      timeoutMs: 10_000,
+    });
     try {
       const read = await readNodeGgufHeader(session, node.name, listed.path);
       assert.equal(read.sizeBytes, listed.sizeBytes);

@@ -11,7 +11,10 @@ test('the official openai client works unchanged through the router: streaming, 
   const client = new OpenAI({ apiKey: setup.key, baseURL: `${setup.url}/v1`, maxRetries: 0 });
 
   const models = await client.models.list();
-  assert.deepEqual(models.data.map((m) => m.id), ['tiny']);
+  assert.deepEqual(
+    models.data.map((m) => m.id),
+    ['tiny'],
+  );
 
   const stream = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], stream: true });
   let text = '';
@@ -81,7 +84,11 @@ test('bad requests get a specific OpenAI-format error and the router keeps servi
     assert.equal(typeof error.type, 'string', what);
   }
   const limitedModels = await fetch(`${setup.url}/v1/models`, { headers: { authorization: `Bearer ${limited.key}` } }).then((r) => r.json() as Promise<{ data: Array<{ id: string }> }>);
-  assert.deepEqual(limitedModels.data.map((m) => m.id), ['tiny'], 'a limited key sees only its models');
+  assert.deepEqual(
+    limitedModels.data.map((m) => m.id),
+    ['tiny'],
+    'a limited key sees only its models',
+  );
   const ok = await post(url, limited.key, chat);
   assert.equal(ok.status, 200, 'the router still serves after every refusal');
   assert.equal(setup.upstreams[0]?.received.length, 1, 'no refused request reached the upstream');

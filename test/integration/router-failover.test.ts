@@ -8,7 +8,10 @@ const fast = { ttftMs: 5, tokensPerSecond: 2000, tokens: 4 };
 
 test('failures before the first byte are retried on another endpoint and journaled: refused, 500, hang', async (t) => {
   const setup = await startRouterSetup(t, {
-    upstreams: [{ name: 'a-broken', ...fast }, { name: 'b-good', ...fast }],
+    upstreams: [
+      { name: 'a-broken', ...fast },
+      { name: 'b-good', ...fast },
+    ],
     policy: { firstByteTimeoutMs: 600, breakerFailures: 100, affinityPrefixChars: 0 },
   });
   const [broken, good] = setup.upstreams as [NonNullable<(typeof setup.upstreams)[0]>, NonNullable<(typeof setup.upstreams)[0]>];
@@ -28,7 +31,10 @@ test('failures before the first byte are retried on another endpoint and journal
   assert.equal((await setup.call('router.retries.journal', {})).journaled, pending);
   const journal = await setup.call('system.journal', { limit: 50 });
   const reasons = journal.filter((e) => e.action === 'router.retry').map((e) => e.detail ?? '');
-  assert.ok(reasons.some((r) => /a-broken failed before the first byte \(.*ECONNREFUSED/.test(r)), reasons.join('\n'));
+  assert.ok(
+    reasons.some((r) => /a-broken failed before the first byte \(.*ECONNREFUSED/.test(r)),
+    reasons.join('\n'),
+  );
   assert.ok(reasons.some((r) => /HTTP 500/.test(r)));
   assert.ok(reasons.some((r) => /no first byte within 600 ms/.test(r)));
   assert.equal((await setup.call('router.retries.journal', {})).journaled, 0, 'each retry is journaled once');
@@ -59,7 +65,13 @@ test('after the first byte there is no retry: the openai client sees a stream er
 });
 
 test('all endpoints down is a clear 503; the breaker opens, then a probe closes it when the endpoint is back', async (t) => {
-  const setup = await startRouterSetup(t, { upstreams: [{ name: 'x', ...fast }, { name: 'y', ...fast }], policy: { breakerFailures: 2, breakerCooldownMs: 300, probeIntervalMs: 200, maxRetries: 1 } });
+  const setup = await startRouterSetup(t, {
+    upstreams: [
+      { name: 'x', ...fast },
+      { name: 'y', ...fast },
+    ],
+    policy: { breakerFailures: 2, breakerCooldownMs: 300, probeIntervalMs: 200, maxRetries: 1 },
+  });
   const [x, y] = setup.upstreams as [NonNullable<(typeof setup.upstreams)[0]>, NonNullable<(typeof setup.upstreams)[0]>];
   await x.setFault('http-500');
   await y.setFault('http-500');

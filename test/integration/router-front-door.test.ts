@@ -108,7 +108,22 @@ test('keep-alive: an HTTP/1.0 client that asks keeps its connection; Expect: 100
 test('curl streams through the router, with Expect: 100-continue as curl sends it for large bodies', async (t) => {
   const setup = await startRouterSetup(t, { upstreams: [{ name: 'gpu-a', ttftMs: 5, tokensPerSecond: 500, tokens: 4 }] });
   const body = chatBody(`describe: ${'weld seam '.repeat(200)}`, true);
-  const { stdout, stderr } = await run('curl', ['-sS', '-N', '-v', '--max-time', '10', '-H', 'Expect: 100-continue', '-H', `Authorization: Bearer ${setup.key}`, '-H', 'Content-Type: application/json', '--data-binary', body, `${setup.url}/v1/chat/completions`]);
+  const { stdout, stderr } = await run('curl', [
+    '-sS',
+    '-N',
+    '-v',
+    '--max-time',
+    '10',
+    '-H',
+    'Expect: 100-continue',
+    '-H',
+    `Authorization: Bearer ${setup.key}`,
+    '-H',
+    'Content-Type: application/json',
+    '--data-binary',
+    body,
+    `${setup.url}/v1/chat/completions`,
+  ]);
   assert.match(stderr, /> Expect: 100-continue/);
   assert.match(stderr, /< HTTP\/1\.1 100 Continue/);
   assert.match(stderr, /< HTTP\/1\.1 200 OK/);

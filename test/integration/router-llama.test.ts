@@ -42,7 +42,9 @@ async function startLlamaServer(t: TestContext, name: string, model: string): Pr
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`llama-server ${name} exited with ${child.exitCode}: ${log}`);
-    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`${url}/health`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) return { name, url, child };
     if (Date.now() > deadline) throw new Error(`llama-server ${name} did not become healthy: ${log}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -82,7 +84,10 @@ test('the official openai client streams through the router from real llama-serv
   const { router, key } = await routerBefore(t, servers);
   const client = new OpenAI({ apiKey: key, baseURL: `${router.url}/v1`, maxRetries: 0 });
 
-  assert.deepEqual((await client.models.list()).data.map((m) => m.id), ['tiny']);
+  assert.deepEqual(
+    (await client.models.list()).data.map((m) => m.id),
+    ['tiny'],
+  );
   const served = new Set<string>();
   for (let i = 0; i < 4; i += 1) {
     const { data: stream, response } = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: `weld ${i}` }], max_tokens: 12, stream: true }).withResponse();

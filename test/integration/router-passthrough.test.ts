@@ -127,10 +127,12 @@ test('a body that ends with the endpoint closing reaches an HTTP/1.1 client in c
   const socket = net.connect({ host: '127.0.0.1', port: Number(port) });
   const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${setup.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(chat)}\r\n\r\n${chat}`;
   let reply = '';
-  const ended = new Promise<void>((resolve) => socket.on('data', (d: Buffer) => {
-    reply += d.toString('latin1');
-    if (reply.endsWith('\r\n0\r\n\r\n')) resolve();
-  }));
+  const ended = new Promise<void>((resolve) =>
+    socket.on('data', (d: Buffer) => {
+      reply += d.toString('latin1');
+      if (reply.endsWith('\r\n0\r\n\r\n')) resolve();
+    }),
+  );
   socket.write(request);
   await ended;
   const [head, body] = reply.split('\r\n\r\n', 2) as [string, string];
@@ -148,7 +150,7 @@ test('a body that ends with the endpoint closing reaches an HTTP/1.1 client in c
 /** A chunked body's payload; throws on framing that is not exactly size line, data, CRLF, ending with the last chunk. */
 function dechunked(framed: string): string {
   let payload = '';
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     const lineEnd = framed.indexOf('\r\n', at);
     const size = parseInt(framed.slice(at, lineEnd), 16);
     if (lineEnd === -1 || Number.isNaN(size)) throw new Error(`bad chunk size line at ${at}`);

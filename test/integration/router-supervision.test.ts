@@ -61,7 +61,7 @@ function foregroundRouter(t: TestContext, dataDir: string): Promise<{ child: Chi
   });
 }
 
-test('one router per data dir: a second is refused naming the holder; a dead holder\'s lock is taken over', async (t) => {
+test("one router per data dir: a second is refused naming the holder; a dead holder's lock is taken over", async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
   assert.equal((await runOutpost(['--data-dir', dataDir, 'router', 'endpoints', 'add', 'gpu-a', 'http://127.0.0.1:9', '--models', 'tiny'])).code, 0);
   const first = await foregroundRouter(t, dataDir);
@@ -82,7 +82,7 @@ test('one router per data dir: a second is refused naming the holder; a dead hol
   assert.ok(!fs.existsSync(lock), 'a router that stops releases its lock');
 });
 
-test('the app\'s core starts the router, restarts it when it dies, journals its retries, and stops it on close', async (t) => {
+test("the app's core starts the router, restarts it when it dies, journals its retries, and stops it on close", async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
   const broken = await startSimulatedUpstream({ name: 'a-broken', ttftMs: 5, tokensPerSecond: 2000, tokens: 3 });
   const good = await startSimulatedUpstream({ name: 'b-good', ttftMs: 5, tokensPerSecond: 2000, tokens: 3 });

@@ -36,12 +36,18 @@ test('the site key logs in to a real sshd through node-ssh and ssh -i', async (t
   const knownHosts = path.join(dataDir, 'known_hosts');
   fs.writeFileSync(knownHosts, `${host.knownHostsLine}\n`);
   const { stdout } = await promisify(execFile)('ssh', [
-    '-i', keyFile,
-    '-p', String(host.port),
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
+    '-i',
+    keyFile,
+    '-p',
+    String(host.port),
+    '-o',
+    `UserKnownHostsFile=${knownHosts}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
     `${host.user}@${host.address}`,
     'id -un',
   ]);

@@ -75,7 +75,10 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
       assert.deepEqual({ resumedFrom: whole.resumedFrom, bytes: whole.bytes, sha256: whole.sha256 }, { resumedFrom: 0, bytes: bytes.length, sha256: sha256(bytes) });
       assert.equal(sha256(readFileSync(`${where}/whole.bin`)), sha256(bytes));
       assert.equal(progress.at(-1), 1);
-      assert.ok(progress.every((p, i) => i === 0 || p >= (progress[i - 1] as number)), 'progress only grows');
+      assert.ok(
+        progress.every((p, i) => i === 0 || p >= (progress[i - 1] as number)),
+        'progress only grows',
+      );
 
       writeFileSync(`${where}/resumed.bin.partial`, bytes.subarray(0, 10 * MiB + 7));
       chownSync(`${where}/resumed.bin.partial`, statSync(where).uid, statSync(where).gid);
@@ -96,10 +99,7 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
       const bytes = randomBytes(64 * MiB);
       writeFileSync(local, bytes);
       const controller = new AbortController();
-      await assert.rejects(
-        session.upload(local, `${where}/big.bin`, { signal: controller.signal, onProgress: (done) => done >= 4 * MiB && controller.abort() }),
-        { name: 'AbortError' },
-      );
+      await assert.rejects(session.upload(local, `${where}/big.bin`, { signal: controller.signal, onProgress: (done) => done >= 4 * MiB && controller.abort() }), { name: 'AbortError' });
       const partial = readFileSync(`${where}/big.bin.partial`);
       assert.ok(partial.length >= 4 * MiB && partial.length < bytes.length, `a partial copy of ${partial.length} bytes`);
       assert.ok(partial.equals(bytes.subarray(0, partial.length)), 'the partial file is a prefix of the source');
@@ -156,7 +156,10 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
     await assert.rejects(knownHostsLine(endpoints.get(name)!), conflict);
     const local = path.join(dir, 'small.bin');
     writeFileSync(local, 'weights');
-    await assert.rejects(uploadResumable(endpoints.get(name)!, local, '/tmp/never.bin', () => undefined), conflict);
+    await assert.rejects(
+      uploadResumable(endpoints.get(name)!, local, '/tmp/never.bin', () => undefined),
+      conflict,
+    );
     assert.equal(statSync(local).size, 7);
     assert.equal(host.logs().split('Accepted publickey').length, logins, 'no credential was offered to the changed host');
     assert.equal(site.nodes().find((n) => n.name === name)?.hostKey?.offered?.fingerprint, hostKeyFingerprint, 'the key waits for `outpost hostkey accept`');

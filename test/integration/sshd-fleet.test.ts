@@ -14,12 +14,7 @@ if (unavailable && (process.env.OUTPOST_REQUIRE_SSHD === '1' || (process.env.CI 
 }
 
 // Pins like production must: without hostHash, ssh2 hands the verifier the raw host key blob.
-function connect(
-  ssh: NodeSSH,
-  host: SshdHost,
-  pin: { fingerprint: string; seen: string[] },
-  clientKeyPath = host.clientKeyPath,
-): Promise<NodeSSH> {
+function connect(ssh: NodeSSH, host: SshdHost, pin: { fingerprint: string; seen: string[] }, clientKeyPath = host.clientKeyPath): Promise<NodeSSH> {
   return ssh.connect({
     host: host.address,
     port: host.port,

@@ -21,7 +21,13 @@ test('HQ and a site exchange bundles both ways: model and policy in, reports and
   assert.equal(verified.filesVerified, 1);
   const imported = await site.call('sync.import', { media: [first.path] });
   assert.equal(imported.state, 'applied');
-  assert.deepEqual(imported.changes.map((c) => [c.kind, c.change]), [['model', 'new'], ['policy', 'new']]);
+  assert.deepEqual(
+    imported.changes.map((c) => [c.kind, c.change]),
+    [
+      ['model', 'new'],
+      ['policy', 'new'],
+    ],
+  );
   const digest = (release.value as { files: Array<{ digest: string }> }).files[0]?.digest ?? '';
   assert.deepEqual(fs.readFileSync(path.join(site.dataDir, 'models', digest)), original, 'the model arrives byte for byte, named by its digest');
   assert.deepEqual(fs.readdirSync(path.join(site.dataDir, 'staging', 'files')), [], 'staging is emptied after the import');
@@ -32,7 +38,10 @@ test('HQ and a site exchange bundles both ways: model and policy in, reports and
   assert.equal(report.bundle.recipient, 'hq-main');
   const atHq = await hq.call('sync.import', { media: [report.path] });
   assert.deepEqual(atHq.acknowledged, [1], "HQ learns that the site holds bundle 1's chunks");
-  const kinds = (await hq.call('sync.records', {})).filter((r) => r.issuer === 'site-a').map((r) => r.kind).sort();
+  const kinds = (await hq.call('sync.records', {}))
+    .filter((r) => r.issuer === 'site-a')
+    .map((r) => r.kind)
+    .sort();
   assert.deepEqual(kinds, ['site.deployments', 'site.inventory', 'site.journal']);
 
   const edited = Buffer.from(original);
@@ -45,12 +54,22 @@ test('HQ and a site exchange bundles both ways: model and policy in, reports and
   const second = await site.call('sync.import', { media: [delta.path] });
   assert.equal(second.state, 'applied');
   assert.ok(second.chunksHeldLocally >= 3, 'left-out chunks are read from the model already here');
-  assert.deepEqual(second.changes.find((c) => c.kind === 'model'), { kind: 'model', key: 'tiny', incomingVersion: 2, currentVersion: 1, change: 'update', resolution: null });
+  assert.deepEqual(
+    second.changes.find((c) => c.kind === 'model'),
+    { kind: 'model', key: 'tiny', incomingVersion: 2, currentVersion: 1, change: 'update', resolution: null },
+  );
   const models = fs.readdirSync(path.join(site.dataDir, 'models')).filter((f) => !f.startsWith('.'));
   assert.equal(models.length, 2);
   assert.ok(models.some((f) => fs.readFileSync(path.join(site.dataDir, 'models', f)).equals(edited)));
   const history = await site.call('sync.exchanges', { limit: 10 });
-  assert.deepEqual(history.map((h) => [h.direction, h.peer, h.sequence]), [['import', 'hq-main', 2], ['export', 'hq-main', 1], ['import', 'hq-main', 1]]);
+  assert.deepEqual(
+    history.map((h) => [h.direction, h.peer, h.sequence]),
+    [
+      ['import', 'hq-main', 2],
+      ['export', 'hq-main', 1],
+      ['import', 'hq-main', 1],
+    ],
+  );
 });
 
 test('importing the same bundle twice changes nothing', async (t) => {
@@ -62,7 +81,10 @@ test('importing the same bundle twice changes nothing', async (t) => {
   const before = site.state();
   const again = await site.call('sync.import', { media: [bundle.path] });
   assert.equal(again.state, 'unchanged');
-  assert.deepEqual(again.changes.map((c) => c.change), ['unchanged']);
+  assert.deepEqual(
+    again.changes.map((c) => c.change),
+    ['unchanged'],
+  );
   assert.equal(site.state(), before);
 });
 

@@ -26,7 +26,10 @@ test("an imported policy is what the site's router runs with, and its config ver
   const bundle = await hq.call('sync.export', { to: path.join(root, 'b1') });
 
   const preview = await site.call('sync.import', { media: [bundle.path], dryRun: true });
-  assert.deepEqual(preview.changes.map((c) => [c.kind, c.change]), [['policy', 'new']]);
+  assert.deepEqual(
+    preview.changes.map((c) => [c.kind, c.change]),
+    [['policy', 'new']],
+  );
   assert.deepEqual(routerView(site), before, 'a preview changes nothing the router reads');
 
   await site.call('sync.import', { media: [bundle.path] });
@@ -54,9 +57,16 @@ test('a router policy edited at the site is a local edit: the same HQ version le
   const newer = await hq.call('sync.export', { to: path.join(root, 'b3') });
   const preview = await site.call('sync.import', { media: [newer.path], dryRun: true });
   const conflict = { kind: 'policy', key: 'site-policy', incomingVersion: 2, currentVersion: 1, change: 'conflict', resolution: "the router policy edited here (on version 1) is replaced: HQ's version 2 is newer" };
-  assert.deepEqual(preview.changes.find((c) => c.kind === 'policy'), conflict, 'the preview shows the conflict and how it resolves');
+  assert.deepEqual(
+    preview.changes.find((c) => c.kind === 'policy'),
+    conflict,
+    'the preview shows the conflict and how it resolves',
+  );
   assert.equal((await site.call('router.policy.show', {})).idleTimeoutMs, 999, 'before it is applied');
   const applied = await site.call('sync.import', { media: [newer.path] });
-  assert.deepEqual(applied.changes.find((c) => c.kind === 'policy'), conflict);
+  assert.deepEqual(
+    applied.changes.find((c) => c.kind === 'policy'),
+    conflict,
+  );
   assert.deepEqual(routerView(site).policy, { ...DEFAULT_POLICY, maxRetries: 3, idleTimeoutMs: 20_000 });
 });

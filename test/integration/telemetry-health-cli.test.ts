@@ -26,7 +26,10 @@ test('outpost health: every check with a plain sentence; a site past the offline
   const fresh = await outpost('health', '--json');
   assert.equal(fresh.code, 0, fresh.stderr);
   const report = JSON.parse(fresh.stdout) as HealthReport;
-  assert.deepEqual(report.items.map((i) => i.check), ['offline', 'model-staleness', 'signing-key', 'ssh-key', 'telemetry-buffer', 'nodes', 'workers']);
+  assert.deepEqual(
+    report.items.map((i) => i.check),
+    ['offline', 'model-staleness', 'signing-key', 'ssh-key', 'telemetry-buffer', 'nodes', 'workers'],
+  );
   assert.equal(report.items.find((i) => i.check === 'offline')?.level, 'warn', 'no exchange yet');
   assert.equal(report.items.find((i) => i.check === 'signing-key')?.level, 'ok');
 

@@ -38,7 +38,10 @@ describe('the sampler on a simulated site of real sshd hosts', { skip: unavailab
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-telemetry-'));
     const outpost = (...args: string[]) => runOutpost(['--data-dir', dataDir, ...args]);
     assert.equal((await outpost('keys', 'init', '--site-id', 'telemetry-test')).code, 0);
-    const port = await commonFreePort(PROFILES.map((_, i) => `127.0.0.${FIRST + i}`), process.pid + FIRST);
+    const port = await commonFreePort(
+      PROFILES.map((_, i) => `127.0.0.${FIRST + i}`),
+      process.pid + FIRST,
+    );
     site = await startSimulatedSite({ profiles: PROFILES, authorizedKey: readFileSync(path.join(dataDir, 'keys/id_ed25519.pub'), 'utf8'), firstAddress: FIRST, port });
     const scan = await outpost('discover', site.hosts.map((h) => h.sshd.address).join(','), '--port', String(port), '--user', site.user);
     assert.equal(scan.code, 0, scan.stderr);

@@ -33,7 +33,10 @@ test('a chart of the last hour comes from raw samples, bucketed in SQL to at mos
   const chart = telemetry.service.series({ metric: 'gpu.util', source: 'gpu:a/', from: T0, to: T0 + 3599, maxPoints: 120 });
   assert.equal(chart.resolution, 'raw');
   assert.equal(chart.bucketSeconds, 30);
-  assert.deepEqual(chart.lines.map((l) => l.source), ['gpu:a/0', 'gpu:a/1']);
+  assert.deepEqual(
+    chart.lines.map((l) => l.source),
+    ['gpu:a/0', 'gpu:a/1'],
+  );
   const line = chart.lines[0];
   assert.ok(line);
   assert.equal(line.t.length, 120);
@@ -84,13 +87,19 @@ test('pruning deletes raw samples past retention only once rolled up, and rollup
 test("a site report carries rollups after the peer's acknowledged cursor, coarser when the backlog is long, and the cursor moves only on acknowledgement", (t) => {
   const { db, clock, telemetry } = fixture(t);
   const rollup = db.prepare('INSERT INTO telemetry_rollups (series_id, ts, n, min, avg, max) VALUES (?, ?, 60, ?, ?, ?)');
-  telemetry.store.ingest([{ source: 'node:a', metric: 'cpu.util', unit: '%', ts: T0, value: 1 }, { source: 'node:b', metric: 'cpu.util', unit: '%', ts: T0, value: 1 }]);
+  telemetry.store.ingest([
+    { source: 'node:a', metric: 'cpu.util', unit: '%', ts: T0, value: 1 },
+    { source: 'node:b', metric: 'cpu.util', unit: '%', ts: T0, value: 1 },
+  ]);
   for (const id of [1, 2]) for (let m = 0; m < 100; m++) rollup.run(id, T0 + m * 60, m, m + 1, m + 2);
   db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(T0 + 100 * 60);
   clock.s = T0 + 100 * 60 + 30;
   const minutes = telemetry.store.report(0, 1000);
   assert.equal(minutes.bucketSeconds, 60);
-  assert.deepEqual(minutes.series.map((s) => s.rows.length), [100, 100]);
+  assert.deepEqual(
+    minutes.series.map((s) => s.rows.length),
+    [100, 100],
+  );
   const first = telemetry.store.report(telemetry.store.exportedUpto(new SyncRepository(db).acknowledgedSequences('hq-1')), 40);
   assert.equal(first.bucketSeconds, 300, '200 minute rows do not fit in 40: five-minute buckets do');
   assert.equal(first.upto, T0 + 100 * 60 - 1, 'the whole backlog is covered');
@@ -103,7 +112,10 @@ test("a site report carries rollups after the peer's acknowledged cursor, coarse
   assert.deepEqual(telemetry.store.report(first.upto, 40).series, [], 'nothing new after the acknowledged minute');
   rollup.run(1, T0 + 100 * 60, 7, 8, 9);
   db.prepare('UPDATE telemetry_rollup_mark SET rolled_upto = ?').run(T0 + 101 * 60);
-  assert.deepEqual(telemetry.store.report(first.upto, 40).series.map((s) => s.rows), [[[T0 + 100 * 60, 60, 7, 8, 9]]]);
+  assert.deepEqual(
+    telemetry.store.report(first.upto, 40).series.map((s) => s.rows),
+    [[[T0 + 100 * 60, 60, 7, 8, 9]]],
+  );
 });
 
 test('settings keep their defaults until changed, and alerts are raised once and cleared', (t) => {
@@ -126,8 +138,19 @@ test('restart alerts expire after a while and cleared alerts are forgotten after
   telemetry.store.raise({ key: 'node-silent:a', severity: 'critical', source: 'node:a', message: 'a is silent', raisedAt: '2026-11-25T10:00:00.000Z' });
   assert.deepEqual(telemetry.store.expireAlerts('restart:', '2026-11-25T09:59:00.000Z', '2026-10-01T00:00:00.000Z', '2026-11-25T10:10:00.000Z'), [], 'too recent');
   const expired = telemetry.store.expireAlerts('restart:', '2026-11-25T10:15:00.000Z', '2026-10-01T00:00:00.000Z', '2026-11-25T10:16:00.000Z');
-  assert.deepEqual(expired.map((a) => [a.key, a.clearedAt]), [['restart:dep-1/head/2', '2026-11-25T10:16:00.000Z']]);
-  assert.deepEqual(telemetry.service.alerts(false).map((a) => a.key), ['node-silent:a'], 'a condition stays until it goes away');
+  assert.deepEqual(
+    expired.map((a) => [a.key, a.clearedAt]),
+    [['restart:dep-1/head/2', '2026-11-25T10:16:00.000Z']],
+  );
+  assert.deepEqual(
+    telemetry.service.alerts(false).map((a) => a.key),
+    ['node-silent:a'],
+    'a condition stays until it goes away',
+  );
   telemetry.store.expireAlerts('restart:', '2026-11-25T10:15:00.000Z', '2026-11-26T00:00:00.000Z', '2026-11-26T00:00:00.000Z');
-  assert.deepEqual(telemetry.service.alerts(true).map((a) => a.key), ['node-silent:a'], 'the cleared restart alert is forgotten');
+  assert.deepEqual(
+    telemetry.service.alerts(true).map((a) => a.key),
+    ['node-silent:a'],
+    'the cleared restart alert is forgotten',
+  );
 });

@@ -38,14 +38,23 @@ test("a site's bundle carries telemetry since HQ's acknowledgement and the deplo
   const atHq = (await hq.call('sync.records', {})).filter((r) => r.issuer === 'site-a');
   assert.deepEqual(atHq.map((r) => r.kind).sort(), ['site.deployments', 'site.inventory', 'site.journal', 'site.telemetry']);
   const telemetry = atHq.find((r) => r.kind === 'site.telemetry')?.value as TelemetryReport;
-  assert.deepEqual(telemetry.series.map((s) => [s.source, s.metric, s.unit, s.rows.length]), [['gpu:gpu-a/0', 'gpu.util', '%', 1]]);
+  assert.deepEqual(
+    telemetry.series.map((s) => [s.source, s.metric, s.unit, s.rows.length]),
+    [['gpu:gpu-a/0', 'gpu.util', '%', 1]],
+  );
   assert.deepEqual(telemetry.series[0]?.rows[0]?.slice(1), [60, 0, 29.5, 59], 'one minute: 60 samples, min, avg, max');
   const deployments = (atHq.find((r) => r.kind === 'site.deployments')?.value as { deployments: Deployment[] }).deployments;
-  assert.deepEqual(deployments.map((d) => [d.id, d.state, d.workers[0]?.state, d.workers[0]?.restarts]), [['dep-0a1b2c', 'ready', 'running', 1]]);
+  assert.deepEqual(
+    deployments.map((d) => [d.id, d.state, d.workers[0]?.state, d.workers[0]?.restarts]),
+    [['dep-0a1b2c', 'ready', 'running', 1]],
+  );
 
   const beforeAck = await site.call('sync.export', { to: path.join(root, 's2') });
   const resent = await hq.call('sync.import', { media: [beforeAck.path] });
-  assert.ok(resent.changes.some((c) => c.kind === 'site.deployments'), 'deployment state is reported in every bundle');
+  assert.ok(
+    resent.changes.some((c) => c.kind === 'site.deployments'),
+    'deployment state is reported in every bundle',
+  );
   assert.ok(!resent.changes.some((c) => c.kind === 'site.telemetry' && c.change === 'new'), 'unacknowledged telemetry is sent again under the same key, which HQ already holds');
 
   // HQ's next bundle acknowledges the site's; from then on the site sends only newer telemetry.

@@ -31,7 +31,7 @@ test('CLI, bridge and IPC return the same result for the same call', async (t) =
   assert.deepEqual(viaCliCall, viaCli);
 });
 
-test('each transport refuses invalid input with the schema\'s own message, and nothing is written', async (t) => {
+test("each transport refuses invalid input with the schema's own message, and nothing is written", async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
   const schemaMessage = 'siteId: a site id is 3–64 characters of a–z, 0–9 and "-", starting and ending with a letter or digit';
 
@@ -77,12 +77,19 @@ test('the IPC event relay sends a page what was emitted before it subscribed, on
   relay.subscribe(7, OWN_PAGE, 0, (m) => got.push(m as (typeof got)[number]));
   await new Promise((resolve) => setImmediate(resolve));
   tick(2);
-  assert.deepEqual(got.map((m) => m.payload.ts), [1, 2], 'the backlog, then live');
+  assert.deepEqual(
+    got.map((m) => m.payload.ts),
+    [1, 2],
+    'the backlog, then live',
+  );
   // A reload subscribes again with the last seq it saw: the old stream is replaced, nothing doubles.
   relay.subscribe(7, OWN_PAGE, got.at(-1)?.seq, (m) => got.push(m as (typeof got)[number]));
   tick(3);
   relay.unsubscribe(7);
   tick(4);
-  assert.deepEqual(got.map((m) => m.payload.ts), [1, 2, 3]);
+  assert.deepEqual(
+    got.map((m) => m.payload.ts),
+    [1, 2, 3],
+  );
   assert.deepEqual(foreign, []);
 });

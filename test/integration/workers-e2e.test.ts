@@ -31,13 +31,19 @@ describe('a plan launched as real llama.cpp workers across simulated hosts', { s
     const planId = await bench.plan(await bench.nodeNames());
     deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 18160 + (process.pid % 500) });
     assert.equal(deployment.state, 'ready', deployment.detail ?? '');
-    assert.deepEqual(deployment.workers.map((w) => `${w.name}:${w.state}`), ['rpc-1:running', 'tunnel-1:running', 'head:running']);
+    assert.deepEqual(
+      deployment.workers.map((w) => `${w.name}:${w.state}`),
+      ['rpc-1:running', 'tunnel-1:running', 'head:running'],
+    );
     assert.equal(new Set(deployment.stages.map((s) => s.node)).size, 2);
     assert.ok((deployment.tokensPerSecond ?? 0) > 0, 'the test prompt measured tokens/s');
     const phases = bench.events.filter((e) => e.name === 'workers.launchProgress').map((e) => (e.payload as { phase: string }).phase);
     for (const phase of ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register']) assert.ok(phases.includes(phase), `progress ${phase}`);
     const endpoints = await bench.call('router.endpoints.list', {});
-    assert.deepEqual(endpoints.map((e) => [e.name, e.url, e.models]), [[deployment.id, deployment.apiUrl, [deployment.model]]]);
+    assert.deepEqual(
+      endpoints.map((e) => [e.name, e.url, e.models]),
+      [[deployment.id, deployment.apiUrl, [deployment.model]]],
+    );
 
     // The rpc-server listens on loopback only; its host lets the deployment key open exactly that port.
     const rpc = deployment.workers.find((w) => w.name === 'rpc-1');
@@ -65,7 +71,10 @@ describe('a plan launched as real llama.cpp workers across simulated hosts', { s
       return d.state === 'ready' && d.workers.find((w) => w.name === 'head')?.restarts === 1 && d;
     });
     const journal = await bench.call('system.journal', { limit: 50 });
-    assert.ok(journal.some((e) => e.action === 'workers.restart' && e.detail === 'head exited'), 'the journal says why');
+    assert.ok(
+      journal.some((e) => e.action === 'workers.restart' && e.detail === 'head exited'),
+      'the journal says why',
+    );
     assert.equal((await current()).workers.find((w) => w.name === 'rpc-1')?.restarts, 0, 'the RPC member kept running');
 
     const rpc = (await current()).workers.find((w) => w.name === 'rpc-1');
@@ -75,8 +84,15 @@ describe('a plan launched as real llama.cpp workers across simulated hosts', { s
       const d = await current();
       return d.state === 'ready' && d.workers.every((w) => w.restarts >= 1) && d;
     });
-    assert.deepEqual(healed.workers.map((w) => w.state), ['running', 'running', 'running']);
-    assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), [deployment.id], 're-registered once ready');
+    assert.deepEqual(
+      healed.workers.map((w) => w.state),
+      ['running', 'running', 'running'],
+    );
+    assert.deepEqual(
+      (await bench.call('router.endpoints.list', {})).map((e) => e.name),
+      [deployment.id],
+      're-registered once ready',
+    );
     const answer = await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'Still there?', maxTokens: 8 });
     assert.equal(answer.tokens, 8);
   });

@@ -14,7 +14,13 @@ import type { SimulatedGpu } from '../fixtures/simulated-site/profiles.js';
 
 const FIRST = 170;
 const simulatedGpu = (name: string, memoryTotalMiB: number, bus: number): SimulatedGpu => ({
-  name, memoryTotalMiB, memoryUsedMiB: 1, utilization: '0', temperature: '34', powerDraw: '61.35', pciBusId: `00000000:${bus.toString(16).toUpperCase().padStart(2, '0')}:00.0`,
+  name,
+  memoryTotalMiB,
+  memoryUsedMiB: 1,
+  utilization: '0',
+  temperature: '34',
+  powerDraw: '61.35',
+  pciBusId: `00000000:${bus.toString(16).toUpperCase().padStart(2, '0')}:00.0`,
 });
 const unavailable = await sshdFleetUnavailableReason(FIRST);
 if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
@@ -117,12 +123,15 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     assert.equal((await bench.call('workers.list', { all: true })).length, before, 'no deployment was recorded');
   });
 
-  test('a GPU head gets the GPU discovery recorded for its stage as llama.cpp\'s device (this CPU-only build then refuses it by name)', async () => {
+  test("a GPU head gets the GPU discovery recorded for its stage as llama.cpp's device (this CPU-only build then refuses it by name)", async () => {
     const node = names['fault-gpu'] as string;
     // The plan uses the node's 4090 and leaves its A100 (GPU 0) out: the head must ask for CUDA1, not CUDA0.
     const { planId, plan } = await bench.call('planner.plan', { model: bench.modelFile, context: 2048, parallel: 1, devices: [{ gpu: 'RTX-4090', node }], nodes: [{ name: node }] });
     assert.ok(planId && plan.feasible);
-    assert.deepEqual(plan.stages.map((s) => s.gpu), ['RTX-4090']);
+    assert.deepEqual(
+      plan.stages.map((s) => s.gpu),
+      ['RTX-4090'],
+    );
     await assert.rejects(bench.call('workers.launch', { planId, user: bench.site.user, port }), (error: Error) => {
       assert.match(error.message, /the head on .* exited while loading/);
       return true;
@@ -149,9 +158,7 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       assert.equal(deployment.state, 'ready');
       assert.deepEqual(readFileSync(target), bytes);
       assert.equal(existsSync(`${target}.partial`), false, `left: ${readdirSync(path.dirname(target)).join(', ')}`);
-      const fractions = bench.events
-        .filter((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deployment.id && (e.payload as LaunchProgress).phase === 'model')
-        .map((e) => (e.payload as LaunchProgress).fraction);
+      const fractions = bench.events.filter((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deployment.id && (e.payload as LaunchProgress).phase === 'model').map((e) => (e.payload as LaunchProgress).fraction);
       // One 256 KiB chunk after the 100,000 bytes already there: the copy started where the last one stopped.
       assert.equal(fractions[1], Math.min(1, (100_000 + 256 * 1024) / bytes.length));
     } finally {
@@ -180,12 +187,15 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     }
   });
 
-  test('vLLM: Ray head and worker, then vllm serve with the plan\'s uneven pipeline split (simulated vllm)', async () => {
+  test("vLLM: Ray head and worker, then vllm serve with the plan's uneven pipeline split (simulated vllm)", async () => {
     const planId = await bench.plan([names['fault-a'] as string, names['fault-b'] as string]);
     const deployment = await bench.call('workers.launch', { planId, engine: 'vllm', user: bench.site.user, port });
     try {
       assert.equal(deployment.state, 'ready', deployment.detail ?? '');
-      assert.deepEqual(deployment.workers.map((w) => w.name), ['ray-head', 'ray-1', 'head']);
+      assert.deepEqual(
+        deployment.workers.map((w) => w.name),
+        ['ray-head', 'ray-1', 'head'],
+      );
       const log = await bench.call('workers.logs', { deployment: deployment.id, worker: 'head', lines: 20 });
       const split = deployment.stages.map((s) => s.layerCount).join(',');
       assert.match(log[0]?.lines.join('\n') ?? '', new RegExp(`pipeline 2 \\(${split}\\) over ray`));
@@ -202,7 +212,10 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
     const deployment = await bench.call('workers.launch', { planId, engine: 'custom', template, user: bench.site.user, port });
     try {
       assert.equal(deployment.state, 'ready', deployment.detail ?? '');
-      assert.deepEqual(deployment.workers.map((w) => w.name), ['stage-1', 'head']);
+      assert.deepEqual(
+        deployment.workers.map((w) => w.name),
+        ['stage-1', 'head'],
+      );
     } finally {
       await bench.call('workers.stop', { deployment: deployment.id });
     }
@@ -241,10 +254,15 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       // rpc-server fails to bind, and the head fails to reach it.
       const squatter = net.createServer((socket) => socket.destroy());
       process.kill(rpc?.pid as number, 'SIGKILL');
-      await until('the port taken over', () => new Promise<boolean>((resolve) => {
-        squatter.once('error', () => resolve(false));
-        squatter.listen(rpcPort, '127.0.0.1', () => resolve(true));
-      }), 5_000);
+      await until(
+        'the port taken over',
+        () =>
+          new Promise<boolean>((resolve) => {
+            squatter.once('error', () => resolve(false));
+            squatter.listen(rpcPort, '127.0.0.1', () => resolve(true));
+          }),
+        5_000,
+      );
       try {
         await until('three failed restarts', () => failures().length >= 3, 120_000);
         assert.deepEqual(failures().slice(0, 3), ['1', '2', '4'], 'each wait twice the last');
@@ -255,10 +273,14 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       } finally {
         await new Promise((resolve) => squatter.close(resolve));
       }
-      const healed = await until('ready once the port is free', async () => {
-        const d = await current();
-        return d.state === 'ready' && d;
-      }, 60_000);
+      const healed = await until(
+        'ready once the port is free',
+        async () => {
+          const d = await current();
+          return d.state === 'ready' && d;
+        },
+        60_000,
+      );
       assert.ok((healed.workers.find((w) => w.name === 'rpc-1')?.restarts ?? 0) >= 4, 'every attempt counted');
       assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'and now?', maxTokens: 4 })).tokens, 4);
     } finally {
@@ -295,24 +317,46 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       try {
         assert.equal(bench.core.supervise(), true);
         for (const pid of frozen) signal(pid, 'SIGSTOP');
-        const degraded = await until('degraded', async () => {
-          const d = await current();
-          return d.state === 'degraded' && d;
-        }, 30_000);
+        const degraded = await until(
+          'degraded',
+          async () => {
+            const d = await current();
+            return d.state === 'degraded' && d;
+          },
+          30_000,
+        );
         assert.match(degraded.detail ?? '', new RegExp(`cannot reach ${rpc?.node} over SSH`));
         assert.equal(degraded.endpoint, null, 'withdrawn from the router');
-        assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), []);
+        assert.deepEqual(
+          (await bench.call('router.endpoints.list', {})).map((e) => e.name),
+          [],
+        );
       } finally {
         for (const pid of frozen) signal(pid, 'SIGCONT');
       }
-      const back = await until('ready again', async () => {
-        const d = await current();
-        return d.state === 'ready' && d;
-      }, 30_000);
-      assert.deepEqual(back.workers.map((w) => [w.name, w.state, w.restarts]), deployment.workers.map((w) => [w.name, 'running', 0]), 'nothing had to be restarted');
-      assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), [deployment.id], 'registered again');
+      const back = await until(
+        'ready again',
+        async () => {
+          const d = await current();
+          return d.state === 'ready' && d;
+        },
+        30_000,
+      );
+      assert.deepEqual(
+        back.workers.map((w) => [w.name, w.state, w.restarts]),
+        deployment.workers.map((w) => [w.name, 'running', 0]),
+        'nothing had to be restarted',
+      );
+      assert.deepEqual(
+        (await bench.call('router.endpoints.list', {})).map((e) => e.name),
+        [deployment.id],
+        'registered again',
+      );
       const journal = await bench.call('system.journal', { limit: 50 });
-      assert.ok(journal.some((e) => e.action === 'workers.degraded' && /cannot reach/.test(e.detail ?? '')), 'the journal says why it was degraded');
+      assert.ok(
+        journal.some((e) => e.action === 'workers.degraded' && /cannot reach/.test(e.detail ?? '')),
+        'the journal says why it was degraded',
+      );
       assert.equal((await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'back?', maxTokens: 4 })).tokens, 4);
     } finally {
       await bench.call('workers.stop', { deployment: deployment.id });
@@ -335,7 +379,10 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       assert.match(degraded.detail ?? '', new RegExp(`cannot reach ${rpc?.node} over SSH`));
       assert.equal(degraded.workers.find((w) => w.name === 'rpc-1')?.state, 'down');
       assert.equal(degraded.endpoint, null);
-      assert.deepEqual((await bench.call('router.endpoints.list', {})).map((e) => e.name), []);
+      assert.deepEqual(
+        (await bench.call('router.endpoints.list', {})).map((e) => e.name),
+        [],
+      );
       const stopped = await bench.call('workers.stop', { deployment: deployment.id });
       assert.match(stopped.detail ?? '', new RegExp(`could not reach ${rpc?.node}`));
     } finally {

@@ -26,10 +26,12 @@ const freePort = (host: string): Promise<number> =>
 
 /** The kernel's own table: the rpc-server buffers its banner, so its log cannot say when it listens. */
 const listening = (port: number): boolean =>
-  readFileSync('/proc/net/tcp', 'utf8').split('\n').some((line) => {
-    const [, local, , state] = line.trim().split(/\s+/);
-    return state === '0A' && local?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`);
-  });
+  readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .some((line) => {
+      const [, local, , state] = line.trim().split(/\s+/);
+      return state === '0A' && local?.endsWith(`:${port.toString(16).toUpperCase().padStart(4, '0')}`);
+    });
 
 interface Bench {
   dir: string;
@@ -59,8 +61,16 @@ async function loadLogBench(t: test.TestContext): Promise<Bench> {
   assert.ok(plan.feasible);
   assert.equal(plan.stages.length, 3, 'a head and two rpc-servers');
   const stages: StagePlacement[] = plan.stages.map((s) => ({
-    index: s.index, node: s.node, address: ADDRESSES[s.node as keyof typeof ADDRESSES], sshPort: 22, gpu: s.gpu, gpuOrdinal: 0,
-    firstLayer: s.firstLayer, lastLayer: s.lastLayer, layerCount: s.layerCount, holdsOutput: s.holdsOutput,
+    index: s.index,
+    node: s.node,
+    address: ADDRESSES[s.node as keyof typeof ADDRESSES],
+    sshPort: 22,
+    gpu: s.gpu,
+    gpuOrdinal: 0,
+    firstLayer: s.firstLayer,
+    lastLayer: s.lastLayer,
+    layerCount: s.layerCount,
+    holdsOutput: s.holdsOutput,
   }));
   const spawnLogged = (name: string, program: string, args: string[], env: Record<string, string> = {}): { output: () => string; child: ChildProcess } => {
     let text = '';
@@ -80,8 +90,18 @@ async function loadLogBench(t: test.TestContext): Promise<Bench> {
 function layoutFor(bench: Bench, stages: StagePlacement[], ports: Record<string, number>, apiPort: number): LaunchLayout {
   const bin = engineBinDir();
   return {
-    deploymentId: 'dep-loadlog', servedModel: 'tiny', modelPath: bench.model, totalLayers: bench.plan.model.layers, context: 2048, parallel: 1, threads: 1,
-    apiPort, rpcTransport: 'lan', user: 'unused', stages, ports,
+    deploymentId: 'dep-loadlog',
+    servedModel: 'tiny',
+    modelPath: bench.model,
+    totalLayers: bench.plan.model.layers,
+    context: 2048,
+    parallel: 1,
+    threads: 1,
+    apiPort,
+    rpcTransport: 'lan',
+    user: 'unused',
+    stages,
+    ports,
     hosts: Object.fromEntries(stages.map((s) => [s.node, { runDir: bench.dir, binaries: { 'llama-server': path.join(bin, 'llama-server'), 'rpc-server': path.join(bin, 'ggml-rpc-server') } }])),
     logVerbosity: 5,
   };

@@ -105,10 +105,14 @@ describe('the router in front of two llama.cpp deployments while one pipeline re
       process.kill(rpc?.pid as number, 'SIGKILL');
       const current = async (): Promise<Deployment> => (await bench.call('workers.list', { all: true })).find((d) => d.id === victim.id) as Deployment;
       await until('the victim degraded', async () => (await current()).state === 'degraded', 20_000);
-      const healed = await until('the pipeline restarted and ready', async () => {
-        const d = await current();
-        return d.state === 'ready' && d.workers.every((w) => w.restarts >= 1) && d;
-      }, 60_000);
+      const healed = await until(
+        'the pipeline restarted and ready',
+        async () => {
+          const d = await current();
+          return d.state === 'ready' && d.workers.every((w) => w.restarts >= 1) && d;
+        },
+        60_000,
+      );
       assert.equal(healed.apiUrl, victim.apiUrl);
       const endpoints = await bench.call('router.endpoints.list', {});
       assert.deepEqual(endpoints.map((e) => [e.name, e.url]).sort(), deployments.map((d) => [d.id, d.apiUrl]).sort(), 'registered again');

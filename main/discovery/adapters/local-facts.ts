@@ -26,13 +26,7 @@ export async function readLocalFacts(): Promise<{ facts: LocalFacts; warnings: s
       clearTimeout(timer);
     }
   };
-  const [os, cpu, mem, disks, graphics] = await Promise.all([
-    part('os', () => si.osInfo()),
-    part('cpu', () => si.cpu()),
-    part('memory', () => si.mem()),
-    part('disks', () => si.fsSize()),
-    part('graphics', () => si.graphics()),
-  ]);
+  const [os, cpu, mem, disks, graphics] = await Promise.all([part('os', () => si.osInfo()), part('cpu', () => si.cpu()), part('memory', () => si.mem()), part('disks', () => si.fsSize()), part('graphics', () => si.graphics())]);
   return {
     facts: {
       os,

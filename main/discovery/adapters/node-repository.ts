@@ -28,9 +28,7 @@ export class NodeRepository {
   }
 
   workstation(): WorkstationInventory | null {
-    const row = this.db.prepare('SELECT inventory_json FROM nodes WHERE name = ?').get(WORKSTATION_NODE) as
-      | { inventory_json: string }
-      | undefined;
+    const row = this.db.prepare('SELECT inventory_json FROM nodes WHERE name = ?').get(WORKSTATION_NODE) as { inventory_json: string } | undefined;
     return row ? WorkstationInventorySchema.parse(JSON.parse(row.inventory_json)) : null;
   }
 

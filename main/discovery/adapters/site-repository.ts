@@ -54,9 +54,7 @@ export class SiteRepository implements HostKeyPins, NodeDirectory {
 
   /** Remembers the key a host offered instead of its pin, so it can be shown and explicitly accepted. */
   recordOfferedKey(address: string, port: number, offered: HostKeyIdentity, at: string): void {
-    this.db
-      .prepare('UPDATE host_keys SET offered_key_type = ?, offered_fingerprint = ?, offered_at = ? WHERE address = ? AND port = ?')
-      .run(offered.keyType, offered.fingerprint, at, address, port);
+    this.db.prepare('UPDATE host_keys SET offered_key_type = ?, offered_fingerprint = ?, offered_at = ? WHERE address = ? AND port = ?').run(offered.keyType, offered.fingerprint, at, address, port);
   }
 
   startScan(scanId: string, targets: string, at: string): void {
@@ -87,9 +85,7 @@ export class SiteRepository implements HostKeyPins, NodeDirectory {
       const json = JSON.stringify(record.inventory);
       let nodeId: number;
       if (existing) {
-        this.db
-          .prepare('UPDATE nodes SET name = ?, last_seen = ?, inventory_json = ?, login_user = ?, login_key_path = ? WHERE id = ?')
-          .run(name, record.at, json, record.login.user, record.login.keyPath, existing.id);
+        this.db.prepare('UPDATE nodes SET name = ?, last_seen = ?, inventory_json = ?, login_user = ?, login_key_path = ? WHERE id = ?').run(name, record.at, json, record.login.user, record.login.keyPath, existing.id);
         nodeId = existing.id;
       } else {
         const info = this.db
@@ -106,9 +102,7 @@ export class SiteRepository implements HostKeyPins, NodeDirectory {
 
   nodes(): RemoteNode[] {
     const rows = this.db.prepare(`SELECT * FROM nodes WHERE kind = 'remote' ORDER BY name`).all() as NodeRow[];
-    const lastDiff = this.db.prepare(
-      `SELECT diff_json FROM scan_hosts sh JOIN scans s ON s.id = sh.scan_id WHERE sh.node_id = ? AND sh.outcome = 'inventoried' ORDER BY s.started_at DESC LIMIT 1`,
-    );
+    const lastDiff = this.db.prepare(`SELECT diff_json FROM scan_hosts sh JOIN scans s ON s.id = sh.scan_id WHERE sh.node_id = ? AND sh.outcome = 'inventoried' ORDER BY s.started_at DESC LIMIT 1`);
     return rows.map((row) => {
       const diff = lastDiff.get(row.id) as { diff_json: string | null } | undefined;
       return {
@@ -203,8 +197,6 @@ export class SiteRepository implements HostKeyPins, NodeDirectory {
   }
 
   private insertScanHost(scanId: string, address: string, port: number, nodeId: number | null, outcome: string, reason: string | null, changes: NodeChange[] | null): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO scan_hosts (scan_id, address, port, node_id, outcome, reason, diff_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(scanId, address, port, nodeId, outcome, reason, changes ? JSON.stringify(changes) : null);
+    this.db.prepare('INSERT OR REPLACE INTO scan_hosts (scan_id, address, port, node_id, outcome, reason, diff_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(scanId, address, port, nodeId, outcome, reason, changes ? JSON.stringify(changes) : null);
   }
 }

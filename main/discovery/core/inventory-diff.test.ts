@@ -4,8 +4,18 @@ import type { NodeInventory } from '../../../shared/domain/discovery.js';
 import { diffInventories, nodeNameFor } from './inventory-diff.js';
 
 const gpu = (index: number, uuid: string) => ({
-  index, name: 'NVIDIA A100-SXM4-80GB', uuid, memoryTotalMiB: 81920, memoryUsedMiB: 1, utilizationPct: 0, temperatureC: 30, powerW: 60,
-  pciBusId: null, driverVersion: '550.90.07', migDevices: [], unifiedMemory: false,
+  index,
+  name: 'NVIDIA A100-SXM4-80GB',
+  uuid,
+  memoryTotalMiB: 81920,
+  memoryUsedMiB: 1,
+  utilizationPct: 0,
+  temperatureC: 30,
+  powerW: 60,
+  pciBusId: null,
+  driverVersion: '550.90.07',
+  migDevices: [],
+  unifiedMemory: false,
 });
 
 const base: NodeInventory = {

@@ -1,8 +1,7 @@
 import type { NodeChange, NodeInventory } from '../../../shared/domain/discovery.js';
 import { formatBytes } from '../../../shared/units.js';
 
-const gpuLabel = (g: NodeInventory['gpus'][number]): string =>
-  `${g.name}${g.memoryTotalMiB !== null ? ` ${formatBytes(g.memoryTotalMiB * 2 ** 20)}` : ''}`;
+const gpuLabel = (g: NodeInventory['gpus'][number]): string => `${g.name}${g.memoryTotalMiB !== null ? ` ${formatBytes(g.memoryTotalMiB * 2 ** 20)}` : ''}`;
 
 /** Compares keyed collections and reports what appeared and what went away. */
 function compareSets<T>(before: readonly T[], after: readonly T[], key: (item: T) => string, label: (item: T) => string, subject: NodeChange['subject']): NodeChange[] {
@@ -34,7 +33,7 @@ export function diffInventories(before: NodeInventory | null, after: NodeInvento
   if (Math.abs((before.memory.totalBytes ?? 0) - (after.memory.totalBytes ?? 0)) > 256 * 2 ** 20) {
     changes.push({ subject: 'memory', change: 'changed', detail: `RAM: ${ram(before.memory.totalBytes) ?? 'unknown'} → ${ram(after.memory.totalBytes) ?? 'unknown'}` });
   }
-  changed('gpu', 'GPU driver', before.gpuStatus === 'driver-error' ? 'broken' : before.gpus[0]?.driverVersion ?? null, after.gpuStatus === 'driver-error' ? 'broken' : after.gpus[0]?.driverVersion ?? null);
+  changed('gpu', 'GPU driver', before.gpuStatus === 'driver-error' ? 'broken' : (before.gpus[0]?.driverVersion ?? null), after.gpuStatus === 'driver-error' ? 'broken' : (after.gpus[0]?.driverVersion ?? null));
   const gpuKey = (g: NodeInventory['gpus'][number]): string => g.uuid ?? `${g.index}:${g.name}`;
   changes.push(...compareSets(before.gpus, after.gpus, gpuKey, gpuLabel, 'gpu'));
   const engineKey = (e: NodeInventory['engines'][number]): string => `${e.engine}@${e.path}`;
@@ -46,7 +45,15 @@ export function diffInventories(before: NodeInventory | null, after: NodeInvento
   changes.push(...compareSets(before.engines, after.engines, engineKey, (e) => `${e.engine} ${e.version ?? ''} at ${e.path}`.replace('  ', ' '), 'engine'));
   const fileKey = (f: NodeInventory['modelFiles'][number]): string => `${f.path}#${f.headerDigest ?? f.sizeBytes}`;
   changes.push(...compareSets(before.modelFiles, after.modelFiles, fileKey, (f) => `${f.path} (${formatBytes(f.sizeBytes)})`, 'model-file'));
-  changes.push(...compareSets(before.disks, after.disks, (d) => `${d.mount}:${d.sizeBytes}`, (d) => `${d.mount} ${formatBytes(d.sizeBytes)}`, 'disk'));
+  changes.push(
+    ...compareSets(
+      before.disks,
+      after.disks,
+      (d) => `${d.mount}:${d.sizeBytes}`,
+      (d) => `${d.mount} ${formatBytes(d.sizeBytes)}`,
+      'disk',
+    ),
+  );
   return changes;
 }
 

@@ -55,7 +55,10 @@ export function parseNvidiaList(output: string): Map<number, Array<{ profile: st
  */
 export function parseNvidiaQuery(output: string | null, exitStatus: number | 'absent' | 'missing', listOutput: string | null): NvidiaReading {
   if (output === null || exitStatus === 'absent' || exitStatus === 'missing') return { status: 'none', error: null, gpus: [], warnings: [] };
-  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   if (exitStatus !== 0) {
     if (lines.some((l) => /^No devices were found/i.test(l))) return { status: 'none', error: null, gpus: [], warnings: [] };
     const reason = lines.join(' ').slice(0, 300) || `nvidia-smi exited with status ${exitStatus} and said nothing`;

@@ -30,7 +30,10 @@ test('several GPUs from --format=csv,noheader,nounits (4× A10, shared/formats/n
   const inv = parseProbeOutput(host([['nvidia-smi', `${smi}\n`]]), B, AT);
   assert.equal(inv.gpuStatus, 'ok');
   assert.equal(inv.gpus.length, 4);
-  assert.deepEqual(inv.gpus.map((g) => g.memoryUsedMiB), [19676, 19638, 21700, 18222]);
+  assert.deepEqual(
+    inv.gpus.map((g) => g.memoryUsedMiB),
+    [19676, 19638, 21700, 18222],
+  );
   assert.equal(inv.gpus[1]?.powerW, 62.35);
   assert.equal(inv.gpus[3]?.pciBusId, '00000000:CA:00.0');
   assert.equal(inv.gpus[0]?.driverVersion, '535.129.03');
@@ -53,8 +56,18 @@ test('MIG: instances from nvidia-smi -L are attached to their GPU (shared/format
   MIG 1g.10gb     Device  3: (UUID: MIG-00000003-0000-0000-0000-000000000003)
 `;
   const smi = '0, NVIDIA H100 80GB HBM3, GPU-00000000-0000-0000-0000-000000000000, 81559, 0, [N/A], 33, 71.20, 00000000:18:00.0, 590.48.01\n';
-  const inv = parseProbeOutput(host([['nvidia-smi', smi], ['nvidia-smi-L', list]]), B, AT);
-  assert.deepEqual(inv.gpus[0]?.migDevices.map((m) => m.profile), ['3g.40gb', '2g.20gb', '1g.10gb', '1g.10gb']);
+  const inv = parseProbeOutput(
+    host([
+      ['nvidia-smi', smi],
+      ['nvidia-smi-L', list],
+    ]),
+    B,
+    AT,
+  );
+  assert.deepEqual(
+    inv.gpus[0]?.migDevices.map((m) => m.profile),
+    ['3g.40gb', '2g.20gb', '1g.10gb', '1g.10gb'],
+  );
   assert.equal(inv.gpus[0]?.migDevices[3]?.uuid, 'MIG-00000003-0000-0000-0000-000000000003');
   assert.equal(inv.gpus[0]?.utilizationPct, null);
 });
@@ -63,11 +76,7 @@ test("a broken driver is a driver error with nvidia-smi's own words, not 'no GPU
   const mismatch = parseProbeOutput(host([['nvidia-smi', 'Failed to initialize NVML: Driver/library version mismatch\nNVML library version: 570.124\n', 18]]), B, AT);
   assert.equal(mismatch.gpuStatus, 'driver-error');
   assert.equal(mismatch.gpuError, 'Failed to initialize NVML: Driver/library version mismatch NVML library version: 570.124');
-  const noDriver = parseProbeOutput(
-    host([['nvidia-smi', "NVIDIA-SMI has failed because it couldn‘t communicate with the NVIDIA driver.\nMake sure that the latest NVIDIA driver is installed and running.\n", 9]]),
-    B,
-    AT,
-  );
+  const noDriver = parseProbeOutput(host([['nvidia-smi', 'NVIDIA-SMI has failed because it couldn‘t communicate with the NVIDIA driver.\nMake sure that the latest NVIDIA driver is installed and running.\n', 9]]), B, AT);
   assert.equal(noDriver.gpuStatus, 'driver-error');
   assert.match(noDriver.gpuError ?? '', /couldn‘t communicate with the NVIDIA driver/);
 });
@@ -85,7 +94,10 @@ test('a Jetson: L4T release, device-tree model with its trailing NUL, and a unif
       ['hostname', 'orin\n'],
       ['meminfo', 'MemTotal:       64335000 kB\nMemFree:         1000 kB\nMemAvailable:   60000000 kB\n'],
       // shared/formats/nv_tegra_release.txt, R36.4.0 (4 lines)
-      ['nv-tegra-release', '# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64, DATE: Fri Sep 13 04:36:44 UTC 2024\n# KERNEL_VARIANT: oot\nTARGET_USERSPACE_LIB_DIR=nvidia\nTARGET_USERSPACE_LIB_DIR_PATH=usr/lib/aarch64-linux-gnu/nvidia\n'],
+      [
+        'nv-tegra-release',
+        '# R36 (release), REVISION: 4.0, GCID: 37537400, BOARD: generic, EABI: aarch64, DATE: Fri Sep 13 04:36:44 UTC 2024\n# KERNEL_VARIANT: oot\nTARGET_USERSPACE_LIB_DIR=nvidia\nTARGET_USERSPACE_LIB_DIR_PATH=usr/lib/aarch64-linux-gnu/nvidia\n',
+      ],
       // shared/formats/device-tree-model.txt: the raw file is the string + '\0', no newline
       ['device-tree-model', Buffer.from('NVIDIA Jetson AGX Orin Developer Kit\0')],
       ['nvidia-smi', '', 'absent'],
@@ -115,10 +127,21 @@ test('an old L4T release line (R28.2.1, board t186ref) and the JetPack 6 "Super"
 });
 
 test('lscpu in the nested util-linux 2.37 layout (shared/formats/lscpu-cpuinfo.txt, AGX Orin), /proc/cpuinfo without "model name" as fallback', () => {
-  const lscpu = 'Architecture:            aarch64\n  CPU op-mode(s):        32-bit, 64-bit\n  Byte Order:            Little Endian\nCPU(s):                  12\n  On-line CPU(s) list:   0-11\nVendor ID:               ARM\n  Model name:            Cortex-A78AE\n    Model:               1\n    Thread(s) per core:  1\n';
+  const lscpu =
+    'Architecture:            aarch64\n  CPU op-mode(s):        32-bit, 64-bit\n  Byte Order:            Little Endian\nCPU(s):                  12\n  On-line CPU(s) list:   0-11\nVendor ID:               ARM\n  Model name:            Cortex-A78AE\n    Model:               1\n    Thread(s) per core:  1\n';
   assert.deepEqual(parseProbeOutput(host([['lscpu', lscpu]]), B, AT).cpu, { model: 'Cortex-A78AE', cores: 12 });
   const cpuinfo = 'processor\t: 0\nBogoMIPS\t: 38.40\n\nprocessor\t: 1\nBogoMIPS\t: 38.40\n';
-  assert.deepEqual(parseProbeOutput(host([['lscpu', '', 'absent'], ['cpuinfo', cpuinfo]]), B, AT).cpu, { model: null, cores: 2 });
+  assert.deepEqual(
+    parseProbeOutput(
+      host([
+        ['lscpu', '', 'absent'],
+        ['cpuinfo', cpuinfo],
+      ]),
+      B,
+      AT,
+    ).cpu,
+    { model: null, cores: 2 },
+  );
 });
 
 test('engine versions: both llama.cpp forms, and vLLM after its INFO log line (shared/formats/*-version.txt)', () => {
@@ -143,9 +166,16 @@ test('engine versions: both llama.cpp forms, and vLLM after its INFO log line (s
 
 test('a non-UTF-8 hostname and model paths with quotes, $(…) and newlines are kept as text, never broken', () => {
   const hostname = Buffer.from([0x67, 0x70, 0x75, 0x2d, 0xe9, 0xff, 0x0a]);
-  const odd = "/home/u/models/it's \"odd\" $(id)\nnext.gguf";
+  const odd = '/home/u/models/it\'s "odd" $(id)\nnext.gguf';
   const models = Buffer.concat([Buffer.from(`4096\t${'a'.repeat(64)}\t${odd}\0`), Buffer.from(`100\t\t/m/x/model-00001.safetensors\x00200\t\t/m/x/model-00002.safetensors\0`)]);
-  const inv = parseProbeOutput(document([['hostname', hostname], ['models', models]]), B, AT);
+  const inv = parseProbeOutput(
+    document([
+      ['hostname', hostname],
+      ['models', models],
+    ]),
+    B,
+    AT,
+  );
   assert.equal(inv.hostname, 'gpu-\ufffd\ufffd');
   assert.deepEqual(inv.modelFiles, [
     { path: odd, format: 'gguf', sizeBytes: 4096, headerDigest: 'a'.repeat(64) },
@@ -154,18 +184,39 @@ test('a non-UTF-8 hostname and model paths with quotes, $(…) and newlines are 
 });
 
 test('listening ports from /proc/net/tcp (state 0A only), df keeps real block devices only', () => {
-  const tcp = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1\n   1: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1\n   2: 0100007F:1F91 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 3 1\n';
-  const df = 'Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/nvme0n1p2   959786032 210000000 700000000      24% /\ntmpfs             16000000         0  16000000       0% /dev/shm\n/dev/sdb1       7811000000 100000000 7711000000       2% /data models\n/dev/loop3           65536     65536         0     100% /snap/core/1\n';
-  const inv = parseProbeOutput(host([['net-tcp', tcp], ['df', df]]), B, AT);
+  const tcp =
+    '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1\n   1: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2 1\n   2: 0100007F:1F91 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 3 1\n';
+  const df =
+    'Filesystem     1024-blocks      Used Available Capacity Mounted on\n/dev/nvme0n1p2   959786032 210000000 700000000      24% /\ntmpfs             16000000         0  16000000       0% /dev/shm\n/dev/sdb1       7811000000 100000000 7711000000       2% /data models\n/dev/loop3           65536     65536         0     100% /snap/core/1\n';
+  const inv = parseProbeOutput(
+    host([
+      ['net-tcp', tcp],
+      ['df', df],
+    ]),
+    B,
+    AT,
+  );
   assert.deepEqual(inv.listeningPorts, [22, 8080]);
-  assert.deepEqual(inv.disks.map((d) => d.mount), ['/', '/data models']);
+  assert.deepEqual(
+    inv.disks.map((d) => d.mount),
+    ['/', '/data models'],
+  );
   assert.equal(inv.disks[1]?.freeBytes, 7711000000 * 1024);
 });
 
 test('garbage, a cut-short answer and a missing hostname are refused with a reason', () => {
-  assert.throws(() => parseProbeOutput(Buffer.from('Welcome!\n\x01\xff this is not what you asked for\n', 'latin1'), B, AT), (e: unknown) => e instanceof ProbeFormatError && /not an Outpost probe document/.test(e.message));
-  assert.throws(() => parseProbeOutput(host([['lscpu', 'Architecture: x86_64\n']]).subarray(0, 120), B, AT), (e: unknown) => e instanceof ProbeFormatError && /cut short after 120 bytes/.test(e.message));
-  assert.throws(() => parseProbeOutput(document([['meminfo', 'MemTotal: 1 kB\n']]), B, AT), (e: unknown) => e instanceof ProbeFormatError && /no hostname/.test(e.message));
+  assert.throws(
+    () => parseProbeOutput(Buffer.from('Welcome!\n\x01\xff this is not what you asked for\n', 'latin1'), B, AT),
+    (e: unknown) => e instanceof ProbeFormatError && /not an Outpost probe document/.test(e.message),
+  );
+  assert.throws(
+    () => parseProbeOutput(host([['lscpu', 'Architecture: x86_64\n']]).subarray(0, 120), B, AT),
+    (e: unknown) => e instanceof ProbeFormatError && /cut short after 120 bytes/.test(e.message),
+  );
+  assert.throws(
+    () => parseProbeOutput(document([['meminfo', 'MemTotal: 1 kB\n']]), B, AT),
+    (e: unknown) => e instanceof ProbeFormatError && /no hostname/.test(e.message),
+  );
   // Output framed with another probe's boundary is not accepted as this one's.
   assert.throws(() => parseProbeOutput(host([]), '@@outpost-ffffffffffffffff', AT), ProbeFormatError);
 });

@@ -1,18 +1,7 @@
 import { ENGINE_NAMES, type Engine, type NodeGpu, type NodeInventory } from '../../../shared/domain/discovery.js';
 import { ProbeFormatError, sectionStatus, sectionText, splitProbeDocument } from './probe-document.js';
 import { parseNvidiaQuery } from './parse-nvidia.js';
-import {
-  jetsonOf,
-  parseCpuinfo,
-  parseDf,
-  parseEngine,
-  parseListeningPorts,
-  parseLscpu,
-  parseMeminfo,
-  parseModelFiles,
-  parseOsRelease,
-  parseUname,
-} from './parse-host-facts.js';
+import { jetsonOf, parseCpuinfo, parseDf, parseEngine, parseListeningPorts, parseLscpu, parseMeminfo, parseModelFiles, parseOsRelease, parseUname } from './parse-host-facts.js';
 
 export { ProbeFormatError } from './probe-document.js';
 

@@ -20,8 +20,14 @@ test('a /24 expands to its 254 hosts, without network and broadcast addresses', 
 
 test('a /16 is the widest range accepted; /32 and /31 keep every address', () => {
   assert.equal(parseTargets('172.16.0.0/16', 22).length, 65534);
-  assert.deepEqual(parseTargets('10.0.0.9/32', 22).map((t) => t.address), ['10.0.0.9']);
-  assert.deepEqual(parseTargets('10.0.0.8/31', 22).map((t) => t.address), ['10.0.0.8', '10.0.0.9']);
+  assert.deepEqual(
+    parseTargets('10.0.0.9/32', 22).map((t) => t.address),
+    ['10.0.0.9'],
+  );
+  assert.deepEqual(
+    parseTargets('10.0.0.8/31', 22).map((t) => t.address),
+    ['10.0.0.8', '10.0.0.9'],
+  );
 });
 
 test('hosts, host:port and ranges mix in one list; duplicates are dropped; named hosts are explicit', () => {

@@ -35,11 +35,7 @@ test('missing answers become explicit unknowns, never invented figures', () => {
 });
 
 test('the hardware signature ignores free memory and disk use but sees a new GPU', () => {
-  const base = toWorkstationInventory(
-    { os: { hostname: 'a' }, mem: { total: 100, available: 50 }, disks: [{ mount: '/', type: 'ext4', size: 10, used: 1 }] },
-    [],
-    new Date('2026-11-25T00:00:00Z'),
-  );
+  const base = toWorkstationInventory({ os: { hostname: 'a' }, mem: { total: 100, available: 50 }, disks: [{ mount: '/', type: 'ext4', size: 10, used: 1 }] }, [], new Date('2026-11-25T00:00:00Z'));
   const busier = { ...base, memory: { totalBytes: 100, availableBytes: 5 }, disks: [{ ...base.disks[0]!, usedBytes: 9 }], collectedAt: '2026-11-26T00:00:00.000Z' };
   assert.equal(hardwareSignature(busier), hardwareSignature(base));
   const upgraded = { ...base, gpus: [{ vendor: 'NVIDIA', model: 'L4', vramMiB: 23034, driverVersion: null }] };

@@ -29,9 +29,7 @@ export class IdentityRepository {
   constructor(private readonly db: Db) {}
 
   get(): SiteIdentity | null {
-    const row = this.db.prepare('SELECT site_id, role, created_at FROM site_identity WHERE singleton = 1').get() as
-      | IdentityRow
-      | undefined;
+    const row = this.db.prepare('SELECT site_id, role, created_at FROM site_identity WHERE singleton = 1').get() as IdentityRow | undefined;
     if (!row) return null;
     const keys = (this.db.prepare('SELECT * FROM key_history ORDER BY id').all() as KeyRow[]).map(toEntry);
     const active = (kind: KeyKind) => {
@@ -54,9 +52,7 @@ export class IdentityRepository {
   replace(identity: { siteId: string; role: Role; createdAt: string }, keys: NewKey[]): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM site_identity').run();
-      this.db
-        .prepare('INSERT INTO site_identity (singleton, site_id, role, created_at) VALUES (1, ?, ?, ?)')
-        .run(identity.siteId, identity.role, identity.createdAt);
+      this.db.prepare('INSERT INTO site_identity (singleton, site_id, role, created_at) VALUES (1, ?, ?, ?)').run(identity.siteId, identity.role, identity.createdAt);
       for (const key of keys) this.insertActive(key, identity.createdAt);
     })();
   }

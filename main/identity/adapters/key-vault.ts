@@ -94,12 +94,7 @@ export class KeyVault {
     try {
       pem = fs.readFileSync(this.privateKeyPath('signing'), 'utf8');
     } catch (error) {
-      throw new OutpostError(
-        'PRECONDITION',
-        `the signing key ${this.privateKeyPath('signing')} cannot be read`,
-        'restore the keys/ folder from a backup, or create a new identity with `outpost keys init --force`',
-        { cause: error },
-      );
+      throw new OutpostError('PRECONDITION', `the signing key ${this.privateKeyPath('signing')} cannot be read`, 'restore the keys/ folder from a backup, or create a new identity with `outpost keys init --force`', { cause: error });
     }
     return sign(null, message, createPrivateKey(pem)).toString('base64');
   }

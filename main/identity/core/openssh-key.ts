@@ -18,15 +18,7 @@ export function encodeEd25519KeyPair(seed: Uint8Array, publicKey: Uint8Array, co
   const body = Buffer.concat([check, check, sshString(KEY_TYPE), sshString(publicKey), sshString(Buffer.concat([seed, publicKey])), sshString(comment)]);
   // The private section is padded with 1, 2, 3, … to a multiple of the cipher block size (8 for "none").
   const padding = Buffer.from(Array.from({ length: (8 - (body.length % 8)) % 8 }, (_, i) => i + 1));
-  const whole = Buffer.concat([
-    Buffer.from('openssh-key-v1\0', 'latin1'),
-    sshString('none'),
-    sshString('none'),
-    sshString(''),
-    uint32(1),
-    sshString(publicBlob),
-    sshString(Buffer.concat([body, padding])),
-  ]);
+  const whole = Buffer.concat([Buffer.from('openssh-key-v1\0', 'latin1'), sshString('none'), sshString('none'), sshString(''), uint32(1), sshString(publicBlob), sshString(Buffer.concat([body, padding]))]);
   const lines = whole.toString('base64').match(/.{1,70}/g) ?? [];
   return {
     private: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`,

@@ -25,9 +25,7 @@ export class PlanRepository {
   constructor(private readonly db: Db) {}
 
   save(id: string, createdAt: string, request: unknown, plan: ShardPlan): void {
-    this.db
-      .prepare('INSERT INTO plans (id, created_at, model, quant, objective, request_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(id, createdAt, plan.model.name, plan.model.quant, plan.objective, JSON.stringify(request), JSON.stringify(plan));
+    this.db.prepare('INSERT INTO plans (id, created_at, model, quant, objective, request_json, result_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, createdAt, plan.model.name, plan.model.quant, plan.objective, JSON.stringify(request), JSON.stringify(plan));
   }
 
   get(id: string): { id: string; createdAt: string; plan: PlanResult } | null {

@@ -82,17 +82,11 @@ export function decodeLayerSeconds(profile: ModelProfile, gpu: GpuSpec, workload
   const kvPerToken = 2 * profile.kvHeads * profile.headDim * ASSUMPTIONS.kvBytesPerElement * meanFill;
   const bytes = profile.layerActiveBytes + workload.microBatch * kvPerToken;
   const flops = workload.microBatch * (2 * profile.layerActiveParams + 4 * profile.heads * profile.headDim * meanFill);
-  return Math.max(
-    bytes / (bytesPerSecond(gpu.bandwidthGBs) * ASSUMPTIONS.bandwidthEfficiency),
-    flops / (gpu.fp16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency),
-  );
+  return Math.max(bytes / (bytesPerSecond(gpu.bandwidthGBs) * ASSUMPTIONS.bandwidthEfficiency), flops / (gpu.fp16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency));
 }
 
 export function outputHeadSeconds(profile: ModelProfile, gpu: GpuSpec, tokens: number): number {
-  return Math.max(
-    profile.outputBytes / (bytesPerSecond(gpu.bandwidthGBs) * ASSUMPTIONS.bandwidthEfficiency),
-    (tokens * 2 * profile.vocabSize * profile.hiddenSize) / (gpu.fp16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency),
-  );
+  return Math.max(profile.outputBytes / (bytesPerSecond(gpu.bandwidthGBs) * ASSUMPTIONS.bandwidthEfficiency), (tokens * 2 * profile.vocabSize * profile.hiddenSize) / (gpu.fp16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency));
 }
 
 function embeddingSeconds(profile: ModelProfile, gpu: GpuSpec, tokens: number): number {
@@ -105,10 +99,7 @@ export function prefillLayerSeconds(profile: ModelProfile, gpu: GpuSpec): number
   const n = ASSUMPTIONS.promptTokens;
   // Causal attention: each token attends to n/2 positions on average.
   const flops = n * 2 * profile.layerActiveParams + n * 4 * profile.heads * profile.headDim * (n / 2);
-  return Math.max(
-    profile.layerBytes / (bytesPerSecond(gpu.bandwidthGBs) * ASSUMPTIONS.bandwidthEfficiency),
-    flops / (gpu.fp16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency),
-  );
+  return Math.max(profile.layerBytes / (bytesPerSecond(gpu.bandwidthGBs) * ASSUMPTIONS.bandwidthEfficiency), flops / (gpu.fp16Tflops * 1e12 * ASSUMPTIONS.computeEfficiency));
 }
 
 export function hopSeconds(profile: ModelProfile, tokens: number, bandwidthBytesPerSecond: number, latencyMs: number): number {

@@ -1,7 +1,4 @@
-import {
-  bottleneckOf, evaluatePartition, latencyOf, linkTime, roleAt, stageBytes, stageTime,
-  type Partition, type PartitionProblem,
-} from './partition.js';
+import { bottleneckOf, evaluatePartition, latencyOf, linkTime, roleAt, stageBytes, stageTime, type Partition, type PartitionProblem } from './partition.js';
 
 /**
  * Reference search for tests: every subset of devices in every order, and for each order every
@@ -49,7 +46,10 @@ function allOrders(n: number): number[][] {
       used[i] = false;
     }
   };
-  walk([], Array.from({ length: n }, () => false));
+  walk(
+    [],
+    Array.from({ length: n }, () => false),
+  );
   return out;
 }
 

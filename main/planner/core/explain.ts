@@ -67,10 +67,7 @@ export function explainInfeasible(setting: PlanSetting, catalogModel: ModelSpec 
       break;
     }
   }
-  const options = [
-    ...(quantFit !== undefined ? [`with ${quantFit.name}`] : []),
-    ...(contextFit !== null ? [`with context ${contextFit}`] : []),
-  ];
+  const options = [...(quantFit !== undefined ? [`with ${quantFit.name}`] : []), ...(contextFit !== null ? [`with context ${contextFit}`] : [])];
   if (contextFit !== null) fitsWith.push(`context ${contextFit}`);
   const remedy = options.length > 0 ? `fits ${options.join(', or ')}` : 'nothing smaller in the catalog fits either: add GPUs';
 
@@ -80,15 +77,20 @@ export function explainInfeasible(setting: PlanSetting, catalogModel: ModelSpec 
   } else {
     const holds = devices.map((d) => Math.max(0, memoryCapacities(d).middle));
     const head = devices.some((d) => stageBytes(d, 1, 'last') <= d.usableBytes);
-    const why = head
-      ? `whole layers of ${fmtGB(layerBytes)} do not pack onto these devices (they hold at most ${holds.join(', ')} layers each)`
-      : `no device can hold the output head with a layer (${fmtGB(template?.lastBytes ?? 0)})`;
+    const why = head ? `whole layers of ${fmtGB(layerBytes)} do not pack onto these devices (they hold at most ${holds.join(', ')} layers each)` : `no device can hold the output head with a layer (${fmtGB(template?.lastBytes ?? 0)})`;
     reason = `needs ${fmtGB(need)} of ${fmtGB(usable)} usable, but ${why}; ${remedy}`;
   }
   return { reason, needBytes: need, usableBytes: usable, fitsWith };
 }
 
-export function explainPlan(setting: PlanSetting, stages: readonly Stage[], bottleneck: { description: string; kind: string }, estimates: { aggregateTokensPerSecond: number; singleStreamTokensPerSecond: number; ttftMs: number }, baseline: Baseline, deviceIds: readonly string[]): string[] {
+export function explainPlan(
+  setting: PlanSetting,
+  stages: readonly Stage[],
+  bottleneck: { description: string; kind: string },
+  estimates: { aggregateTokensPerSecond: number; singleStreamTokensPerSecond: number; ttftMs: number },
+  baseline: Baseline,
+  deviceIds: readonly string[],
+): string[] {
   const lines: string[] = [];
   const p = setting.profile;
   lines.push(
@@ -116,8 +118,7 @@ export function explainPlan(setting: PlanSetting, stages: readonly Stage[], bott
     );
   }
   lines.push(
-    `Limit: ${bottleneck.description}. Estimates: ${estimates.aggregateTokensPerSecond.toFixed(1)} tokens/s aggregate, ` +
-      `${estimates.singleStreamTokensPerSecond.toFixed(1)} tokens/s for one stream, TTFT ${fmtMs(estimates.ttftMs)} for a 512-token prompt.`,
+    `Limit: ${bottleneck.description}. Estimates: ${estimates.aggregateTokensPerSecond.toFixed(1)} tokens/s aggregate, ` + `${estimates.singleStreamTokensPerSecond.toFixed(1)} tokens/s for one stream, TTFT ${fmtMs(estimates.ttftMs)} for a 512-token prompt.`,
   );
   if (p.layerBytesMin !== p.layerBytes) {
     lines.push(`Blocks in this file range from ${fmtGB(p.layerBytesMin)} to ${fmtGB(p.layerBytes)}; every block is charged as the heaviest, so memory figures are upper bounds.`);

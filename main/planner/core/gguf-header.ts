@@ -47,8 +47,7 @@ export const GGUF_LIMITS = {
 const MAGIC = 0x46554747; // "GGUF" little-endian
 const CHUNK = 64 * 1024;
 
-const invalid = (message: string, hint = 'Check the file is a complete GGUF model (llama.cpp convert/quantize output).'): OutpostError =>
-  new OutpostError('INVALID_INPUT', message, hint);
+const invalid = (message: string, hint = 'Check the file is a complete GGUF model (llama.cpp convert/quantize output).'): OutpostError => new OutpostError('INVALID_INPUT', message, hint);
 
 /** Buffered little-endian reader over a ByteSource that refuses to run past the file or the header cap. */
 class HeaderReader {
@@ -96,17 +95,28 @@ class HeaderReader {
     this.position += size;
     const v = this.view;
     switch (type) {
-      case 0: return v.getUint8(at);
-      case 1: return v.getInt8(at);
-      case 2: return v.getUint16(at, true);
-      case 3: return v.getInt16(at, true);
-      case 4: return v.getUint32(at, true);
-      case 5: return v.getInt32(at, true);
-      case 6: return v.getFloat32(at, true);
-      case 7: return v.getUint8(at) !== 0;
-      case 10: return v.getBigUint64(at, true);
-      case 11: return v.getBigInt64(at, true);
-      default: return v.getFloat64(at, true);
+      case 0:
+        return v.getUint8(at);
+      case 1:
+        return v.getInt8(at);
+      case 2:
+        return v.getUint16(at, true);
+      case 3:
+        return v.getInt16(at, true);
+      case 4:
+        return v.getUint32(at, true);
+      case 5:
+        return v.getInt32(at, true);
+      case 6:
+        return v.getFloat32(at, true);
+      case 7:
+        return v.getUint8(at) !== 0;
+      case 10:
+        return v.getBigUint64(at, true);
+      case 11:
+        return v.getBigInt64(at, true);
+      default:
+        return v.getFloat64(at, true);
     }
   }
 

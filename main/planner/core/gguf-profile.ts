@@ -20,10 +20,7 @@ export function profileFromGguf(header: GgufHeader, fallbackName: string): Model
   const arch = meta.get('general.architecture');
   if (typeof arch !== 'string') throw unsupported('GGUF file has no general.architecture key.', 'The file is not a llama.cpp model file.');
   if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(arch)) {
-    throw unsupported(
-      `GGUF architecture "${arch}" is not supported by the planner.`,
-      `Supported: ${SUPPORTED_ARCHITECTURES.join(', ')}. Plan a catalog model of similar size instead, or ask for "${arch}" support.`,
-    );
+    throw unsupported(`GGUF architecture "${arch}" is not supported by the planner.`, `Supported: ${SUPPORTED_ARCHITECTURES.join(', ')}. Plan a catalog model of similar size instead, or ask for "${arch}" support.`);
   }
   const required = (key: string): number => {
     const value = numberOf(meta.get(`${arch}.${key}`));

@@ -23,10 +23,31 @@ async function rejects(promise: Promise<unknown>, pattern: RegExp): Promise<void
 
 test('exact bytes per tensor for every ggml type, K-quants included', () => {
   const expected: Record<string, [number, number]> = {
-    F32: [1, 4], F16: [1, 2], BF16: [1, 2], Q4_0: [32, 18], Q4_1: [32, 20], Q5_0: [32, 22], Q5_1: [32, 24],
-    Q8_0: [32, 34], Q2_K: [256, 84], Q3_K: [256, 110], Q4_K: [256, 144], Q5_K: [256, 176], Q6_K: [256, 210],
-    Q8_K: [256, 292], IQ2_XXS: [256, 66], IQ2_XS: [256, 74], IQ3_XXS: [256, 98], IQ1_S: [256, 50], IQ4_NL: [32, 18],
-    IQ3_S: [256, 110], IQ2_S: [256, 82], IQ4_XS: [256, 136], IQ1_M: [256, 56], TQ1_0: [256, 54], TQ2_0: [256, 66],
+    F32: [1, 4],
+    F16: [1, 2],
+    BF16: [1, 2],
+    Q4_0: [32, 18],
+    Q4_1: [32, 20],
+    Q5_0: [32, 22],
+    Q5_1: [32, 24],
+    Q8_0: [32, 34],
+    Q2_K: [256, 84],
+    Q3_K: [256, 110],
+    Q4_K: [256, 144],
+    Q5_K: [256, 176],
+    Q6_K: [256, 210],
+    Q8_K: [256, 292],
+    IQ2_XXS: [256, 66],
+    IQ2_XS: [256, 74],
+    IQ3_XXS: [256, 98],
+    IQ1_S: [256, 50],
+    IQ4_NL: [32, 18],
+    IQ3_S: [256, 110],
+    IQ2_S: [256, 82],
+    IQ4_XS: [256, 136],
+    IQ1_M: [256, 56],
+    TQ1_0: [256, 54],
+    TQ2_0: [256, 66],
   };
   for (const [name, [block, bytes]] of Object.entries(expected)) {
     const type = ggmlTypeByName(name);
@@ -69,13 +90,16 @@ for (const version of [2, 3]) {
     assert.equal(profile.kvHeads, 2);
     assert.equal(profile.headDim, 64);
     assert.equal(profile.maxContext, 2048);
-    assert.equal(profile.totalBytes, [...written.tensorBytes.values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      profile.totalBytes,
+      [...written.tensorBytes.values()].reduce((a, b) => a + b, 0),
+    );
   });
 }
 
 test('tied embeddings: the head is a duplicate of token_embd on the last stage', async () => {
   const profile = profileFromGguf(await read(tinyLlamaSpec({ tied: true })), 'x');
-  assert.equal(profile.outputBytes, (256 * 1000 / 256) * 144 + 256 * 4);
+  assert.equal(profile.outputBytes, ((256 * 1000) / 256) * 144 + 256 * 4);
 });
 
 test('bad GGUF input: each refused with a specific INVALID_INPUT', async () => {
@@ -105,7 +129,10 @@ test('bad GGUF input: each refused with a specific INVALID_INPUT', async () => {
 
 test('unsupported architecture and inconsistent files are refused with what is supported', async () => {
   const bert = await read(tinyLlamaSpec({ arch: 'bert' }));
-  assert.throws(() => profileFromGguf(bert, 'x'), (e: unknown) => e instanceof OutpostError && e.code === 'INVALID_INPUT' && /"bert" is not supported/.test(e.message) && /llama/.test(e.hint ?? ''));
+  assert.throws(
+    () => profileFromGguf(bert, 'x'),
+    (e: unknown) => e instanceof OutpostError && e.code === 'INVALID_INPUT' && /"bert" is not supported/.test(e.message) && /llama/.test(e.hint ?? ''),
+  );
   const spec = tinyLlamaSpec();
   const outside = await read({ ...spec, kv: { ...spec.kv, 'llama.block_count': { type: 'u32', value: 1 } } });
   assert.throws(() => profileFromGguf(outside, 'x'), /outside the 1 blocks/);

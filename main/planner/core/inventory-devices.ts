@@ -27,12 +27,11 @@ export function devicesFromInventory(wanted: readonly string[], inventory: reado
   for (const name of wanted) {
     const node = inventory.find((n) => n.name === name);
     if (!node) {
-      const near = nearestNames(name, inventory.map((n) => n.name));
-      throw new OutpostError(
-        'NOT_FOUND',
-        `there is no node named "${name}" in the inventory`,
-        near.length ? `did you mean ${near.join(', ')}? (see \`outpost nodes\`)` : 'run `outpost discover` first, or plan with --gpus',
+      const near = nearestNames(
+        name,
+        inventory.map((n) => n.name),
       );
+      throw new OutpostError('NOT_FOUND', `there is no node named "${name}" in the inventory`, near.length ? `did you mean ${near.join(', ')}? (see \`outpost nodes\`)` : 'run `outpost discover` first, or plan with --gpus');
     }
     nodes.push(node.nicGbps ? { name: node.name, nicGbps: node.nicGbps } : { name: node.name });
     if (node.gpus.length === 0) {
@@ -42,11 +41,7 @@ export function devicesFromInventory(wanted: readonly string[], inventory: reado
     for (const gpu of node.gpus) {
       const catalogName = catalogNameForGpu(gpu.name, gpu.memoryMiB);
       if (!catalogName) {
-        throw new OutpostError(
-          'INVALID_INPUT',
-          `node ${node.name} has a GPU the planner's catalog does not know ("${gpu.name}")`,
-          'plan with --gpus naming the closest catalog GPU, or leave this node out',
-        );
+        throw new OutpostError('INVALID_INPUT', `node ${node.name} has a GPU the planner's catalog does not know ("${gpu.name}")`, 'plan with --gpus naming the closest catalog GPU, or leave this node out');
       }
       devices.push({ gpu: catalogName, node: node.name });
     }

@@ -186,10 +186,7 @@ function exitNode(cost: Float64Array, out: Float64Array, offset: number, hop: nu
   }
 }
 
-function slideWindow(
-  cost: Float64Array, next: Float64Array, offset: number, source: number, target: number, tau: number, add: number,
-  most: number, role: RoleCode, L: number, windowIndex: Int32Array, windowValue: Float64Array,
-): void {
+function slideWindow(cost: Float64Array, next: Float64Array, offset: number, source: number, target: number, tau: number, add: number, most: number, role: RoleCode, L: number, windowIndex: Int32Array, windowValue: Float64Array): void {
   // next[l] = min over k in [1, most] of cost[l-k] + k·tau + add = min_j (cost[j] − j·tau) + l·tau + add.
   let head = 0;
   let tail = 0;

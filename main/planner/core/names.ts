@@ -36,23 +36,13 @@ export function nearestNames(wanted: string, names: readonly string[], limit = 3
 }
 
 /** Finds a named entry (exact key match, then aliases) or throws NOT_FOUND with the nearest names. */
-export function findByName<T extends { readonly name: string; readonly aliases?: readonly string[] }>(
-  entries: readonly T[],
-  wanted: string,
-  what: string,
-): T {
+export function findByName<T extends { readonly name: string; readonly aliases?: readonly string[] }>(entries: readonly T[], wanted: string, what: string): T {
   const key = nameKey(wanted);
-  const found = entries.find(
-    (entry) => nameKey(entry.name) === key || (entry.aliases ?? []).some((alias) => nameKey(alias) === key),
-  );
+  const found = entries.find((entry) => nameKey(entry.name) === key || (entry.aliases ?? []).some((alias) => nameKey(alias) === key));
   if (found !== undefined) return found;
   const suggestions = nearestNames(
     wanted,
     entries.map((entry) => entry.name),
   );
-  throw new OutpostError(
-    'NOT_FOUND',
-    `Unknown ${what} "${wanted}".`,
-    `Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}? Known: ${entries.map((e) => e.name).join(', ')}.`,
-  );
+  throw new OutpostError('NOT_FOUND', `Unknown ${what} "${wanted}".`, `Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}? Known: ${entries.map((e) => e.name).join(', ')}.`);
 }

@@ -67,12 +67,7 @@ export function stageTime(device: DeviceCost, layers: number, role: Role): numbe
 }
 
 export function stageBytes(device: DeviceCost, layers: number, role: Role): number {
-  return (
-    device.fixedBytes +
-    layers * device.layerBytes +
-    (holdsFirst(role) ? device.firstBytes : 0) +
-    (holdsLast(role) ? device.lastBytes : 0)
-  );
+  return device.fixedBytes + layers * device.layerBytes + (holdsFirst(role) ? device.firstBytes : 0) + (holdsLast(role) ? device.lastBytes : 0);
 }
 
 /** Most layers the device can hold in this role (may be 0 or negative: it cannot take the role). */

@@ -1,8 +1,5 @@
 import { memoryCapacities } from './capacity.js';
-import {
-  ASSUMPTIONS, hopSeconds, INTRA_LINKS, outputHeadSeconds, partitionProblem, prefillLayerSeconds,
-  type PlacedDevice, type SiteNode, type Workload,
-} from './cost-model.js';
+import { ASSUMPTIONS, hopSeconds, INTRA_LINKS, outputHeadSeconds, partitionProblem, prefillLayerSeconds, type PlacedDevice, type SiteNode, type Workload } from './cost-model.js';
 import type { ModelProfile } from './model-profile.js';
 import { optimisePartition, paretoFrontier, type Objective, type OptimalPartition } from './optimiser.js';
 import { evaluatePartition, type Partition, type PartitionProblem } from './partition.js';
@@ -44,10 +41,7 @@ export function planNumbers(setting: PlanSetting): PlanNumbers {
   if (optimum === null || setting.objective !== 'throughput' || keptFull(setting.parallel, optimum)) return numbersOf(setting, workload, problem, optimum);
   // One sequence: throughput is 1 / latency, so the latency optimum is the exact answer.
   const frontier = setting.parallel === 1 ? paretoFrontier(problem, 1) : paretoFrontier(problem);
-  const best = frontier.reduce(
-    (winner, candidate) => (throughputOf(setting.parallel, candidate) > throughputOf(setting.parallel, winner) ? candidate : winner),
-    optimum,
-  );
+  const best = frontier.reduce((winner, candidate) => (throughputOf(setting.parallel, candidate) > throughputOf(setting.parallel, winner) ? candidate : winner), optimum);
   return numbersOf(setting, workload, problem, best);
 }
 
@@ -92,7 +86,10 @@ export function aggregateTokensPerSecond(parallel: number, cost: { bottleneck: n
 /** One sequence alone: a micro-batch of one token through every stage and link. */
 export function singleStreamTokensPerSecond(setting: PlanSetting, partition: Partition): number {
   const single = partitionProblem(setting.profile, setting.devices, setting.nodes, {
-    context: setting.context, parallel: setting.parallel, utilisation: setting.utilisation, microBatch: 1,
+    context: setting.context,
+    parallel: setting.parallel,
+    utilisation: setting.utilisation,
+    microBatch: 1,
   });
   const cost = evaluatePartition(single, partition);
   return cost === null ? 0 : 1 / cost.latency;

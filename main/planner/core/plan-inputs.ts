@@ -34,11 +34,7 @@ export function resolveInputs(input: PlanRequestInput, ggufProfile?: ModelProfil
   let catalogModel: ModelSpec | null = null;
   if (ggufProfile !== undefined) {
     if (request.quant !== undefined && request.quant.toUpperCase() !== ggufProfile.quantization.toUpperCase()) {
-      throw new OutpostError(
-        'INVALID_INPUT',
-        `The model file is ${ggufProfile.quantization}; it does not have ${request.quant}.`,
-        `Leave out --quant to plan the file as it is, or pick the ${request.quant} file of this model.`,
-      );
+      throw new OutpostError('INVALID_INPUT', `The model file is ${ggufProfile.quantization}; it does not have ${request.quant}.`, `Leave out --quant to plan the file as it is, or pick the ${request.quant} file of this model.`);
     }
     profile = ggufProfile;
   } else {
@@ -46,11 +42,7 @@ export function resolveInputs(input: PlanRequestInput, ggufProfile?: ModelProfil
     profile = profileFromCatalog(catalogModel, findQuantization(request.quant ?? DEFAULT_QUANT));
   }
   if (request.context < 1 || request.context > profile.maxContext) {
-    throw new OutpostError(
-      'INVALID_INPUT',
-      `Context ${request.context} is outside 1–${profile.maxContext} for ${profile.name}.`,
-      `Pick a context between 1 and ${profile.maxContext} tokens (8192 is a common choice).`,
-    );
+    throw new OutpostError('INVALID_INPUT', `Context ${request.context} is outside 1–${profile.maxContext} for ${profile.name}.`, `Pick a context between 1 and ${profile.maxContext} tokens (8192 is a common choice).`);
   }
   const { devices, nodes } = placeDevices(request);
   return { request, profile, catalogModel, devices, nodes };

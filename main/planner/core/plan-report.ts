@@ -68,8 +68,7 @@ export function stagesOf(setting: PlanSetting, numbers: PlanNumbers): Stage[] {
     const output = holdsOutput ? setting.profile.outputBytes : 0;
     const total = weights + kv + compute + placed.gpu.runtimeOverheadBytes + embedding + output;
     const caps = memoryCapacities(device);
-    const limitedBy: Stage['limitedBy'] =
-      layers >= caps[role] ? 'memory' : setting.objective === 'throughput' && stageTime(device, layers + 1, role) > cost.bottleneck ? 'bottleneck' : 'balance';
+    const limitedBy: Stage['limitedBy'] = layers >= caps[role] ? 'memory' : setting.objective === 'throughput' && stageTime(device, layers + 1, role) > cost.bottleneck ? 'bottleneck' : 'balance';
     const stage: Stage = {
       index: i,
       deviceId: placed.id,

@@ -8,13 +8,16 @@ import { PlanResultSchema, type PlanRequestInput } from '../../../shared/domain/
 import { pick, randomInt, seededRandom } from './seeded-random.js';
 
 function refuses(request: PlanRequestInput, code: 'INVALID_INPUT' | 'NOT_FOUND', pattern: RegExp, hint?: RegExp): void {
-  assert.throws(() => planShards(request), (error: unknown) => {
-    assert.ok(error instanceof OutpostError, String(error));
-    assert.equal(error.code, code);
-    assert.match(error.message, pattern);
-    if (hint) assert.match(error.hint ?? '', hint);
-    return true;
-  });
+  assert.throws(
+    () => planShards(request),
+    (error: unknown) => {
+      assert.ok(error instanceof OutpostError, String(error));
+      assert.equal(error.code, code);
+      assert.match(error.message, pattern);
+      if (hint) assert.match(error.hint ?? '', hint);
+      return true;
+    },
+  );
 }
 
 const base: PlanRequestInput = { model: 'Llama-3.1-8B', devices: [{ gpu: 'L4' }] };
@@ -33,14 +36,28 @@ test('bad input: a specific error, nearest names for typos', () => {
 
 test('a plan validates against the contract schema and carries the cost table it optimised', () => {
   const result = planShards({
-    model: 'Llama-3.1-70B', quant: 'Q4_K_M', context: 8192,
-    devices: [{ gpu: 'A100-80GB', node: 'a' }, { gpu: 'L40S', node: 'b' }, { gpu: 'T4', node: 'b' }, { gpu: 'Jetson-AGX-Orin-64GB', node: 'edge' }, { gpu: 'CPU', node: 'c', memoryGB: 64 }],
-    nodes: [{ name: 'a', nicGbps: 10 }, { name: 'b', nicGbps: 10 }],
+    model: 'Llama-3.1-70B',
+    quant: 'Q4_K_M',
+    context: 8192,
+    devices: [
+      { gpu: 'A100-80GB', node: 'a' },
+      { gpu: 'L40S', node: 'b' },
+      { gpu: 'T4', node: 'b' },
+      { gpu: 'Jetson-AGX-Orin-64GB', node: 'edge' },
+      { gpu: 'CPU', node: 'c', memoryGB: 64 },
+    ],
+    nodes: [
+      { name: 'a', nicGbps: 10 },
+      { name: 'b', nicGbps: 10 },
+    ],
   });
   PlanResultSchema.parse(result);
   assert.equal(result.feasible, true);
   if (!result.feasible) return;
-  assert.equal(result.stages.reduce((n, s) => n + s.layerCount, 0), 80);
+  assert.equal(
+    result.stages.reduce((n, s) => n + s.layerCount, 0),
+    80,
+  );
   assert.equal(result.stages[0]?.firstLayer, 0);
   assert.ok(result.stages.every((s) => s.memory.totalBytes <= s.memory.usableBytes));
   assert.equal(result.costTable.devices.length, 5);
@@ -68,7 +85,10 @@ test('never worse than the seed greedy under the same cost model (500 random cat
     const nodes = randomInt(random, 1, 4);
     const devices = Array.from({ length: randomInt(random, 1, 6) }, () => ({ gpu: pick(random, GPU_CATALOG).name, node: `n${randomInt(random, 1, nodes)}` }));
     const result = planShards({
-      model: pick(random, MODEL_CATALOG.filter((m) => m.layers <= 80)).name,
+      model: pick(
+        random,
+        MODEL_CATALOG.filter((m) => m.layers <= 80),
+      ).name,
       quant: pick(random, QUANTIZATIONS).name,
       context: pick(random, [2048, 4096, 8192]),
       devices,
@@ -84,7 +104,11 @@ test('never worse than the seed greedy under the same cost model (500 random cat
 });
 
 test('one sequence cannot fill a pipeline: aggregate equals one stream, never the full-pipeline figure', () => {
-  const devices = [{ gpu: 'A100-80GB', node: 'a' }, { gpu: 'L40S', node: 'b' }, { gpu: 'T4', node: 'c' }];
+  const devices = [
+    { gpu: 'A100-80GB', node: 'a' },
+    { gpu: 'L40S', node: 'b' },
+    { gpu: 'T4', node: 'c' },
+  ];
   const single = planShards({ model: 'Llama-3.1-70B', quant: 'Q4_K_M', parallel: 1, devices, whatIf: false });
   const batched = planShards({ model: 'Llama-3.1-70B', quant: 'Q4_K_M', parallel: 16, devices, whatIf: false });
   assert.ok(single.feasible && batched.feasible);

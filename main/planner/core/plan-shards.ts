@@ -65,12 +65,23 @@ export function planShards(input: PlanRequestInput, ggufProfile?: ModelProfile):
     microBatch: numbers.workload.microBatch,
   };
   const bottleneck = bottleneckOfPlan(setting, stages, optimum.cost);
-  const explanation = explainPlan(setting, stages, bottleneck, estimates, baseline, inputs.devices.map((d) => d.id));
+  const explanation = explainPlan(
+    setting,
+    stages,
+    bottleneck,
+    estimates,
+    baseline,
+    inputs.devices.map((d) => d.id),
+  );
   return { feasible: true, ...common, stages, estimates, bottleneck, explanation };
 }
 
 function greedyBaseline(setting: PlanSetting, numbers: PlanNumbers): Baseline {
-  const outcome = seedGreedy(numbers.problem, setting.devices.map((d) => d.gpu.memoryBytes), setting.profile.totalBytes);
+  const outcome = seedGreedy(
+    numbers.problem,
+    setting.devices.map((d) => d.gpu.memoryBytes),
+    setting.profile.totalBytes,
+  );
   const layersPerDevice = (outcome.partition?.order ?? []).map((device, i) => ({
     deviceId: setting.devices[device]?.id ?? '?',
     layers: outcome.partition?.counts[i] ?? 0,

@@ -4,8 +4,24 @@ import type { PlanRequestInput, PlanResult } from '../../../shared/domain/planne
 /** The seed article's five Llama 3.1 70B configurations and the figures it claims for them. */
 export const SEED_CONFIGURATIONS = [
   { label: '4x A100 80GB (seed: TP=4)', devices: [{ gpu: 'A100-80GB', count: 4, node: 'dgx' }], quant: 'F16', seed: { tokensPerSecond: 2400, ttftMs: 45, memoryGB: 280 } },
-  { label: '2x A100 + 2x L40S', devices: [{ gpu: 'A100-80GB', count: 2, node: 'a100-box' }, { gpu: 'L40S', count: 2, node: 'l40s-box' }], quant: 'F16', seed: { tokensPerSecond: 1800, ttftMs: 65, memoryGB: 256 } },
-  { label: '1x A100 + 3x A10G', devices: [{ gpu: 'A100-80GB', node: 'a100-box' }, { gpu: 'A10G', count: 3, node: 'a10g-box' }], quant: 'F16', seed: { tokensPerSecond: 900, ttftMs: 120, memoryGB: 152 } },
+  {
+    label: '2x A100 + 2x L40S',
+    devices: [
+      { gpu: 'A100-80GB', count: 2, node: 'a100-box' },
+      { gpu: 'L40S', count: 2, node: 'l40s-box' },
+    ],
+    quant: 'F16',
+    seed: { tokensPerSecond: 1800, ttftMs: 65, memoryGB: 256 },
+  },
+  {
+    label: '1x A100 + 3x A10G',
+    devices: [
+      { gpu: 'A100-80GB', node: 'a100-box' },
+      { gpu: 'A10G', count: 3, node: 'a10g-box' },
+    ],
+    quant: 'F16',
+    seed: { tokensPerSecond: 900, ttftMs: 120, memoryGB: 152 },
+  },
   { label: '4x L40S 48GB', devices: [{ gpu: 'L40S', count: 4, node: 'l40s-box' }], quant: 'F16', seed: { tokensPerSecond: 1600, ttftMs: 55, memoryGB: 192 } },
   { label: '2x A10G (Q4_K_M)', devices: [{ gpu: 'A10G', count: 2, node: 'a10g-box' }], quant: 'Q4_K_M', seed: { tokensPerSecond: 600, ttftMs: 90, memoryGB: 40 } },
 ] as const;
@@ -21,13 +37,17 @@ export interface SeedRow {
   readonly notes: string[];
 }
 
-const memoryUsedGB = (plan: PlanResult): number | null =>
-  plan.feasible ? plan.stages.reduce((sum, s) => sum + s.memory.totalBytes, 0) / 1e9 : null;
+const memoryUsedGB = (plan: PlanResult): number | null => (plan.feasible ? plan.stages.reduce((sum, s) => sum + s.memory.totalBytes, 0) / 1e9 : null);
 
 export function seedRows(): SeedRow[] {
   return SEED_CONFIGURATIONS.map((config) => {
     const request = (context: number, parallel: number): PlanRequestInput => ({
-      model: 'Llama-3.1-70B', quant: config.quant, context, parallel, devices: config.devices.map((d) => ({ ...d })), whatIf: false,
+      model: 'Llama-3.1-70B',
+      quant: config.quant,
+      context,
+      parallel,
+      devices: config.devices.map((d) => ({ ...d })),
+      whatIf: false,
       nodes: [{ name: config.devices[0].node, nicGbps: 10 }, ...config.devices.slice(1).map((d) => ({ name: d.node, nicGbps: 10 }))],
     });
     const single = planShards(request(8192, 1));
@@ -44,7 +64,8 @@ export function seedRows(): SeedRow[] {
         notes.push(`32 sequences × 2K do not fit: ${batched.reason}`);
       }
       const ttftRatio = single.estimates.ttftMs / config.seed.ttftMs;
-      if (ttftRatio > 2) notes.push(`seed's ${config.seed.ttftMs} ms TTFT is ${ttftRatio.toFixed(0)}× below ours: a 512-token 70B prefill is ${(2 * 70.6e9 * 512 / 1e12).toFixed(0)} TFLOP, which these GPUs cannot do in ${config.seed.ttftMs} ms at realistic efficiency`);
+      if (ttftRatio > 2)
+        notes.push(`seed's ${config.seed.ttftMs} ms TTFT is ${ttftRatio.toFixed(0)}× below ours: a 512-token 70B prefill is ${((2 * 70.6e9 * 512) / 1e12).toFixed(0)} TFLOP, which these GPUs cannot do in ${config.seed.ttftMs} ms at realistic efficiency`);
       if (Math.abs(used - config.seed.memoryGB) / config.seed.memoryGB > 0.2) notes.push(`seed's ${config.seed.memoryGB} GB "memory used" reads as installed VRAM; the plan fills ${used.toFixed(0)} GB`);
     }
     return { label: config.label, quant: config.quant, seed: config.seed, single, batched, notes };
@@ -58,7 +79,11 @@ export function formatSeedTable(rows: readonly SeedRow[]): string {
     const s = r.single;
     const b = r.batched;
     return [
-      r.label, r.quant, String(r.seed.tokensPerSecond), `${r.seed.ttftMs} ms`, `${r.seed.memoryGB} GB`,
+      r.label,
+      r.quant,
+      String(r.seed.tokensPerSecond),
+      `${r.seed.ttftMs} ms`,
+      `${r.seed.memoryGB} GB`,
       s.feasible ? 'yes' : 'NO',
       s.feasible ? s.estimates.aggregateTokensPerSecond.toFixed(1) : '-',
       s.feasible ? s.estimates.singleStreamTokensPerSecond.toFixed(1) : '-',

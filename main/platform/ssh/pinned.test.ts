@@ -30,10 +30,13 @@ test('a host reached by address is checked against its pin, or trusted on first 
   const { ssh, attempts } = pinned(null);
   await ssh.openAddress({ address: '10.0.0.1', port: 22, user: 'ops', privateKey: Buffer.from('k') }, { timeoutMs: 1000 });
   await ssh.openAddress({ address: '10.0.0.9', port: 22, user: 'ops', privateKey: Buffer.from('k') }, { timeoutMs: 1000 });
-  assert.deepEqual(attempts.map((a) => a.pin), [PIN, null]);
+  assert.deepEqual(
+    attempts.map((a) => a.pin),
+    [PIN, null],
+  );
 });
 
-test('a workers login overrides the stored one; the pin is the node\'s', async () => {
+test("a workers login overrides the stored one; the pin is the node's", async () => {
   const { ssh } = pinned(null);
   const endpoint = ssh.resolve('gpu-1', { user: 'llm', privateKey: Buffer.from('mine') });
   assert.deepEqual({ ...endpoint, privateKey: endpoint.privateKey.toString() }, { node: 'gpu-1', address: '10.0.0.1', port: 22, pin: PIN, user: 'llm', privateKey: 'mine' });
@@ -52,10 +55,13 @@ test('a changed key met by name or by address is recorded as offered and is one 
     assert.match((error as { hint?: string }).hint ?? '', /outpost hostkey accept (gpu-1|10\.0\.0\.1:22)/);
     assert.equal(sshFailureOf(error)?.kind, 'host-key-changed');
   }
-  assert.deepEqual(offered.map((o) => [o.address, o.port, o.key.fingerprint, o.at]), [
-    ['10.0.0.1', 22, 'SHA256:new', '2026-11-25T01:00:00.000Z'],
-    ['10.0.0.1', 22, 'SHA256:new', '2026-11-25T01:00:00.000Z'],
-  ]);
+  assert.deepEqual(
+    offered.map((o) => [o.address, o.port, o.key.fingerprint, o.at]),
+    [
+      ['10.0.0.1', 22, 'SHA256:new', '2026-11-25T01:00:00.000Z'],
+      ['10.0.0.1', 22, 'SHA256:new', '2026-11-25T01:00:00.000Z'],
+    ],
+  );
 });
 
 test('other failures are UNAVAILABLE naming the host and the kind; a cancel passes through as it is', async () => {

@@ -28,8 +28,7 @@ const MAX_WRITES_IN_FLIGHT = 64;
 /** Progress is told every 256 KiB written in order (4096 calls a GiB), not per write. */
 const PROGRESS_STEP = 256 * 1024;
 
-const call = <T>(run: (done: (error: Error | null | undefined, value: T) => void) => void): Promise<T> =>
-  new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+const call = <T>(run: (done: (error: Error | null | undefined, value: T) => void) => void): Promise<T> => new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
 
 /**
  * Copies `localPath` to `<remotePath>.partial`, starting where an earlier copy
@@ -67,7 +66,7 @@ export async function uploadOverSftp(sftp: SFTPWrapper, localPath: string, remot
 
 async function hashRange(file: fs.FileHandle, from: number, to: number, hash: Hash): Promise<void> {
   const buffer = Buffer.allocUnsafe(READ_SIZE);
-  for (let offset = from; offset < to; ) {
+  for (let offset = from; offset < to;) {
     const { bytesRead } = await file.read(buffer, 0, Math.min(READ_SIZE, to - offset), offset);
     if (bytesRead === 0) throw new Error('the local file shrank while it was copied');
     hash.update(buffer.subarray(0, bytesRead));

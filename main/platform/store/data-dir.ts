@@ -42,11 +42,7 @@ export function prepareDataDir(requested: string): DataDirLayout {
     if (errnoOf(error) !== 'ENOENT') throw storageError(root, error);
   }
   if (stat && !stat.isDirectory()) {
-    throw new OutpostError(
-      'STORAGE',
-      `the data dir ${root} is a file, not a directory`,
-      'point --data-dir (or OUTPOST_HOME) at a directory; it is created if missing',
-    );
+    throw new OutpostError('STORAGE', `the data dir ${root} is a file, not a directory`, 'point --data-dir (or OUTPOST_HOME) at a directory; it is created if missing');
   }
   try {
     if (!stat) makeDirs(root);
@@ -89,14 +85,9 @@ const ERRNO_REASONS: Record<string, string> = {
 function storageError(root: string, error: unknown): OutpostError {
   const code = errnoOf(error);
   const why = (code && ERRNO_REASONS[code]) ?? code ?? 'unknown error';
-  return new OutpostError(
-    'STORAGE',
-    `cannot use the data dir ${root} (${why})`,
-    'choose a directory you can write with --data-dir or OUTPOST_HOME, or fix its permissions',
-    { cause: error },
-  );
+  return new OutpostError('STORAGE', `cannot use the data dir ${root} (${why})`, 'choose a directory you can write with --data-dir or OUTPOST_HOME, or fix its permissions', { cause: error });
 }
 
 export function errnoOf(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }

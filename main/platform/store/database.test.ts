@@ -69,7 +69,7 @@ test('a database from a newer Outpost is refused and left byte for byte as it wa
   assert.equal(fs.existsSync(`${file}-wal`), false);
 });
 
-test('a corrupt file is refused with SQLite\'s reason and not modified', (t) => {
+test("a corrupt file is refused with SQLite's reason and not modified", (t) => {
   const file = path.join(tempDir(t), 'outpost.db');
   const garbage = Buffer.from('this is not a database, it is a shopping list\n'.repeat(200));
   fs.writeFileSync(file, garbage);

@@ -20,11 +20,7 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
     const found = readUserVersion(db, file);
     const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
     if (found > latest) {
-      throw new OutpostError(
-        'STORAGE',
-        `the database ${file} has schema version ${found}, newer than this Outpost understands (${latest})`,
-        'use the newer Outpost that wrote it, or a different --data-dir; nothing was changed',
-      );
+      throw new OutpostError('STORAGE', `the database ${file} has schema version ${found}, newer than this Outpost understands (${latest})`, 'use the newer Outpost that wrote it, or a different --data-dir; nothing was changed');
     }
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
@@ -71,12 +67,7 @@ export function applyMigrations(db: Db, migrations: readonly Migration[]): numbe
 
 function corrupt(file: string, error: unknown): OutpostError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new OutpostError(
-    'STORAGE',
-    `${file} is not a usable Outpost database (SQLite says: ${reason})`,
-    'move the file aside and start again, or restore it from a backup; nothing was changed',
-    { cause: error },
-  );
+  return new OutpostError('STORAGE', `${file} is not a usable Outpost database (SQLite says: ${reason})`, 'move the file aside and start again, or restore it from a backup; nothing was changed', { cause: error });
 }
 
 export { LATEST_SCHEMA_VERSION };

@@ -218,7 +218,18 @@ class Connection implements ResponseConnection {
     this.buffered = this.buffered.subarray(parsed.consumed);
     const { head } = parsed;
     const response = new ClientResponse(this, head);
-    const next: Exchange = { head, response, parts: [], size: 0, remaining: head.body.kind === 'length' ? head.body.length : 0, chunked: head.body.kind === 'chunked' ? new BodyFraming('chunked') : null, complete: head.body.kind === 'none', failed: null, waiter: null, continueSent: false };
+    const next: Exchange = {
+      head,
+      response,
+      parts: [],
+      size: 0,
+      remaining: head.body.kind === 'length' ? head.body.length : 0,
+      chunked: head.body.kind === 'chunked' ? new BodyFraming('chunked') : null,
+      complete: head.body.kind === 'none',
+      failed: null,
+      waiter: null,
+      continueSent: false,
+    };
     this.current = next;
     this.closeAfterResponse = !head.keepAlive;
     if (head.body.kind === 'length' && head.body.length > this.door.limits.maxBodyBytes) this.failBody(next, tooLarge(this.door.limits.maxBodyBytes));

@@ -39,7 +39,6 @@ export class UpstreamError extends Error {
   }
 }
 
-
 const CONNECT_TIMEOUT_MS = 5_000;
 const IDLE_KEEPALIVE_MS = 30_000;
 const MAX_IDLE_CONNECTIONS = 1_024;
@@ -101,8 +100,7 @@ export class PassthroughPool {
     connection.exchange = exchange;
     this.busy.add(connection);
     const head =
-      `POST ${this.basePath}${options.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\naccept: ${sanitizeHeader(options.accept ?? '*/*')}\r\n` +
-      `content-type: application/json\r\ncontent-length: ${options.body.length}\r\nconnection: keep-alive\r\n\r\n`;
+      `POST ${this.basePath}${options.path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\naccept: ${sanitizeHeader(options.accept ?? '*/*')}\r\n` + `content-type: application/json\r\ncontent-length: ${options.body.length}\r\nconnection: keep-alive\r\n\r\n`;
     connection.socket.cork();
     connection.socket.write(head, 'latin1');
     connection.socket.write(options.body);
@@ -164,14 +162,19 @@ export class PassthroughPool {
     };
     // https endpoints (an upstream router) are verified against the system's CAs plus NODE_EXTRA_CA_CERTS.
     const socket = this.secure
-      ? tls.connect({ host: this.host, port: this.port, ...(net.isIP(this.host) ? {} : { servername: this.host }) }).setNoDelay(true).on('data', received)
+      ? tls
+          .connect({ host: this.host, port: this.port, ...(net.isIP(this.host) ? {} : { servername: this.host }) })
+          .setNoDelay(true)
+          .on('data', received)
       : net.connect({
           host: this.host,
           port: this.port,
           noDelay: true,
           // Reads land in one shared buffer and come straight here, past the stream machinery (a token is one read);
           // what is kept is copied first, because the next read on any connection reuses the buffer.
-          onread: { buffer: SHARED_READ_BUFFER, callback: (length: number, buffer: Uint8Array) => {
+          onread: {
+            buffer: SHARED_READ_BUFFER,
+            callback: (length: number, buffer: Uint8Array) => {
               received(Buffer.from(buffer.subarray(0, length)));
               return true;
             },

@@ -36,15 +36,17 @@ export class Prober {
   }
 
   async probeAll(): Promise<void> {
-    await Promise.all(this.table.endpoints().map(async (state) => {
-      const ok = await this.probe(state.spec.name);
-      if (this.table.endpoint(state.spec.name) !== state) return; // removed meanwhile
-      state.healthy = ok;
-      const now = Date.now();
-      if (!ok) state.breaker.recordFailure(now);
-      else if (state.breaker.state(now) === 'half-open' && state.breaker.tryAcquire(now)) state.breaker.recordSuccess();
-      this.metrics.endpointState(state.spec.name, state.spec.tier, state.breaker.state(now), state.healthy);
-    }));
+    await Promise.all(
+      this.table.endpoints().map(async (state) => {
+        const ok = await this.probe(state.spec.name);
+        if (this.table.endpoint(state.spec.name) !== state) return; // removed meanwhile
+        state.healthy = ok;
+        const now = Date.now();
+        if (!ok) state.breaker.recordFailure(now);
+        else if (state.breaker.state(now) === 'half-open' && state.breaker.tryAcquire(now)) state.breaker.recordSuccess();
+        this.metrics.endpointState(state.spec.name, state.spec.tier, state.breaker.state(now), state.healthy);
+      }),
+    );
   }
 
   private async probe(endpoint: string): Promise<boolean> {

@@ -104,9 +104,7 @@ export class RouterRepository {
   }
 
   addKey(info: ApiKeyInfo, hash: string): void {
-    this.db
-      .prepare('INSERT INTO router_api_keys (id, app, key_hash, models_json, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)')
-      .run(info.id, info.app, hash, info.models === null ? null : JSON.stringify(info.models), info.createdAt);
+    this.db.prepare('INSERT INTO router_api_keys (id, app, key_hash, models_json, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)').run(info.id, info.app, hash, info.models === null ? null : JSON.stringify(info.models), info.createdAt);
   }
 
   revokeKey(id: string, at: string): void {
@@ -119,9 +117,7 @@ export class RouterRepository {
   }
 
   savePolicy(policy: RouterPolicy): void {
-    this.db
-      .prepare('INSERT INTO router_policy (singleton, policy_json) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET policy_json = excluded.policy_json')
-      .run(JSON.stringify(policy));
+    this.db.prepare('INSERT INTO router_policy (singleton, policy_json) VALUES (1, ?) ON CONFLICT (singleton) DO UPDATE SET policy_json = excluded.policy_json').run(JSON.stringify(policy));
   }
 
   configVersion(): number {

@@ -41,10 +41,7 @@ export class UpstreamPools {
     }
   }
 
-  request(
-    endpoint: string,
-    options: { method: 'GET' | 'POST'; path: string; body?: Buffer; accept?: string | undefined; signal: AbortSignal; headersTimeout: number; bodyTimeout: number },
-  ): Promise<Dispatcher.ResponseData> {
+  request(endpoint: string, options: { method: 'GET' | 'POST'; path: string; body?: Buffer; accept?: string | undefined; signal: AbortSignal; headersTimeout: number; bodyTimeout: number }): Promise<Dispatcher.ResponseData> {
     const upstream = this.upstreams.get(endpoint);
     if (!upstream) return Promise.reject(new Error(`endpoint ${endpoint} is no longer configured`));
     const headers: Record<string, string> = { accept: options.accept ?? '*/*' };

@@ -53,9 +53,11 @@ export function parseResponseHead(buffer: Buffer): HeadParse {
     else if (name === 'keep-alive') {
       const timeout = /(?:^|[,\s])timeout=(\d{1,6})/i.exec(value);
       if (timeout) keepAliveTimeoutMs = Number(timeout[1]) * 1000;
-    }
-    else if (name === 'transfer-encoding') {
-      const codings = value.toLowerCase().split(',').map((c) => c.trim());
+    } else if (name === 'transfer-encoding') {
+      const codings = value
+        .toLowerCase()
+        .split(',')
+        .map((c) => c.trim());
       if (codings[codings.length - 1] !== 'chunked' || codings.length > 1) return { kind: 'invalid', reason: `unsupported transfer-encoding ${JSON.stringify(value.slice(0, 60))}` };
       chunked = true;
     } else if (name === 'content-length') {
@@ -96,7 +98,10 @@ export class BodyFraming {
   private held: Buffer | null = null;
   private done: boolean;
 
-  constructor(readonly kind: BodyKind, length = 0) {
+  constructor(
+    readonly kind: BodyKind,
+    length = 0,
+  ) {
     this.remaining = kind === 'length' ? length : 0;
     this.done = kind === 'none' || (kind === 'length' && length === 0);
   }

@@ -15,12 +15,7 @@ export interface ParsedRequest {
 export const MAX_BUDGET_MS = 600_000;
 
 /** Parses and checks a completion request; an error names the field and what to send instead. */
-export function parseCompletionRequest(
-  path: ApiPath,
-  body: Buffer,
-  budgetHeader: string | undefined,
-  affinityPrefixChars: number,
-): ParsedRequest | OpenAiError {
+export function parseCompletionRequest(path: ApiPath, body: Buffer, budgetHeader: string | undefined, affinityPrefixChars: number): ParsedRequest | OpenAiError {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));

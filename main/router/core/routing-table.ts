@@ -113,7 +113,15 @@ export class RoutingTable {
       }
     }
     const models = new Set(config.endpoints.flatMap((e) => e.models));
-    this.routes = new Map([...models].sort().map((model) => [model, modelRoutes(model, config.endpoints.filter((e) => e.models.includes(model)))]));
+    this.routes = new Map(
+      [...models].sort().map((model) => [
+        model,
+        modelRoutes(
+          model,
+          config.endpoints.filter((e) => e.models.includes(model)),
+        ),
+      ]),
+    );
     this.keys = new ApiKeyRing(config.keys);
     this.config = config;
     return { added, removed };

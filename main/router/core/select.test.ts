@@ -73,10 +73,12 @@ test('prefix affinity sends one prefix to one endpoint until the bounded-load ca
   assert.equal(new Set(placed).size, 4, 'a hot prefix spills over to every worker');
   // Different prefixes spread over the ring.
   const idle = table(names.map((name) => ({ name, tier: 'site' as const })));
-  const homes = new Set(Array.from({ length: 64 }, (_, i) => {
-    const d = chooseEndpoint(idle.routes, idle.lookup, { ...query, affinityKey: `prefix number ${i}` });
-    return d.ok ? d.name : '';
-  }));
+  const homes = new Set(
+    Array.from({ length: 64 }, (_, i) => {
+      const d = chooseEndpoint(idle.routes, idle.lookup, { ...query, affinityKey: `prefix number ${i}` });
+      return d.ok ? d.name : '';
+    }),
+  );
   assert.equal(homes.size, 4);
 });
 

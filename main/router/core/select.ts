@@ -30,15 +30,16 @@ export interface RouteQuery {
   tieBreak: number;
 }
 
-export type RouteDecision =
-  | { ok: true; name: string; tier: Tier; by: 'affinity' | 'least-outstanding' }
-  | { ok: false; overBudget: boolean; reason: string };
+export type RouteDecision = { ok: true; name: string; tier: Tier; by: 'affinity' | 'least-outstanding' } | { ok: false; overBudget: boolean; reason: string };
 
 export function modelRoutes(model: string, endpoints: ReadonlyArray<{ name: string; tier: Tier }>): ModelRoutes {
   return {
     model,
     tiers: TIERS.map((tier) => {
-      const names = endpoints.filter((e) => e.tier === tier).map((e) => e.name).sort();
+      const names = endpoints
+        .filter((e) => e.tier === tier)
+        .map((e) => e.name)
+        .sort();
       return { tier, names, ring: new HashRing(names) };
     }).filter((t) => t.names.length > 0),
   };

@@ -18,5 +18,8 @@ test('seconds older than two minutes drop out of the snapshot', () => {
   const traffic = new TrafficSeries();
   traffic.record(0, { ok: true, ttftMs: 5 });
   traffic.record(200_000, { ok: true, ttftMs: 6 });
-  assert.deepEqual(traffic.snapshot(200_500).map((s) => s.at), [200]);
+  assert.deepEqual(
+    traffic.snapshot(200_500).map((s) => s.at),
+    [200],
+  );
 });

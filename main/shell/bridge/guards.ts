@@ -10,9 +10,7 @@ export function ownOrigins(port: number): Set<string> {
 /** Host must be ours too: a DNS-rebinding page reaches 127.0.0.1 under a foreign host name. */
 export function checkHost(req: IncomingMessage, port: number): ErrorInfo | null {
   const host = req.headers.host ?? '';
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}`
-    ? null
-    : { code: 'FORBIDDEN', message: `requests must address 127.0.0.1:${port} (got Host "${host.slice(0, 100)}")` };
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}` ? null : { code: 'FORBIDDEN', message: `requests must address 127.0.0.1:${port} (got Host "${host.slice(0, 100)}")` };
 }
 
 /**

@@ -99,11 +99,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const path = url.pathname;
-    const refusal =
-      checkHost(req, port) ??
-      checkOrigin(req, port) ??
-      (path === '/events' ? null : { code: 'NOT_FOUND' as const, message: `no WebSocket at ${path}` }) ??
-      (tokensMatch(subprotocolToken(req), token) ? null : unauthorized);
+    const refusal = checkHost(req, port) ?? checkOrigin(req, port) ?? (path === '/events' ? null : { code: 'NOT_FOUND' as const, message: `no WebSocket at ${path}` }) ?? (tokensMatch(subprotocolToken(req), token) ? null : unauthorized);
     if (refusal) {
       const status = HTTP_STATUS_BY_CODE[refusal.code];
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(errorEnvelope(refusal))}`);

@@ -49,7 +49,5 @@ export function formatStatus(status: SystemStatus): string {
 
 export function formatJournal(entries: JournalEntry[]): string {
   if (entries.length === 0) return 'the journal is empty';
-  return entries
-    .map((e) => `${e.at}  ${e.actor.padEnd(8)} ${e.user.padEnd(10)} ${e.action.padEnd(20)} ${e.outcome}${e.errorCode ? ` ${e.errorCode}: ${e.detail ?? ''}` : ''}`)
-    .join('\n');
+  return entries.map((e) => `${e.at}  ${e.actor.padEnd(8)} ${e.user.padEnd(10)} ${e.action.padEnd(20)} ${e.outcome}${e.errorCode ? ` ${e.errorCode}: ${e.detail ?? ''}` : ''}`).join('\n');
 }

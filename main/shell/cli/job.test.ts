@@ -65,7 +65,12 @@ test('in a log: a plain line per step, each once, no terminal codes', async (t) 
     what: 'the export',
     run: async () => {
       const events = cli.openCore().events;
-      for (const [phase, done] of [['export', 1], ['export', 5], ['verify', 1]] as const) events.emit('sync.progress', progress('job-b', phase, done));
+      for (const [phase, done] of [
+        ['export', 1],
+        ['export', 5],
+        ['verify', 1],
+      ] as const)
+        events.emit('sync.progress', progress('job-b', phase, done));
       return 1;
     },
     human: String,
@@ -85,7 +90,10 @@ test('--json: one JSON line per event, then the result on one line', async (t) =
     },
     human: () => 'unused',
   });
-  const lines = out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = out()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 2);
   assert.equal(lines[0]?.event, 'sync.progress');
   assert.deepEqual(lines[1], { bundle: 7 });
@@ -110,7 +118,10 @@ test('a stop signal aborts the job, says so, and every listener is removed after
     what: 'the import',
     run: (signal) =>
       new Promise((_resolve, reject) => {
-        assert.deepEqual(signalListeners(), before.map((n) => n + 1));
+        assert.deepEqual(
+          signalListeners(),
+          before.map((n) => n + 1),
+        );
         signal.addEventListener('abort', () => reject(new Error('stopped')));
         process.emit('SIGTERM', 'SIGTERM');
       }),

@@ -28,7 +28,11 @@ export function formatPlan(planId: string | null, plan: PlanResult, explain: boo
   ]);
   const header = ['Stage', 'Device', 'Layers', 'Memory (█ weights ▓ KV ▒ overhead ░ free)', 'Decode'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   lines.push(line(header), ...rows.map(line), '');
   lines.push(`Bottleneck: ${plan.bottleneck.description}`);
   const e = plan.estimates;

@@ -8,7 +8,6 @@ export const ENVELOPE_FILE = 'envelope.json';
 export const MEDIUM_FILE = 'medium.json';
 export const CHUNKS_DIR = 'chunks';
 
-
 function refuse(message: string, hint = 'check the medium; nothing was imported'): never {
   throw new OutpostError('INVALID_INPUT', message, hint);
 }

@@ -27,7 +27,10 @@ export class FileStore implements ModelStore {
   readonly models: string;
   readonly staging: string;
 
-  constructor(root: string, private readonly chunking: ChunkingParams = DEFAULT_CHUNKING) {
+  constructor(
+    root: string,
+    private readonly chunking: ChunkingParams = DEFAULT_CHUNKING,
+  ) {
     this.models = path.join(root, 'models');
     this.staging = path.join(root, 'staging');
   }

@@ -83,9 +83,7 @@ export class SyncRepository implements SyncStore {
   }
 
   records(kind?: string): StoredRecord[] {
-    const rows = (kind
-      ? this.db.prepare('SELECT * FROM sync_records WHERE kind = ? ORDER BY kind, key').all(kind)
-      : this.db.prepare('SELECT * FROM sync_records ORDER BY kind, key').all()) as RecordRow[];
+    const rows = (kind ? this.db.prepare('SELECT * FROM sync_records WHERE kind = ? ORDER BY kind, key').all(kind) : this.db.prepare('SELECT * FROM sync_records ORDER BY kind, key').all()) as RecordRow[];
     return rows.map((row) => ({
       kind: row.kind,
       key: row.key,
@@ -157,9 +155,7 @@ export class SyncRepository implements SyncStore {
 
   /** Applies an acknowledgement: true when it named a bundle we sent, with the same digest. */
   acknowledge(sequence: number, manifestDigest: string, peer: string, at: string): boolean {
-    const row = this.db.prepare('SELECT chunks_json, acknowledged_at FROM bundles_sent WHERE sequence = ? AND manifest_digest = ?').get(sequence, manifestDigest) as
-      | { chunks_json: string; acknowledged_at: string | null }
-      | undefined;
+    const row = this.db.prepare('SELECT chunks_json, acknowledged_at FROM bundles_sent WHERE sequence = ? AND manifest_digest = ?').get(sequence, manifestDigest) as { chunks_json: string; acknowledged_at: string | null } | undefined;
     if (!row) return false;
     if (row.acknowledged_at === null) this.db.prepare('UPDATE bundles_sent SET acknowledged_at = ? WHERE sequence = ?').run(at, sequence);
     this.addPeerChunks(peer, ChunkDigestsSchema.parse(JSON.parse(row.chunks_json)));
@@ -168,7 +164,7 @@ export class SyncRepository implements SyncStore {
 
   /** The journal id up to which a peer has acknowledged our reports. */
   acknowledgedJournal(peer: string): number {
-    return ((this.db.prepare("SELECT max(journal_upto) AS j FROM bundles_sent WHERE acknowledged_at IS NOT NULL AND (recipient = ? OR recipient = '*')").get(peer) as { j: number | null }).j ?? 0);
+    return (this.db.prepare("SELECT max(journal_upto) AS j FROM bundles_sent WHERE acknowledged_at IS NOT NULL AND (recipient = ? OR recipient = '*')").get(peer) as { j: number | null }).j ?? 0;
   }
 
   addPeerChunks(peer: string, chunks: Iterable<string>): void {
@@ -188,9 +184,7 @@ export class SyncRepository implements SyncStore {
   }
 
   exchanges(limit: number): Exchange[] {
-    return this.db
-      .prepare('SELECT id, direction, at, peer, sequence, bytes, outcome, summary, digest FROM bundle_exchanges ORDER BY at DESC, id DESC LIMIT ?')
-      .all(limit) as Exchange[];
+    return this.db.prepare('SELECT id, direction, at, peer, sequence, bytes, outcome, summary, digest FROM bundle_exchanges ORDER BY at DESC, id DESC LIMIT ?').all(limit) as Exchange[];
   }
 
   lastExchangeAt(): string | null {
@@ -200,7 +194,10 @@ export class SyncRepository implements SyncStore {
   /** Sequences of our bundles that `peer` acknowledged (null: any HQ we trust); a bundle for everyone ('*') counts for each. */
   acknowledgedSequences(peer: string | null): number[] {
     const byPeer = peer === null ? "recipient IN (SELECT site_id FROM trusted_peers WHERE role = 'hq')" : 'recipient = @peer';
-    return this.db.prepare(`SELECT sequence FROM bundles_sent WHERE acknowledged_at IS NOT NULL AND (recipient = '*' OR ${byPeer}) ORDER BY sequence`).pluck().all(peer === null ? {} : { peer }) as number[];
+    return this.db
+      .prepare(`SELECT sequence FROM bundles_sent WHERE acknowledged_at IS NOT NULL AND (recipient = '*' OR ${byPeer}) ORDER BY sequence`)
+      .pluck()
+      .all(peer === null ? {} : { peer }) as number[];
   }
 
   /** When a model release last arrived from HQ (the health report's model staleness). */

@@ -27,7 +27,10 @@ test('export splits the chunks across media by the size limit; every medium carr
   const result = await new BundleExporter(hq.deps).export({ to: '/out/bundle', maxMediumSize: capacity }, never, 'job');
   const written = media.published.get('/out/bundle') ?? [];
   assert.ok(written.length >= 3, `${written.length} media`);
-  assert.deepEqual(result.mediaPaths, written.map((m) => m.dir));
+  assert.deepEqual(
+    result.mediaPaths,
+    written.map((m) => m.dir),
+  );
   for (const medium of written) {
     const bytes = [...medium.chunks.values()].reduce((sum, c) => sum + c.length, 0) + medium.envelope.length;
     assert.ok(bytes <= capacity, `${medium.dir} holds ${bytes} bytes`);
@@ -44,8 +47,16 @@ test('export splits the chunks across media by the size limit; every medium carr
   const [last, ...others] = [...written].reverse();
   const partial = await importer.import([last?.dir as string], false, never, 'job');
   assert.equal(partial.state, 'incomplete');
-  assert.deepEqual(partial.missingMedia, others.map((m) => m.descriptor.index).sort((a, b) => a - b));
-  const rest = await importer.import(others.map((m) => m.dir), false, never, 'job');
+  assert.deepEqual(
+    partial.missingMedia,
+    others.map((m) => m.descriptor.index).sort((a, b) => a - b),
+  );
+  const rest = await importer.import(
+    others.map((m) => m.dir),
+    false,
+    never,
+    'job',
+  );
   assert.equal(rest.state, 'applied');
   assert.ok(site.files.hasModel(model.digest));
 });

@@ -1,12 +1,4 @@
-import {
-  BUNDLE_PAYLOAD_TYPE,
-  KINDS_BY_ROLE,
-  SyncRecordSchema,
-  type BundleFile,
-  type BundleManifest,
-  type ExportResult,
-  type SyncRecord,
-} from '../../../shared/domain/sync.js';
+import { BUNDLE_PAYLOAD_TYPE, KINDS_BY_ROLE, SyncRecordSchema, type BundleFile, type BundleManifest, type ExportResult, type SyncRecord } from '../../../shared/domain/sync.js';
 import type { SiteIdentity } from '../../../shared/domain/identity.js';
 import { formatBytes } from '../../../shared/units.js';
 import { OutpostError } from '../../../shared/errors.js';
@@ -57,7 +49,7 @@ export class BundleExporter {
       expiresAt: new Date(now.getTime() + BUNDLE_VALIDITY_DAYS * 86_400_000).toISOString(),
       records,
       files,
-      acknowledgements: (recipient === '*' ? this.deps.repository.allSeen() : this.deps.repository.seen(recipient).map((s) => ({ issuer: recipient, ...s }))),
+      acknowledgements: recipient === '*' ? this.deps.repository.allSeen() : this.deps.repository.seen(recipient).map((s) => ({ issuer: recipient, ...s })),
       keyRotations: rotationsFromHistory(identity.siteId, identity.history),
     };
     const media = this.splitAcrossMedia(draft, carried, request.maxMediumSize);

@@ -52,7 +52,10 @@ test('a bundle from a trusted HQ is staged, checked and applied: the model file 
   assert.equal(result.filesStored, 1);
   assert.deepEqual(site.files.models.get(model.digest), hq.files.models.get(model.digest));
   assert.equal(site.store.current('model', 'tiny')?.version, 1);
-  assert.deepEqual(site.store.seen('hq-main').map((s) => s.sequence), [1]);
+  assert.deepEqual(
+    site.store.seen('hq-main').map((s) => s.sequence),
+    [1],
+  );
 });
 
 test('an untrusted issuer is refused before a chunk is read or anything is written', async () => {

@@ -99,10 +99,7 @@ export class BundleImporter {
     }
     const newest = seen.reduce((max, s) => Math.max(max, s.sequence), 0);
     if (newest > manifest.sequence) {
-      refuse(
-        `bundle ${manifest.sequence} from ${manifest.issuer.siteId} is older than bundle ${newest}, already imported: an old bundle cannot roll anything back`,
-        'import the newest bundle from that peer instead; nothing was imported',
-      );
+      refuse(`bundle ${manifest.sequence} from ${manifest.issuer.siteId} is older than bundle ${newest}, already imported: an old bundle cannot roll anything back`, 'import the newest bundle from that peer instead; nothing was imported');
     }
     return false;
   }
@@ -179,10 +176,11 @@ export class BundleImporter {
       }
       for (const file of manifest.files) repository.putStoredFile(file.digest, file.size, file.chunks, at);
       repository.markSeen(manifest.issuer.siteId, manifest.sequence, manifestDigest, at);
-      const acknowledged = manifest.acknowledgements
-        .filter((ack) => ack.issuer === me && repository.acknowledge(ack.sequence, ack.manifestDigest, manifest.issuer.siteId, at))
-        .map((ack) => ack.sequence);
-      repository.addPeerChunks(manifest.issuer.siteId, manifest.files.flatMap((f) => f.chunks.map(([d]) => d)));
+      const acknowledged = manifest.acknowledgements.filter((ack) => ack.issuer === me && repository.acknowledge(ack.sequence, ack.manifestDigest, manifest.issuer.siteId, at)).map((ack) => ack.sequence);
+      repository.addPeerChunks(
+        manifest.issuer.siteId,
+        manifest.files.flatMap((f) => f.chunks.map(([d]) => d)),
+      );
       if (bundle.rotation) repository.rotatePeerKey(manifest.issuer.siteId, bundle.rotation.from, { publicKey: bundle.rotation.publicKey, fingerprint: bundle.rotation.to }, at);
       const changes = planned.map(({ apply: _a, record: _r, digest: _d, ...change }) => change);
       const count = (kind: RecordChange['change']) => changes.filter((c) => c.change === kind).length;

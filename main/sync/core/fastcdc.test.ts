@@ -6,11 +6,12 @@ import { seededBytes } from '../../../test/helpers/sync.js';
 
 const SMALL: ChunkingParams = { minSize: 2 * 1024, averageSize: 8 * 1024, maxSize: 32 * 1024 };
 
-
 function chunkDigests(data: Buffer, params: ChunkingParams): string[] {
   let offset = 0;
   return chunkLengths(data, params).map((length) => {
-    const digest = createHash('sha256').update(data.subarray(offset, offset + length)).digest('hex');
+    const digest = createHash('sha256')
+      .update(data.subarray(offset, offset + length))
+      .digest('hex');
     offset += length;
     return digest;
   });
@@ -26,7 +27,10 @@ test('the gear table is fixed: it is part of the bundle format, so boundaries ag
 test('chunks cover the input exactly and respect the minimum and maximum sizes', () => {
   const data = seededBytes(1024 * 1024, 7);
   const lengths = chunkLengths(data, SMALL);
-  assert.equal(lengths.reduce((a, b) => a + b, 0), data.length);
+  assert.equal(
+    lengths.reduce((a, b) => a + b, 0),
+    data.length,
+  );
   lengths.slice(0, -1).forEach((l) => assert.ok(l >= SMALL.minSize && l <= SMALL.maxSize, `chunk of ${l}`));
   const average = data.length / lengths.length;
   assert.ok(average > SMALL.averageSize / 2 && average < SMALL.averageSize * 2, `average ${average} near ${SMALL.averageSize}`);

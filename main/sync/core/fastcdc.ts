@@ -40,7 +40,7 @@ export const GEAR: Uint32Array = (() => {
 
 /** A mask of `bits` ones in the high half of the word: the high bits of the gear hash mix the most recent 32 bytes. */
 function highMask(bits: number): number {
-  return bits >= 32 ? 0xffffffff : ((0xffffffff << (32 - bits)) >>> 0);
+  return bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0;
 }
 
 export interface Masks {

@@ -60,7 +60,10 @@ export class ImportPasses {
 
   /** Reusable buffers for chunks in flight, each as large as the largest chunk listed, that the file hashing reads in place. */
   private slots(work: ReadonlyArray<{ size: number }>): Buffer[] {
-    return this.deps.hasher.buffers(IMPORT_SLOTS, work.reduce((max, w) => Math.max(max, w.size), 1));
+    return this.deps.hasher.buffers(
+      IMPORT_SLOTS,
+      work.reduce((max, w) => Math.max(max, w.size), 1),
+    );
   }
 
   private meter(jobId: string, phase: 'stage' | 'verify', total: number): ProgressMeter {
@@ -100,7 +103,11 @@ export class ImportPasses {
         }
         work.push(...items);
       }
-      const meter = this.meter(jobId, 'stage', work.reduce((s, w) => s + w.size, 0));
+      const meter = this.meter(
+        jobId,
+        'stage',
+        work.reduce((s, w) => s + w.size, 0),
+      );
       const slots = this.slots(work);
       await pipelined(
         work,
@@ -161,8 +168,7 @@ export class ImportPasses {
     const { manifest } = bundle;
     const { hasher } = this.deps;
     const verified = new Set<string>();
-    const source = (chunk: string): WorkItem['from'] | undefined =>
-      bundle.present.has(bundle.mediumOf.get(chunk) ?? 0) ? 'medium' : bundle.staged.has(chunk) ? 'staged' : bundle.local.has(chunk) ? 'local' : undefined;
+    const source = (chunk: string): WorkItem['from'] | undefined => (bundle.present.has(bundle.mediumOf.get(chunk) ?? 0) ? 'medium' : bundle.staged.has(chunk) ? 'staged' : bundle.local.has(chunk) ? 'local' : undefined);
     const work: Array<Pick<WorkItem, 'chunk' | 'size' | 'from'> & { hashed: boolean; last: boolean; file: BundleFile }> = [];
     const fileHashes = hasher.fileHashes();
     let filesVerified = 0;
@@ -185,7 +191,11 @@ export class ImportPasses {
       const last = work[work.length - 1];
       if (complete && last && work.length > first) last.last = true;
     }
-    const meter = this.meter(jobId, 'verify', work.reduce((s, w) => s + w.size, 0));
+    const meter = this.meter(
+      jobId,
+      'verify',
+      work.reduce((s, w) => s + w.size, 0),
+    );
     const slots = this.slots(work);
     const readers = this.deps.files.readers();
     try {

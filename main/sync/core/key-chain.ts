@@ -39,20 +39,14 @@ export function rotationsFromHistory(siteId: string, history: readonly KeyHistor
   return chain;
 }
 
-export type ChainResult =
-  | { ok: true; publicKey: string; fingerprint: string; path: SignedRotation[] }
-  | { ok: false; reason: string };
+export type ChainResult = { ok: true; publicKey: string; fingerprint: string; path: SignedRotation[] } | { ok: false; reason: string };
 
 /**
  * Walks from the pinned key to the key that signed the bundle, one rotation at
  * a time; each step must be signed by the key it retires. Anything else —
  * a gap, a statement for another site, a forged step — breaks the chain.
  */
-export function followChain(
-  pinned: { siteId: string; publicKey: string; fingerprint: string },
-  target: string,
-  rotations: readonly SignedRotation[],
-): ChainResult {
+export function followChain(pinned: { siteId: string; publicKey: string; fingerprint: string }, target: string, rotations: readonly SignedRotation[]): ChainResult {
   let current = { publicKey: pinned.publicKey, fingerprint: pinned.fingerprint };
   const path: SignedRotation[] = [];
   for (let steps = 0; current.fingerprint !== target; steps += 1) {

@@ -57,7 +57,7 @@ export function checkManifest(manifest: BundleManifest): { unpackedBytes: number
   }
   const created = Date.parse(manifest.createdAt);
   const expires = Date.parse(manifest.expiresAt);
-  if (!(expires > created) || expires - created > MAX_VALIDITY_MS) refuse('the bundle\'s validity window is empty or longer than a year');
+  if (!(expires > created) || expires - created > MAX_VALIDITY_MS) refuse("the bundle's validity window is empty or longer than a year");
   const allowed = KINDS_BY_ROLE[manifest.issuer.role];
   const files = new Map(manifest.files.map((f) => [f.digest, f.size]));
   for (const record of manifest.records) {

@@ -3,8 +3,16 @@ import test from 'node:test';
 import { parseSize, planMedia } from './media-plan.js';
 
 test('chunks fill media in order without exceeding the room left beside the manifest', () => {
-  const chunks: Array<[string, number]> = [['a', 40], ['b', 40], ['c', 40], ['d', 10]];
-  assert.deepEqual(planMedia(chunks, 100, 10), [['a', 'b'], ['c', 'd']]);
+  const chunks: Array<[string, number]> = [
+    ['a', 40],
+    ['b', 40],
+    ['c', 40],
+    ['d', 10],
+  ];
+  assert.deepEqual(planMedia(chunks, 100, 10), [
+    ['a', 'b'],
+    ['c', 'd'],
+  ]);
   assert.deepEqual(planMedia(chunks, 45, 10), { tooSmall: 50 });
 });
 

@@ -39,32 +39,47 @@ test('results are used in input order while reads run ahead, and a slot is not r
 test('a failed read, a failed write or an abort stops the pipeline with that error, after what is in flight settles', async () => {
   const items = [1, 2, 3, 4, 5, 6];
   await assert.rejects(
-    pipelined(items, { slots: 2 }, async (i) => {
-      if (i === 3) throw new Error('read 3 failed');
-      return i;
-    }, () => undefined),
+    pipelined(
+      items,
+      { slots: 2 },
+      async (i) => {
+        if (i === 3) throw new Error('read 3 failed');
+        return i;
+      },
+      () => undefined,
+    ),
     /read 3 failed/,
   );
   let inFlight = 0;
   await assert.rejects(
-    pipelined(items, { slots: 2 }, async (i) => i, (i) => {
-      inFlight += 1;
-      return (async () => {
-        await tick();
-        inFlight -= 1;
-        if (i === 2) throw new Error('write 2 failed');
-      })();
-    }),
+    pipelined(
+      items,
+      { slots: 2 },
+      async (i) => i,
+      (i) => {
+        inFlight += 1;
+        return (async () => {
+          await tick();
+          inFlight -= 1;
+          if (i === 2) throw new Error('write 2 failed');
+        })();
+      },
+    ),
     /write 2 failed/,
   );
   assert.equal(inFlight, 0, 'no write is left running');
   const controller = new AbortController();
   const used: number[] = [];
   await assert.rejects(
-    pipelined(items, { slots: 2, signal: controller.signal }, async (i) => i, (i) => {
-      used.push(i);
-      if (i === 2) controller.abort();
-    }),
+    pipelined(
+      items,
+      { slots: 2, signal: controller.signal },
+      async (i) => i,
+      (i) => {
+        used.push(i);
+        if (i === 2) controller.abort();
+      },
+    ),
     { name: 'AbortError' },
   );
   assert.deepEqual(used, [1, 2]);

@@ -1,14 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../platform/store/index.js';
-import {
-  DEFAULT_TELEMETRY_SETTINGS,
-  TelemetrySettingsSchema,
-  type Alert,
-  type Sample,
-  type SeriesLine,
-  type TelemetryReport,
-  type TelemetrySettings,
-} from '../../../shared/domain/telemetry.js';
+import { DEFAULT_TELEMETRY_SETTINGS, TelemetrySettingsSchema, type Alert, type Sample, type SeriesLine, type TelemetryReport, type TelemetrySettings } from '../../../shared/domain/telemetry.js';
 import { nextRollupRange, sourceMatches, type ChartWindow } from '../core/buckets.js';
 
 const DAY = 86_400;
@@ -37,7 +29,10 @@ export class TelemetryStore {
   private readonly insertSeries: Statement;
   private readonly selectSeriesId: Statement;
 
-  constructor(private readonly db: Db, private readonly nowSeconds: () => number) {
+  constructor(
+    private readonly db: Db,
+    private readonly nowSeconds: () => number,
+  ) {
     this.insertSample = db.prepare('INSERT OR REPLACE INTO telemetry_samples (series_id, ts, value) VALUES (?, ?, ?)');
     this.insertSeries = db.prepare('INSERT OR IGNORE INTO telemetry_series (source, metric, unit, created_at) VALUES (?, ?, ?, ?)');
     this.selectSeriesId = db.prepare('SELECT id FROM telemetry_series WHERE source = ? AND metric = ?').pluck();
@@ -153,7 +148,11 @@ export class TelemetryStore {
     // Raw minutes not rolled up yet are kept whatever their age, so nothing is lost unsummarised.
     const rawCutoff = Math.min(cutoffs.raw, this.rolledUpto());
     this.db.transaction(() => {
-      for (const [table, cutoff] of [['telemetry_samples', rawCutoff], ['telemetry_rollups', cutoffs.rollup], ['telemetry_rollups_5m', cutoffs.rollup]] as const) {
+      for (const [table, cutoff] of [
+        ['telemetry_samples', rawCutoff],
+        ['telemetry_rollups', cutoffs.rollup],
+        ['telemetry_rollups_5m', cutoffs.rollup],
+      ] as const) {
         const oldest = this.db.prepare(`SELECT min(ts) FROM ${table} WHERE series_id = ?`).pluck();
         const remove = this.db.prepare(`DELETE FROM ${table} WHERE series_id = ? AND ts < ?`);
         for (const s of this.allSeries()) {
@@ -183,12 +182,8 @@ export class TelemetryStore {
     const fits = (bucket: number, end: number): boolean => Math.ceil((end - from + 1) / bucket) * series.length <= maxRows;
     const bucketSeconds = REPORT_BUCKETS.find((b) => fits(b, mark - 1)) ?? DAY;
     const upto = fits(bucketSeconds, mark - 1) ? mark - 1 : from - 1 + Math.max(1, Math.floor(maxRows / series.length)) * DAY;
-    const rows = this.db
-      .prepare('SELECT CAST(ts / @b AS INTEGER) * @b AS t, sum(n), min(min), sum(avg * n) / sum(n), max(max) FROM telemetry_rollups WHERE series_id = @id AND ts > @since AND ts <= @upto GROUP BY t ORDER BY t')
-      .raw();
-    const carried = series
-      .map((s) => ({ source: s.source, metric: s.metric, unit: s.unit, rows: rows.all({ id: s.id, b: bucketSeconds, since, upto }) as Array<[number, number, number, number, number]> }))
-      .filter((s) => s.rows.length > 0);
+    const rows = this.db.prepare('SELECT CAST(ts / @b AS INTEGER) * @b AS t, sum(n), min(min), sum(avg * n) / sum(n), max(max) FROM telemetry_rollups WHERE series_id = @id AND ts > @since AND ts <= @upto GROUP BY t ORDER BY t').raw();
+    const carried = series.map((s) => ({ source: s.source, metric: s.metric, unit: s.unit, rows: rows.all({ id: s.id, b: bucketSeconds, since, upto }) as Array<[number, number, number, number, number]> })).filter((s) => s.rows.length > 0);
     return { since, upto, bucketSeconds, series: carried };
   }
 
@@ -207,7 +202,9 @@ export class TelemetryStore {
   oldestAfter(cursor: number): number | null {
     const first = (table: string): number | null => {
       const q = this.db.prepare(`SELECT min(ts) FROM ${table} WHERE series_id = ? AND ts > ?`).pluck();
-      const found = this.allSeries().map((s) => q.get(s.id, cursor) as number | null).filter((t): t is number => t !== null);
+      const found = this.allSeries()
+        .map((s) => q.get(s.id, cursor) as number | null)
+        .filter((t): t is number => t !== null);
       return found.length ? Math.min(...found) : null;
     };
     const candidates = [first('telemetry_rollups'), first('telemetry_samples')].filter((t): t is number => t !== null);
@@ -232,7 +229,9 @@ export class TelemetryStore {
     const active = this.db.prepare('SELECT 1 FROM telemetry_alerts WHERE key = ? AND cleared_at IS NULL').get(alert.key);
     if (active) return null;
     this.db
-      .prepare('INSERT INTO telemetry_alerts (key, severity, source, message, raised_at, cleared_at) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, source = excluded.source, message = excluded.message, raised_at = excluded.raised_at, cleared_at = NULL')
+      .prepare(
+        'INSERT INTO telemetry_alerts (key, severity, source, message, raised_at, cleared_at) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, source = excluded.source, message = excluded.message, raised_at = excluded.raised_at, cleared_at = NULL',
+      )
       .run(alert.key, alert.severity, alert.source, alert.message, alert.raisedAt);
     return { ...alert, clearedAt: null };
   }
@@ -257,9 +256,7 @@ export class TelemetryStore {
   }
 
   alerts(all: boolean): Alert[] {
-    return this.db
-      .prepare(`SELECT key, severity, source, message, raised_at AS raisedAt, cleared_at AS clearedAt FROM telemetry_alerts ${all ? '' : 'WHERE cleared_at IS NULL'} ORDER BY raised_at DESC, key`)
-      .all() as Alert[];
+    return this.db.prepare(`SELECT key, severity, source, message, raised_at AS raisedAt, cleared_at AS clearedAt FROM telemetry_alerts ${all ? '' : 'WHERE cleared_at IS NULL'} ORDER BY raised_at DESC, key`).all() as Alert[];
   }
 }
 

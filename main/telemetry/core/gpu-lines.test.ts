@@ -36,13 +36,21 @@ const CAPTURED_TEGRASTATS = [
 test('every captured tegrastats generation yields memory, CPU and GPU load', () => {
   for (const line of CAPTURED_TEGRASTATS) {
     const samples = tegrastatsSamples('orin', line, 7);
-    for (const metric of ['mem.used', 'mem.total', 'cpu.util']) assert.ok(samples.some((s) => s.source === 'node:orin' && s.metric === metric), `${metric} in ${line.slice(0, 40)}`);
-    assert.ok(samples.some((s) => s.source === 'gpu:orin/0' && s.metric === 'gpu.util'), line.slice(0, 40));
+    for (const metric of ['mem.used', 'mem.total', 'cpu.util'])
+      assert.ok(
+        samples.some((s) => s.source === 'node:orin' && s.metric === metric),
+        `${metric} in ${line.slice(0, 40)}`,
+      );
+    assert.ok(
+      samples.some((s) => s.source === 'gpu:orin/0' && s.metric === 'gpu.util'),
+      line.slice(0, 40),
+    );
   }
 });
 
 test('JetPack 6 tegrastats: cores averaged, lowercase GPU temperature, VDD_IN in watts', () => {
-  const line = '11-15-2024 08:38:09 RAM 6185/7620MB (lfb 8x2MB) SWAP 851/3810MB (cached 1MB) CPU [15%@729,11%@729,14%@729,13%@729,11%@729,8%@729] EMC_FREQ 43%@2133 GR3D_FREQ 63%@[621] NVDEC off cpu@53.968C gpu@53.343C tj@53.968C VDD_IN 12479mW/12479mW VDD_SOC 2817mW/2817mW';
+  const line =
+    '11-15-2024 08:38:09 RAM 6185/7620MB (lfb 8x2MB) SWAP 851/3810MB (cached 1MB) CPU [15%@729,11%@729,14%@729,13%@729,11%@729,8%@729] EMC_FREQ 43%@2133 GR3D_FREQ 63%@[621] NVDEC off cpu@53.968C gpu@53.343C tj@53.968C VDD_IN 12479mW/12479mW VDD_SOC 2817mW/2817mW';
   const samples = tegrastatsSamples('orin', line, 1);
   assert.equal(valueOf(samples, 'node:orin', 'cpu.util'), 12);
   assert.equal(valueOf(samples, 'gpu:orin/0', 'gpu.util'), 63);

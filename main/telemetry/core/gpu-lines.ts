@@ -51,7 +51,11 @@ export function tegrastatsSamples(node: string, line: string, ts: number): Sampl
   }
   const cpu = /\bCPU \[([^\]]*)\]/i.exec(line);
   if (cpu?.[1]) {
-    const loads = cpu[1].split(',').map((c) => /^(\d+)%/.exec(c.trim())).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+    const loads = cpu[1]
+      .split(',')
+      .map((c) => /^(\d+)%/.exec(c.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]));
     if (loads.length) add(host, 'cpu.util', '%', loads.reduce((a, b) => a + b, 0) / loads.length);
   }
   add(gpu, 'gpu.util', '%', reading(/\bGR3D(?:_FREQ)? (\d+)%/.exec(line)?.[1]));

@@ -55,7 +55,16 @@ test('a missing or expired key is critical and says how to fix it', () => {
   const missing = check({ ...healthy(), keys: [] }, 'signing-key');
   assert.equal(missing.level, 'critical');
   assert.match(missing.action, /outpost keys init/);
-  const old = check({ ...healthy(), keys: [{ kind: 'signing', createdAt: hoursAgo(24 * 400) }, { kind: 'ssh', createdAt: hoursAgo(24 * 340) }] }, 'ssh-key');
+  const old = check(
+    {
+      ...healthy(),
+      keys: [
+        { kind: 'signing', createdAt: hoursAgo(24 * 400) },
+        { kind: 'ssh', createdAt: hoursAgo(24 * 340) },
+      ],
+    },
+    'ssh-key',
+  );
   assert.equal(old.level, 'warn');
   assert.match(old.action, /outpost keys rotate/);
 });
@@ -69,7 +78,13 @@ test('telemetry waiting for HQ fills the buffer: warn at half the retention, cri
 });
 
 test('silent or unscanned nodes warn; every node silent is critical', () => {
-  const two = { ...healthy(), nodes: [{ name: 'gpu-a', lastSeen: hoursAgo(1) }, { name: 'gpu-b', lastSeen: hoursAgo(48) }] };
+  const two = {
+    ...healthy(),
+    nodes: [
+      { name: 'gpu-a', lastSeen: hoursAgo(1) },
+      { name: 'gpu-b', lastSeen: hoursAgo(48) },
+    ],
+  };
   const unseen = check(two, 'nodes');
   assert.equal(unseen.level, 'warn');
   assert.match(unseen.summary, /gpu-b not scanned/);

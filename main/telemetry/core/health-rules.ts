@@ -74,7 +74,8 @@ function telemetryBuffer(f: HealthFacts, s: TelemetrySettings): HealthItem {
   const fill = hours / keptHours;
   const level: HealthLevel = fill >= 0.9 ? 'critical' : fill >= 0.5 ? 'warn' : 'ok';
   const summary = `${hours.toFixed(1)} h of telemetry wait for HQ's acknowledgement (${Math.round(fill * 100)}% of the ${s.rollupRetentionDays} days kept).`;
-  const action = level === 'ok' ? 'Nothing to do yet.' : level === 'warn' ? 'Send telemetry to HQ soon with `outpost bundle export`; older minutes are deleted after the retention.' : 'Export a bundle for HQ now: the oldest unsent telemetry is about to be deleted.';
+  const action =
+    level === 'ok' ? 'Nothing to do yet.' : level === 'warn' ? 'Send telemetry to HQ soon with `outpost bundle export`; older minutes are deleted after the retention.' : 'Export a bundle for HQ now: the oldest unsent telemetry is about to be deleted.';
   return item('telemetry-buffer', level, summary, action, hours, keptHours, 'h');
 }
 
@@ -84,10 +85,7 @@ function nodes(f: HealthFacts, s: TelemetrySettings): HealthItem {
   if (f.nodes.length === 0 && silent.length === 0) return item('nodes', 'ok', 'No remote node is inventoried yet.', 'Scan the site with `outpost discover <cidr> --user <login>`.', 0, null, 'nodes');
   if (silent.length === 0 && unseen.length === 0) return item('nodes', 'ok', `All ${f.nodes.length} nodes answer.`, 'Nothing to do.', 0, null, 'nodes');
   const everyNodeSilent = f.nodes.length > 0 && f.nodes.every((n) => silent.includes(n.name));
-  const parts = [
-    ...(silent.length ? [`${silent.join(', ')} stopped answering the sampler`] : []),
-    ...(unseen.length ? [`${unseen.join(', ')} not scanned for over ${s.nodeUnseenHours} h`] : []),
-  ];
+  const parts = [...(silent.length ? [`${silent.join(', ')} stopped answering the sampler`] : []), ...(unseen.length ? [`${unseen.join(', ')} not scanned for over ${s.nodeUnseenHours} h`] : [])];
   const action = silent.length ? 'Check power and network of the silent nodes, then `outpost discover` them again.' : 'Re-scan them with `outpost discover` to refresh the inventory.';
   return item('nodes', everyNodeSilent ? 'critical' : 'warn', `${parts.join('; ')}.`, action, new Set([...silent, ...unseen]).size, null, 'nodes');
 }

@@ -22,11 +22,20 @@ const stats: RouterStats = {
 test('router seconds are stored once each, and the second still counting waits', () => {
   const first = routerSamples(stats, 97, 100);
   assert.equal(first.lastSecond, 99);
-  assert.deepEqual(first.samples.filter((s) => s.metric === 'router.requests').map((s) => [s.ts, s.value]), [[98, 4], [99, 5]]);
+  assert.deepEqual(
+    first.samples.filter((s) => s.metric === 'router.requests').map((s) => [s.ts, s.value]),
+    [
+      [98, 4],
+      [99, 5],
+    ],
+  );
   assert.equal(first.samples.filter((s) => s.metric === 'router.ttft.p50').length, 1, 'a second without TTFT has no TTFT sample');
   assert.equal(first.samples.find((s) => s.source === 'endpoint:head-a')?.value, 120);
   const next = routerSamples(stats, first.lastSecond, 101);
-  assert.deepEqual(next.samples.filter((s) => s.metric === 'router.requests').map((s) => s.ts), [100]);
+  assert.deepEqual(
+    next.samples.filter((s) => s.metric === 'router.requests').map((s) => s.ts),
+    [100],
+  );
 });
 
 const deployment = (state: Deployment['state'], restarts: number): Deployment => ({
@@ -52,14 +61,27 @@ const deployment = (state: Deployment['state'], restarts: number): Deployment =>
 
 test('active deployments report workers running and restarts; stopped ones report nothing', () => {
   const samples = deploymentSamples([deployment('ready', 2)], 5);
-  assert.deepEqual(samples.map((s) => [s.metric, s.value]), [['workers.running', 1], ['workers.restarts', 2]]);
+  assert.deepEqual(
+    samples.map((s) => [s.metric, s.value]),
+    [
+      ['workers.running', 1],
+      ['workers.restarts', 2],
+    ],
+  );
   assert.deepEqual(deploymentSamples([deployment('stopped', 2)], 5), []);
 });
 
 test('a silent node, a degraded deployment and a restart raise alerts once; recovered conditions clear', () => {
   const seen = { silentNodes: [{ node: 'gpu-b', seconds: 42, why: 'the SSH session closed' }], deployments: [deployment('degraded', 3)], previousRestarts: new Map([['dep-abcd/head', 2]]) };
   const first = alertChanges(seen, new Set());
-  assert.deepEqual(first.raise.map((r) => [r.key, r.severity]), [['node-silent:gpu-b', 'critical'], ['deployment:dep-abcd', 'warn'], ['restart:dep-abcd/head/3', 'warn']]);
+  assert.deepEqual(
+    first.raise.map((r) => [r.key, r.severity]),
+    [
+      ['node-silent:gpu-b', 'critical'],
+      ['deployment:dep-abcd', 'warn'],
+      ['restart:dep-abcd/head/3', 'warn'],
+    ],
+  );
   assert.match(first.raise[0]?.message ?? '', /gpu-b sent no telemetry for 42 s/);
   const again = alertChanges(seen, new Set(first.raise.map((r) => r.key)));
   assert.deepEqual(again.raise, []);

@@ -47,10 +47,7 @@ export interface AlertChange {
  * deployment degraded or failed, a worker restarted since the last look.
  * Alerts whose condition went away are cleared.
  */
-export function alertChanges(
-  seen: { silentNodes: ReadonlyArray<{ node: string; seconds: number; why: string }>; deployments: readonly Deployment[]; previousRestarts: ReadonlyMap<string, number> },
-  active: ReadonlySet<string>,
-): AlertChange {
+export function alertChanges(seen: { silentNodes: ReadonlyArray<{ node: string; seconds: number; why: string }>; deployments: readonly Deployment[]; previousRestarts: ReadonlyMap<string, number> }, active: ReadonlySet<string>): AlertChange {
   const raise: AlertChange['raise'] = [];
   for (const s of seen.silentNodes) raise.push({ key: `node-silent:${s.node}`, severity: 'critical', source: `node:${s.node}`, message: `${s.node} sent no telemetry for ${Math.round(s.seconds)} s (${s.why}); check its power and network` });
   for (const d of seen.deployments) {

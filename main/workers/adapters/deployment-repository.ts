@@ -100,17 +100,13 @@ export class DeploymentRepository implements DeploymentStore {
 
   /** Newest first; stopped and failed ones only when asked. */
   list(all: boolean): Deployment[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM deployments ${all ? '' : `WHERE state NOT IN ('stopped', 'failed')`} ORDER BY created_at DESC, id DESC`)
-      .all() as DeploymentRow[];
+    const rows = this.db.prepare(`SELECT * FROM deployments ${all ? '' : `WHERE state NOT IN ('stopped', 'failed')`} ORDER BY created_at DESC, id DESC`).all() as DeploymentRow[];
     return rows.map((row) => this.toDeployment(row));
   }
 
   private toDeployment(row: DeploymentRow): Deployment {
     const spec = JSON.parse(row.spec_json) as DeploymentSpec;
-    const rows = new Map(
-      (this.db.prepare('SELECT * FROM deployment_workers WHERE deployment_id = ?').all(row.id) as WorkerRow[]).map((w) => [w.name, w]),
-    );
+    const rows = new Map((this.db.prepare('SELECT * FROM deployment_workers WHERE deployment_id = ?').all(row.id) as WorkerRow[]).map((w) => [w.name, w]));
     const workers: Worker[] = spec.workers.map((w) => {
       const r = rows.get(w.name);
       return {

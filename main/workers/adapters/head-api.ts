@@ -13,14 +13,7 @@ async function headHealthy(apiUrl: string, path: string, timeoutMs = 3000): Prom
 }
 
 /** Streams one chat completion; `onText` gets each piece as it arrives. */
-async function streamPrompt(
-  apiUrl: string,
-  model: string,
-  prompt: string,
-  maxTokens: number,
-  onText: (text: string) => void,
-  signal?: AbortSignal,
-): Promise<PromptResult> {
+async function streamPrompt(apiUrl: string, model: string, prompt: string, maxTokens: number, onText: (text: string) => void, signal?: AbortSignal): Promise<PromptResult> {
   const started = performance.now();
   const response = await fetch(`${apiUrl}/v1/chat/completions`, {
     method: 'POST',

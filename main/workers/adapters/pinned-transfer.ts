@@ -35,13 +35,7 @@ export async function knownHostsLine(endpoint: PinnedEndpoint, signal?: AbortSig
  * Copies a local file to `remotePath` (whose folder exists) over SFTP, resuming a `.partial` left
  * by an interrupted copy, and renames it into place when whole.
  */
-export async function uploadResumable(
-  endpoint: PinnedEndpoint,
-  localPath: string,
-  remotePath: string,
-  onProgress: (done: number, total: number) => void,
-  signal?: AbortSignal,
-): Promise<UploadResult> {
+export async function uploadResumable(endpoint: PinnedEndpoint, localPath: string, remotePath: string, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<UploadResult> {
   const session = await openPinned(endpoint, signal);
   try {
     return await session.upload(localPath, remotePath, { onProgress, signal });

@@ -10,18 +10,19 @@ test('a launch preflights, copies the model, installs the tunnel key, starts rpc
   const deployment = await w.launch();
   assert.equal(deployment.state, 'ready');
   assert.deepEqual(phasesOf(w.progress), ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register']);
-  assert.deepEqual(w.site.since(0, /start|upload|install key/), [
-    'a: upload /home/a/.outpost/models/' + 'ab'.repeat(32) + '.gguf',
-    'b: install key',
-    'b: start rpc-1',
-    'a: start tunnel-1',
-    'a: start head',
-  ]);
+  assert.deepEqual(w.site.since(0, /start|upload|install key/), ['a: upload /home/a/.outpost/models/' + 'ab'.repeat(32) + '.gguf', 'b: install key', 'b: start rpc-1', 'a: start tunnel-1', 'a: start head']);
   assert.deepEqual(w.site.aliveNames(), ['head', 'rpc-1', 'tunnel-1']);
   assert.equal(w.routes.get('dep-test1'), deployment.apiUrl);
   assert.equal(deployment.endpoint, 'dep-test1');
   assert.equal(deployment.tokensPerSecond, 40);
-  assert.deepEqual(deployment.workers.map((x) => [x.name, x.state]), [['rpc-1', 'running'], ['tunnel-1', 'running'], ['head', 'running']]);
+  assert.deepEqual(
+    deployment.workers.map((x) => [x.name, x.state]),
+    [
+      ['rpc-1', 'running'],
+      ['tunnel-1', 'running'],
+      ['head', 'running'],
+    ],
+  );
 });
 
 test('a model already on the head, with the right digest, is not copied again', async () => {

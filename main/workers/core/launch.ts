@@ -78,11 +78,7 @@ export class Launch {
     const file = this.deps.models.fileOfPlan(planId);
     if (file?.node) {
       // Only the workstation's files can be copied to the head today; a node-to-node copy needs a relay not built yet.
-      throw new OutpostError(
-        'PRECONDITION',
-        `plan ${planId} was made from ${file.node}:${file.path}, a file on a node; launch loads model files from this workstation only`,
-        `copy the file to this workstation and plan with --model <file.gguf>`,
-      );
+      throw new OutpostError('PRECONDITION', `plan ${planId} was made from ${file.node}:${file.path}, a file on a node; launch loads model files from this workstation only`, `copy the file to this workstation and plan with --model <file.gguf>`);
     }
     return file?.path ?? null;
   }
@@ -116,7 +112,7 @@ export class Launch {
     for (const [node, path] of modelPaths) {
       const present = facts.get(node)?.model;
       if (model && present && (present.sha256 !== model.sha256 || present.sizeBytes !== model.sizeBytes)) {
-        problems.push({ node, reason: `the model file ${path} has digest ${present.sha256.slice(0, 12)}…, expected ${(model.sha256).slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
+        problems.push({ node, reason: `the model file ${path} has digest ${present.sha256.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
       }
     }
     if (problems.length) throw this.refusal(problems);
@@ -222,7 +218,7 @@ export class Launch {
       const loaded = await hosts.check(head.node, loadKeyScript(keyPath), 'checking the tunnel key', { signal: this.signal });
       if (loaded.trim() === 'unverifiable' || sameKey(loaded, pair.public)) break;
       if (attempt === 3) {
-        throw new OutpostError('UNAVAILABLE', `OpenSSH on ${head.node} cannot load the tunnel key written to ${keyPath} (3 fresh keys tried): ${loaded.trim().slice(0, 200)}`, 'check that host\'s disk and its ssh-keygen, then launch again');
+        throw new OutpostError('UNAVAILABLE', `OpenSSH on ${head.node} cannot load the tunnel key written to ${keyPath} (3 fresh keys tried): ${loaded.trim().slice(0, 200)}`, "check that host's disk and its ssh-keygen, then launch again");
       }
       this.progress('keys', `OpenSSH on ${head.node} could not load the tunnel key (${loaded.trim().slice(0, 120)}); writing a fresh one`);
     }

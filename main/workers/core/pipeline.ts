@@ -108,7 +108,18 @@ export class Pipeline {
     await Promise.all(
       [...groupByNode(workers)].map(async ([node, group]) => {
         try {
-          const seen = parseStatus(await this.hosts.check(node, statusScript(this.runDir(node), this.id, group.map((w) => w.name)), 'checking workers', { timeoutMs: STATUS_TIMEOUT_MS }));
+          const seen = parseStatus(
+            await this.hosts.check(
+              node,
+              statusScript(
+                this.runDir(node),
+                this.id,
+                group.map((w) => w.name),
+              ),
+              'checking workers',
+              { timeoutMs: STATUS_TIMEOUT_MS },
+            ),
+          );
           for (const w of group) result.set(w.name, seen.get(w.name)?.alive ?? false);
         } catch {
           for (const w of group) result.set(w.name, null);
@@ -126,7 +137,17 @@ export class Pipeline {
     await Promise.all(
       [...groupByNode(ordered)].map(async ([node, group]) => {
         try {
-          await this.hosts.check(node, stopScript(this.runDir(node), this.id, group.map((w) => w.name), STOP_GRACE_SECONDS), 'stopping workers', { timeoutMs: (STOP_GRACE_SECONDS + 10) * 1000 });
+          await this.hosts.check(
+            node,
+            stopScript(
+              this.runDir(node),
+              this.id,
+              group.map((w) => w.name),
+              STOP_GRACE_SECONDS,
+            ),
+            'stopping workers',
+            { timeoutMs: (STOP_GRACE_SECONDS + 10) * 1000 },
+          );
         } catch {
           unreachable.push(node);
         }

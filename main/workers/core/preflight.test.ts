@@ -20,9 +20,18 @@ test('preflight output is read line by line; unknown or malformed lines are igno
 test('preflight names the host and the reason: missing binary, too little memory, API port taken', () => {
   const problems = preflightProblems({
     stages: [stage(0, 'a'), stage(1, 'b', 'T4')],
-    memoryByStage: new Map([[0, 4e9], [1, 3e9]]),
-    needs: [{ node: 'a', binary: 'llama-server' }, { node: 'b', binary: 'rpc-server' }],
-    facts: new Map([['a', facts('bin llama-server /x\nmemavail 1000000000\nlisten 1FF5')], ['b', facts('bin rpc-server missing\ngpufree 0 1024')]]),
+    memoryByStage: new Map([
+      [0, 4e9],
+      [1, 3e9],
+    ]),
+    needs: [
+      { node: 'a', binary: 'llama-server' },
+      { node: 'b', binary: 'rpc-server' },
+    ],
+    facts: new Map([
+      ['a', facts('bin llama-server /x\nmemavail 1000000000\nlisten 1FF5')],
+      ['b', facts('bin rpc-server missing\ngpufree 0 1024')],
+    ]),
     apiPort: 8181,
   });
   assert.deepEqual(problems, [
@@ -34,6 +43,18 @@ test('preflight names the host and the reason: missing binary, too little memory
 });
 
 test('ports are free on their node and distinct across the deployment', () => {
-  const ports = allocatePorts([{ key: 'rpc-1', node: 'b' }, { key: 'tunnel-1', node: 'a' }, { key: 'rpc-2', node: 'a' }], new Map([['a', facts('listen C351')], ['b', facts('listen C350')]]), [50002], 50000);
+  const ports = allocatePorts(
+    [
+      { key: 'rpc-1', node: 'b' },
+      { key: 'tunnel-1', node: 'a' },
+      { key: 'rpc-2', node: 'a' },
+    ],
+    new Map([
+      ['a', facts('listen C351')],
+      ['b', facts('listen C350')],
+    ]),
+    [50002],
+    50000,
+  );
   assert.deepEqual(ports, { 'rpc-1': 50001, 'tunnel-1': 50003, 'rpc-2': 50004 });
 });

@@ -94,23 +94,12 @@ export function tunnelKeyLine(publicKey: string, port: number, marker: string): 
 }
 
 export function installKeyScript(line: string): string {
-  return [
-    `f=${AUTHORIZED_KEYS}`,
-    'mkdir -p "$(dirname "$f")" && chmod 700 "$(dirname "$f")" 2>/dev/null',
-    `printf '%s\\n' ${q(line)} >> "$f"`,
-  ].join('\n');
+  return [`f=${AUTHORIZED_KEYS}`, 'mkdir -p "$(dirname "$f")" && chmod 700 "$(dirname "$f")" 2>/dev/null', `printf '%s\\n' ${q(line)} >> "$f"`].join('\n');
 }
 
 /** Removes every line carrying the marker; rewrites in place (the file's folder may not be writable). */
 export function removeKeysScript(marker: string): string {
-  return [
-    `f=${AUTHORIZED_KEYS}`,
-    '[ -f "$f" ] || exit 0',
-    't=$(mktemp) || exit 1',
-    `grep -vF -- ${q(marker)} "$f" > "$t"`,
-    'cat "$t" > "$f"; rm -f "$t"',
-    `if grep -qF -- ${q(marker)} "$f"; then echo left; else echo removed; fi`,
-  ].join('\n');
+  return [`f=${AUTHORIZED_KEYS}`, '[ -f "$f" ] || exit 0', 't=$(mktemp) || exit 1', `grep -vF -- ${q(marker)} "$f" > "$t"`, 'cat "$t" > "$f"; rm -f "$t"', `if grep -qF -- ${q(marker)} "$f"; then echo left; else echo removed; fi`].join('\n');
 }
 
 /** Writes a file from stdin, mode 0600. */

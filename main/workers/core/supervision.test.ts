@@ -5,7 +5,10 @@ import { backoffMs, judge, type ObservedWorker } from './supervision.js';
 const w = (name: string, role: ObservedWorker['role'], alive: boolean | null, node = 'a'): ObservedWorker => ({ name, role, node, alive });
 
 test('backoff doubles from the base and stops at the cap', () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 10, 100].map((n) => backoffMs(n, 500, 4000)), [500, 1000, 2000, 4000, 4000, 4000, 4000]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 10, 100].map((n) => backoffMs(n, 500, 4000)),
+    [500, 1000, 2000, 4000, 4000, 4000, 4000],
+  );
 });
 
 test('a dead head alone restarts alone; a dead RPC member or tunnel restarts the pipeline; an unreachable host degrades', () => {

@@ -36,7 +36,14 @@ test('a dead head is restarted alone: its RPC members and tunnel keep running', 
   assert.deepEqual(s.site.since(from, /start|stop/), ['a: stop head', 'a: start head']);
   assert.equal(s.state(), 'ready');
   assert.equal(s.routes.get('dep-test1'), s.service.get('dep-test1').apiUrl);
-  assert.deepEqual(s.service.get('dep-test1').workers.map((w) => [w.name, w.restarts]), [['rpc-1', 0], ['tunnel-1', 0], ['head', 1]]);
+  assert.deepEqual(
+    s.service.get('dep-test1').workers.map((w) => [w.name, w.restarts]),
+    [
+      ['rpc-1', 0],
+      ['tunnel-1', 0],
+      ['head', 1],
+    ],
+  );
   assert.equal(s.journal.at(-1)?.action, 'workers.restart');
 });
 

@@ -69,7 +69,12 @@ export class Supervisor {
     if (this.running) return;
     this.running = true;
     try {
-      const ids = new Set(this.service.list(false).filter((d) => d.state === 'ready' || d.state === 'degraded').map((d) => d.id));
+      const ids = new Set(
+        this.service
+          .list(false)
+          .filter((d) => d.state === 'ready' || d.state === 'degraded')
+          .map((d) => d.id),
+      );
       for (const [id, watch] of this.watches) {
         if (!ids.has(id)) {
           watch.hosts.close();
@@ -77,9 +82,7 @@ export class Supervisor {
         }
       }
       // Side by side: a deployment whose host hangs must not hold up the checks (and restarts) of the others.
-      await Promise.all(
-        [...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))),
-      );
+      await Promise.all([...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))));
     } finally {
       this.running = false;
       this.schedule(this.options.intervalMs);

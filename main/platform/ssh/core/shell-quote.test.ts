@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { shellCommand, shellQuote } from './shell-quote.js';
 
-const NASTY = ["plain", "it's", '$(touch /tmp/pwned)', '`id`', 'a"b', 'line1\nline2', ' spaced  ', '', "'; rm -rf / #", '\\', '*', '~/models'];
+const NASTY = ['plain', "it's", '$(touch /tmp/pwned)', '`id`', 'a"b', 'line1\nline2', ' spaced  ', '', "'; rm -rf / #", '\\', '*', '~/models'];
 
 test('every quoted value reaches a real sh as the exact same bytes, never evaluated', () => {
   for (const value of NASTY) {

@@ -13,7 +13,7 @@ function table(rows: string[][]): string {
 const endpoint = (h: { address: string; port: number }): string => `${h.address}:${h.port}`;
 
 function hostLine(h: ScanHost): string[] {
-  const what = h.outcome === 'inventoried' ? (h.changes.map((c) => `${c.change} ${c.subject}: ${c.detail}`).join('; ') || 'no change') : (h.reason ?? '');
+  const what = h.outcome === 'inventoried' ? h.changes.map((c) => `${c.change} ${c.subject}: ${c.detail}`).join('; ') || 'no change' : (h.reason ?? '');
   return [h.node ?? '-', endpoint(h), h.outcome, what];
 }
 

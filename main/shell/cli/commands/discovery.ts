@@ -41,13 +41,9 @@ export function registerDiscoveryCommands(program: Command, cli: CliRuntime): vo
         id: scanId,
         progress: scanProgress,
         what: 'the scan',
-        run: (signal) =>
-          cli.call('discovery.scan', { targets, user: opts.user, key: opts.key, port: opts.port, concurrency: opts.concurrency, timeoutMs: opts.timeout, modelDirs: opts.modelDir, scanId }, signal),
+        run: (signal) => cli.call('discovery.scan', { targets, user: opts.user, key: opts.key, port: opts.port, concurrency: opts.concurrency, timeoutMs: opts.timeout, modelDirs: opts.modelDir, scanId }, signal),
         human: formatScan,
-        failure: (result) =>
-          result.outcome === 'cancelled'
-            ? new OutpostError('CANCELLED', `the scan was cancelled; ${result.counts.inventoried} host(s) finished before it and are stored`, 'run the same discover again to scan the rest')
-            : null,
+        failure: (result) => (result.outcome === 'cancelled' ? new OutpostError('CANCELLED', `the scan was cancelled; ${result.counts.inventoried} host(s) finished before it and are stored`, 'run the same discover again to scan the rest') : null),
       });
     });
 

@@ -22,11 +22,13 @@ export function formatLimits(s: TelemetrySettings): string {
   ].join('\n');
 }
 
-const positive = (max: number) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a positive number up to ${max}`);
-  return n;
-};
+const positive =
+  (max: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+(\.\d+)?$/.test(value) || n <= 0 || n > max) throw new InvalidArgumentError(`expected a positive number up to ${max}`);
+    return n;
+  };
 
 interface LimitOptions {
   offlineHours?: number;

@@ -31,7 +31,6 @@ export function registerIdentityCommands(program: Command, cli: CliRuntime): voi
       const note = opts.key === 'signing' ? '' : '\nnote: hosts that authorised the old SSH key must be given the new one';
       cli.print(identity, () => `rotated ${opts.key} key\n${formatIdentity(identity, sshKeyPath(cli))}${note}`);
     });
-
 }
 
 function sshKeyPath(cli: CliRuntime): string {

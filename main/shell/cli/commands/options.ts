@@ -6,4 +6,3 @@ export const integerBetween = (min: number, max: number) => (value: string) => {
   if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
   return n;
 };
-

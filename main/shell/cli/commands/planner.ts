@@ -18,7 +18,11 @@ interface PlanOptions {
   save: boolean;
 }
 
-const list = (value: string) => value.split(',').map((v) => v.trim()).filter(Boolean);
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 /** `2xA100-80GB@srv1` → two A100-80GB on node srv1; the node part groups GPUs of one server. */
 function gpuList(value: string) {

@@ -6,7 +6,10 @@ import { integerBetween } from './options.js';
 import type { CliRuntime } from '../runtime.js';
 
 const modelList = (value: string) => {
-  const models = value.split(',').map((m) => m.trim()).filter(Boolean);
+  const models = value
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
   if (models.length === 0) throw new InvalidArgumentError('expected model names separated by commas');
   return models;
 };
@@ -41,7 +44,7 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
     .argument('<name>', 'endpoint name, e.g. gpu-a')
     .argument('<url>', 'server root, e.g. http://10.0.0.5:8080 (without /v1)')
     .requiredOption('--models <a,b>', 'models it serves', modelList)
-    .addOption(new Option('--tier <tier>', 'site: this site\'s nodes; edge: an edge datacenter; upstream: another router or a cloud endpoint').choices(['site', 'edge', 'upstream']).default('site'))
+    .addOption(new Option('--tier <tier>', "site: this site's nodes; edge: an edge datacenter; upstream: another router or a cloud endpoint").choices(['site', 'edge', 'upstream']).default('site'))
     .option('--slots <n>', 'requests it serves at once (llama-server --parallel)', integerBetween(1, 1024), 1)
     .option('--replace', 'change an existing endpoint of that name', false)
     .action(async (name: string, url: string, opts: { models: string[]; tier: 'site' | 'edge' | 'upstream'; slots: number; replace: boolean }) => {
@@ -64,7 +67,7 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       cli.print(result, () => `removed endpoint ${result.removed}`);
     });
 
-  const keys = router.command('keys').description('API keys of the site\'s applications (stored as hashes)');
+  const keys = router.command('keys').description("API keys of the site's applications (stored as hashes)");
   keys
     .command('add')
     .argument('<app>', 'the application this key is for')
@@ -91,12 +94,14 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
     });
 
   const policy = router.command('policy').description('retries, timeouts, breaker, probes and affinity');
-  policy
-    .command('show')
-    .action(async () => {
-      const current = await cli.call('router.policy.show', {});
-      cli.print(current, () => Object.entries(current).map(([k, v]) => `${k.padEnd(20)} ${String(v)}`).join('\n'));
-    });
+  policy.command('show').action(async () => {
+    const current = await cli.call('router.policy.show', {});
+    cli.print(current, () =>
+      Object.entries(current)
+        .map(([k, v]) => `${k.padEnd(20)} ${String(v)}`)
+        .join('\n'),
+    );
+  });
   policy
     .command('set')
     .argument('<json>', 'fields to change, e.g. \'{"maxRetries":1}\'')
@@ -108,12 +113,16 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
         throw new InvalidArgumentError('expected a JSON object, e.g. \'{"maxRetries":1}\'');
       }
       const next = await cli.call('router.policy.set', patch as never);
-      cli.print(next, () => Object.entries(next).map(([k, v]) => `${k.padEnd(20)} ${String(v)}`).join('\n'));
+      cli.print(next, () =>
+        Object.entries(next)
+          .map(([k, v]) => `${k.padEnd(20)} ${String(v)}`)
+          .join('\n'),
+      );
     });
 
   router
     .command('status')
-    .description('the running router\'s view: health, in-flight, TTFT and breakers per endpoint')
+    .description("the running router's view: health, in-flight, TTFT and breakers per endpoint")
     .action(async () => {
       const status = await cli.call('router.status', {});
       cli.print(status, () => formatStatus(status));
@@ -140,8 +149,13 @@ function formatKeys(list: ApiKeyInfo[]): string {
 }
 
 function formatStatus(status: RouterStatus): string {
-  const head = status.running && status.stats ? `router running at ${status.stats.listen} (pid ${status.stats.pid}, config version ${status.stats.configVersion} of ${status.configVersion}), ${status.stats.inFlight} in flight` : 'the router is not running (start it with `outpost router`)';
-  const rows = (status.stats?.endpoints ?? []).map((e) => `${e.tier.padEnd(9)} ${e.name.padEnd(16)} ${e.healthy === null ? 'unprobed' : e.healthy ? 'up' : 'DOWN'}  breaker ${e.breaker.padEnd(9)} in flight ${String(e.inFlight).padEnd(4)} TTFT ${e.ttftMs === null ? '—' : `${e.ttftMs} ms`}`);
+  const head =
+    status.running && status.stats
+      ? `router running at ${status.stats.listen} (pid ${status.stats.pid}, config version ${status.stats.configVersion} of ${status.configVersion}), ${status.stats.inFlight} in flight`
+      : 'the router is not running (start it with `outpost router`)';
+  const rows = (status.stats?.endpoints ?? []).map(
+    (e) => `${e.tier.padEnd(9)} ${e.name.padEnd(16)} ${e.healthy === null ? 'unprobed' : e.healthy ? 'up' : 'DOWN'}  breaker ${e.breaker.padEnd(9)} in flight ${String(e.inFlight).padEnd(4)} TTFT ${e.ttftMs === null ? '—' : `${e.ttftMs} ms`}`,
+  );
   const supervised = status.supervised ? [formatSupervised(status.supervised)] : [];
   const pending = status.retriesPending > 0 ? [`${status.retriesPending} retries not yet in the ops journal (the app copies them; or \`outpost router retries journal\`)`] : [];
   return [head, ...supervised, ...rows, ...pending].join('\n');

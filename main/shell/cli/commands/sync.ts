@@ -59,7 +59,12 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
     .requiredOption('--version <version>', 'release label, e.g. 2024.07 or q4km-2')
     .description('store the model by digest and issue the next version of its record')
     .action(async (path: string, opts: { name: string; version: string }) => {
-      await runSyncJob(cli, 'the release', (jobId, signal) => cli.call('sync.releaseModel', { path, name: opts.name, version: opts.version, jobId }, signal), (record) => `released ${record.key} ${opts.version} as record version ${record.version}`);
+      await runSyncJob(
+        cli,
+        'the release',
+        (jobId, signal) => cli.call('sync.releaseModel', { path, name: opts.name, version: opts.version, jobId }, signal),
+        (record) => `released ${record.key} ${opts.version} as record version ${record.version}`,
+      );
     });
   release
     .command('policy')

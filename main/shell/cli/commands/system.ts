@@ -51,5 +51,4 @@ export function registerSystemCommands(program: Command, cli: CliRuntime): void 
       const result = await cli.call(name, parsed as never);
       cli.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     });
-
 }

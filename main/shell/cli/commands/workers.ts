@@ -17,10 +17,12 @@ interface LaunchOptions {
   threads: number;
 }
 
-const oneOf = <T extends string>(values: readonly T[]) => (value: string): T => {
-  if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-  return value as T;
-};
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (value: string): T => {
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+    return value as T;
+  };
 
 const ago = (iso: string | null): string => {
   if (!iso) return '-';
@@ -68,12 +70,7 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
         id: deploymentId,
         progress: launchProgress,
         what: 'the launch',
-        run: (signal) =>
-          cli.call(
-            'workers.launch',
-            { planId, engine: opts.engine, port: opts.port, rpcTransport: opts.rpcTransport, user: opts.user, key: opts.key, template: opts.template, threads: opts.threads, deploymentId },
-            signal,
-          ),
+        run: (signal) => cli.call('workers.launch', { planId, engine: opts.engine, port: opts.port, rpcTransport: opts.rpcTransport, user: opts.user, key: opts.key, template: opts.template, threads: opts.threads, deploymentId }, signal),
         human: (deployment) => `${formatDeployments([deployment])}\n\nsupervised while \`outpost ui\` (or the app) runs; stop with \`outpost stop ${deployment.id}\``,
       });
     });

@@ -4,7 +4,16 @@ import test from 'node:test';
 import { ENGINES, fillTemplate, layerAssignment, unknownPlaceholders, type LaunchLayout, type StagePlacement } from './index.js';
 
 const stage = (index: number, node: string, firstLayer: number, layerCount: number, last = false): StagePlacement => ({
-  index, node, address: `10.0.0.${index + 1}`, sshPort: 22, gpu: 'CPU', gpuOrdinal: 0, firstLayer, lastLayer: firstLayer + layerCount - 1, layerCount, holdsOutput: last,
+  index,
+  node,
+  address: `10.0.0.${index + 1}`,
+  sshPort: 22,
+  gpu: 'CPU',
+  gpuOrdinal: 0,
+  firstLayer,
+  lastLayer: firstLayer + layerCount - 1,
+  layerCount,
+  holdsOutput: last,
 });
 
 const layout = (stages: StagePlacement[], extra: Partial<LaunchLayout> = {}): LaunchLayout => ({
@@ -54,7 +63,10 @@ test("a GPU head puts stage 0 first on its own GPU: llama.cpp's default order (R
 
 test('llama.cpp: rpc-servers bind loopback, tunnels carry one port each, the head starts last and dials the tunnels', () => {
   const workers = ENGINES['llama.cpp'].workers(layout([stage(0, 'a', 0, 1), stage(1, 'b', 1, 1), stage(2, 'c', 2, 2, true)]));
-  assert.deepEqual(workers.map((w) => `${w.name}@${w.node}`), ['rpc-1@b', 'rpc-2@c', 'tunnel-1@a', 'tunnel-2@a', 'head@a']);
+  assert.deepEqual(
+    workers.map((w) => `${w.name}@${w.node}`),
+    ['rpc-1@b', 'rpc-2@c', 'tunnel-1@a', 'tunnel-2@a', 'head@a'],
+  );
   const rpc = workers[0];
   assert.deepEqual(rpc?.args, ['-H', '127.0.0.1', '-p', '50100', '-t', '1']);
   const tunnel = workers[2]?.args ?? [];
@@ -69,7 +81,10 @@ test('llama.cpp: rpc-servers bind loopback, tunnels carry one port each, the hea
 
 test('llama.cpp over lan: rpc-servers bind their own address and no tunnel is started (what it gives up is the isolation)', () => {
   const workers = ENGINES['llama.cpp'].workers(layout([stage(0, 'a', 0, 2), stage(1, 'b', 2, 2, true)], { rpcTransport: 'lan' }));
-  assert.deepEqual(workers.map((w) => w.name), ['rpc-1', 'head']);
+  assert.deepEqual(
+    workers.map((w) => w.name),
+    ['rpc-1', 'head'],
+  );
   assert.deepEqual(workers[0]?.args.slice(0, 2), ['-H', '10.0.0.2']);
   assert.match(workers[1]?.args.join(' ') ?? '', /--rpc 10\.0\.0\.2:50100 --device RPC0 /);
   assert.deepEqual(ENGINES['llama.cpp'].portsNeeded(layout([]).stages, 'lan'), []);
@@ -81,20 +96,36 @@ test('a stage on the head host needs no tunnel', () => {
   assert.match(ENGINES['llama.cpp'].workers(layout(stages)).at(-1)?.args.join(' ') ?? '', /--rpc 127\.0\.0\.1:50100 /);
 });
 
-test('vLLM: pipeline parallel over Ray with the plan\'s uneven split; one host runs without Ray', () => {
+test("vLLM: pipeline parallel over Ray with the plan's uneven split; one host runs without Ray", () => {
   const workers = ENGINES.vllm.workers(layout([stage(0, 'a', 0, 1), stage(1, 'b', 1, 3, true)]));
-  assert.deepEqual(workers.map((w) => w.name), ['ray-head', 'ray-1', 'head']);
+  assert.deepEqual(
+    workers.map((w) => w.name),
+    ['ray-head', 'ray-1', 'head'],
+  );
   assert.deepEqual(workers[1]?.args.slice(0, 4), ['start', '--block', '--address', '10.0.0.1:6379']);
   const head = workers[2];
   assert.match(head?.args.join(' ') ?? '', /--pipeline-parallel-size 2 --tensor-parallel-size 1 --distributed-executor-backend ray/);
   assert.equal(head?.env.VLLM_PP_LAYER_PARTITION, '1,3');
-  assert.deepEqual(ENGINES.vllm.workers(layout([stage(0, 'a', 0, 4, true)])).map((w) => w.name), ['head']);
+  assert.deepEqual(
+    ENGINES.vllm.workers(layout([stage(0, 'a', 0, 4, true)])).map((w) => w.name),
+    ['head'],
+  );
 });
 
 test('custom templates: hostile values stay single inert words when a real shell runs them', () => {
-  const hostile = "/models/it's a $(touch /tmp/outpost-pwned) `id`\nrm -rf ~ ; echo \"x\"";
+  const hostile = '/models/it\'s a $(touch /tmp/outpost-pwned) `id`\nrm -rf ~ ; echo "x"';
   const command = fillTemplate('printf "%s|" {model} {port}', {
-    model: hostile, host: 'h', port: '1', stage: '0', firstLayer: '0', lastLayer: '3', layers: '4', node: 'n', head: 'h', headPort: '1', runDir: '/r',
+    model: hostile,
+    host: 'h',
+    port: '1',
+    stage: '0',
+    firstLayer: '0',
+    lastLayer: '3',
+    layers: '4',
+    node: 'n',
+    head: 'h',
+    headPort: '1',
+    runDir: '/r',
   });
   const out = execFileSync('/bin/sh', ['-c', command], { encoding: 'utf8' });
   assert.equal(out, `${hostile}|1|`);
@@ -104,6 +135,9 @@ test('custom templates: hostile values stay single inert words when a real shell
 
 test('custom engine: one process per stage from the template, the head last', () => {
   const workers = ENGINES.custom.workers(layout([stage(0, 'a', 0, 2), stage(1, 'b', 2, 2, true)], { template: 'serve --layers {firstLayer}-{lastLayer} --port {port}' }));
-  assert.deepEqual(workers.map((w) => w.name), ['stage-1', 'head']);
+  assert.deepEqual(
+    workers.map((w) => w.name),
+    ['stage-1', 'head'],
+  );
   assert.deepEqual(workers[0]?.args, ['-c', "serve --layers '2'-'3' --port '7001'"]);
 });
