@@ -41,7 +41,9 @@ const REFUSED: Array<{ what: string; file: string; source: string; rule: string 
   { what: 'a core loading node:fs', file: 'main/discovery/core/probe.ts', source: "import fs from 'node:fs';\nexport const read = fs.readFileSync;", rule: '@typescript-eslint/no-restricted-imports' },
   { what: 'a core loading ssh2', file: 'main/discovery/core/probe.ts', source: "export { Client } from 'ssh2';", rule: '@typescript-eslint/no-restricted-imports' },
   { what: "a core loading another capability's index", file: 'main/workers/core/probe.ts', source: "export { shellQuote } from '../../discovery/index.js';", rule: 'boundaries/dependencies' },
-  { what: "a core loading another capability's core", file: 'main/workers/core/probe.ts', source: "export { shellQuote } from '../../discovery/core/shell-quote.js';", rule: 'boundaries/dependencies' },
+  { what: "a core loading another capability's core", file: 'main/workers/core/probe.ts', source: "export { parseTargets } from '../../discovery/core/targets.js';", rule: 'boundaries/dependencies' },
+  { what: 'a core loading the SSH layer', file: 'main/workers/core/probe.ts', source: "export { PinnedSsh } from '../../platform/ssh/index.js';", rule: 'boundaries/dependencies' },
+  { what: "platform's pure core loading the rest of platform", file: 'main/platform/ssh/core/probe.ts', source: "export { PinnedSsh } from '../index.js';", rule: 'boundaries/dependencies' },
   { what: 'a core loading the store', file: 'main/discovery/core/probe.ts', source: "export { openDatabase } from '../../platform/store/index.js';", rule: 'boundaries/dependencies' },
   { what: 'a core reading the wall clock', file: 'main/discovery/core/probe.ts', source: 'export const now = () => Date.now();', rule: 'no-restricted-properties' },
   { what: 'a core setting a timer', file: 'main/discovery/core/probe.ts', source: 'export const later = (f: () => void) => setTimeout(f, 1);', rule: 'no-restricted-globals' },
@@ -62,8 +64,8 @@ for (const probe of REFUSED) {
 
 test('the lint allows what the layers allow', async () => {
   const allowed: Array<[string, string]> = [
-    ['main/discovery/adapters/probe.ts', "export { IdentityService } from '../../identity/index.js';\nexport { shellQuote } from '../core/shell-quote.js';\nexport type { CallContext } from '../../platform/dispatcher.js';"],
-    ['main/workers/core/probe.ts', "import type { NodeSessions } from '../../discovery/index.js';\nimport type { Client } from 'ssh2';\nexport type Both = [NodeSessions, Client];\nexport const at = (iso: string) => new Date(iso);"],
+    ['main/discovery/adapters/probe.ts', "export { IdentityService } from '../../identity/index.js';\nexport { parseTargets } from '../core/targets.js';\nexport type { CallContext } from '../../platform/dispatcher.js';"],
+    ['main/workers/core/probe.ts', "import type { SiteScan } from '../../discovery/index.js';\nimport type { Client } from 'ssh2';\nimport type { RemoteShell } from '../../platform/ssh/index.js';\nexport { shellQuote } from '../../platform/ssh/core/shell-quote.js';\nexport type Three = [SiteScan, Client, RemoteShell];\nexport const at = (iso: string) => new Date(iso);"],
     ['main/app/probe.ts', "export { IdentityService } from '../identity/index.js';\nexport * from '../platform/events.js';"],
     ['main/shell/cli/probe.ts', "export { openCore } from '../../app/core.js';"],
     ['renderer/probe.ts', "export * from '../shared/contract/index.js';"],

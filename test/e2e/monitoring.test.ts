@@ -4,12 +4,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { post, startRouterSetup } from '../helpers/router.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
 import { MonitoringPageObject } from './pages/monitoring-page.js';
-import { OutpostWindow } from './pages/outpost-window.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 const FIRST = 236; // this file's loopback block: 127.0.0.236–238
@@ -39,12 +38,7 @@ test('the Monitoring page charts GPUs, CPU and router traffic live, lists health
       await sleep(500);
     }
   })();
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1300 } });
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1400, height: 1300 });
   await win.goTo('monitoring');
   const monitoring = new MonitoringPageObject(page);
 

@@ -3,12 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
 import { SITE_PROFILES, type MachineProfile } from '../fixtures/simulated-site/profiles.js';
-import { OutpostWindow } from './pages/outpost-window.js';
 import { NodesPageObject } from './pages/nodes-page.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -30,12 +29,7 @@ test('the Nodes page scans a simulated heterogeneous site with live progress, sh
   t.after(() => faulty.stop());
 
   const { url } = await startOutpostUi(t, dataDir);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1500, height: 1000 });
   await win.goTo('nodes');
   const nodes = new NodesPageObject(page);
   assert.match((await nodes.byTestId('nodes-table').count()) === 0 ? 'empty' : 'rows', /empty/);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { launchChromium, openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
 import { OutpostWindow } from './pages/outpost-window.js';
 
@@ -15,12 +15,7 @@ test('the Overview page shows the real site identity and this workstation in Chr
   assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'e2e-site'])).code, 0);
   const identity = JSON.parse((await runOutpost(['--data-dir', dataDir, 'keys', 'show', '--json'])).stdout) as { signingKey: { fingerprint: string } };
   const { url } = await startOutpostUi(t, dataDir);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 820 });
 
   await win.siteId.waitFor();
   assert.equal(await win.siteId.textContent(), 'e2e-site');

@@ -3,11 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
-import { OutpostWindow } from './pages/outpost-window.js';
 
 const NODE_SITE = 146; // this file's loopback address for the simulated A10G box
 const sshdUnavailable = await sshdFleetUnavailableReason(NODE_SITE);
@@ -16,10 +15,7 @@ if (sshdUnavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(
 test('the Plan page draws the stages of a real plan, saves it, and says why an impossible one fails', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
   const { url } = await startOutpostUi(t, dataDir);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win } = await openOutpostWindow(t, url, { width: 1280, height: 1300 });
   await win.goTo('plan');
 
   await win.byTestId('plan-parallel').fill('8');
@@ -63,10 +59,7 @@ test('the Plan page offers GGUF files found on discovered nodes and plans from t
   assert.equal(scan.code, 0, scan.stderr);
 
   const { url } = await startOutpostUi(t, dataDir);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1300 } });
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win } = await openOutpostWindow(t, url, { width: 1280, height: 1300 });
   await win.goTo('plan');
 
   const file = `/home/${site.user}/models/llama-3.1-8b-instruct-Q4_K_M.gguf`;

@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { post, startRouterSetup } from '../helpers/router.js';
-import { OutpostWindow } from './pages/outpost-window.js';
 import { RouterPageObject } from './pages/router-page.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -29,12 +28,7 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
 
   await setup.call('identity.init', { siteId: 'plant-7' });
   const { url } = await startOutpostUi(t, setup.dataDir);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 1100 });
   await win.byTestId('nav-router').click();
   const router = new RouterPageObject(page);
   await router.byTestId('router-state').filter({ hasText: 'running' }).waitFor();

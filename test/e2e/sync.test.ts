@@ -3,10 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { POLICY, seededBytes } from '../helpers/sync.js';
 import { tempDir } from '../helpers/temp.js';
-import { OutpostWindow } from './pages/outpost-window.js';
 import { SyncPageObject } from './pages/sync-page.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -35,12 +34,7 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
   await outpost(hq, 'bundle', 'export', '--to', path.join(root, 'usb', 'from-hq'));
 
   const { url } = await startOutpostUi(t, site);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 900 });
   await win.goTo('sync');
   const sync = new SyncPageObject(page);
 

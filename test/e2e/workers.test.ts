@@ -3,11 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { launchChromium, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
-import { OutpostWindow } from './pages/outpost-window.js';
 import { WorkersPageObject } from './pages/workers-page.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -28,12 +27,7 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
   deploymentId = deployment.id;
 
   const { url } = await startOutpostUi(t, bench.dataDir);
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  const win = new OutpostWindow(page);
-  await win.open(url);
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 1000 });
   await win.goTo('workers');
   const workers = new WorkersPageObject(page);
   const card = workers.deployment(deployment.id);

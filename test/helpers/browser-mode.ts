@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { OutpostWindow } from '../e2e/pages/outpost-window.js';
 import { OUTPOST_BIN, REPO_ROOT } from './cli.js';
 
 /** `outpost ui` as a user starts it: a real child process; resolves with the URL it prints. */
@@ -35,4 +36,15 @@ export async function launchChromium(t: TestContext): Promise<Browser> {
   });
   t.after(() => browser.close());
   return browser;
+}
+
+/** The window at `url` in a fresh headless Chromium page; `consoleErrors` collects what the page logs as errors (CSP violations, script errors). */
+export async function openOutpostWindow(t: TestContext, url: string, viewport?: { width: number; height: number }): Promise<{ page: Page; win: OutpostWindow; consoleErrors: string[] }> {
+  const browser = await launchChromium(t);
+  const page = await browser.newPage(viewport ? { viewport } : {});
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+  const win = new OutpostWindow(page);
+  await win.open(url);
+  return { page, win, consoleErrors };
 }

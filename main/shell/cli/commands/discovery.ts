@@ -6,6 +6,7 @@ import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
 import { formatCounts, formatHostLine, formatNodes, formatScan } from './discovery-format.js';
+import { showCommand } from './show-command.js';
 
 interface DiscoverOptions {
   user: string;
@@ -17,13 +18,7 @@ interface DiscoverOptions {
 }
 
 export function registerDiscoveryCommands(program: Command, cli: CliRuntime): void {
-  program
-    .command('local')
-    .description("this workstation's inventory (CPU, RAM, disks, GPUs, OS), stored as its inventory row")
-    .action(async () => {
-      const inventory = await cli.call('discovery.local', {});
-      cli.print(inventory, () => formatWorkstation(inventory));
-    });
+  showCommand(program, cli, 'local', "this workstation's inventory (CPU, RAM, disks, GPUs, OS), stored as its inventory row", 'discovery.local', formatWorkstation);
 
   program
     .command('discover')
@@ -47,13 +42,7 @@ export function registerDiscoveryCommands(program: Command, cli: CliRuntime): vo
       });
     });
 
-  program
-    .command('nodes')
-    .description('the inventory of the site, from the store')
-    .action(async () => {
-      const nodes = await cli.call('discovery.nodes', {});
-      cli.print(nodes, () => formatNodes(nodes));
-    });
+  showCommand(program, cli, 'nodes', 'the inventory of the site, from the store', 'discovery.nodes', formatNodes);
 
   const hostkey = program.command('hostkey').description('host-key pins (trust on first use, refused on change)');
   hostkey

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { KeyVault } from '../../../identity/index.js';
 import { formatIdentity } from '../format.js';
 import type { CliRuntime } from '../runtime.js';
+import { showCommand } from './show-command.js';
 
 export function registerIdentityCommands(program: Command, cli: CliRuntime): void {
   const keys = program.command('keys').description('site identity: site id, Ed25519 signing key, Ed25519 SSH key');
@@ -15,13 +16,7 @@ export function registerIdentityCommands(program: Command, cli: CliRuntime): voi
       const identity = await cli.call('identity.init', { siteId: opts.siteId, role: opts.role, force: opts.force });
       cli.print(identity, () => `created site identity\n${formatIdentity(identity, sshKeyPath(cli))}`);
     });
-  keys
-    .command('show')
-    .description('public keys and fingerprints (private keys are never printed)')
-    .action(async () => {
-      const identity = await cli.call('identity.show', {});
-      cli.print(identity, () => formatIdentity(identity, sshKeyPath(cli)));
-    });
+  showCommand(keys, cli, 'show', 'public keys and fingerprints (private keys are never printed)', 'identity.show', (identity) => formatIdentity(identity, sshKeyPath(cli)));
   keys
     .command('rotate')
     .description('replace keys; old public keys stay in the history so older signatures still verify')

@@ -4,6 +4,7 @@ import { SUPERVISED_ENV, startRouter } from '../../../router/index.js';
 import type { ApiKeyInfo, Endpoint, RouterStatus } from '../../../../shared/domain/router.js';
 import { integerBetween } from './options.js';
 import type { CliRuntime } from '../runtime.js';
+import { showCommand } from './show-command.js';
 
 const modelList = (value: string) => {
   const models = value
@@ -51,13 +52,7 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       const endpoint = await cli.call('router.endpoints.add', { name, url, tier: opts.tier, models: opts.models, slots: opts.slots, replace: opts.replace });
       cli.print(endpoint, () => `endpoint ${endpoint.name} (${endpoint.tier}) ${endpoint.url} serves ${endpoint.models.join(', ')}`);
     });
-  endpoints
-    .command('list')
-    .description('endpoints by tier')
-    .action(async () => {
-      const list = await cli.call('router.endpoints.list', {});
-      cli.print(list, () => formatEndpoints(list));
-    });
+  showCommand(endpoints, cli, 'list', 'endpoints by tier', 'router.endpoints.list', formatEndpoints);
   endpoints
     .command('remove')
     .argument('<name>')
@@ -77,13 +72,7 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       const created = await cli.call('router.keys.add', opts.models ? { app, models: opts.models } : { app });
       cli.print(created, () => `API key for ${created.app} (id ${created.id}${created.models ? `, models ${created.models.join(', ')}` : ', every model'}):\n\n  ${created.key}\n\nCopy it now: Outpost keeps only its hash and cannot show it again.`);
     });
-  keys
-    .command('list')
-    .description('keys by app (never the key itself)')
-    .action(async () => {
-      const list = await cli.call('router.keys.list', {});
-      cli.print(list, () => formatKeys(list));
-    });
+  showCommand(keys, cli, 'list', 'keys by app (never the key itself)', 'router.keys.list', formatKeys);
   keys
     .command('revoke')
     .argument('<id>', 'key id (from `outpost router keys list`)')
@@ -120,22 +109,16 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       );
     });
 
-  router
-    .command('status')
-    .description("the running router's view: health, in-flight, TTFT and breakers per endpoint")
-    .action(async () => {
-      const status = await cli.call('router.status', {});
-      cli.print(status, () => formatStatus(status));
-    });
-  router
-    .command('retries')
-    .description('the retry log of the router process')
-    .command('journal')
-    .description('copy retries logged since the last copy into the ops journal (the app does this every few seconds)')
-    .action(async () => {
-      const result = await cli.call('router.retries.journal', {});
-      cli.print(result, () => `${result.journaled} retr${result.journaled === 1 ? 'y' : 'ies'} copied into the ops journal`);
-    });
+  showCommand(router, cli, 'status', "the running router's view: health, in-flight, TTFT and breakers per endpoint", 'router.status', formatStatus);
+  const retries = router.command('retries').description('the retry log of the router process');
+  showCommand(
+    retries,
+    cli,
+    'journal',
+    'copy retries logged since the last copy into the ops journal (the app does this every few seconds)',
+    'router.retries.journal',
+    (result) => `${result.journaled} retr${result.journaled === 1 ? 'y' : 'ies'} copied into the ops journal`,
+  );
 }
 
 function formatEndpoints(list: Endpoint[]): string {

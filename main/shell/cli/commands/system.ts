@@ -5,15 +5,10 @@ import { serveBrowserMode } from '../../bridge/serve.js';
 import { formatJournal, formatStatus } from '../format.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
+import { showCommand } from './show-command.js';
 
 export function registerSystemCommands(program: Command, cli: CliRuntime): void {
-  program
-    .command('status')
-    .description('site, data dir, schema version and time since the last bundle exchange')
-    .action(async () => {
-      const status = await cli.call('system.status', {});
-      cli.print(status, () => formatStatus(status));
-    });
+  showCommand(program, cli, 'status', 'site, data dir, schema version and time since the last bundle exchange', 'system.status', formatStatus);
 
   program
     .command('journal')
