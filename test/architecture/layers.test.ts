@@ -65,7 +65,10 @@ for (const probe of REFUSED) {
 test('the lint allows what the layers allow', async () => {
   const allowed: Array<[string, string]> = [
     ['main/discovery/adapters/probe.ts', "export { IdentityService } from '../../identity/index.js';\nexport { parseTargets } from '../core/targets.js';\nexport type { CallContext } from '../../platform/dispatcher.js';"],
-    ['main/workers/core/probe.ts', "import type { SiteScan } from '../../discovery/index.js';\nimport type { Client } from 'ssh2';\nimport type { RemoteShell } from '../../platform/ssh/index.js';\nexport { shellQuote } from '../../platform/ssh/core/shell-quote.js';\nexport type Three = [SiteScan, Client, RemoteShell];\nexport const at = (iso: string) => new Date(iso);"],
+    [
+      'main/workers/core/probe.ts',
+      "import type { SiteScan } from '../../discovery/index.js';\nimport type { Client } from 'ssh2';\nimport type { RemoteShell } from '../../platform/ssh/index.js';\nexport { shellQuote } from '../../platform/ssh/core/shell-quote.js';\nexport type Three = [SiteScan, Client, RemoteShell];\nexport const at = (iso: string) => new Date(iso);",
+    ],
     ['main/app/probe.ts', "export { IdentityService } from '../identity/index.js';\nexport * from '../platform/events.js';"],
     ['main/shell/cli/probe.ts', "export { openCore } from '../../app/core.js';"],
     ['renderer/probe.ts', "export * from '../shared/contract/index.js';"],
