@@ -10,6 +10,7 @@ import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from
 import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
+import { envInteger } from '../platform/env-settings.js';
 import { EventHub } from '../platform/events.js';
 import { JobRegistry } from '../platform/jobs.js';
 import { siteFacts } from './site-facts.js';
@@ -119,7 +120,7 @@ export function openCore(options: CoreOptions): Core {
     clock,
     newId: () => randomBytes(5).toString('hex'),
     defaultUser: () => os.userInfo().username,
-    logVerbosity: Number(process.env.OUTPOST_ENGINE_LOG_VERBOSITY ?? 3),
+    logVerbosity: envInteger('OUTPOST_ENGINE_LOG_VERBOSITY', 3, { min: 0, max: 5 }),
   });
   let supervisor: Supervisor | null = null;
   const telemetry = openTelemetry(db, now, siteFacts({ db, identity, sync: () => sync.service }));
@@ -155,7 +156,7 @@ export function openCore(options: CoreOptions): Core {
     log,
     supervise: () => {
       supervisor ??= new Supervisor(workers, {
-        intervalMs: Number(process.env.OUTPOST_SUPERVISE_INTERVAL_MS ?? 2000),
+        intervalMs: envInteger('OUTPOST_SUPERVISE_INTERVAL_MS', 2000, { min: 100, max: 600_000 }),
         backoffBaseMs: 1000,
         backoffCapMs: 60_000,
         unhealthyLimit: 3,
@@ -178,7 +179,7 @@ export function openCore(options: CoreOptions): Core {
           now,
           events: { tick: (p) => events.emit('telemetry.tick', p), alert: (a) => events.emit('telemetry.alert', a) },
           log: (message, fields) => log.info(message, fields),
-          intervalMs: Number(process.env.OUTPOST_TELEMETRY_INTERVAL_MS ?? 1000),
+          intervalMs: envInteger('OUTPOST_TELEMETRY_INTERVAL_MS', 1000, { min: 100, max: 60_000 }),
         });
         sampler.start();
         routerSupervisor ??= superviseRouter(layout.root, router, now, log);

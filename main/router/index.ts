@@ -1,6 +1,7 @@
 import type { RouterProcessOptions, RunningRouter } from './router-process.js';
 import type { RouterService } from './service.js';
 import { RouterSupervisor } from './supervisor.js';
+import { envInteger } from '../platform/env-settings.js';
 import { routerFiles, writeSupervisedRouter } from './adapters/router-files.js';
 import { spawnRouterChild } from './adapters/router-child.js';
 import { lockHolder, pidAlive } from './adapters/pid-lock.js';
@@ -26,7 +27,7 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
 export function superviseRouter(dataDir: string, service: RouterService, now: () => Date, log: { info(message: string, fields?: Record<string, unknown>): void }): RouterSupervisor {
   const { lock } = routerFiles(dataDir);
   const supervisor = new RouterSupervisor({
-    spawn: () => spawnRouterChild({ dataDir, host: process.env.OUTPOST_ROUTER_HOST ?? '127.0.0.1', port: Number(process.env.OUTPOST_ROUTER_PORT ?? 8080) }),
+    spawn: () => spawnRouterChild({ dataDir, host: process.env.OUTPOST_ROUTER_HOST ?? '127.0.0.1', port: envInteger('OUTPOST_ROUTER_PORT', 8080, { min: 0, max: 65_535 }) }),
     lockHolder: () => {
       const pid = lockHolder(lock);
       return pid !== null && pidAlive(pid) ? pid : null;
@@ -35,7 +36,7 @@ export function superviseRouter(dataDir: string, service: RouterService, now: ()
     writeState: (state) => writeSupervisedRouter(dataDir, state),
     now,
     log: (message, fields) => log.info(message, fields),
-    tickMs: Number(process.env.OUTPOST_ROUTER_SUPERVISE_INTERVAL_MS ?? 1000),
+    tickMs: envInteger('OUTPOST_ROUTER_SUPERVISE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     backoffBaseMs: 1_000,
     backoffCapMs: 30_000,
     stableMs: 60_000,

@@ -18,8 +18,8 @@ export interface UploadResult {
 }
 
 /**
- * One SFTP write per request keeps the link idle for a round trip per chunk
- * (8–10 MiB/s on loopback); many writes in flight keep it full. OpenSSH's
+ * One SFTP write at a time leaves the link idle for a round trip per chunk; many writes in flight keep it
+ * full (README, Workers: the copy against scp). OpenSSH's
  * sftp-server takes writes up to 255 KiB; 64 KiB writes stay under every server's limit.
  */
 const WRITE_SIZE = 64 * 1024;

@@ -15,7 +15,7 @@ const READY_TIMEOUT_MS = 180_000;
 /** RPC and tunnel ports come from 20100–29099, starting at a place that depends on the deployment, so two
  * launches onto one host at the same moment (before either listens) are unlikely to pick the same port. Below
  * Linux's ephemeral range (32768–60999): there, any outgoing connection of the host (SSH, HTTP) may take the port
- * as its local end between preflight and the bind, and the rpc-server dies with "address in use" (CI saw it). */
+ * as its local end between preflight and the bind, and the rpc-server would die with "address in use". */
 const rpcPortStart = (id: string): number => 20_100 + (createHash('sha256').update(id).digest().readUInt16BE(0) % 900) * 10;
 const TEST_PROMPT = 'Say hello to the site in one sentence.';
 
@@ -203,11 +203,9 @@ export class Launch {
       spec.keyNodes = [...new Set([...spec.keyNodes, stage.node])];
     }
     this.deps.repository.setSpec(this.id, spec);
-    // OpenSSH on the head must load the key before a tunnel depends on it. CI saw it refuse a freshly written
-    // key ("error in libcrypto") a few times in hundreds of launches: ssh2's generator, used then, wrote about
-    // 1 key in 200 with a truncated public key (keys now come from identity's own encoder). The check stays:
-    // a key the head cannot load is replaced (its public lines share the deployment's marker, so stop removes
-    // every one).
+    // OpenSSH on the head must load the key before a tunnel depends on it: a key it cannot load ("error in
+    // libcrypto") would leave every tunnel of the deployment dead. Such a key is replaced by a fresh one (their
+    // public lines share the deployment's marker, so a stop removes every one).
     for (let attempt = 1; ; attempt += 1) {
       const pair = this.deps.newKeyPair(spec.keyMarker);
       for (const tunnel of tunnels) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
@@ -36,13 +36,15 @@ test('a worker starts detached with its tag, is seen alive by its pid file, and 
 test('a tunnel key line opens one loopback port only, and is removed by its marker alone', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'outpost-keys-'));
   try {
-    const file = path.join(dir, 'authorized_keys');
+    const file = path.join(dir, 'home', 'ops', '.ssh', 'authorized_keys');
+    mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, 'ssh-ed25519 AAAAother site-key\n');
+    const host = { OUTPOST_PROBE_ROOT: dir, HOME: '/home/ops' };
     const line = tunnelKeyLine('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob', 50100, 'outpost-deployment:dep-x');
     assert.equal(line, 'restrict,port-forwarding,permitopen="127.0.0.1:50100" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob outpost-deployment:dep-x');
-    sh(installKeyScript(line), { OUTPOST_AUTHORIZED_KEYS: file });
+    sh(installKeyScript(line), host);
     assert.equal(readFileSync(file, 'utf8'), `ssh-ed25519 AAAAother site-key\n${line}\n`);
-    assert.equal(sh(removeKeysScript('outpost-deployment:dep-x'), { OUTPOST_AUTHORIZED_KEYS: file }).trim(), 'removed');
+    assert.equal(sh(removeKeysScript('outpost-deployment:dep-x'), host).trim(), 'removed');
     assert.equal(readFileSync(file, 'utf8'), 'ssh-ed25519 AAAAother site-key\n');
     assert.throws(() => tunnelKeyLine('ssh-rsa AAAA x\ncommand="sh"', 1, 'm'), /not an ed25519/);
   } finally {

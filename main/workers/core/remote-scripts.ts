@@ -81,10 +81,10 @@ export function followScript(runDir: string, worker: string, offset: number): st
 }
 
 /**
- * The authorized_keys file of the login user. Hosts of the simulated site keep
- * theirs elsewhere and say so in OUTPOST_AUTHORIZED_KEYS; real hosts use ~/.ssh.
+ * The authorized_keys file of the login user, under $OUTPOST_PROBE_ROOT like every host file Outpost reads
+ * (the product's one test seam, README: Discovery); on a real host the variable is unset and this is ~/.ssh.
  */
-const AUTHORIZED_KEYS = '"${OUTPOST_AUTHORIZED_KEYS:-$HOME/.ssh/authorized_keys}"';
+const AUTHORIZED_KEYS = '"$OUTPOST_PROBE_ROOT$HOME/.ssh/authorized_keys"';
 
 /** The line that lets one deployment's tunnel key open one port on this host, and nothing else. */
 export function tunnelKeyLine(publicKey: string, port: number, marker: string): string {
