@@ -8,8 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { SiteRepository } from '../../main/discovery/index.js';
 import { openDatabase, type Db } from '../../main/platform/store/index.js';
 import { PinnedSsh, SshSession, type SshEndpoint } from '../../main/platform/ssh/index.js';
-import { HostSessions } from '../../main/workers/adapters/host-sessions.js';
-import { knownHostsLine, uploadResumable } from '../../main/workers/adapters/pinned-transfer.js';
+import { PinnedHosts } from '../../main/workers/index.js';
 import { sshdFleetUnavailableReason, startSshdFleet, type SshdFleet, type SshdHost } from '../helpers/sshd.js';
 import { bareInventory } from '../helpers/inventory.js';
 
@@ -144,20 +143,21 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
     const host = fleet.hosts[1]!;
     const name = 'node-1';
     const endpoints = new Map([[name, { ...ssh.resolve(name, { user: host.user, privateKey: readFileSync(host.clientKeyPath) }), ssh }]]);
-    const before = new HostSessions(endpoints);
+    const before = new PinnedHosts(endpoints);
     assert.equal((await before.check(name, 'echo ok', 'saying ok')).trim(), 'ok');
+    assert.equal(await before.hostKeyLine(name), host.knownHostsLine.split(' ').slice(0, 3).join(' '));
     before.close();
-    assert.equal(await knownHostsLine(endpoints.get(name)!), host.knownHostsLine.split(' ').slice(0, 3).join(' '));
 
     const { hostKeyFingerprint } = await host.replaceHostKey();
     const logins = host.logs().split('Accepted publickey').length;
     const conflict = { code: 'CONFLICT', message: new RegExp(`${name}'s host key changed: .*${hostKeyFingerprint.replace(/[+/]/g, '\\$&')}.*nothing was run on it`), hint: new RegExp(`outpost hostkey accept ${name}`) };
-    await assert.rejects(new HostSessions(endpoints).run(name, 'true'), conflict);
-    await assert.rejects(knownHostsLine(endpoints.get(name)!), conflict);
+    const after = new PinnedHosts(endpoints);
+    await assert.rejects(after.run(name, 'true'), conflict);
+    await assert.rejects(after.hostKeyLine(name), conflict);
     const local = path.join(dir, 'small.bin');
     writeFileSync(local, 'weights');
     await assert.rejects(
-      uploadResumable(endpoints.get(name)!, local, '/tmp/never.bin', () => undefined),
+      after.upload(name, local, '/tmp/never.bin', () => undefined),
       conflict,
     );
     assert.equal(statSync(local).size, 7);
