@@ -27,7 +27,7 @@ test('driver-reported names map to catalog entries, memory settling variants', (
 });
 
 test('GPU names from real nvidia-smi -L captures: catalog GPUs map, others are reported as unknown', () => {
-  const capture = fs.readFileSync(new URL('../../../../../shared/formats/nvidia-smi-L.txt', import.meta.url), 'utf8');
+  const capture = fs.readFileSync(new URL('../../../../test/fixtures/formats/nvidia-smi-L.txt', import.meta.url), 'utf8');
   const names = [...capture.matchAll(/^GPU \d+: (.+?) \(UUID/gm)].map((m) => m[1] as string);
   assert.ok(names.length >= 5);
   for (const reported of names) {
