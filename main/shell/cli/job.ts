@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { EventMessage, EventName, EventPayload } from '../../../shared/contract/index.js';
 import type { OutpostError } from '../../../shared/errors.js';
 import type { CliRuntime } from './runtime.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** How one kind of job's progress events read on a terminal and in a log. */
 export interface ProgressView<K extends EventName> {
@@ -90,10 +91,11 @@ class ProgressPrinter<K extends EventName> {
     if (this.cli.json) {
       this.cli.stdout.write(`${JSON.stringify({ event: message.name, at: message.at, payload })}\n`);
     } else if (this.tty) {
-      this.cli.stderr.write(`\r\x1b[2K${this.fit(this.view.status(payload))}`);
+      this.cli.stderr.write(`\r\x1b[2K${this.fit(terminalSafe(this.view.status(payload)))}`);
       this.shown = true;
     } else {
-      const line = this.view.line(payload);
+      const shown = this.view.line(payload);
+      const line = shown === null ? null : terminalSafe(shown);
       if (line === null || line === this.lastLine) return;
       this.lastLine = line;
       this.cli.stderr.write(`${line}\n`);
@@ -103,7 +105,7 @@ class ProgressPrinter<K extends EventName> {
   /** A line that stays, above the status line. */
   note(text: string): void {
     this.clear();
-    this.cli.stderr.write(`${text}\n`);
+    this.cli.stderr.write(`${terminalSafe(text)}\n`);
   }
 
   clear(): void {

@@ -3,6 +3,7 @@ import { isOutpostError, type ErrorInfo } from '../../../shared/errors.js';
 import { appVersion } from '../../platform/version.js';
 import { addCommands } from './commands/index.js';
 import { CliRuntime, type GlobalOptions } from './runtime.js';
+import { terminalSafe } from './terminal-text.js';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -43,12 +44,12 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
-      io.stderr.write(`${usageLine(error)}\n`);
+      io.stderr.write(`${terminalSafe(usageLine(error))}\n`);
       return 2;
     }
     const info = toInfo(error, cli);
     if (cli.json && (cli.streamsLines || !cli.printedResult)) io.stdout.write(`${JSON.stringify({ ok: false, error: info }, null, cli.streamsLines ? undefined : 2)}\n`);
-    io.stderr.write(`outpost: ${info.message}${info.hint ? ` — ${info.hint}` : ''}\n`);
+    io.stderr.write(`${terminalSafe(`outpost: ${info.message}${info.hint ? ` — ${info.hint}` : ''}`)}\n`);
     return 1;
   } finally {
     cli.close();

@@ -2,6 +2,7 @@ import { OutpostError } from '../../../shared/errors.js';
 import type { CallInput, CallName, CallOutput } from '../../../shared/contract/index.js';
 import { callContext, openCore, type Core } from '../../app/core.js';
 import { defaultDataDir } from '../../platform/store/index.js';
+import { terminalSafe } from './terminal-text.js';
 
 export interface GlobalOptions {
   dataDir?: string;
@@ -45,9 +46,9 @@ export class CliRuntime {
     return envelope.result as CallOutput<K>;
   }
 
-  /** `--json` prints the contract's output verbatim; otherwise the human rendering. */
+  /** `--json` prints the contract's output verbatim; otherwise the human rendering, safe for a terminal. */
   print(result: unknown, human: () => string): void {
-    this.stdout.write(this.json ? `${JSON.stringify(result, null, 2)}\n` : `${human()}\n`);
+    this.stdout.write(this.json ? `${JSON.stringify(result, null, 2)}\n` : `${terminalSafe(human())}\n`);
     this.printedResult = true;
   }
 

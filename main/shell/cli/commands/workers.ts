@@ -6,6 +6,7 @@ import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
 import { linesAfter } from '../../../workers/index.js';
+import { terminalSafe } from '../terminal-text.js';
 
 interface LaunchOptions {
   engine: EngineKind;
@@ -114,7 +115,7 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
           const fresh = linesAfter(last.get(t.worker) ?? [], t.lines);
           const prefix = tails.length > 1 ? `[${t.worker}] ` : '';
           if (fresh.gap) cli.stdout.write(`${prefix}… (lines may be missing: more than 200 new lines, or the log was rotated)\n`);
-          for (const line of fresh.lines) cli.stdout.write(`${prefix}${line}\n`);
+          for (const line of fresh.lines) cli.stdout.write(`${prefix}${terminalSafe(line)}\n`);
           last.set(t.worker, t.lines);
         }
       }
