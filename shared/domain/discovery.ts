@@ -1,15 +1,46 @@
 import { z } from 'zod';
 
+export interface PhysicalBound {
+  min: number;
+  max: number;
+  unit: string;
+  integer?: boolean;
+}
+
+/**
+ * What a real machine can report. A reading outside its bound comes from a broken or hostile
+ * host: the probe keeps that field as unreadable (null) with the reason in the node's warnings,
+ * and a stored value outside it (from an older Outpost) reads as null, never as a wrong figure.
+ */
+export const INVENTORY_BOUNDS = {
+  /** 1 PiB of RAM in one host. */
+  hostMemoryBytes: { min: 0, max: 2 ** 50, unit: 'bytes' },
+  /** 64 TiB on one GPU, in MiB as nvidia-smi counts. */
+  gpuMemoryMiB: { min: 0, max: 64 * 2 ** 20, unit: 'MiB' },
+  utilizationPct: { min: 0, max: 100, unit: '%' },
+  temperatureC: { min: -50, max: 150, unit: '°C' },
+  powerW: { min: 0, max: 5000, unit: 'W' },
+  /** 1 EiB for one disk or one model file. */
+  sizeBytes: { min: 0, max: 2 ** 60, unit: 'bytes' },
+  cpuCores: { min: 1, max: 65_536, unit: 'CPUs', integer: true },
+} as const satisfies Record<string, PhysicalBound>;
+
+/** A reading within its bound, or null; a stored value outside it reads as null instead of failing the whole node. */
+const reading = (bound: PhysicalBound) => {
+  const number = z.number().min(bound.min).max(bound.max);
+  return (bound.integer ? number.int() : number).nullable().catch(null);
+};
+
 /** One GPU as nvidia-smi reports it, or a Jetson's integrated GPU (which shares the system RAM). */
 export const NodeGpuSchema = z.object({
   index: z.number().int().nonnegative(),
   name: z.string(),
   uuid: z.string().nullable(),
-  memoryTotalMiB: z.number().nonnegative().nullable(),
-  memoryUsedMiB: z.number().nonnegative().nullable(),
-  utilizationPct: z.number().nonnegative().nullable(),
-  temperatureC: z.number().nullable(),
-  powerW: z.number().nonnegative().nullable(),
+  memoryTotalMiB: reading(INVENTORY_BOUNDS.gpuMemoryMiB),
+  memoryUsedMiB: reading(INVENTORY_BOUNDS.gpuMemoryMiB),
+  utilizationPct: reading(INVENTORY_BOUNDS.utilizationPct),
+  temperatureC: reading(INVENTORY_BOUNDS.temperatureC),
+  powerW: reading(INVENTORY_BOUNDS.powerW),
   pciBusId: z.string().nullable(),
   driverVersion: z.string().nullable(),
   /** MIG instances carved out of this GPU (`nvidia-smi -L`), empty when MIG is off. */
@@ -43,16 +74,16 @@ export const ModelFileSchema = z.object({
 
 export const NodeDiskSchema = z.object({
   mount: z.string(),
-  sizeBytes: z.number().nonnegative(),
-  freeBytes: z.number().nonnegative(),
+  sizeBytes: reading(INVENTORY_BOUNDS.sizeBytes),
+  freeBytes: reading(INVENTORY_BOUNDS.sizeBytes),
 });
 
 /** What one probe of a remote host found. */
 export const NodeInventorySchema = z.object({
   hostname: z.string(),
   os: z.object({ name: z.string().nullable(), kernel: z.string().nullable(), arch: z.string().nullable() }),
-  cpu: z.object({ model: z.string().nullable(), cores: z.number().int().nonnegative().nullable() }),
-  memory: z.object({ totalBytes: z.number().nonnegative().nullable(), availableBytes: z.number().nonnegative().nullable() }),
+  cpu: z.object({ model: z.string().nullable(), cores: reading(INVENTORY_BOUNDS.cpuCores) }),
+  memory: z.object({ totalBytes: reading(INVENTORY_BOUNDS.hostMemoryBytes), availableBytes: reading(INVENTORY_BOUNDS.hostMemoryBytes) }),
   disks: z.array(NodeDiskSchema),
   gpuStatus: z.enum(['ok', 'none', 'driver-error']),
   /** nvidia-smi's own words when it failed (driver not loaded, version mismatch…). */
@@ -62,6 +93,7 @@ export const NodeInventorySchema = z.object({
   engines: z.array(EngineSchema),
   modelFiles: z.array(ModelFileSchema),
   listeningPorts: z.array(z.number().int()),
+  /** Parts that could not be read, and fields refused as unreadable (out of physical bounds, control characters removed), each with why. */
   warnings: z.array(z.string()),
   collectedAt: z.string(),
 });

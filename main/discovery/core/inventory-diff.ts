@@ -50,7 +50,7 @@ export function diffInventories(before: NodeInventory | null, after: NodeInvento
       before.disks,
       after.disks,
       (d) => `${d.mount}:${d.sizeBytes}`,
-      (d) => `${d.mount} ${formatBytes(d.sizeBytes)}`,
+      (d) => `${d.mount} ${d.sizeBytes === null ? 'of unknown size' : formatBytes(d.sizeBytes)}`,
       'disk',
     ),
   );

@@ -1,4 +1,5 @@
-import type { Engine, Jetson, ModelFile, NodeDisk } from '../../../shared/domain/discovery.js';
+import { INVENTORY_BOUNDS, type Engine, type Jetson, type ModelFile, type NodeDisk } from '../../../shared/domain/discovery.js';
+import type { InventoryChecks } from './inventory-checks.js';
 
 /** `PRETTY_NAME="Ubuntu 22.04.4 LTS"` → the value, quotes removed. */
 export function parseOsRelease(text: string | null): string | null {
@@ -18,40 +19,49 @@ export function parseUname(text: string | null): { kernel: string | null; arch: 
 }
 
 /** lscpu's "Model name" and "CPU(s)", any nesting depth (util-linux ≥ 2.37 indents them). */
-export function parseLscpu(text: string | null): { model: string | null; cores: number | null } {
+export function parseLscpu(text: string | null, checks: InventoryChecks): { model: string | null; cores: number | null } {
   if (!text) return { model: null, cores: null };
   const field = (name: string): string | null => {
     const m = new RegExp(`^\\s*${name}:\\s*(.+)$`, 'm').exec(text);
     return m ? (m[1] ?? '').trim() : null;
   };
-  const cores = Number(field('CPU\\(s\\)'));
-  return { model: field('Model name'), cores: Number.isInteger(cores) && cores > 0 ? cores : null };
+  return { model: field('Model name'), cores: checks.figure('CPU(s)', field('CPU\\(s\\)'), INVENTORY_BOUNDS.cpuCores) };
 }
 
 /** /proc/cpuinfo when lscpu is missing; mainline arm64 kernels have no "model name" at all. */
-export function parseCpuinfo(text: string | null): { model: string | null; cores: number | null } {
+export function parseCpuinfo(text: string | null, checks: InventoryChecks): { model: string | null; cores: number | null } {
   if (!text) return { model: null, cores: null };
   const processors = text.match(/^processor\s*:/gm)?.length ?? 0;
   const model = /^model name\s*:\s*(.+)$/m.exec(text)?.[1]?.trim() ?? null;
-  return { model, cores: processors > 0 ? processors : null };
+  return { model, cores: processors > 0 ? checks.figure('processors in /proc/cpuinfo', String(processors), INVENTORY_BOUNDS.cpuCores) : null };
 }
 
-export function parseMeminfo(text: string | null): { totalBytes: number | null; availableBytes: number | null } {
+/** MemTotal and MemAvailable (MemFree on kernels before 3.14); more available than there is reads as unreadable. */
+export function parseMeminfo(text: string | null, checks: InventoryChecks): { totalBytes: number | null; availableBytes: number | null } {
   const kib = (name: string): number | null => {
-    const m = new RegExp(`^${name}:\\s+(\\d+)\\s*kB`, 'm').exec(text ?? '');
-    return m ? Number(m[1]) * 1024 : null;
+    const m = new RegExp(`^${name}:[ \\t]*(\\S+)[ \\t]*kB`, 'm').exec(text ?? '');
+    return checks.figure(`/proc/meminfo ${name}`, m?.[1], INVENTORY_BOUNDS.hostMemoryBytes, 1024);
   };
-  return { totalBytes: kib('MemTotal'), availableBytes: kib('MemAvailable') ?? kib('MemFree') };
+  const totalBytes = kib('MemTotal');
+  const availableBytes = /^MemAvailable:/m.test(text ?? '') ? kib('MemAvailable') : kib('MemFree');
+  if (totalBytes !== null && availableBytes !== null && availableBytes > totalBytes) {
+    checks.warnings.push(`/proc/meminfo: ${availableBytes / 1024} kB available of ${totalBytes / 1024} kB in all; the available figure is kept as unreadable`);
+    return { totalBytes, availableBytes: null };
+  }
+  return { totalBytes, availableBytes };
 }
 
 /** `df -P -k`: real block devices only (no tmpfs, overlay or snap loop mounts); mount points may hold spaces. */
-export function parseDf(text: string | null): NodeDisk[] {
+export function parseDf(text: string | null, checks: InventoryChecks): NodeDisk[] {
   const disks = new Map<string, NodeDisk>();
   for (const line of (text ?? '').split('\n').slice(1)) {
-    const m = /^(\S+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+%\s+(.+)$/.exec(line.trim());
+    const m = /^(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+\d+%\s+(.+)$/.exec(line.trim());
     if (!m || !(m[1] ?? '').startsWith('/dev/') || (m[1] ?? '').startsWith('/dev/loop')) continue;
     const mount = m[5] ?? '';
-    if (!disks.has(mount)) disks.set(mount, { mount, sizeBytes: Number(m[2]) * 1024, freeBytes: Number(m[4]) * 1024 });
+    if (disks.has(mount)) continue;
+    const sizeBytes = checks.figure(`df ${mount} size`, m[2], INVENTORY_BOUNDS.sizeBytes, 1024);
+    const freeBytes = checks.figure(`df ${mount} available`, m[4], INVENTORY_BOUNDS.sizeBytes, 1024);
+    disks.set(mount, { mount, sizeBytes, freeBytes });
   }
   return [...disks.values()];
 }
@@ -118,14 +128,19 @@ export function parseModelFiles(bytes: Uint8Array | null): { files: ModelFile[];
       continue;
     }
     const [, size = '0', digest, path = ''] = m;
-    if (path.endsWith('.gguf')) {
+    if (Number(size) > INVENTORY_BOUNDS.sizeBytes.max) {
+      warnings.push(`a model file of ${size.slice(0, 30)} bytes is more than any disk holds; not listed: ${JSON.stringify(path.slice(0, 120))}`);
+    } else if (path.endsWith('.gguf')) {
       files.push({ path, format: 'gguf', sizeBytes: Number(size), headerDigest: digest ?? null });
     } else {
       const dir = path.slice(0, path.lastIndexOf('/')) || '/';
       shards.set(dir, (shards.get(dir) ?? 0) + Number(size));
     }
   }
-  for (const [dir, size] of shards) files.push({ path: dir, format: 'safetensors', sizeBytes: size, headerDigest: null });
+  for (const [dir, size] of shards) {
+    if (size > INVENTORY_BOUNDS.sizeBytes.max) warnings.push(`safetensors shards in ${JSON.stringify(dir.slice(0, 120))} add up to more than any disk holds; not listed`);
+    else files.push({ path: dir, format: 'safetensors', sizeBytes: size, headerDigest: null });
+  }
   files.sort((a, b) => a.path.localeCompare(b.path));
   return { files, warnings };
 }

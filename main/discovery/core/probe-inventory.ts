@@ -1,5 +1,6 @@
 import { ENGINE_NAMES, type Engine, type NodeGpu, type NodeInventory } from '../../../shared/domain/discovery.js';
 import { ProbeFormatError, sectionStatus, sectionText, splitProbeDocument } from './probe-document.js';
+import { InventoryChecks } from './inventory-checks.js';
 import { parseNvidiaQuery } from './parse-nvidia.js';
 import { jetsonOf, parseCpuinfo, parseDf, parseEngine, parseListeningPorts, parseLscpu, parseMeminfo, parseModelFiles, parseOsRelease, parseUname } from './parse-host-facts.js';
 
@@ -7,21 +8,26 @@ export { ProbeFormatError } from './probe-document.js';
 
 /**
  * The probe's whole answer → one inventory. Pure: bytes in, data out. A part
- * that cannot be read becomes a warning; only an answer that is not a probe
- * document at all (garbage, cut short, no hostname) is refused.
+ * that cannot be read becomes a warning, and so does a field refused as
+ * unreadable (a figure outside what hardware can be, control characters in a
+ * name); only an answer that is not a probe document at all (garbage, cut
+ * short, no hostname) is refused.
  */
 export function parseProbeOutput(output: Uint8Array, boundary: string, collectedAt: Date): NodeInventory {
   const doc = splitProbeDocument(output, boundary);
-  const hostname = sectionText(doc, 'hostname')?.replace(/\0/g, '').trim();
+  const checks = new InventoryChecks();
+  const hostname = checks.name('hostname', sectionText(doc, 'hostname'));
   if (!hostname) throw new ProbeFormatError('the probe output has no hostname section');
-  const warnings: string[] = [];
   const uname = parseUname(sectionText(doc, 'uname'));
+  const os = { name: checks.name('OS name', parseOsRelease(sectionText(doc, 'os-release'))), kernel: checks.name('kernel', uname.kernel), arch: checks.name('arch', uname.arch) };
   const lscpu = sectionText(doc, 'lscpu');
-  const cpu = lscpu ? parseLscpu(lscpu) : parseCpuinfo(sectionText(doc, 'cpuinfo'));
-  const memory = parseMeminfo(sectionText(doc, 'meminfo'));
-  const nvidia = parseNvidiaQuery(sectionText(doc, 'nvidia-smi'), sectionStatus(doc, 'nvidia-smi'), sectionText(doc, 'nvidia-smi-L'));
-  warnings.push(...nvidia.warnings);
-  const jetson = jetsonOf(sectionText(doc, 'nv-tegra-release'), sectionText(doc, 'device-tree-model'));
+  const cpuRead = lscpu ? parseLscpu(lscpu, checks) : parseCpuinfo(sectionText(doc, 'cpuinfo'), checks);
+  const cpu = { model: checks.name('CPU model', cpuRead.model), cores: cpuRead.cores };
+  const memory = parseMeminfo(sectionText(doc, 'meminfo'), checks);
+  const disks = parseDf(sectionText(doc, 'df'), checks);
+  const nvidia = parseNvidiaQuery(sectionText(doc, 'nvidia-smi'), sectionStatus(doc, 'nvidia-smi'), sectionText(doc, 'nvidia-smi-L'), checks);
+  const jetsonRead = jetsonOf(sectionText(doc, 'nv-tegra-release'), sectionText(doc, 'device-tree-model'));
+  const jetson = jetsonRead && { model: checks.name('Jetson model', jetsonRead.model), l4tRelease: checks.name('L4T release', jetsonRead.l4tRelease), board: checks.name('Jetson board', jetsonRead.board) };
   let gpus: NodeGpu[] = nvidia.gpus;
   let gpuStatus = nvidia.status;
   if (jetson && gpus.length === 0 && gpuStatus !== 'driver-error') {
@@ -29,17 +35,19 @@ export function parseProbeOutput(output: Uint8Array, boundary: string, collected
     gpus = [jetsonGpu(jetson.model, memory.totalBytes, memory.totalBytes !== null && memory.availableBytes !== null ? memory.totalBytes - memory.availableBytes : null)];
     gpuStatus = 'ok';
   }
-  const engines = ENGINE_NAMES.map((name) => parseEngine(name, sectionText(doc, `engine:${name}`))).filter((e): e is Engine => e !== null);
+  const engines = ENGINE_NAMES.map((name) => parseEngine(name, sectionText(doc, `engine:${name}`)))
+    .filter((e): e is Engine => e !== null)
+    .map((e) => ({ ...e, version: checks.name(`${e.engine} version`, e.version) }));
   const models = doc.get('models');
   const modelFiles = parseModelFiles(models && models.status !== 'absent' ? models.bytes : null);
-  warnings.push(...modelFiles.warnings);
+  const warnings = [...checks.warnings, ...modelFiles.warnings];
   if (memory.totalBytes === null) warnings.push('could not read the memory size (/proc/meminfo)');
   return {
     hostname,
-    os: { name: parseOsRelease(sectionText(doc, 'os-release')), kernel: uname.kernel, arch: uname.arch },
+    os,
     cpu,
     memory,
-    disks: parseDf(sectionText(doc, 'df')),
+    disks,
     gpuStatus,
     gpuError: nvidia.error,
     gpus,

@@ -1,4 +1,6 @@
+import { INVENTORY_BOUNDS, type PhysicalBound } from '../../../shared/domain/discovery.js';
 import type { WorkstationInventory } from '../../../shared/domain/workstation.js';
+import { InventoryChecks } from './inventory-checks.js';
 
 /** The subset of systeminformation's answers we read, so the mapping stays pure and testable. */
 export interface LocalFacts {
@@ -12,44 +14,47 @@ export interface LocalFacts {
 /** Pseudo file systems that are not places a model file or a bundle could go. */
 const PSEUDO_FS = new Set(['overlay', 'tmpfs', 'devtmpfs', 'squashfs', 'proc', 'sysfs', 'cgroup', 'cgroup2', 'shm']);
 
+/** The same checks as a remote host's answers: 0 is this schema's "unknown", for a figure that is absent or out of bounds. */
 export function toWorkstationInventory(facts: LocalFacts, warnings: string[], collectedAt: Date): WorkstationInventory {
-  const unknown = (value: string | undefined) => (value && value.trim() ? value.trim() : 'unknown');
-  const count = (value: number | undefined) => (Number.isFinite(value) && (value ?? 0) > 0 ? Math.round(value ?? 0) : 0);
-  return {
-    hostname: unknown(facts.os?.hostname),
+  const checks = new InventoryChecks();
+  const unknown = (field: string, value: string | undefined) => checks.name(field, value) ?? 'unknown';
+  const bounded = (field: string, value: number | undefined, bound: PhysicalBound = INVENTORY_BOUNDS.sizeBytes) => (typeof value === 'number' && value > 0 ? Math.round(checks.figure(field, String(value), bound) ?? 0) : 0);
+  const count = (value: number | undefined) => bounded('CPU count', value, INVENTORY_BOUNDS.cpuCores);
+  const inventory: Omit<WorkstationInventory, 'warnings'> = {
+    hostname: unknown('hostname', facts.os?.hostname),
     os: {
-      platform: unknown(facts.os?.platform),
-      distro: unknown(facts.os?.distro),
-      release: unknown(facts.os?.release),
-      kernel: unknown(facts.os?.kernel),
-      arch: unknown(facts.os?.arch),
+      platform: unknown('platform', facts.os?.platform),
+      distro: unknown('distro', facts.os?.distro),
+      release: unknown('release', facts.os?.release),
+      kernel: unknown('kernel', facts.os?.kernel),
+      arch: unknown('arch', facts.os?.arch),
     },
     cpu: {
-      manufacturer: unknown(facts.cpu?.manufacturer),
-      brand: unknown(facts.cpu?.brand),
+      manufacturer: unknown('CPU manufacturer', facts.cpu?.manufacturer),
+      brand: unknown('CPU brand', facts.cpu?.brand),
       logicalCores: count(facts.cpu?.cores),
       physicalCores: count(facts.cpu?.physicalCores),
       speedGHz: facts.cpu?.speed && facts.cpu.speed > 0 ? facts.cpu.speed : null,
     },
-    memory: { totalBytes: count(facts.mem?.total), availableBytes: count(facts.mem?.available) },
+    memory: { totalBytes: bounded('memory total', facts.mem?.total, INVENTORY_BOUNDS.hostMemoryBytes), availableBytes: bounded('memory available', facts.mem?.available, INVENTORY_BOUNDS.hostMemoryBytes) },
     disks: (facts.disks ?? [])
       .filter((d) => d.mount && !PSEUDO_FS.has((d.type ?? '').toLowerCase()) && (d.size ?? 0) > 0)
       .map((d) => ({
         mount: d.mount ?? '',
-        filesystem: unknown(d.fs),
-        type: unknown(d.type),
-        sizeBytes: count(d.size),
-        usedBytes: count(d.used),
+        filesystem: unknown(`disk ${d.mount} file system`, d.fs),
+        type: unknown(`disk ${d.mount} type`, d.type),
+        sizeBytes: bounded(`disk ${d.mount} size`, d.size),
+        usedBytes: bounded(`disk ${d.mount} used`, d.used),
       })),
     gpus: (facts.gpus ?? []).map((g) => ({
-      vendor: unknown(g.vendor),
-      model: unknown(g.model),
-      vramMiB: typeof g.vram === 'number' && g.vram > 0 ? g.vram : null,
-      driverVersion: g.driverVersion && g.driverVersion.trim() ? g.driverVersion.trim() : null,
+      vendor: unknown('GPU vendor', g.vendor),
+      model: unknown('GPU model', g.model),
+      vramMiB: typeof g.vram === 'number' && g.vram > 0 ? checks.figure('GPU memory', String(g.vram), INVENTORY_BOUNDS.gpuMemoryMiB) : null,
+      driverVersion: checks.name('GPU driver version', g.driverVersion),
     })),
     collectedAt: collectedAt.toISOString(),
-    warnings,
   };
+  return { ...inventory, warnings: [...warnings, ...checks.warnings] };
 }
 
 /**

@@ -42,6 +42,11 @@ function gpuSummary(node: RemoteNode): string {
 
 export function formatNodes(nodes: RemoteNode[]): string {
   if (nodes.length === 0) return 'no nodes yet — run `outpost discover <cidr|host> --user <user>`';
+  const unreadable = nodes.flatMap((n) => n.inventory.warnings.map((w) => `  ${n.name}: ${w}`));
+  return `${nodeTable(nodes)}${unreadable.length > 0 ? `\nNot read, or refused as unreadable:\n${unreadable.join('\n')}` : ''}`;
+}
+
+function nodeTable(nodes: RemoteNode[]): string {
   return table([
     ['NAME', 'ENDPOINT', 'GPUS', 'RAM', 'ENGINES', 'MODELS', 'HOST KEY', 'LAST SEEN'],
     ...nodes.map((n) => [
