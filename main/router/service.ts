@@ -3,6 +3,7 @@ import type { ApiKeyInfo, Endpoint, RouterPolicy, RouterStatus } from '../../sha
 import { OutpostError } from '../../shared/errors.js';
 import type { JournalRecord } from '../platform/store/index.js';
 import { formatApiKey, hashApiKey } from './core/api-keys.js';
+import { classifyEndpointAddress } from './core/endpoint-address.js';
 import type { RouterReportReader } from './adapters/router-files.js';
 import type { RouterRepository } from './adapters/repository.js';
 
@@ -26,7 +27,12 @@ export class RouterService {
     return this.deps.repository.endpoints();
   }
 
+  /** An address a site does not expect is refused unless confirmed: nothing is stored, so the router never probes it. */
   addEndpoint(input: ParsedInput<'router.endpoints.add'>): Endpoint {
+    const address = classifyEndpointAddress(input.url);
+    if (address.unexpected !== null && input.allowAddress !== true) {
+      throw new OutpostError('INVALID_INPUT', `endpoint ${input.name}: ${input.url} points at ${address.host}, ${address.unexpected}`, `if the server really is at ${address.host}, add it again with --allow-address`);
+    }
     const existing = this.deps.repository.endpoint(input.name);
     if (existing && !input.replace) {
       throw new OutpostError('CONFLICT', `an endpoint named ${input.name} already exists (${existing.url})`, 'pick another name, or pass --replace to change it');

@@ -19,6 +19,8 @@ export const routerCalls = {
         models: z.array(ModelNameSchema).min(1).max(64),
         slots: z.number().int().min(1).max(1024).default(1),
         replace: z.boolean().default(false),
+        /** Confirms an address a site does not expect (link-local, multicast, unspecified, broadcast, reserved, cloud metadata); without it such an endpoint is refused and never stored. */
+        allowAddress: z.boolean().optional(),
       })
       .strict(),
     output: EndpointSchema,

@@ -48,8 +48,9 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
     .addOption(new Option('--tier <tier>', "site: this site's nodes; edge: an edge datacenter; upstream: another router or a cloud endpoint").choices(['site', 'edge', 'upstream']).default('site'))
     .option('--slots <n>', 'requests it serves at once (llama-server --parallel)', integerBetween(1, 1024), 1)
     .option('--replace', 'change an existing endpoint of that name', false)
-    .action(async (name: string, url: string, opts: { models: string[]; tier: 'site' | 'edge' | 'upstream'; slots: number; replace: boolean }) => {
-      const endpoint = await cli.call('router.endpoints.add', { name, url, tier: opts.tier, models: opts.models, slots: opts.slots, replace: opts.replace });
+    .option('--allow-address', 'confirm an address a site does not expect: link-local, multicast, unspecified, broadcast, reserved or a cloud metadata service', false)
+    .action(async (name: string, url: string, opts: { models: string[]; tier: 'site' | 'edge' | 'upstream'; slots: number; replace: boolean; allowAddress: boolean }) => {
+      const endpoint = await cli.call('router.endpoints.add', { name, url, tier: opts.tier, models: opts.models, slots: opts.slots, replace: opts.replace, allowAddress: opts.allowAddress });
       cli.print(endpoint, () => `endpoint ${endpoint.name} (${endpoint.tier}) ${endpoint.url} serves ${endpoint.models.join(', ')}`);
     });
   showCommand(endpoints, cli, 'list', 'endpoints by tier', 'router.endpoints.list', formatEndpoints);
