@@ -8,6 +8,7 @@ import { formatBytes } from '../../../../shared/units.js';
 import { parseSize } from '../../../sync/index.js';
 import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
+import { terminalSafe } from '../terminal-text.js';
 
 const mediumSize = (value: string) => {
   const bytes = parseSize(value);
@@ -152,7 +153,7 @@ async function confirm(question: string): Promise<void> {
   }
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = (await rl.question(question)).trim().toLowerCase();
+    const answer = (await rl.question(terminalSafe(question))).trim().toLowerCase();
     if (answer !== 'y' && answer !== 'yes') throw new OutpostError('CANCELLED', 'not trusted: the fingerprint was not confirmed', 'nothing changed');
   } finally {
     rl.close();
