@@ -88,6 +88,11 @@ export function NodesTable({ nodes, onChanged }: { nodes: RemoteNode[]; onChange
                   {node.address}:{node.port}
                 </div>
                 <div className="muted">{inv.jetson ? `${inv.jetson.model ?? 'Jetson'} · L4T ${inv.jetson.l4tRelease ?? '?'}` : `${inv.cpu.model ?? 'CPU ?'} · ${inv.cpu.cores ?? '?'} cores`}</div>
+                {inv.warnings.length > 0 && (
+                  <p className="warn" data-testid="node-warnings">
+                    Could not read: {inv.warnings.join('; ')}
+                  </p>
+                )}
               </td>
               <td>
                 <GpuChips node={node} />
