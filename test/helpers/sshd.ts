@@ -390,10 +390,14 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
 export async function commonFreePort(addresses: readonly string[], seed: number): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const candidate = 20000 + ((seed * 7919 + i * 104729) % 30000);
-    const free = await Promise.all(addresses.map((a) => isFree(a, candidate)));
-    if (free.every(Boolean)) return candidate;
+    if (await portFreeOn(addresses, candidate)) return candidate;
   }
   throw new Error('no port free on all addresses');
+}
+
+/** Whether `port` is free on every given loopback address right now. */
+export async function portFreeOn(addresses: readonly string[], port: number): Promise<boolean> {
+  return (await Promise.all(addresses.map((a) => isFree(a, port)))).every(Boolean);
 }
 
 function isFree(address: string, port: number): Promise<boolean> {
