@@ -70,11 +70,7 @@ if (wantSite) {
   });
   site.stdin.on('error', () => undefined);
   siteEnded = ended(site);
-  const ready = await Promise.race([
-    new Promise((resolve) => readline.createInterface({ input: site.stdout }).once('line', (line) => resolve(JSON.parse(line)))),
-    siteEnded.then(() => null),
-    stopAsked.then(() => 'stop'),
-  ]);
+  const ready = await Promise.race([new Promise((resolve) => readline.createInterface({ input: site.stdout }).once('line', (line) => resolve(JSON.parse(line)))), siteEnded.then(() => null), stopAsked.then(() => 'stop')]);
   if (ready === 'stop') {
     // Stopped while it was coming up: it cancels its launch (rolling back what was started) and stops its hosts.
     site.kill('SIGTERM');

@@ -200,13 +200,10 @@ test("a new supervisor stops what earlier runs left for deployments no longer ru
   assert.deepEqual(s.site.pidsOf('dep-elsewhere'), [foreign]);
   assert.deepEqual(s.site.pidsOf('dep-test1'), live, 'the running deployment is adopted, not swept');
   const stopped = s.journal.filter((e) => e.action === 'workers.orphan-stopped').map((e) => e.input as { node: string; deployment: string; pid: number });
-  assert.deepEqual(
-    stopped.map((e) => [e.node, e.deployment, e.pid]).sort(),
-    [
-      ['a', 'dep-gone', stoppedHead],
-      ['b', 'dep-unknown', unknown],
-    ],
-  );
+  assert.deepEqual(stopped.map((e) => [e.node, e.deployment, e.pid]).sort(), [
+    ['a', 'dep-gone', stoppedHead],
+    ['b', 'dep-unknown', unknown],
+  ]);
   assert.equal(s.state(), 'ready');
 });
 
