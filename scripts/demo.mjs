@@ -3,7 +3,12 @@
 // SIMULATED site (two CPU boxes that are real sshd hosts on 127.0.0.150-151,
 // running the real llama.cpp), discovers it, plans a tiny model across both
 // hosts, launches real workers over SSH, and serves the window in browser mode,
-// which supervises the deployment. Ctrl-C stops the workers, then the site.
+// which supervises the deployment. Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stop the window and the
+// workers over SSH, then the simulated hosts.
+//
+// A terminal's Ctrl-C reaches the whole foreground process group at once. The site fixture therefore runs in a
+// process group of its own and stops only when told (or when its stdin, our pipe, closes because we are gone):
+// its workers are stopped over SSH while its hosts' sshd still run.
 //
 // The simulated site needs root (it starts sshd and logs in as a test user);
 // without root, or with OUTPOST_DEMO_SITE=0, only the window is served.
@@ -32,16 +37,46 @@ if (JSON.parse(status.stdout).site === null) {
   say('created the site identity demo-site');
 }
 
+// A closed terminal (SIGHUP) makes writes to it fail: that must not cut the stop short.
+process.stderr.on('error', () => undefined);
+process.stdout.on('error', () => undefined);
+
+// Ctrl-C may reach us twice (from the terminal and from npm, which passes it on): the first one decides.
+let askStop;
+const stopAsked = new Promise((resolve) => (askStop = resolve));
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => askStop(`got ${signal}`));
+
+const ended = (child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+/** Builds (or finds) llama.cpp in a process group of its own, stopped with us; false when it failed or was stopped. */
+async function engineReady() {
+  say('finding or building the engine (the first run builds llama.cpp: about 10 minutes on 2 cores)');
+  const build = spawn('bash', [path.join(root, 'scripts', 'install-engine.sh')], { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const outcome = await Promise.race([ended(build), stopAsked.then(() => 'stop')]);
+  if (outcome !== 'stop') return outcome === 0;
+  process.kill(-build.pid, 'SIGTERM');
+  await ended(build);
+  return false;
+}
+
 let site = null;
+let siteEnded = Promise.resolve();
 if (wantSite) {
-  say('starting the simulated site (the first run builds llama.cpp: about 10 minutes on 2 cores)');
+  if (!(await engineReady())) process.exit(1);
+  say('starting the simulated site');
   site = spawn(process.execPath, [path.join(root, 'dist', 'test', 'fixtures', 'workers-site', 'demo-site-main.js'), '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
+    detached: true,
   });
-  const ready = await new Promise((resolve) => {
-    readline.createInterface({ input: site.stdout }).once('line', (line) => resolve(JSON.parse(line)));
-    site.once('exit', () => resolve(null));
-  });
+  site.stdin.on('error', () => undefined);
+  siteEnded = ended(site);
+  const ready = await Promise.race([new Promise((resolve) => readline.createInterface({ input: site.stdout }).once('line', (line) => resolve(JSON.parse(line)))), siteEnded.then(() => null), stopAsked.then(() => 'stop')]);
+  if (ready === 'stop') {
+    // Stopped while it was coming up: it cancels its launch (rolling back what was started) and stops its hosts.
+    site.kill('SIGTERM');
+    await siteEnded;
+    process.exit(130);
+  }
   if (!ready) {
     say('the simulated site did not come up (see above); serving the window only');
     site = null;
@@ -53,17 +88,11 @@ if (wantSite) {
 }
 
 const ui = spawn(process.execPath, [bin, '--data-dir', dataDir, 'ui', '--port', port], { stdio: 'inherit' });
-let stopping = false;
-const stop = (signal) => {
-  if (stopping) return;
-  stopping = true;
-  ui.kill(signal);
-  // The site process stops the deployment over SSH before its sshd go away: signal it alone, not its group.
-  site?.kill('SIGTERM');
-};
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(signal));
-ui.on('exit', (code) => {
-  if (!site || site.exitCode !== null) process.exit(code ?? 0);
-  stop('SIGTERM');
-  site.once('exit', () => process.exit(code ?? 0));
-});
+const uiEnded = ended(ui);
+const why = await Promise.race([stopAsked, uiEnded.then(() => 'the window stopped'), ...(site ? [siteEnded.then(() => 'the simulated site stopped')] : [])]);
+// The window and the site stop side by side: the site stops its workers over SSH before its hosts go.
+say(`${why}: stopping the window${site ? ', the workers over SSH, then the simulated site' : ''}`);
+ui.kill('SIGTERM');
+site?.kill('SIGTERM');
+const [code] = await Promise.all([uiEnded, siteEnded]);
+process.exit(typeof code === 'number' ? code : 0);

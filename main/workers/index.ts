@@ -8,6 +8,7 @@ export { localModel } from './adapters/local-model.js';
 export { PinnedHosts } from './adapters/pinned-hosts.js';
 export { headApi } from './adapters/head-api.js';
 export { PidFileLock } from './adapters/pid-file-lock.js';
+export { ownerId } from './adapters/owner-id.js';
 export { systemClock } from './adapters/system-clock.js';
 export { workersHandlers } from './handlers.js';
 export { layerAssignment } from './core/engines/index.js';

@@ -21,6 +21,11 @@ export interface SshdFleetOptions {
   port?: number;
   /** Extra sshd_config lines for one host, e.g. `SetEnv PATH=…` for a simulated machine's tools. */
   extraConfig?: (address: string) => readonly string[];
+  /**
+   * A folder per host that keeps its host key across fleets (made on first use, reused after): a host that
+   * comes back with the same key on the same port is the same pinned node to a rescan. Default: a fresh key.
+   */
+  hostKeyDir?: (address: string) => string;
 }
 
 export interface SshdHost {
@@ -279,14 +284,24 @@ async function keygen(file: string, comment: string): Promise<string> {
   return (await readFile(`${file}.pub`, 'utf8')).trim();
 }
 
-async function prepareHost(fleetDir: string, address: string, owner: PasswdEntry) {
+/** The host key kept in `keyDir` (made there on first use), or a fresh one in the fleet's folder. */
+async function hostKeyFor(address: string, dir: string, keyDir: string | undefined): Promise<{ hostKey: string; hostPublicKey: string }> {
+  const hostKey = path.join(keyDir ?? dir, 'ssh_host_ed25519_key');
+  if (keyDir !== undefined) {
+    await mkdir(keyDir, { recursive: true, mode: 0o700 });
+    if (existsSync(hostKey) && existsSync(`${hostKey}.pub`)) return { hostKey, hostPublicKey: (await readFile(`${hostKey}.pub`, 'utf8')).trim() };
+    await rm(hostKey, { force: true });
+  }
+  return { hostKey, hostPublicKey: await keygen(hostKey, `outpost-test-host@${address}`) };
+}
+
+async function prepareHost(fleetDir: string, address: string, owner: PasswdEntry, keyDir: string | undefined) {
   const dir = path.join(fleetDir, address);
   // 0711: sshd reads authorized_keys as the login user, who must traverse but not list.
   await mkdir(dir, { mode: 0o711 });
   await chmod(dir, 0o711);
-  const hostKey = path.join(dir, 'ssh_host_ed25519_key');
   const clientKeyPath = path.join(dir, 'client_ed25519');
-  const [hostPublicKey, clientPublicKey] = await Promise.all([keygen(hostKey, `outpost-test-host@${address}`), keygen(clientKeyPath, `outpost-test-client@${address}`)]);
+  const [{ hostKey, hostPublicKey }, clientPublicKey] = await Promise.all([hostKeyFor(address, dir, keyDir), keygen(clientKeyPath, `outpost-test-client@${address}`)]);
   const fp = await run('ssh-keygen', ['-lf', `${hostKey}.pub`]);
   const hostKeyFingerprint = fp.stdout.trim().split(/\s+/)[1] ?? '';
   if (fp.code !== 0 || !hostKeyFingerprint.startsWith('SHA256:')) {
@@ -375,10 +390,14 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
 export async function commonFreePort(addresses: readonly string[], seed: number): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const candidate = 20000 + ((seed * 7919 + i * 104729) % 30000);
-    const free = await Promise.all(addresses.map((a) => isFree(a, candidate)));
-    if (free.every(Boolean)) return candidate;
+    if (await portFreeOn(addresses, candidate)) return candidate;
   }
   throw new Error('no port free on all addresses');
+}
+
+/** Whether `port` is free on every given loopback address right now. */
+export async function portFreeOn(addresses: readonly string[], port: number): Promise<boolean> {
+  return (await Promise.all(addresses.map((a) => isFree(a, port)))).every(Boolean);
 }
 
 function isFree(address: string, port: number): Promise<boolean> {
@@ -390,7 +409,7 @@ function isFree(address: string, port: number): Promise<boolean> {
 }
 
 export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet> {
-  const { count, firstAddress = 2, user = DEFAULT_TEST_USER, readyTimeoutMs = 5000, extraConfig = () => [], port } = opts;
+  const { count, firstAddress = 2, user = DEFAULT_TEST_USER, readyTimeoutMs = 5000, extraConfig = () => [], port, hostKeyDir } = opts;
   if (!Number.isInteger(count) || count < 1) throw new Error(`count must be a positive integer, got ${count}`);
   if (!Number.isInteger(firstAddress) || firstAddress < 1 || firstAddress + count - 1 > 254) {
     throw new Error(`addresses 127.0.0.${firstAddress}..+${count} must stay within 127.0.0.1-254`);
@@ -414,7 +433,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
     })());
   try {
     const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${firstAddress + i}`);
-    const prepared = await Promise.all(addresses.map((a) => prepareHost(dir, a, owner)));
+    const prepared = await Promise.all(addresses.map((a) => prepareHost(dir, a, owner, hostKeyDir?.(a))));
     const results = await Promise.allSettled(prepared.map((p) => launch(p, sshd, user, readyTimeoutMs, extraConfig(p.address), port)));
     for (const r of results) if (r.status === 'fulfilled') hosts.push(r.value);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -61,7 +61,13 @@ interface FakeProcess {
   name: string;
   alive: boolean;
   port: number | null;
+  pid: number;
+  deploymentId: string;
+  owner: string | null;
 }
+
+/** The owner tag value fakeWorkers' service writes into its workers' environment. */
+export const FAKE_OWNER = 'feedc0de0000';
 
 const quoted = (script: string, pattern: RegExp): string[] => [...script.matchAll(pattern)].map((m) => m[1] as string);
 const portOf = (script: string): number | null => {
@@ -114,6 +120,18 @@ export class FakeSite {
     for (const p of this.processes.values()) if (p.name === name) p.alive = false;
   }
 
+  /** A running process as an earlier run would have left it: tagged for `deploymentId`, started by `owner`. */
+  plant(node: string, deploymentId: string, name: string, owner: string | null = FAKE_OWNER, port: number | null = null): number {
+    const pid = this.nextPid++;
+    this.processes.set(`planted/${pid}`, { node, name, alive: true, port, pid, deploymentId, owner });
+    return pid;
+  }
+
+  /** Pids of the live processes tagged for `deploymentId`. */
+  pidsOf(deploymentId: string): number[] {
+    return [...this.processes.values()].filter((p) => p.alive && p.deploymentId === deploymentId).map((p) => p.pid);
+  }
+
   /** Commands recorded from index `from` on that match `pattern`. */
   since(from: number, pattern: RegExp = /./): string[] {
     return this.commands.slice(from).filter((c) => pattern.test(c));
@@ -159,8 +177,28 @@ export class FakeSite {
       const [runDir, name] = /echo \$! > '(.+)\/([^/']+)\.pid'/.exec(script)?.slice(1) ?? [];
       await this.reach(node, `start ${name}`);
       if (this.failStart.has(name as string)) return { stdout: '', stderr: `${name} failed to start`, exitCode: 1 };
-      this.processes.set(`${runDir}/${name}`, { node, name: name as string, alive: true, port: portOf(script) });
-      return ok(`pid ${this.nextPid++}\n`);
+      const pid = this.nextPid++;
+      const deploymentId = /'OUTPOST_WORKER=([^/']+)\//.exec(script)?.[1] ?? '';
+      const owner = /'OUTPOST_OWNER=([^']+)'/.exec(script)?.[1] ?? null;
+      this.processes.set(`${runDir}/${name}`, { node, name: name as string, alive: true, port: portOf(script), pid, deploymentId, owner });
+      return ok(`pid ${pid}\n`);
+    }
+    if (script.includes('grep -lzxF')) {
+      await this.reach(node, 'owned workers');
+      const owner = /'OUTPOST_OWNER=([^']+)'/.exec(script)?.[1];
+      return ok(
+        [...this.processes.values()]
+          .filter((p) => p.node === node && p.alive && p.owner === owner)
+          .map((p) => `worker ${p.pid} ${p.deploymentId}/${p.name}\n`)
+          .join(''),
+      );
+    }
+    if (/\/proc\/\d+\/environ/.test(script)) {
+      const pids = [...script.matchAll(/\/proc\/(\d+)\/environ/g)].map((m) => Number(m[1]));
+      await this.reach(node, `stop pids ${pids.join(' ')}`);
+      const stopped = [...this.processes.values()].filter((p) => p.node === node && p.alive && pids.includes(p.pid));
+      for (const p of stopped) p.alive = false;
+      return ok(stopped.map((p) => `term ${p.pid}\n`).join(''));
     }
     if (script.startsWith('left=""')) {
       const pids = quoted(script, /rm -f '(.+\.pid)'/g).map((f) => f.replace(/\.pid$/, ''));
@@ -300,6 +338,7 @@ export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonl
     newId: () => `id${++ids}`,
     defaultUser: () => 'outpost',
     logVerbosity: 1,
+    owner: FAKE_OWNER,
     ...overrides,
   };
   const service = new WorkersService(deps);

@@ -4,7 +4,8 @@ import { startBridge } from './server.js';
 
 /**
  * `outpost ui`: the core as a long-lived process behind the browser bridge.
- * Resolves when the process is asked to stop (Ctrl-C, SIGTERM).
+ * Resolves when the process is asked to stop (Ctrl-C, SIGTERM, SIGHUP: the terminal closed). Remote workers keep
+ * running: the next long-lived core adopts them (README: Workers).
  */
 export async function serveBrowserMode(core: Core, options: { port: number; json: boolean; out: NodeJS.WritableStream }): Promise<void> {
   const bridge = await startBridge({ dispatcher: core.dispatcher, events: core.events, log: core.log, staticDir: rendererDir(), port: options.port });
@@ -14,14 +15,11 @@ export async function serveBrowserMode(core: Core, options: { port: number; json
       ? `${JSON.stringify({ url: bridge.url, port: bridge.port, dataDir: core.layout.root })}\n`
       : `Outpost is serving on 127.0.0.1 only. Open this URL (it carries this session's access token):\n\n  ${bridge.url}\n\ndata dir: ${core.layout.root}\nPress Ctrl-C to stop.\n`,
   );
+  // Ctrl-C reaches the whole process group (the router child ignores it and stops with us). The listeners stay
+  // until the process ends: a second signal while the caller closes the core (its router child, its SSH
+  // sessions), say from a wrapper passing Ctrl-C on, must not cut that short.
   await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve());
   });
   await bridge.close();
   core.log.info('browser mode stopped');

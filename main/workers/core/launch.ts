@@ -6,6 +6,7 @@ import type { Deployment, DeploymentStage, LaunchProgress } from '../../../share
 import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engines/index.js';
 import { gpuOrdinals } from './gpu-placement.js';
+import { stopOrphans } from './orphans.js';
 import { Pipeline } from './pipeline.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
 import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './preflight.js';
@@ -93,6 +94,9 @@ export class Launch {
     const reachability = await Promise.allSettled(nodes.map(async (node) => homes.set(node, (await hosts.check(node, 'printf %s "$HOME"', 'reading $HOME', { signal: this.signal })).trim())));
     const unreachable = reachability.flatMap((r, i) => (r.status === 'rejected' ? [{ node: nodes[i] as string, reason: (r.reason as Error).message }] : []));
     if (unreachable.length) throw this.refusal(unreachable);
+    // Leftovers of an earlier run may hold the ports preflight is about to read: they go first.
+    const leftovers = await stopOrphans(hosts, nodes, { repository: this.deps.repository, journal: this.deps.journal, owner: this.deps.owner, by: 'launch' });
+    if (leftovers.stopped.length) this.progress('preflight', `stopped ${leftovers.stopped.map((o) => `${o.worker} of ${o.deploymentId} (pid ${o.pid} on ${o.node})`).join(', ')}, left by an earlier run`);
     const model = modelFile ? await this.deps.models.local(modelFile) : null;
     if (!model && this.input.engine === 'llama.cpp') {
       throw new OutpostError('PRECONDITION', `plan ${this.input.planId} names the catalog model ${plan.model.name}, not a model file`, 'plan with --model <file.gguf> so Outpost knows which file to load');

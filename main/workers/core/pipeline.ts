@@ -26,8 +26,12 @@ export class Pipeline {
     readonly id: string,
     readonly spec: DeploymentSpec,
     private readonly hosts: RemoteHosts,
-    private readonly ports: { repository: DeploymentStore; head: HeadApi; clock: Clock },
+    private readonly ports: { repository: DeploymentStore; head: HeadApi; clock: Clock; owner: string },
   ) {}
+
+  endpoint(node: string): { address: string; port: number } {
+    return this.hosts.endpoint(node);
+  }
 
   get head(): WorkerSpec {
     const head = this.spec.workers.find((w) => w.role === 'head');
@@ -49,7 +53,7 @@ export class Pipeline {
 
   /** Not cancellable midway: a start cut off between spawning and writing its pid file would leave an orphan. */
   async startWorker(worker: WorkerSpec): Promise<number> {
-    const out = await this.hosts.check(worker.node, startScript(this.runDir(worker.node), this.id, worker), `starting ${worker.name}`);
+    const out = await this.hosts.check(worker.node, startScript(this.runDir(worker.node), this.id, worker, this.ports.owner), `starting ${worker.name}`);
     const pid = Number(/pid (\d+)/.exec(out)?.[1]);
     this.ports.repository.setWorker(this.id, worker.name, { state: 'starting', pid: Number.isFinite(pid) ? pid : null, startedAt: this.ports.clock.now().toISOString(), lastError: null });
     return pid;

@@ -167,6 +167,8 @@ export interface WorkersDeps<Endpoint extends NodeAddress = NodeAddress> {
   newId: () => string;
   defaultUser: () => string;
   logVerbosity: number;
+  /** This data dir's lasting id, written into every worker's environment (see ownerTag in remote-scripts.ts). */
+  owner: string;
 }
 
 /** The same ports with the endpoint type bound: how the rules open shells on a set of nodes. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerSpec } from './engines/index.js';
-import { installKeyScript, loadKeyScript, parseStatus, removeKeysScript, sameKey, startScript, statusScript, stopScript, tunnelKeyLine } from './remote-scripts.js';
+import { installKeyScript, loadKeyScript, ownedWorkersScript, parseOwnedWorkers, parseStatus, removeKeysScript, sameKey, startScript, statusScript, stopPidsScript, stopScript, tunnelKeyLine } from './remote-scripts.js';
 
 const sh = (script: string, env: NodeJS.ProcessEnv = {}): string => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { ...process.env, ...env } });
 
@@ -15,7 +15,7 @@ test('a worker starts detached with its tag, is seen alive by its pid file, and 
   try {
     // A worker with a child of its own: stop must take the whole process group.
     const worker: WorkerSpec = { name: 'rpc-1', role: 'rpc', node: 'n', address: 'a', stageIndex: 1, program: '/bin/sh', args: ['-c', 'sleep 30 & wait'], env: { A: "it's $(id)" }, listen: null, health: { kind: 'process' } };
-    const out = sh(startScript(dir, 'dep-test', worker));
+    const out = sh(startScript(dir, 'dep-test', worker, 'owner-test'));
     const pid = Number(/pid (\d+)/.exec(out)?.[1]);
     assert.ok(pid > 0);
     await sleep(100);
@@ -29,6 +29,32 @@ test('a worker starts detached with its tag, is seen alive by its pid file, and 
     assert.notEqual(spawnSync('kill', ['-0', String(pid)]).status, 0, 'the worker is gone');
     assert.notEqual(spawnSync('kill', ['-0', '--', `-${pid}`]).status, 0, 'and so is its child');
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a core finds its own workers by their owner tag, never another owner's, and stops them by pid after checking the tag again", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'outpost-owned-'));
+  const owner = `0wn${process.pid}`;
+  try {
+    const worker = (name: string): WorkerSpec => ({ name, role: 'rpc', node: 'n', address: 'a', stageIndex: 1, program: 'sleep', args: ['30'], env: {}, listen: null, health: { kind: 'process' } });
+    const mine = Number(/pid (\d+)/.exec(sh(startScript(dir, 'dep-left', worker('rpc-1'), owner)))?.[1]);
+    const theirs = Number(/pid (\d+)/.exec(sh(startScript(dir, 'dep-theirs', worker('rpc-2'), `${owner}x`)))?.[1]);
+    await sleep(100);
+    const found = parseOwnedWorkers(sh(ownedWorkersScript(owner)));
+    assert.deepEqual(
+      found.filter((f) => f.deploymentId === 'dep-left'),
+      [{ pid: mine, deploymentId: 'dep-left', worker: 'rpc-1' }],
+    );
+    assert.ok(!found.some((f) => f.pid === theirs), "another owner's worker is not listed");
+    // A pid whose tag does not match (reused since it was read) is left alone.
+    const out = sh(stopPidsScript([...found, { pid: theirs, deploymentId: 'dep-left', worker: 'rpc-2' }], 2));
+    assert.match(out, new RegExp(`^term ${mine}$`, 'm'));
+    assert.doesNotMatch(out, new RegExp(`term ${theirs}`));
+    assert.notEqual(spawnSync('kill', ['-0', String(mine)]).status, 0, 'the leftover is gone');
+    assert.equal(spawnSync('kill', ['-0', String(theirs)]).status, 0, "the other owner's worker still runs");
+  } finally {
+    sh(stopScript(dir, 'dep-theirs', ['rpc-2'], 1));
     rmSync(dir, { recursive: true, force: true });
   }
 });

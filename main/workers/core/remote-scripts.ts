@@ -15,11 +15,17 @@ export const modelPathFor = (home: string, sha256: string, extension: string): s
 /** Written into each worker's environment so a pid is only ever taken for ours (pids are reused). */
 export const workerTag = (deploymentId: string, worker: string): string => `OUTPOST_WORKER=${deploymentId}/${worker}`;
 
+/**
+ * Written beside the tag: which data dir's core started the worker. A later core stops only its own leftovers,
+ * never the workers of another workstation (or of another test's data dir on a shared machine).
+ */
+export const ownerTag = (owner: string): string => `OUTPOST_OWNER=${owner}`;
+
 const q = shellQuote;
 
 /** Starts one worker detached from the SSH session (own session, stdin closed), and prints its pid. */
-export function startScript(runDir: string, deploymentId: string, worker: WorkerSpec): string {
-  const env = [workerTag(deploymentId, worker.name), ...Object.entries(worker.env).map(([k, v]) => `${k}=${v}`)].map(q).join(' ');
+export function startScript(runDir: string, deploymentId: string, worker: WorkerSpec, owner: string): string {
+  const env = [workerTag(deploymentId, worker.name), ownerTag(owner), ...Object.entries(worker.env).map(([k, v]) => `${k}=${v}`)].map(q).join(' ');
   const argv = [worker.program, ...worker.args].map(q).join(' ');
   const pidFile = q(`${runDir}/${worker.name}.pid`);
   const log = q(`${runDir}/${worker.name}.log`);
@@ -66,6 +72,51 @@ export function stopScript(runDir: string, deploymentId: string, workers: readon
     `i=0; while [ $i -lt ${Math.round(graceSeconds * 10)} ]; do alive=""; for p in $left; do kill -0 -"$p" 2>/dev/null && alive="$alive $p"; done; [ -z "$alive" ] && break; sleep 0.1; i=$((i+1)); done`,
     'for p in $left; do if kill -0 -"$p" 2>/dev/null; then kill -KILL -"$p" 2>/dev/null; echo killed "$p"; fi; done',
     ...workers.map((name) => `rm -f ${q(`${runDir}/${name}.pid`)}`),
+  );
+  return lines.join('\n');
+}
+
+/** One line per process of this owner: `worker <pid> <deployment>/<worker>` (read from its environment). */
+export function ownedWorkersScript(owner: string): string {
+  return [
+    `for f in $(grep -lzxF ${q(ownerTag(owner))} /proc/[0-9]*/environ 2>/dev/null); do`,
+    `  p=\${f#/proc/}; p=\${p%/environ}`,
+    `  t=$(tr '\\0' '\\n' < "$f" 2>/dev/null | sed -n 's/^OUTPOST_WORKER=//p' | head -n 1)`,
+    '  [ -n "$t" ] && echo worker "$p" "$t"',
+    'done',
+    'true',
+  ].join('\n');
+}
+
+export interface OwnedWorker {
+  pid: number;
+  deploymentId: string;
+  worker: string;
+}
+
+export function parseOwnedWorkers(stdout: string): OwnedWorker[] {
+  const found: OwnedWorker[] = [];
+  for (const line of stdout.split('\n')) {
+    const match = /^worker (\d+) ([^/\s]+)\/(\S+)$/.exec(line.trim());
+    if (match) found.push({ pid: Number(match[1]), deploymentId: match[2] as string, worker: match[3] as string });
+  }
+  return found;
+}
+
+/**
+ * TERM the given processes (each checked again by its tag: a pid may have been reused since it was read), wait
+ * up to `graceSeconds`, then KILL what is left; prints `term <pid>` per process signalled.
+ */
+export function stopPidsScript(processes: readonly OwnedWorker[], graceSeconds: number): string {
+  const lines: string[] = ['left=""'];
+  for (const { pid, deploymentId, worker } of processes) {
+    const p = String(Math.floor(pid));
+    lines.push(`if tr '\\0' '\\n' < /proc/${p}/environ 2>/dev/null | grep -qxF ${q(workerTag(deploymentId, worker))}; then kill -TERM ${p} 2>/dev/null && left="$left ${p}" && echo term ${p}; fi`);
+  }
+  lines.push(
+    `i=0; while [ $i -lt ${Math.round(graceSeconds * 10)} ]; do alive=""; for p in $left; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done; [ -z "$alive" ] && break; sleep 0.1; i=$((i+1)); done`,
+    'for p in $left; do kill -KILL "$p" 2>/dev/null && echo killed "$p"; done',
+    'true',
   );
   return lines.join('\n');
 }

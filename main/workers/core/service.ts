@@ -3,6 +3,7 @@ import type { Deployment, LogTail } from '../../../shared/domain/workers.js';
 import { OutpostError } from '../../../shared/errors.js';
 import { ENGINES } from './engines/index.js';
 import { Launch, type LaunchInput } from './launch.js';
+import { stopOrphans, type OrphanSweep } from './orphans.js';
 import { Pipeline } from './pipeline.js';
 import type { NodeAddress, RemoteHosts, WorkersDeps, WorkersPorts } from './ports.js';
 
@@ -66,14 +67,59 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
     const { pipeline, hosts } = this.pipelineOf(id);
     try {
       const unreachable = [...new Set([...(await pipeline.stopWorkers()), ...(await pipeline.removeKeys())])];
+      const detail = unreachable.length ? `stopped; could not reach ${unreachable.map((node) => this.leftOn(deployment, pipeline, node)).join('; ')}` : 'stopped';
       for (const worker of pipeline.spec.workers) this.deps.repository.setWorker(id, worker.name, { state: 'stopped', pid: null });
-      const detail = unreachable.length ? `stopped; could not reach ${unreachable.join(', ')} — processes or keys may remain there` : 'stopped';
       this.deps.repository.setState(id, 'stopped', detail, this.deps.clock.now().toISOString());
       this.deps.events.changed({ deploymentId: id, deploymentState: 'stopped', worker: null, workerState: null, restarts: null, reason: detail });
       return this.get(id);
     } finally {
       hosts.close();
     }
+  }
+
+  /** What a Stop had to leave on an unreachable node, by name and pid, for the one who cleans up by hand. */
+  private leftOn(deployment: Deployment, pipeline: Pipeline, node: string): string {
+    const { address, port } = pipeline.endpoint(node);
+    const workers = deployment.workers.filter((w) => w.node === node).map((w) => `${w.name}${w.pid === null ? '' : ` (pid ${w.pid})`}`);
+    const key = pipeline.spec.keyNodes.includes(node) ? `; its authorized_keys may keep the tunnel key marked ${pipeline.spec.keyMarker}` : '';
+    return `${node} (${address}:${port}) — ${workers.length ? `${workers.join(', ')} may still run there` : 'nothing of it ran there'}${key}`;
+  }
+
+  /**
+   * Stops what this data dir's earlier runs left on the hosts its deployments used (see stopOrphans): the
+   * long-lived core does this once when it starts supervising. Hosts are asked as each deployment's login.
+   */
+  async stopOrphans(): Promise<OrphanSweep> {
+    const logins = new Map<string, { user: string; keyPath: string | null; nodes: Set<string> }>();
+    for (const deployment of this.deps.repository.list(true)) {
+      const spec = this.deps.repository.spec(deployment.id);
+      if (!spec) continue;
+      const key = JSON.stringify([spec.user, spec.keyPath]);
+      const login = logins.get(key) ?? { user: spec.user, keyPath: spec.keyPath, nodes: new Set<string>() };
+      for (const worker of spec.workers) login.nodes.add(worker.node);
+      logins.set(key, login);
+    }
+    const sweep: OrphanSweep = { stopped: [], unreachable: [] };
+    for (const { user, keyPath, nodes } of logins.values()) {
+      for (const node of nodes) {
+        let hosts: RemoteHosts;
+        try {
+          hosts = this.deps.openHosts([node], user, keyPath ?? undefined);
+        } catch {
+          // A node no longer in the inventory (or without a good pin) cannot be asked.
+          sweep.unreachable.push(node);
+          continue;
+        }
+        try {
+          const found = await stopOrphans(hosts, [node], { repository: this.deps.repository, journal: this.deps.journal, owner: this.deps.owner, by: 'supervisor' });
+          sweep.stopped.push(...found.stopped);
+          sweep.unreachable.push(...found.unreachable);
+        } finally {
+          hosts.close();
+        }
+      }
+    }
+    return sweep;
   }
 
   /** Restarts the whole pipeline: llama.cpp's head aborts when any RPC member fails, so the unit restarts together. */

@@ -165,3 +165,64 @@ test('the lock lets one supervisor run per data dir; a stopped one releases it',
   assert.equal(second.start(), true);
   second.stop();
 });
+
+test('a new supervisor adopts the running workers as they are: nothing is started or stopped, the pids stay', async () => {
+  const s = await supervised();
+  const pids = s.site.pidsOf('dep-test1');
+  const stored = s.service.get('dep-test1').workers.map((w) => w.pid);
+  // A second core, after the first ended without stopping anything.
+  const next = new Supervisor(s.service, { ...s.options, lock: new FakeLock() });
+  const from = s.mark();
+  await next.round();
+  assert.deepEqual(s.site.since(from, /start|stop/), []);
+  assert.deepEqual(s.site.pidsOf('dep-test1'), pids);
+  assert.deepEqual(
+    s.service.get('dep-test1').workers.map((w) => w.pid),
+    stored,
+  );
+  assert.equal(s.state(), 'ready');
+  assert.ok(!s.journal.some((e) => e.action === 'workers.restart' || e.action === 'workers.orphan-stopped'));
+});
+
+test("a new supervisor stops what earlier runs left for deployments no longer running, and only its own data dir's", async () => {
+  const s = await supervised();
+  await s.service.launch({ planId: 'plan-test1', engine: 'llama.cpp', port: 8282, rpcTransport: 'ssh', threads: 1, deploymentId: 'dep-gone' }, undefined);
+  await s.service.stop('dep-gone');
+  // Left behind: a head of the stopped deployment (its Stop could not reach the host), a worker of a deployment
+  // the store never heard of, and a worker another data dir started on the same host.
+  const stoppedHead = s.site.plant('a', 'dep-gone', 'head');
+  const unknown = s.site.plant('b', 'dep-unknown', 'rpc-1');
+  const foreign = s.site.plant('a', 'dep-elsewhere', 'head', 'another-owner');
+  const live = s.site.pidsOf('dep-test1');
+  await new Supervisor(s.service, { ...s.options, lock: new FakeLock() }).round();
+  assert.deepEqual(s.site.pidsOf('dep-gone'), []);
+  assert.deepEqual(s.site.pidsOf('dep-unknown'), []);
+  assert.deepEqual(s.site.pidsOf('dep-elsewhere'), [foreign]);
+  assert.deepEqual(s.site.pidsOf('dep-test1'), live, 'the running deployment is adopted, not swept');
+  const stopped = s.journal.filter((e) => e.action === 'workers.orphan-stopped').map((e) => e.input as { node: string; deployment: string; pid: number });
+  assert.deepEqual(stopped.map((e) => [e.node, e.deployment, e.pid]).sort(), [
+    ['a', 'dep-gone', stoppedHead],
+    ['b', 'dep-unknown', unknown],
+  ]);
+  assert.equal(s.state(), 'ready');
+});
+
+test('a launch stops leftovers of an earlier run on its hosts before preflight reads their ports', async () => {
+  const s = await supervised();
+  await s.service.stop('dep-test1');
+  // The stopped deployment's head kept running (its host was out of reach during the Stop) and holds the API port.
+  s.site.plant('a', 'dep-test1', 'head', undefined, 8181);
+  const again = await s.launch('dep-test2');
+  assert.equal(again.state, 'ready');
+  assert.deepEqual(s.site.pidsOf('dep-test1'), []);
+  assert.ok(s.journal.some((e) => e.action === 'workers.orphan-stopped' && e.user === 'launch'));
+});
+
+test('a Stop that cannot reach a host names the deployment, the host and the pids it had to leave there', async () => {
+  const s = await supervised();
+  const head = s.service.get('dep-test1').workers.find((w) => w.name === 'head');
+  s.site.unreachable.add('a');
+  const stopped = await s.service.stop('dep-test1');
+  assert.equal(stopped.state, 'stopped');
+  assert.match(stopped.detail ?? '', new RegExp(`could not reach a \\(10\\.0\\.0\\.1:22\\) — .*head \\(pid ${head?.pid}\\) may still run there`));
+});

@@ -19,7 +19,7 @@ export interface SupervisorOptions {
 }
 
 /** What the supervisor asks of the deployments (WorkersService). */
-export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline'>;
+export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline' | 'stopOrphans'>;
 
 interface Watch {
   pipeline: Pipeline;
@@ -35,7 +35,11 @@ interface Watch {
  * SSH session per host, every worker checked each round (process alive, head
  * health), restarts with capped exponential backoff. The CLI's `launch`
  * starts processes and registers them; whichever long-lived core holds the
- * data dir's supervisor lock supervises them from then on.
+ * data dir's supervisor lock supervises them from then on. A core that starts
+ * after another ended (closed, or killed outright) adopts the running
+ * deployments as they are: its first round finds their processes by tag and
+ * restarts only what is gone. That first round also stops what earlier runs
+ * left for deployments no longer running (WorkersService.stopOrphans).
  */
 export class Supervisor {
   private readonly watches = new Map<string, Watch>();
@@ -43,6 +47,7 @@ export class Supervisor {
   private running = false;
   private stopped = false;
   private supervising = false;
+  private swept = false;
 
   constructor(
     private readonly service: SupervisedDeployments,
@@ -81,11 +86,22 @@ export class Supervisor {
           this.watches.delete(id);
         }
       }
+      const sweep = this.swept ? Promise.resolve() : this.sweepOrphans();
+      this.swept = true;
       // Side by side: a deployment whose host hangs must not hold up the checks (and restarts) of the others.
-      await Promise.all([...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))));
+      await Promise.all([sweep, ...[...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) }))))]);
     } finally {
       this.running = false;
       this.schedule(this.options.intervalMs);
+    }
+  }
+
+  private async sweepOrphans(): Promise<void> {
+    try {
+      const sweep = await this.service.stopOrphans();
+      if (sweep.stopped.length || sweep.unreachable.length) this.options.log('leftover workers of earlier runs', { stopped: sweep.stopped, unreachable: sweep.unreachable });
+    } catch (error) {
+      this.options.log('looking for leftover workers failed', { error: String(error) });
     }
   }
 

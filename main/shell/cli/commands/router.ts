@@ -28,10 +28,16 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       const running = await startRouter({ dataDir: layout.root, databaseFile: layout.database, host: opts.host, port: opts.port, log: fileLogger(layout.logs, 'router') });
       // Listen for the stop signals before saying we are up: whoever reads that line may stop us at once.
       const stopped = new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
-        // Started by the app: its end of our stdin closes when it exits, even when it is killed outright.
-        if (process.env[SUPERVISED_ENV] === '1') process.stdin.once('end', resolve).once('error', resolve).resume();
+        if (process.env[SUPERVISED_ENV] === '1') {
+          // Started by the app: its end of our stdin closes when it exits, even when it is killed outright. A
+          // Ctrl-C or a closed terminal reaches the app's whole process group: the app decides when we stop.
+          process.stdin.once('end', resolve).once('error', resolve).resume();
+          for (const signal of ['SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
+        } else {
+          process.once('SIGINT', resolve);
+          process.once('SIGHUP', resolve);
+        }
       });
       cli.print({ url: running.url, port: running.port, pid: process.pid, configVersion: running.configVersion() }, () => `router listening on ${running.url} (config version ${running.configVersion()}); Ctrl-C stops it`);
       await stopped;
