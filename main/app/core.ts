@@ -7,7 +7,7 @@ import { PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, rea
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
-import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, ownerId, systemClock, workersHandlers } from '../workers/index.js';
+import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
 import { envInteger } from '../platform/env-settings.js';
@@ -122,6 +122,7 @@ export function openCore(options: CoreOptions): Core {
     defaultUser: () => os.userInfo().username,
     logVerbosity: envInteger('OUTPOST_ENGINE_LOG_VERBOSITY', 3, { min: 0, max: 5 }),
     owner: ownerId(path.join(layout.root, 'workers-owner')),
+    localProcesses,
   });
   let supervisor: Supervisor | null = null;
   const telemetry = openTelemetry(db, now, siteFacts({ db, identity, sync: () => sync.service }));

@@ -339,6 +339,7 @@ export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonl
     defaultUser: () => 'outpost',
     logVerbosity: 1,
     owner: FAKE_OWNER,
+    localProcesses: { self: 1000, alive: (pid) => pid === 1000 },
     ...overrides,
   };
   const service = new WorkersService(deps);

@@ -1,14 +1,6 @@
 import fs from 'node:fs';
 import type { Lock } from '../core/ports.js';
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+import { processAlive } from './local-processes.js';
 
 /** A lock file holding its owner's pid; one left by a process that is gone is taken over. */
 export class PidFileLock implements Lock {
@@ -22,7 +14,7 @@ export class PidFileLock implements Lock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
         const holder = Number(fs.readFileSync(this.file, 'utf8'));
-        if (holder && holder !== process.pid && alive(holder)) return false;
+        if (holder && holder !== process.pid && processAlive(holder)) return false;
         fs.rmSync(this.file, { force: true });
       }
     }

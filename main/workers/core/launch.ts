@@ -169,6 +169,7 @@ export class Launch {
       runDirs,
       keyNodes: [],
       keyMarker: `outpost-deployment:${this.id}`,
+      launcherPid: this.deps.localProcesses.self,
     };
     this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.clock.now().toISOString() });
     this.pipeline = new Pipeline(this.id, spec, hosts, this.deps);

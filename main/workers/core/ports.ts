@@ -83,6 +83,8 @@ export interface DeploymentSpec {
   /** Nodes whose authorized_keys carry this deployment's tunnel key. */
   keyNodes: string[];
   keyMarker: string;
+  /** The workstation process that ran the launch: a launch whose process ended before it finished was interrupted. */
+  launcherPid?: number;
 }
 
 export interface WorkerFields {
@@ -169,6 +171,13 @@ export interface WorkersDeps<Endpoint extends NodeAddress = NodeAddress> {
   logVerbosity: number;
   /** This data dir's lasting id, written into every worker's environment (see ownerTag in remote-scripts.ts). */
   owner: string;
+  /** Processes of this workstation: this one's pid, and whether another still runs. */
+  localProcesses: LocalProcesses;
+}
+
+export interface LocalProcesses {
+  readonly self: number;
+  alive(pid: number): boolean;
 }
 
 /** The same ports with the endpoint type bound: how the rules open shells on a set of nodes. */

@@ -122,6 +122,36 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
     return sweep;
   }
 
+  /**
+   * Launches whose workstation process ended before they finished (killed, a power cut) would stay `launching`
+   * for good: what they started is stopped, their keys removed, and they are marked failed, saying why.
+   * A launch running here, or in another process that still runs, is left alone.
+   */
+  async failInterruptedLaunches(): Promise<string[]> {
+    const failed: string[] = [];
+    const { localProcesses, repository, clock } = this.deps;
+    for (const deployment of repository.list(false)) {
+      const launcherPid = deployment.state === 'launching' && !this.launches.has(deployment.id) ? repository.spec(deployment.id)?.launcherPid : undefined;
+      if (launcherPid === undefined || launcherPid === localProcesses.self || localProcesses.alive(launcherPid)) continue;
+      if (!repository.transition(deployment.id, ['launching'], 'stopping', null, clock.now().toISOString())) continue;
+      this.deps.router.withdraw(deployment.id);
+      const { pipeline, hosts } = this.pipelineOf(deployment.id);
+      try {
+        const unreachable = [...new Set([...(await pipeline.stopWorkers()), ...(await pipeline.removeKeys())])];
+        for (const worker of pipeline.spec.workers) repository.setWorker(deployment.id, worker.name, { state: 'stopped', pid: null });
+        const left = unreachable.length ? `; could not reach ${unreachable.map((node) => this.leftOn(deployment, pipeline, node)).join('; ')}` : '';
+        const detail = `the launch was interrupted: the process that ran it (pid ${launcherPid}) ended before it finished; what it had started was stopped${left}`;
+        repository.setState(deployment.id, 'failed', detail, clock.now().toISOString());
+        this.deps.journal.record({ actor: 'system', user: 'supervisor', action: 'workers.launch-interrupted', input: { deployment: deployment.id }, outcome: 'error', errorCode: 'UNAVAILABLE', detail });
+        this.deps.events.changed({ deploymentId: deployment.id, deploymentState: 'failed', worker: null, workerState: null, restarts: null, reason: detail });
+        failed.push(deployment.id);
+      } finally {
+        hosts.close();
+      }
+    }
+    return failed;
+  }
+
   /** Restarts the whole pipeline: llama.cpp's head aborts when any RPC member fails, so the unit restarts together. */
   async restart(id: string, reason: string, signal?: AbortSignal): Promise<Deployment> {
     const deployment = this.get(id);

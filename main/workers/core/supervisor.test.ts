@@ -226,3 +226,29 @@ test('a Stop that cannot reach a host names the deployment, the host and the pid
   assert.equal(stopped.state, 'stopped');
   assert.match(stopped.detail ?? '', new RegExp(`could not reach a \\(10\\.0\\.0\\.1:22\\) — .*head \\(pid ${head?.pid}\\) may still run there`));
 });
+
+test('a launch whose process ended before it finished is ended: what it started is stopped and it is marked failed; one whose process still runs is left alone', async () => {
+  const running = new Set([1000, 2000]);
+  const w = fakeWorkers({ localProcesses: { self: 1000, alive: (pid) => running.has(pid) } });
+  await w.launch();
+  // As another core's launch would leave it, halfway: still `launching`, its workers started, its process 2000.
+  const spec = w.repository.spec('dep-test1');
+  assert.ok(spec);
+  w.repository.setSpec('dep-test1', { ...spec, launcherPid: 2000 });
+  assert.ok(w.repository.transition('dep-test1', ['ready'], 'launching', null, w.clock.now().toISOString()));
+  const supervisor = new Supervisor(w.service, { intervalMs: 2000, backoffBaseMs: BASE_MS, backoffCapMs: CAP_MS, unhealthyLimit: 3, stableMs: STABLE_MS, lock: new FakeLock(), clock: w.clock, head: w.head, log: () => undefined });
+  const pids = w.site.pidsOf('dep-test1');
+  await supervisor.round();
+  assert.equal(w.service.get('dep-test1').state, 'launching', 'its launcher still runs: the launch may yet finish');
+  assert.deepEqual(w.site.pidsOf('dep-test1'), pids);
+
+  running.delete(2000);
+  await supervisor.round();
+  const ended = w.service.get('dep-test1');
+  assert.equal(ended.state, 'failed');
+  assert.match(ended.detail ?? '', /launch was interrupted: the process that ran it \(pid 2000\) ended/);
+  assert.deepEqual(w.site.pidsOf('dep-test1'), [], 'every worker it started is stopped');
+  assert.ok(w.withdrawn.includes('dep-test1'));
+  assert.ok(w.journal.some((e) => e.action === 'workers.launch-interrupted'));
+  supervisor.stop();
+});

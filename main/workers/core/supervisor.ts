@@ -19,7 +19,7 @@ export interface SupervisorOptions {
 }
 
 /** What the supervisor asks of the deployments (WorkersService). */
-export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline' | 'stopOrphans'>;
+export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline' | 'stopOrphans' | 'failInterruptedLaunches'>;
 
 interface Watch {
   pipeline: Pipeline;
@@ -88,8 +88,9 @@ export class Supervisor {
       }
       const sweep = this.swept ? Promise.resolve() : this.sweepOrphans();
       this.swept = true;
+      const interrupted = this.service.failInterruptedLaunches().catch((error: unknown) => void this.options.log('ending interrupted launches failed', { error: String(error) }));
       // Side by side: a deployment whose host hangs must not hold up the checks (and restarts) of the others.
-      await Promise.all([sweep, ...[...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) }))))]);
+      await Promise.all([sweep, interrupted, ...[...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) }))))]);
     } finally {
       this.running = false;
       this.schedule(this.options.intervalMs);
