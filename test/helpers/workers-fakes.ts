@@ -234,7 +234,10 @@ export class FakeSite {
     }
     if (script.includes('grep -vF')) {
       await this.reach(node, 'remove keys');
-      this.authorizedKeys.delete(node);
+      const marker = /grep -vF -- '([^']+)'/.exec(script)?.[1] ?? '';
+      const kept = (this.authorizedKeys.get(node) ?? []).filter((line) => !line.includes(marker));
+      if (kept.length) this.authorizedKeys.set(node, kept);
+      else this.authorizedKeys.delete(node);
       return ok('removed\n');
     }
     if (script.includes(`printf '%s\\n'`)) {

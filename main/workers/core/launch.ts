@@ -10,7 +10,7 @@ import { stopOrphans } from './orphans.js';
 import { Pipeline } from './pipeline.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
 import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './preflight.js';
-import { installKeyScript, loadKeyScript, modelPathFor, runDirFor, sameKey, tunnelKeyLine, writeFileScript } from './remote-scripts.js';
+import { deploymentKeyMarker, installKeyScript, loadKeyScript, modelPathFor, runDirFor, sameKey, tunnelKeyLine, writeFileScript } from './remote-scripts.js';
 
 const READY_TIMEOUT_MS = 180_000;
 /** RPC and tunnel ports come from 20100–29099, starting at a place that depends on the deployment, so two
@@ -168,7 +168,7 @@ export class Launch {
       workers,
       runDirs,
       keyNodes: [],
-      keyMarker: `outpost-deployment:${this.id}`,
+      keyMarker: deploymentKeyMarker(this.id),
       launcherPid: this.deps.localProcesses.self,
     };
     this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.clock.now().toISOString() });

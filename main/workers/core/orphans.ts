@@ -1,7 +1,7 @@
 import type { DeploymentState } from '../../../shared/domain/workers.js';
 import type { JournalRecord } from '../../platform/store/index.js';
 import type { DeploymentStore, RemoteHosts } from './ports.js';
-import { ownedWorkersScript, parseOwnedWorkers, stopPidsScript, type OwnedWorker } from './remote-scripts.js';
+import { deploymentKeyMarker, ownedWorkersScript, parseOwnedWorkers, removeKeysScript, stopPidsScript, type OwnedWorker } from './remote-scripts.js';
 
 const STOP_GRACE_SECONDS = 5;
 const SCAN_TIMEOUT_MS = 15_000;
@@ -35,6 +35,7 @@ export interface OrphanSweep {
  * failed, or not in the store: what a core or a launch killed outright, or a Stop that could not reach a host, left
  * behind. Each is journaled as `workers.orphan-stopped`. Nodes are swept one after another: hosts may share one
  * kernel (the simulated site), and a process stopped through the first must not be reported again by the next.
+ * The deployment's tunnel key lines go with its processes.
  */
 export async function stopOrphans(hosts: RemoteHosts, nodes: readonly string[], ports: OrphanSweepPorts): Promise<OrphanSweep> {
   const sweep: OrphanSweep = { stopped: [], unreachable: [] };
@@ -56,6 +57,8 @@ export async function stopOrphans(hosts: RemoteHosts, nodes: readonly string[], 
           detail: `${orphan.worker} of ${orphan.deploymentId} (${orphan.deploymentState}) was still running on ${node} as pid ${orphan.pid}, left by an earlier run; stopped`,
         });
       }
+      // Its tunnel key may have been left with it (the Stop that should have removed it never reached this host).
+      for (const deploymentId of new Set(orphans.map((o) => o.deploymentId))) await hosts.check(node, removeKeysScript(deploymentKeyMarker(deploymentId)), 'removing a leftover tunnel key');
     } catch {
       sweep.unreachable.push(node);
     }

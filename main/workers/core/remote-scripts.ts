@@ -137,6 +137,9 @@ export function followScript(runDir: string, worker: string, offset: number): st
  */
 const AUTHORIZED_KEYS = '"$OUTPOST_PROBE_ROOT$HOME/.ssh/authorized_keys"';
 
+/** What marks a deployment's tunnel key lines in authorized_keys, so a stop (or an orphan sweep) removes them all. */
+export const deploymentKeyMarker = (deploymentId: string): string => `outpost-deployment:${deploymentId}`;
+
 /** The line that lets one deployment's tunnel key open one port on this host, and nothing else. */
 export function tunnelKeyLine(publicKey: string, port: number, marker: string): string {
   if (!/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(publicKey.trim().split(' ').slice(0, 2).join(' '))) throw new Error('not an ed25519 public key');

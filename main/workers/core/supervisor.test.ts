@@ -193,12 +193,16 @@ test("a new supervisor stops what earlier runs left for deployments no longer ru
   const stoppedHead = s.site.plant('a', 'dep-gone', 'head');
   const unknown = s.site.plant('b', 'dep-unknown', 'rpc-1');
   const foreign = s.site.plant('a', 'dep-elsewhere', 'head', 'another-owner');
+  s.site.authorizedKeys.set('b', [...(s.site.authorizedKeys.get('b') ?? []), 'restrict … outpost-deployment:dep-unknown']);
   const live = s.site.pidsOf('dep-test1');
+  const liveKeys = s.site.authorizedKeys.get('b')?.filter((line) => line.includes('outpost-deployment:dep-test1'));
+  assert.ok(liveKeys?.length, 'the running deployment has its tunnel key on b');
   await new Supervisor(s.service, { ...s.options, lock: new FakeLock() }).round();
   assert.deepEqual(s.site.pidsOf('dep-gone'), []);
   assert.deepEqual(s.site.pidsOf('dep-unknown'), []);
   assert.deepEqual(s.site.pidsOf('dep-elsewhere'), [foreign]);
   assert.deepEqual(s.site.pidsOf('dep-test1'), live, 'the running deployment is adopted, not swept');
+  assert.deepEqual(s.site.authorizedKeys.get('b'), liveKeys, "the unknown deployment's tunnel key went with its process; the running one's stays");
   const stopped = s.journal.filter((e) => e.action === 'workers.orphan-stopped').map((e) => e.input as { node: string; deployment: string; pid: number });
   assert.deepEqual(stopped.map((e) => [e.node, e.deployment, e.pid]).sort(), [
     ['a', 'dep-gone', stoppedHead],
