@@ -27,13 +27,12 @@ const BACKSLASH = 92;
  * of its `content`/`text` deltas, how many events carried text (llama.cpp and OpenAI send one token
  * per event), whether it already finished, and whether the client is between two events. It reads
  * the SSE payload as it passes, without a JSON parse per token: a data line is searched for the one
- * key it needs and that string is read in place (only the first event is parsed whole, for the
- * stream's id, model and `created`).
+ * key it needs and that string is read in place (the first event is kept, and parsed whole only
+ * when a migration needs the stream's id, model and `created`).
  */
 export class StreamTranscript {
   /** Events that carried text. */
   tokens = 0;
-  identity: StreamIdentity | null = null;
   /** A finish_reason was sent: the generation is complete even if the connection breaks now. */
   finished = false;
   /** `data: [DONE]` was sent. */
@@ -43,6 +42,9 @@ export class StreamTranscript {
   /** The error event the endpoint sent, when it sent one. */
   errorEvent: string | null = null;
   private readonly parts: string[] = [];
+  /** The first data line, parsed only when a migration needs the stream's identity. */
+  private firstData: Buffer | null = null;
+  private parsedIdentity: StreamIdentity | null = null;
   private readonly key: Buffer;
   private pending: Buffer | null = null;
   private lastLineBlank = true;
@@ -54,6 +56,12 @@ export class StreamTranscript {
   get text(): string {
     if (this.parts.length > 1) this.parts.splice(0, this.parts.length, this.parts.join(''));
     return this.parts[0] ?? '';
+  }
+
+  /** The first event's id, object, created, model and system_fingerprint (those it has); null before any event. */
+  get identity(): StreamIdentity | null {
+    if (this.parsedIdentity === null && this.firstData !== null) this.parsedIdentity = identityOf(this.firstData);
+    return this.parsedIdentity;
   }
 
   /** Whether the client holds no partial event: what it got so far ends with an event's blank line. */
@@ -108,7 +116,7 @@ export class StreamTranscript {
       this.done = true;
       return;
     }
-    if (this.identity === null) this.identity = identityOf(data);
+    this.firstData ??= Buffer.from(data);
     const finish = valueAfter(data, FINISH_KEY);
     if (finish !== -1 && data[finish] !== 110 /* n of null */) this.finished = true;
     const toolCalls = valueAfter(data, TOOL_CALLS_KEY);
@@ -127,11 +135,11 @@ function isErrorLine(line: Buffer): boolean {
   if (!startsWith(line, DATA_FIELD)) return false;
   let at = DATA_FIELD.length;
   while (line[at] === SPACE) at += 1;
-  return line.indexOf(ERROR_OBJECT, at) === at;
+  return startsWith(line, ERROR_OBJECT, at);
 }
 
-function startsWith(bytes: Buffer, prefix: Buffer): boolean {
-  return bytes.length >= prefix.length && bytes.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
+function startsWith(bytes: Buffer, prefix: Buffer, at = 0): boolean {
+  return bytes.length >= at + prefix.length && bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
 }
 
 /** Where the value of `key` starts in a JSON line (after optional spaces), or -1; a key inside a string is preceded by a backslash and skipped. */
