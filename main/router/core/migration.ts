@@ -109,7 +109,7 @@ export class ContinuationFramer {
     if (delta) delete delta.role;
     const text = this.kind === 'chat' ? delta?.content : choice?.text;
     if (typeof text === 'string') this.transcript.addText(text);
-    if (choice?.finish_reason != null) this.transcript.finished = true;
+    if (choice?.finish_reason != null) this.transcript.markFinished();
     const usage = asObject(event.usage);
     if (usage) event.usage = usageAcrossLegs(usage, this.tokensBefore);
     const empty = delta !== null && choices.length === 1 && choice?.finish_reason == null && choice?.logprobs == null && usage === null && Object.values(delta).every((v) => v == null || v === '');

@@ -4,14 +4,10 @@ export type CompletionKind = 'chat' | 'text';
 /** The fields of the first event that a client keeps seeing on every later one, whichever endpoint sent it. */
 export type StreamIdentity = Partial<Record<'id' | 'object' | 'created' | 'model' | 'system_fingerprint', unknown>>;
 
-const CONTENT_KEY = Buffer.from('"content":');
-const TEXT_KEY = Buffer.from('"text":');
-const FINISH_KEY = Buffer.from('"finish_reason":');
-const TOOL_CALLS_KEY = Buffer.from('"tool_calls":');
-const DATA_FIELD = Buffer.from('data:');
-const ERROR_EVENT_LINE = Buffer.from('event: error');
-const ERROR_OBJECT = Buffer.from('{"error"');
-const DONE = Buffer.from('[DONE]');
+const CONTENT_KEY = '"content":';
+const TEXT_KEY = '"text":';
+const FINISH_KEY = '"finish_reason":';
+const TOOL_CALLS_KEY = '"tool_calls":';
 /** A line longer than this is not a token event; the transcript gives up rather than hold it. */
 const MAX_LINE_BYTES = 1 << 20;
 const IDENTITY_KEYS = ['id', 'object', 'created', 'model', 'system_fingerprint'] as const;
@@ -21,31 +17,37 @@ const CR = 13;
 const SPACE = 32;
 const QUOTE = 34;
 const BACKSLASH = 92;
+const N = 110;
 
 /**
  * What a completion stream has said so far, kept so that another endpoint can continue it: the text
  * of its `content`/`text` deltas, how many events carried text (llama.cpp and OpenAI send one token
  * per event), whether it already finished, and whether the client is between two events. It reads
- * the SSE payload as it passes, without a JSON parse per token: a data line is searched for the one
- * key it needs and that string is read in place (the first event is kept, and parsed whole only
+ * the SSE payload as it passes, without a JSON parse per token: each line is taken as latin1 (one
+ * byte, one character: offsets stay byte offsets), searched for the keys it needs, and the text is
+ * decoded from the bytes in place (the first event is kept, and parsed whole only
  * when a migration needs the stream's id, model and `created`).
  */
 export class StreamTranscript {
   /** Events that carried text. */
   tokens = 0;
-  /** A finish_reason was sent: the generation is complete even if the connection breaks now. */
-  finished = false;
   /** `data: [DONE]` was sent. */
   done = false;
-  /** Why this stream cannot be continued as text, when it cannot (tool calls, an unreadable line). */
-  unsupported: string | null = null;
   /** The error event the endpoint sent, when it sent one. */
   errorEvent: string | null = null;
   private readonly parts: string[] = [];
   /** The first data line, parsed only when a migration needs the stream's identity. */
   private firstData: Buffer | null = null;
   private parsedIdentity: StreamIdentity | null = null;
-  private readonly key: Buffer;
+  /**
+   * The last two data lines (latin1), read again only when the stream breaks: a finish_reason or tool
+   * calls show in the last events, so they need no search in every token's line.
+   */
+  private lastData: string | null = null;
+  private previousData: string | null = null;
+  private finishedElsewhere = false;
+  private unreadable: string | null = null;
+  private readonly key: string;
   private pending: Buffer | null = null;
   private lastLineBlank = true;
 
@@ -62,6 +64,21 @@ export class StreamTranscript {
   get identity(): StreamIdentity | null {
     if (this.parsedIdentity === null && this.firstData !== null) this.parsedIdentity = identityOf(this.firstData);
     return this.parsedIdentity;
+  }
+
+  /** A finish_reason was sent: the generation is complete even if the connection breaks now. */
+  get finished(): boolean {
+    return this.finishedElsewhere || carries(this.lastData, FINISH_KEY) || carries(this.previousData, FINISH_KEY);
+  }
+
+  /** Why this stream cannot be continued as text, when it cannot (tool calls, an unreadable line). */
+  get unsupported(): string | null {
+    return this.unreadable ?? (carries(this.lastData, TOOL_CALLS_KEY) || carries(this.previousData, TOOL_CALLS_KEY) ? 'the stream carries tool calls' : null);
+  }
+
+  /** A continuation's finish_reason (its events are parsed whole). */
+  markFinished(): void {
+    this.finishedElsewhere = true;
   }
 
   /** Whether the client holds no partial event: what it got so far ends with an event's blank line. */
@@ -81,7 +98,7 @@ export class StreamTranscript {
    * in bytes read before), or null; after an error event nothing more is read.
    */
   read(payload: Buffer): number | null {
-    if (this.errorEvent !== null || this.unsupported !== null) return null;
+    if (this.errorEvent !== null || this.unreadable !== null) return null;
     let bytes = payload;
     let base = 0;
     if (this.pending) {
@@ -94,77 +111,79 @@ export class StreamTranscript {
       const end = newline > at && bytes[newline - 1] === CR ? newline - 1 : newline;
       if (end === at) this.lastLineBlank = true;
       else {
-        const line = bytes.subarray(at, end);
+        const line = bytes.toString('latin1', at, end);
         if (isErrorLine(line)) {
-          this.errorEvent = line.toString('utf8', 0, Math.min(line.length, 300));
+          this.errorEvent = bytes.toString('utf8', at, Math.min(end, at + 300));
           return base + at;
         }
         this.lastLineBlank = false;
-        if (startsWith(line, DATA_FIELD)) this.readData(line.subarray(line[DATA_FIELD.length] === SPACE ? DATA_FIELD.length + 1 : DATA_FIELD.length));
+        if (line.startsWith('data:')) this.readData(bytes, at, line, line.charCodeAt(5) === SPACE ? 6 : 5);
       }
       at = newline + 1;
     }
     if (at < bytes.length) {
-      if (bytes.length - at > MAX_LINE_BYTES) this.unsupported = `an SSE line over ${MAX_LINE_BYTES} bytes`;
+      if (bytes.length - at > MAX_LINE_BYTES) this.unreadable = `an SSE line over ${MAX_LINE_BYTES} bytes`;
       else this.pending = bytes.subarray(at);
     }
     return null;
   }
 
-  private readData(data: Buffer): void {
-    if (data.equals(DONE)) {
+  /** One data line: `line` is its latin1 text, starting at `lineAt` in `bytes`; its data starts at `from`. */
+  private readData(bytes: Buffer, lineAt: number, line: string, from: number): void {
+    if (line.length - from === 6 && line.endsWith('[DONE]')) {
       this.done = true;
       return;
     }
-    this.firstData ??= Buffer.from(data);
-    const finish = valueAfter(data, FINISH_KEY);
-    if (finish !== -1 && data[finish] !== 110 /* n of null */) this.finished = true;
-    const toolCalls = valueAfter(data, TOOL_CALLS_KEY);
-    if (toolCalls !== -1 && data[toolCalls] !== 110) this.unsupported = 'the stream carries tool calls';
-    const content = valueAfter(data, this.key);
-    if (content !== -1 && data[content] === QUOTE) {
-      const text = readJsonString(data, content);
-      if (text === null) this.unsupported = 'a text delta could not be read';
+    this.firstData ??= Buffer.from(bytes.subarray(lineAt + from, lineAt + line.length));
+    this.previousData = this.lastData;
+    this.lastData = line;
+    const content = valueAfter(line, this.key, from);
+    if (content !== -1 && line.charCodeAt(content) === QUOTE) {
+      const text = readJsonString(bytes, lineAt, line, content);
+      if (text === null) this.unreadable = 'a text delta could not be read';
       else this.addText(text);
     }
   }
 }
 
-function isErrorLine(line: Buffer): boolean {
-  if (startsWith(line, ERROR_EVENT_LINE)) return true;
-  if (!startsWith(line, DATA_FIELD)) return false;
-  let at = DATA_FIELD.length;
-  while (line[at] === SPACE) at += 1;
-  return startsWith(line, ERROR_OBJECT, at);
+function isErrorLine(line: string): boolean {
+  if (line.startsWith('event: error')) return true;
+  if (!line.startsWith('data:')) return false;
+  let at = 5;
+  while (line.charCodeAt(at) === SPACE) at += 1;
+  return line.startsWith('{"error"', at);
 }
 
-function startsWith(bytes: Buffer, prefix: Buffer, at = 0): boolean {
-  return bytes.length >= at + prefix.length && bytes.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+/** Whether a data line has `key` with a value other than null. */
+function carries(line: string | null, key: string): boolean {
+  if (line === null) return false;
+  const value = valueAfter(line, key, 5);
+  return value !== -1 && line.charCodeAt(value) !== N;
 }
 
 /** Where the value of `key` starts in a JSON line (after optional spaces), or -1; a key inside a string is preceded by a backslash and skipped. */
-function valueAfter(line: Buffer, key: Buffer): number {
-  for (let found = line.indexOf(key); found !== -1; found = line.indexOf(key, found + 1)) {
-    if (found > 0 && line[found - 1] === BACKSLASH) continue;
+function valueAfter(line: string, key: string, from: number): number {
+  for (let found = line.indexOf(key, from); found !== -1; found = line.indexOf(key, found + 1)) {
+    if (line.charCodeAt(found - 1) === BACKSLASH) continue;
     let at = found + key.length;
-    while (line[at] === SPACE) at += 1;
+    while (line.charCodeAt(at) === SPACE) at += 1;
     return at;
   }
   return -1;
 }
 
-/** The JSON string starting at the quote at `start`: sliced as it is when it has no escapes, else decoded by JSON.parse. */
-function readJsonString(line: Buffer, start: number): string | null {
+/** The JSON string at the quote at `start` of `line` (whose bytes start at `lineAt`): decoded from the bytes as it is when it has no escapes, else by JSON.parse. */
+function readJsonString(bytes: Buffer, lineAt: number, line: string, start: number): string | null {
   let escaped = false;
   for (let at = start + 1; at < line.length; at += 1) {
-    const c = line[at];
+    const c = line.charCodeAt(at);
     if (c === BACKSLASH) {
       escaped = true;
       at += 1;
     } else if (c === QUOTE) {
-      if (!escaped) return line.toString('utf8', start + 1, at);
+      if (!escaped) return bytes.toString('utf8', lineAt + start + 1, lineAt + at);
       try {
-        return JSON.parse(line.toString('utf8', start, at + 1)) as string;
+        return JSON.parse(bytes.toString('utf8', lineAt + start, lineAt + at + 1)) as string;
       } catch {
         return null;
       }
