@@ -105,14 +105,17 @@ export class RouterService {
     if (records.length === 0 && offset === this.deps.repository.retriesOffset()) return 0;
     this.deps.repository.ingestRetries(offset, () => {
       for (const record of records) {
+        const migration = record.kind === 'migration';
         this.deps.journal.record({
           actor: 'system',
           user: 'router',
-          action: 'router.retry',
+          action: migration ? 'router.migration' : 'router.retry',
           input: record,
           outcome: 'error',
           errorCode: 'UNAVAILABLE',
-          detail: `${record.failedEndpoint} failed before the first byte (${record.reason}); retried elsewhere`,
+          detail: migration
+            ? `${record.failedEndpoint} failed after ${record.tokensSoFar ?? 0} tokens (${record.reason}); the stream continued on ${record.toEndpoint ?? 'another endpoint'}`
+            : `${record.failedEndpoint} failed before the first byte (${record.reason}); retried elsewhere`,
         });
       }
     });

@@ -54,6 +54,8 @@ export const RouterPolicySchema = z
   .object({
     /** Retries on another endpoint when an attempt fails before the client got a byte. */
     maxRetries: z.number().int().min(0).max(5),
+    /** Times one stream may move to another endpoint when its endpoint fails after the first token (request migration); 0: never, the client gets an error event. */
+    maxMigrations: z.number().int().min(0).max(5),
     /** An attempt with no first byte after this long is abandoned (and retried). */
     firstByteTimeoutMs: z.number().int().min(100).max(600_000),
     /** Longest silence between two chunks of a started response before it is cut with a stream error. */
@@ -80,6 +82,7 @@ export type RouterPolicy = z.infer<typeof RouterPolicySchema>;
 
 export const DEFAULT_POLICY: RouterPolicy = {
   maxRetries: 2,
+  maxMigrations: 1,
   firstByteTimeoutMs: 60_000,
   idleTimeoutMs: 60_000,
   clientTimeoutMs: 10_000,
@@ -134,7 +137,10 @@ export const RouterStatsSchema = z.object({
 });
 export type RouterStats = z.infer<typeof RouterStatsSchema>;
 
-/** One retry, as the router appends it to its retry log and the core copies it into the ops journal. */
+/**
+ * One retry, as the router appends it to its retry log and the core copies it into the ops journal (`router.retry`);
+ * or, with `kind: 'migration'`, one stream moved after its first token (`router.migration`).
+ */
 export const RetryRecordSchema = z.object({
   at: z.iso.datetime(),
   requestId: z.string(),
@@ -142,6 +148,11 @@ export const RetryRecordSchema = z.object({
   failedEndpoint: z.string(),
   reason: z.string(),
   attempt: z.number().int().min(1),
+  /** Absent: a retry before the first byte. */
+  kind: z.literal('migration').optional(),
+  /** A migration's new endpoint, and the tokens the client had when the stream moved. */
+  toEndpoint: z.string().optional(),
+  tokensSoFar: z.number().int().min(0).optional(),
 });
 export type RetryRecord = z.infer<typeof RetryRecordSchema>;
 

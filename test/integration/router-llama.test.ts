@@ -149,3 +149,33 @@ test('killing one of two llama-servers under load fails no request that had not 
   assert.ok((outcomes.afterKill.get('llama-b') ?? 0) >= 8, 'the survivor carried the load after the kill');
   assert.equal(outcomes.afterKill.get('llama-a') ?? 0, 0);
 });
+
+test('a stream whose llama-server is killed mid-stream is continued on the other: one stream, max_tokens counted across both', async (t) => {
+  const model = tinyModel(t);
+  const servers = [await startLlamaServer(t, 'llama-a', model), await startLlamaServer(t, 'llama-b', model)];
+  const { router, key } = await routerBefore(t, servers, { affinityPrefixChars: 0, breakerFailures: 100 });
+  const client = new OpenAI({ apiKey: key, baseURL: `${router.url}/v1`, maxRetries: 0 });
+  const { data: stream, response } = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'weld' }], max_tokens: 400, temperature: 0.7, seed: 3, stream: true, stream_options: { include_usage: true } }).withResponse();
+  const victim = servers.find((s) => s.name === response.headers.get('x-outpost-endpoint')) as LlamaServer;
+  const ids = new Set<string>();
+  let texts = 0;
+  let roles = 0;
+  let finish: string | null = null;
+  let usage: OpenAI.CompletionUsage | null = null;
+  for await (const chunk of stream) {
+    ids.add(chunk.id);
+    if (chunk.choices[0]?.delta?.role) roles += 1;
+    if (chunk.choices[0]?.delta?.content) texts += 1;
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    usage = chunk.usage ?? usage;
+    if (texts === 5 && victim.child.exitCode === null) victim.child.kill('SIGKILL');
+  }
+  const scraped = await (await fetch(`${router.url}/metrics`)).text();
+  t.diagnostic(`events with text ${texts}, usage ${JSON.stringify(usage)}`);
+  assert.match(scraped, new RegExp(`outpost_router_migrations_total\\{model="tiny",from="${victim.name}",outcome="continued"\\} 1`));
+  assert.equal(finish, 'length', 'the tiny model runs to max_tokens, counted across both servers');
+  assert.equal(ids.size, 1, 'one id');
+  assert.equal(roles, 1, 'one role delta');
+  assert.equal(usage?.completion_tokens, 400, 'the completion tokens of both legs');
+  assert.ok(texts >= 390 && texts <= 400, `about one event with text per token (${texts})`);
+});

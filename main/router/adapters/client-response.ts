@@ -82,8 +82,12 @@ export class ClientResponse {
   /** Body bytes: as they are for a length, already-chunked or HTTP/1.0 body, else as one chunk. False: wait for drain. */
   write(bytes: Buffer): boolean {
     if (this.bodyless || bytes.length === 0) return true;
-    if (this.framing !== 'chunked') return this.socket.write(bytes);
-    return this.socket.write(Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'), bytes, CRLF]));
+    return this.socket.write(this.framing === 'chunked' ? chunk(bytes) : bytes);
+  }
+
+  /** The router's own bytes in a body otherwise made of the endpoint's chunks passed through, ready for write(): framed as a chunk of their own. */
+  own(bytes: Buffer): Buffer {
+    return this.framing === 'chunked-passthrough' && bytes.length > 0 ? chunk(bytes) : bytes;
   }
 
   onDrain(listener: () => void): void {
@@ -123,6 +127,10 @@ export class ClientResponse {
     this.onGone = null;
     listener?.();
   }
+}
+
+function chunk(bytes: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'), bytes, CRLF]);
 }
 
 /** A header value of the router's own making; a line break in one would let it write a header of its choosing. */

@@ -11,7 +11,7 @@ export class RouterMetrics {
   readonly registry = new Registry();
   private readonly requests = new Counter({
     name: 'outpost_router_requests_total',
-    help: 'Requests by model, endpoint, tier and final status (HTTP code, or stream_error / client_closed).',
+    help: 'Attempts by model, endpoint, tier and final status (HTTP code, or stream_error: broke after the first byte, moved on when outpost_router_migrations_total says so; client_closed).',
     labelNames: ['model', 'endpoint', 'tier', 'status'] as const,
     registers: [this.registry],
   });
@@ -40,6 +40,18 @@ export class RouterMetrics {
     name: 'outpost_router_retries_total',
     help: 'Attempts that failed before the first byte and were retried elsewhere.',
     labelNames: ['model', 'endpoint', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly migrations = new Counter({
+    name: 'outpost_router_migrations_total',
+    help: 'Streams moved to another endpoint after their first token, by the endpoint that broke them and how the move ended: continued (the stream reached its end), failed (the continuation broke or failed before any output), no_endpoint (none was left to continue on), client_closed.',
+    labelNames: ['model', 'from', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly streamFailures = new Counter({
+    name: 'outpost_router_stream_failures_total',
+    help: 'Completion requests that failed as the client saw it, by stage: before_first_token (an error answer once retries were spent) or after_first_token (an error event or a cut stream, once migration could not continue it).',
+    labelNames: ['model', 'stage'] as const,
     registers: [this.registry],
   });
   private readonly breaker = new Gauge({ name: 'outpost_router_breaker_state', help: 'Circuit breaker per endpoint: 0 closed, 1 half-open, 2 open.', labelNames: ['endpoint', 'tier'] as const, registers: [this.registry] });
@@ -90,6 +102,14 @@ export class RouterMetrics {
 
   retry(model: string, endpoint: string, reason: string): void {
     this.retries.inc({ model, endpoint, reason });
+  }
+
+  migration(model: string, from: string, outcome: 'continued' | 'failed' | 'no_endpoint' | 'client_closed'): void {
+    this.migrations.inc({ model, from, outcome });
+  }
+
+  streamFailure(model: string, stage: 'before_first_token' | 'after_first_token'): void {
+    this.streamFailures.inc({ model, stage });
   }
 
   endpointState(endpoint: string, tier: Tier, breaker: BreakerState, healthy: boolean | null): void {

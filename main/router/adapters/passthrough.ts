@@ -6,8 +6,11 @@ import { STALE_CONNECTION_CODE } from '../core/retry.js';
 /** What one completion exchange tells the proxy, in order: a head, body bytes, then an end or an error (never both). */
 export interface ExchangeHandler {
   onHead(head: ResponseHead): void;
-  /** Body bytes: still chunk-framed when the head says chunked, unless the exchange was asked for payload. */
-  onBody(bytes: Buffer, framing: BodyFraming): void;
+  /**
+   * Body bytes: still chunk-framed when the head says chunked, unless the exchange was asked for payload.
+   * `payload`: the same bytes without the framing, when the exchange was asked to watch it.
+   */
+  onBody(bytes: Buffer, framing: BodyFraming, payload: readonly Buffer[] | null): void;
   onEnd(): void;
   onError(error: UpstreamError): void;
 }
@@ -19,6 +22,8 @@ export interface ExchangeControl {
   resume(): void;
   /** From now on onBody gets payload without chunk framing (a client that cannot take the raw framing). */
   wantPayload(): void;
+  /** From now on onBody gets the framed bytes and, beside them, their payload (a stream the router may have to continue elsewhere). */
+  watchPayload(): void;
 }
 
 export interface ExchangeOptions {
@@ -208,6 +213,7 @@ class Exchange implements ExchangeControl {
   private headBytes: Buffer | null = null;
   private framing: BodyFraming | null = null;
   private payload = false;
+  private watching = false;
   private over = false;
   private socketError: NodeJS.ErrnoException | null = null;
 
@@ -234,6 +240,10 @@ class Exchange implements ExchangeControl {
 
   wantPayload(): void {
     this.payload = true;
+  }
+
+  watchPayload(): void {
+    this.watching = true;
   }
 
   onData(bytes: Buffer): void {
@@ -289,10 +299,10 @@ class Exchange implements ExchangeControl {
 
   private body(bytes: Buffer): void {
     const framing = this.framing as BodyFraming;
-    const step = framing.push(bytes, this.payload);
+    const step = framing.push(bytes, this.payload || this.watching);
     if ('error' in step) return this.fail(new UpstreamError('UPSTREAM_PROTOCOL', `the endpoint's response body is malformed (${step.error})`));
-    if (this.payload) for (const part of step.payload ?? []) this.handler.onBody(part, framing);
-    else if (step.forward.length > 0) this.handler.onBody(step.forward, framing);
+    if (this.payload) for (const part of step.payload ?? []) this.handler.onBody(part, framing, null);
+    else if (step.forward.length > 0) this.handler.onBody(step.forward, framing, this.watching ? step.payload : null);
     if (this.over || !step.ended) return;
     const head = this.head as ResponseHead;
     this.finish(step.rest.length === 0 && head.keepAlive, head.keepAliveTimeoutMs);

@@ -1,15 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { RetryRecord } from '../../../shared/domain/router.js';
 import type { Logger } from '../../platform/log.js';
+import { DONE_EVENT, planContinuation } from '../core/migration.js';
 import { openAiErrorBody, streamErrorEvent, type OpenAiError } from '../core/openai-errors.js';
-import type { ResponseHead } from '../core/http1-response.js';
 import type { ApiPath, ParsedRequest } from '../core/openai-request.js';
-import { countsAgainstBreaker, describeFailure, isRetryableStatus, isStaleConnection, mayRetry, type EarlyFailure } from '../core/retry.js';
+import { describeFailure, isStaleConnection, mayRetry } from '../core/retry.js';
 import type { EndpointState, RoutingTable } from '../core/routing-table.js';
 import type { TrafficSeries } from '../core/traffic.js';
-import type { RouterMetrics } from './metrics.js';
+import { attemptOnce, type AttemptResult, type ClientLink, type Continuation } from './attempt.js';
 import type { ClientResponse } from './client-response.js';
-import type { ExchangeControl, ExchangeHandler } from './passthrough.js';
+import type { RouterMetrics } from './metrics.js';
 import type { UpstreamPools } from './upstream.js';
 
 export interface ProxyDeps {
@@ -17,64 +17,94 @@ export interface ProxyDeps {
   pools: UpstreamPools;
   metrics: RouterMetrics;
   traffic: TrafficSeries;
-  /** Appends to the retry log the core copies into the ops journal. */
+  /** Appends to the retry log the core copies into the ops journal (retries, and migrations). */
   journalRetry: (record: RetryRecord) => void;
   log: Logger;
 }
 
-type AttemptResult = { kind: 'answered' } | { kind: 'client-gone' } | { kind: 'early-failure'; failure: EarlyFailure };
+type Broken = Extract<AttemptResult, { kind: 'broken' }>;
 
-class FirstByteTimeout extends Error {}
-class ClientGone extends Error {}
-
-/** The client's side of one request: whether it left, and what to stop when it does (cheaper than an AbortController per request). */
-interface ClientLink {
-  gone: boolean;
-  onGone: ((reason: Error) => void) | null;
+/** A stream that broke mid-stream on `from` and goes on elsewhere. */
+interface Migration {
+  from: string;
+  broken: Broken;
+  continuation: Continuation;
+  journaled: boolean;
 }
-
-const DATA_PREFIX = Buffer.from('data: ');
-const DONE_EVENT = Buffer.from('data: [DONE]');
 
 /**
  * Sends one completion request to the chosen endpoint, and on a failure before
  * the client saw a byte, to the next choice — at most `maxRetries` more times,
  * each retry journaled. The client's headers are written only with the first
- * upstream byte, which is what keeps the retry window open until then.
+ * upstream byte, which is what keeps the retry window open until then. A stream
+ * that breaks after that is continued on another endpoint (request migration, at
+ * most `maxMigrations` times, each journaled) when it can be; else the client
+ * gets an error event.
  */
 export async function proxyCompletion(deps: ProxyDeps, res: ClientResponse, path: ApiPath, request: ParsedRequest, requestId: string, accept: string | undefined): Promise<void> {
   const arrived = performance.now();
   const client: ClientLink = { gone: false, onGone: null };
   res.whenGone(() => {
     client.gone = true;
-    client.onGone?.(new ClientGone('the client disconnected'));
+    client.onGone?.(new Error('the client disconnected'));
   });
   const tried = new Set<string>();
   const freshConnectionTried = new Set<string>();
-  const failures: string[] = [];
+  let failures: string[] = [];
+  let earlyFailures = 0;
+  let migration: Migration | null = null;
+  let migrations = 0;
   const { policy } = deps.table;
   for (let attempt = 1; ; attempt += 1) {
     const decision = deps.table.choose(request.model, { budgetMs: request.budgetMs, affinityKey: request.affinityKey, exclude: tried }, Date.now());
     if (!decision.ok) {
+      if (migration) return endMigration(deps, res, request.model, migration, 'no_endpoint', `no endpoint is left to continue it on (${decision.reason})`);
       const message = failures.length > 0 ? `every attempt failed before the first byte (${failures.join('; ')}); ${decision.reason}` : decision.reason;
       finishWithError(deps, res, request.model, { status: 503, type: 'server_error', code: decision.overBudget ? 'latency_budget_unmeetable' : 'no_endpoint_available', message });
       return;
     }
+    if (migration && !migration.journaled) {
+      migration.journaled = true;
+      journalMigration(deps, request.model, requestId, attempt, migration, decision.name);
+    }
     const state = deps.table.endpoint(decision.name) as EndpointState;
     state.breaker.tryAcquire(Date.now());
-    const result = await attemptOnce(deps, state, res, path, request, requestId, accept, arrived, client, attempt, freshConnectionTried.has(decision.name));
-    if (result.kind !== 'early-failure') return;
+    const context = { path, request, requestId, accept, arrived, client, attempt, freshConnection: freshConnectionTried.has(decision.name) };
+    const result = await attemptOnce(deps, state, res, context, migration?.continuation ?? null);
+    if (result.kind === 'answered' || result.kind === 'client-gone') {
+      if (migration) deps.metrics.migration(request.model, migration.from, result.kind === 'answered' ? 'continued' : 'client_closed');
+      return;
+    }
+    if (result.kind === 'broken') {
+      tried.add(decision.name);
+      if (migration) deps.metrics.migration(request.model, migration.from, 'failed');
+      migration = continueElsewhere(deps, res, path, request, decision.name, result, migrations);
+      if (!migration) return;
+      migrations += 1;
+      // The continuation has the policy's retries of its own.
+      failures = [];
+      earlyFailures = 0;
+      continue;
+    }
     if (isStaleConnection(result.failure) && !freshConnectionTried.has(decision.name)) freshConnectionTried.add(decision.name);
-    else tried.add(decision.name);
+    else {
+      tried.add(decision.name);
+      // A redo over a fresh connection is not a retry elsewhere: it does not spend the policy's budget.
+      earlyFailures += 1;
+    }
     failures.push(describeFailure(decision.name, result.failure));
-    // A redo over a fresh connection is not a retry elsewhere: it does not spend the policy's budget.
-    if (!mayRetry(attempt - freshConnectionTried.size, policy.maxRetries, !client.gone)) {
-      if (client.gone) return;
+    if (!mayRetry(earlyFailures, policy.maxRetries, !client.gone)) {
+      if (client.gone) {
+        if (migration) deps.metrics.migration(request.model, migration.from, 'client_closed');
+        return;
+      }
+      const spent = `no more retries (policy maxRetries ${policy.maxRetries})`;
+      if (migration) return endMigration(deps, res, request.model, migration, 'failed', `continuing it failed before any output (${failures.join('; ')}); ${spent}`);
       finishWithError(deps, res, request.model, {
         status: 503,
         type: 'server_error',
         code: 'upstream_failed',
-        message: `the request failed on ${attempt} endpoint${attempt > 1 ? 's' : ''} before any output (${failures.join('; ')}); no more retries (policy maxRetries ${policy.maxRetries})`,
+        message: `the request failed on ${attempt} endpoint${attempt > 1 ? 's' : ''} before any output (${failures.join('; ')}); ${spent}`,
       });
       return;
     }
@@ -84,275 +114,55 @@ export async function proxyCompletion(deps: ProxyDeps, res: ClientResponse, path
 }
 
 /**
- * One attempt on one endpoint over a passthrough connection: the endpoint's
- * bytes go to the client socket as they came (a chunked stream keeps its own
- * framing, the router writes only the final chunk), and the endpoint is
- * paused while the client cannot keep up.
+ * After a stream broke on `endpoint`: the continuation to send elsewhere, or null once the client's
+ * stream is ended here — with `[DONE]` when the generation was already complete or its token limit is
+ * spent, else with an error event (or a cut connection when the framing allows no event).
  */
-function attemptOnce(
-  deps: ProxyDeps,
-  state: EndpointState,
-  res: ClientResponse,
-  path: ApiPath,
-  request: ParsedRequest,
-  requestId: string,
-  accept: string | undefined,
-  arrived: number,
-  client: ClientLink,
-  attempt: number,
-  freshConnection: boolean,
-): Promise<AttemptResult> {
-  const { policy } = deps.table;
-  const { name, tier } = state.spec;
-  state.inFlight += 1;
-  state.requests += 1;
-  const started = performance.now();
-  return new Promise<AttemptResult>((resolve) => {
-    let control: ExchangeControl | null = null;
-    let abortReason: Error | null = null;
-    let settled = false;
-    let firstByteAt: number | null = null;
-    let tokens = 0;
-    let head: ResponseHead | null = null;
-    let isStream = false;
-    /** Whether the endpoint's body bytes go to the client as they are (a length, or chunks to an HTTP/1.1 client); else its payload is framed anew. */
-    let passthrough = false;
-    /** Whether what the client got so far ends between chunks, so the router may append an error event of its own. */
-    let framingAtBoundary = true;
-
-    const abort = (reason: Error) => {
-      if (settled) return;
-      abortReason ??= reason;
-      control?.abort(reason);
-    };
-    client.onGone = abort;
-    const firstByteTimer = setTimeout(() => abort(new FirstByteTimeout(`no first byte within ${policy.firstByteTimeoutMs} ms`)), policy.firstByteTimeoutMs);
-
-    const finish = (result: AttemptResult, outcome: { label: string; ok: boolean }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(firstByteTimer);
-      client.onGone = null;
-      state.inFlight -= 1;
-      const now = performance.now();
-      deps.metrics.request({ model: request.model, endpoint: name, tier, status: outcome.label });
-      if (firstByteAt !== null) {
-        const ttftMs = firstByteAt - arrived;
-        const rate = tokens > 1 && now > firstByteAt ? (tokens - 1) / ((now - firstByteAt) / 1000) : null;
-        deps.metrics.timings({ model: request.model, endpoint: name, tier }, ttftMs / 1000, (now - arrived) / 1000, rate);
-        deps.traffic.record(Date.now(), { ok: outcome.ok, ttftMs });
-      }
-      if (outcome.ok) state.duration.record(now - started, Date.now());
-      resolve(result);
-    };
-    const clientLeft = () => {
-      state.breaker.releaseTrial();
-      finish({ kind: 'client-gone' }, { label: 'client_closed', ok: false });
-    };
-    /** The client's head, written together with the first body bytes (one packet). */
-    const startResponse = (first: Buffer | null) => {
-      const { status, contentType, body } = head as ResponseHead;
-      firstByteAt = performance.now();
-      clearTimeout(firstByteTimer);
-      state.recordTtft(firstByteAt - started, Date.now());
-      const headers: Record<string, string> = { 'content-type': contentType ?? 'application/json', 'x-request-id': requestId, 'x-outpost-endpoint': name, 'x-outpost-tier': tier, 'x-outpost-attempts': String(attempt) };
-      if (isStream) {
-        headers['cache-control'] = 'no-cache';
-        headers['x-accel-buffering'] = 'no';
-      }
-      const { socket } = res;
-      socket.cork();
-      res.writeHead(status, headers, body === 'none' ? { length: 0 } : body === 'length' ? { length: (head as ResponseHead).length } : passthrough ? 'chunked-passthrough' : 'chunked');
-      if (first) send(first);
-      // Uncorked after this read is handled: when the whole response came in one read, its end goes out in the same write.
-      process.nextTick(uncork, socket);
-    };
-    const send = (bytes: Buffer) => {
-      if (!res.write(bytes) && control) {
-        control.pause();
-        res.onDrain(() => control?.resume());
-      }
-    };
-    const later: LaterWrites = {
-      bytes: [],
-      queued: false,
-      flush: () => {
-        if (!client.gone) for (const part of later.bytes) send(part);
-        later.bytes.length = 0;
-      },
-    };
-    const fail = (error: Error) => {
-      if (settled) return;
-      if (client.gone) return clientLeft();
-      const reason = describeError(abortReason ?? error);
-      const kind: EarlyFailure['kind'] = abortReason instanceof FirstByteTimeout ? 'first-byte-timeout' : head === null ? 'connect' : 'broken-before-first-byte';
-      const early: EarlyFailure | null = firstByteAt === null ? { kind, detail: reason } : null;
-      // A keep-alive connection the endpoint had closed says nothing about the endpoint's health.
-      if (early && isStaleConnection(early)) state.breaker.releaseTrial();
-      else {
-        state.breaker.recordFailure(Date.now());
-        state.failures += 1;
-      }
-      if (early) {
-        finish({ kind: 'early-failure', failure: early }, { label: kind, ok: false });
-        return;
-      }
-      // After the first byte there is no retry: the client gets a stream error it can see, when the framing allows one.
-      deps.log.error('an upstream stream broke after its first byte', { endpoint: name, requestId, reason });
-      later.flush();
-      const canAppend = isStream && (!passthrough || framingAtBoundary);
-      if (canAppend) res.end(streamErrorEvent(`the upstream endpoint ${name} failed mid-stream (${reason}); the output above is incomplete`));
-      else res.destroy();
-      finish({ kind: 'answered' }, { label: 'stream_error', ok: false });
-    };
-
-    const handler: ExchangeHandler = {
-      onHead: (received) => {
-        head = received;
-        isStream = (received.contentType ?? '').startsWith('text/event-stream');
-        passthrough = received.body === 'length' || (received.body === 'chunked' && res.takesChunks);
-        if (!passthrough) control?.wantPayload();
-        if (received.body === 'none' && !isRetryableStatus(received.status)) startResponse(null);
-      },
-      onBody: (bytes, framing) => {
-        if (settled || isRetryableStatus((head as ResponseHead).status)) return; // an error body is drained, not forwarded
-        framingAtBoundary = framing.atChunkBoundary();
-        if (isStream) tokens += countEvents(bytes);
-        if (firstByteAt === null) startResponse(bytes);
-        else writeLater(later, bytes);
-      },
-      onEnd: () => {
-        if (settled) return;
-        const { status } = head as ResponseHead;
-        if (isRetryableStatus(status)) {
-          const failure: EarlyFailure = { kind: 'status', detail: `HTTP ${status}` };
-          if (countsAgainstBreaker(failure, status)) state.breaker.recordFailure(Date.now());
-          else state.breaker.releaseTrial();
-          state.failures += 1;
-          finish({ kind: 'early-failure', failure }, { label: String(status), ok: false });
-          return;
-        }
-        const streamed = firstByteAt !== null;
-        if (!streamed) startResponse(null);
-        const endResponse = () => {
-          if (client.gone) return;
-          // The last tokens and the closing chunk in one write.
-          res.socket.cork();
-          later.flush();
-          res.end();
-          res.socket.uncork();
-        };
-        // A response that came in one read leaves in one write with its head; a stream's end waits for the token writes.
-        if (streamed && tokenWritesWaiting()) endLater(endResponse);
-        else endResponse();
-        state.breaker.recordSuccess();
-        finish({ kind: 'answered' }, { label: String(status), ok: status < 400 });
-      },
-      onError: (error) => fail(error),
-    };
-    try {
-      control = deps.pools.exchange(name, { path, body: request.upstreamBody, accept, idleTimeoutMs: policy.idleTimeoutMs, fresh: freshConnection }, handler);
-      if (abortReason) control.abort(abortReason);
-    } catch (error) {
-      fail(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-}
-
-/** Token bytes of one stream waiting for the end of the event loop's poll phase. */
-interface LaterWrites {
-  bytes: Buffer[];
-  /** Whether it is in `waiting` (a flag instead of a Set: the set would grow and shrink by hundreds every burst). */
-  queued: boolean;
-  flush: () => void;
-}
-
-let waiting: LaterWrites[] = [];
-let waitingFrom = 0;
-let endings: Array<() => void> = [];
-let endingsFrom = 0;
-let flushScheduled = false;
-
-/**
- * Tokens after a stream's first are written once the event loop has handled every socket that was
- * ready (setImmediate runs after the poll phase). An LLM server emits a token for every running
- * sequence at the same moment, so they arrive here in bursts; writing them later lets the new
- * requests and first tokens in that burst go out first, which is what time to first byte measures.
- * They go out a slice at a time, with a poll phase between slices, so that a request or first token
- * arriving meanwhile waits for one slice, not for the whole burst. A stream's end and errors flush its
- * waiting bytes first, so order is kept.
- */
-function writeLater(later: LaterWrites, bytes: Buffer): void {
-  later.bytes.push(bytes);
-  if (later.queued) return;
-  later.queued = true;
-  waiting.push(later);
-  scheduleFlush();
-}
-
-/**
- * A stream that ends while token writes are waiting ends after them. A client that works in a loop (an
- * agent, a batch job) sends its next request as soon as it reads the end of the last one; written in the
- * middle of a burst, that request arrived while the router was still writing the rest of the burst and
- * waits for it. Written last, the next request finds the router done; the last token waits only for the
- * burst's other writes. With no token writes waiting (one-token answers, an instant upstream) there is no
- * burst to get out of the way, and waiting for the poll phase would only delay the client's next request:
- * ends go out at once then.
- */
-function endLater(end: () => void): void {
-  endings.push(end);
-  scheduleFlush();
-}
-
-function tokenWritesWaiting(): boolean {
-  return waitingFrom < waiting.length;
-}
-
-function scheduleFlush(): void {
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setImmediate(flushWaiting);
-}
-
-const STREAMS_PER_SLICE = 32;
-
-function flushWaiting(): void {
-  flushScheduled = false;
-  let budget = STREAMS_PER_SLICE;
-  for (; budget > 0 && waitingFrom < waiting.length; budget -= 1, waitingFrom += 1) {
-    const later = waiting[waitingFrom] as LaterWrites;
-    later.queued = false;
-    later.flush();
+function continueElsewhere(deps: ProxyDeps, res: ClientResponse, path: ApiPath, request: ParsedRequest, endpoint: string, broken: Broken, migrations: number): Migration | null {
+  const { transcript } = broken;
+  const { maxMigrations } = deps.table.policy;
+  if (transcript === null || !broken.canAppend || !transcript.atEventBoundary) return endBrokenStream(deps, res, request.model, endpoint, broken, null);
+  if (transcript.done || transcript.finished) {
+    endWhole(deps, res, broken, transcript.done ? undefined : DONE_EVENT);
+    return null;
   }
-  if (waitingFrom === waiting.length) {
-    waiting = [];
-    waitingFrom = 0;
-    for (; budget > 0 && endingsFrom < endings.length; budget -= 1, endingsFrom += 1) (endings[endingsFrom] as () => void)();
-    if (endingsFrom === endings.length) {
-      endings = [];
-      endingsFrom = 0;
-    }
+  if (migrations >= maxMigrations) return endBrokenStream(deps, res, request.model, endpoint, broken, `not continued elsewhere: policy maxMigrations ${maxMigrations} is spent`);
+  const kind = path === '/v1/chat/completions' ? 'chat' : 'text';
+  const plan = planContinuation(kind, request.fields, transcript);
+  if (plan.kind === 'impossible') return endBrokenStream(deps, res, request.model, endpoint, broken, `not continued elsewhere: ${plan.reason}`);
+  if (plan.kind === 'complete') {
+    endWhole(deps, res, broken, plan.events);
+    return null;
   }
-  if (waiting.length > 0 || endings.length > 0) scheduleFlush();
+  return { from: endpoint, broken, continuation: { kind, transcript, body: plan.body, ttftMs: broken.ttftMs }, journaled: false };
 }
 
-function uncork(socket: ClientResponse['socket']): void {
-  socket.uncork();
+function journalMigration(deps: ProxyDeps, model: string, requestId: string, attempt: number, migration: Migration, to: string): void {
+  const tokensSoFar = migration.continuation.transcript.tokens;
+  deps.log.info('a stream moved to another endpoint after its first token', { requestId, from: migration.from, to, tokensSoFar, reason: migration.broken.reason });
+  deps.journalRetry({ at: new Date().toISOString(), requestId, model, failedEndpoint: migration.from, reason: migration.broken.reason, attempt, kind: 'migration', toEndpoint: to, tokensSoFar });
 }
 
-function describeError(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  const causeCode = cause && typeof cause.code === 'string' ? cause.code : undefined;
-  return [typeof code === 'string' && !(error instanceof FirstByteTimeout) ? code : undefined, causeCode, error.message].filter(Boolean).join(' ').slice(0, 200);
+/** A migration that did not get the stream to its end: the client gets the error event after all. */
+function endMigration(deps: ProxyDeps, res: ClientResponse, model: string, migration: Migration, outcome: 'no_endpoint' | 'failed', why: string): void {
+  deps.metrics.migration(model, migration.from, outcome);
+  endBrokenStream(deps, res, model, migration.from, migration.broken, why);
 }
 
-/** SSE events in a chunk, less the closing `[DONE]`: llama.cpp and OpenAI send one token per event. */
-function countEvents(chunk: Buffer): number {
-  let count = 0;
-  for (let at = chunk.indexOf(DATA_PREFIX); at !== -1; at = chunk.indexOf(DATA_PREFIX, at + DATA_PREFIX.length)) count += 1;
-  if (count > 0 && chunk.includes(DONE_EVENT)) count -= 1;
-  return count;
+function endBrokenStream(deps: ProxyDeps, res: ClientResponse, model: string, endpoint: string, broken: Broken, notContinued: string | null): null {
+  deps.log.error('an upstream stream broke after its first byte', { endpoint, reason: broken.reason, notContinued });
+  deps.metrics.streamFailure(model, 'after_first_token');
+  deps.traffic.record(Date.now(), { ok: false, ttftMs: broken.ttftMs });
+  const message = `the upstream endpoint ${endpoint} failed mid-stream (${broken.reason})${notContinued ? `; ${notContinued}` : ''}; the output above is incomplete`;
+  if (broken.canAppend) res.end(streamErrorEvent(message));
+  else res.destroy();
+  return null;
+}
+
+/** A stream that broke when the client already had all of it but the end. */
+function endWhole(deps: ProxyDeps, res: ClientResponse, broken: Broken, events: string | undefined): void {
+  deps.traffic.record(Date.now(), { ok: true, ttftMs: broken.ttftMs });
+  res.end(events);
 }
 
 export function sendOpenAiError(res: ClientResponse, error: OpenAiError): void {
@@ -365,6 +175,7 @@ export function sendOpenAiError(res: ClientResponse, error: OpenAiError): void {
 
 function finishWithError(deps: ProxyDeps, res: ClientResponse, model: string, error: OpenAiError): void {
   deps.metrics.request({ model, endpoint: 'none', tier: 'none', status: String(error.status) });
+  deps.metrics.streamFailure(model, 'before_first_token');
   deps.traffic.record(Date.now(), { ok: false, ttftMs: null });
   sendOpenAiError(res, error);
 }

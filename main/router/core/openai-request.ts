@@ -10,6 +10,8 @@ export interface ParsedRequest {
   affinityKey: string | null;
   /** The bytes to send upstream: the client's own, less the router-only `max_latency_ms`. */
   upstreamBody: Buffer;
+  /** Those bytes parsed (kept from the check, not parsed again): a migrated stream's continuation is made from them. */
+  fields: Readonly<Record<string, unknown>>;
 }
 
 export const MAX_BUDGET_MS = 600_000;
@@ -44,6 +46,7 @@ export function parseCompletionRequest(path: ApiPath, body: Buffer, budgetHeader
     budgetMs: budget,
     affinityKey: affinityKey(path === '/v1/chat/completions' ? fields.messages : fields.prompt, affinityPrefixChars),
     upstreamBody,
+    fields,
   };
 }
 
