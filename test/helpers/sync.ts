@@ -76,9 +76,9 @@ export async function installation(t: TestContext, root: string, siteId: string,
   return inst;
 }
 
-/** `a` pins `b` from b's trust file, as `outpost trust add --yes` does. */
+/** `a` pins `b` from b's trust file, as `outpost trust add --yes` does; the file lies beside the data dirs, as on a USB stick. */
 export async function pin(a: Installation, b: Installation): Promise<void> {
-  const file = path.join(a.dataDir, `${b.siteId}.trust.json`);
+  const file = path.join(path.dirname(a.dataDir), `${b.siteId}-for-${a.siteId}.trust.json`);
   fs.writeFileSync(file, JSON.stringify(await b.call('sync.trustExport', {})));
   const seen = await a.call('sync.trustInspect', { path: file });
   await a.call('sync.trustAdd', { path: file, fingerprint: seen.fingerprint });
