@@ -1,26 +1,5 @@
 import net from 'node:net';
 
-/** xorshift32: the same seed gives the same hostile inputs on every run, so a failure can be replayed. */
-export function seededRandom(seed: number): { next(): number; below(n: number): number; pick<T>(items: readonly T[]): T; bytes(n: number): Buffer; chance(p: number): boolean } {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-  const below = (n: number) => next() % n;
-  return {
-    next,
-    below,
-    pick: (items) => items[below(items.length)] as (typeof items)[number],
-    bytes: (n) => Buffer.from(Array.from({ length: n }, () => below(256))),
-    chance: (p) => next() / 0x1_0000_0000 < p,
-  };
-}
-
 /**
  * Writes `head` on a raw connection, then (once the server has answered its head, or at once when `pipelined`)
  * `after`, half-closes, and returns every byte that came back until the server closed or `timeoutMs` passed.

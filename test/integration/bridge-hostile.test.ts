@@ -4,7 +4,8 @@ import path from 'node:path';
 import test, { type TestContext } from 'node:test';
 import { startOutpostUi } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
-import { closeCodes, firstStatus, rawExchange, seededRandom, wsFrame } from '../helpers/wire.js';
+import { seededRandom, type SeededRandom } from '../helpers/seeded-random.js';
+import { closeCodes, firstStatus, rawExchange, wsFrame } from '../helpers/wire.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
@@ -63,7 +64,7 @@ test('named hostile inputs: each is refused with its status or close code, and t
 });
 
 /** One hostile HTTP request: a request line, headers and a body drawn from pieces a parser or router may choke on. */
-function hostileRequest(random: ReturnType<typeof seededRandom>, own: string, token: string): Buffer {
+function hostileRequest(random: SeededRandom, own: string, token: string): Buffer {
   const oddBytes = () => random.bytes(random.below(40));
   const paths = [
     '/',
@@ -107,7 +108,7 @@ function hostileRequest(random: ReturnType<typeof seededRandom>, own: string, to
 }
 
 /** A few WebSocket frames of any shape: opcodes, reserved bits, masks and lengths that lie. */
-function hostileFrames(random: ReturnType<typeof seededRandom>): Buffer[] {
+function hostileFrames(random: SeededRandom): Buffer[] {
   return Array.from({ length: 1 + random.below(4) }, () => {
     if (random.chance(0.1)) return random.bytes(1 + random.below(30));
     const opcode = random.pick([0x0, 0x1, 0x1, 0x2, 0x8, 0x9, 0xa, 0x3, 0xb, 0xf]);
