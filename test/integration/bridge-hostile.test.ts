@@ -138,7 +138,7 @@ test('fuzz: 3,000 seeded hostile requests, upgrades and frames are each answered
       : random.chance(0.15)
         ? hostileRequest(random, target.own, target.token)
         : target.upgradeHead(random.pick(['/events', '/events?after=3', '/events?after=%']), random.chance(0.2) ? { 'Sec-WebSocket-Protocol': tokenless } : {});
-    const options = plain ? { timeoutMs: 2_000 } : { after: hostileFrames(random), pipelined: random.chance(0.3), timeoutMs: 2_000 };
+    const options = plain ? { patienceMs: 2_000, timeoutMs: 6_000 } : { after: hostileFrames(random), pipelined: random.chance(0.3), patienceMs: 2_000, timeoutMs: 6_000 };
     const bytes = await rawExchange(target.port, head, options);
     count(statuses, firstStatus(bytes));
     if (firstStatus(bytes) === null && !('pipelined' in options && options.pipelined)) unanswered.push(head.toString('latin1').split('\r\n')[0] ?? '');
