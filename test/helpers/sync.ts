@@ -8,6 +8,7 @@ import { BUNDLE_PAYLOAD_TYPE, type BundleManifest } from '../../shared/domain/sy
 import type { CallInput, CallName, CallOutput } from '../../shared/contract/index.js';
 import type { ErrorInfo } from '../../shared/errors.js';
 import { envelopeFor, signEd25519Pem } from '../../main/sync/index.js';
+import { seededRandom } from './seeded-random.js';
 import { tempDir } from './temp.js';
 
 /** A test clock every installation in a test shares, so expiry can be reached without waiting. */
@@ -76,9 +77,9 @@ export async function installation(t: TestContext, root: string, siteId: string,
   return inst;
 }
 
-/** `a` pins `b` from b's trust file, as `outpost trust add --yes` does. */
+/** `a` pins `b` from b's trust file, as `outpost trust add --yes` does; the file lies beside the data dirs, as on a USB stick. */
 export async function pin(a: Installation, b: Installation): Promise<void> {
-  const file = path.join(a.dataDir, `${b.siteId}.trust.json`);
+  const file = path.join(path.dirname(a.dataDir), `${b.siteId}-for-${a.siteId}.trust.json`);
   fs.writeFileSync(file, JSON.stringify(await b.call('sync.trustExport', {})));
   const seen = await a.call('sync.trustInspect', { path: file });
   await a.call('sync.trustAdd', { path: file, fingerprint: seen.fingerprint });
@@ -95,16 +96,9 @@ export async function hqAndSite(t: TestContext, clock = new TestClock()): Promis
 
 /** xorshift32 bytes: reproducible model files, never Math.random. */
 export function seededBytes(length: number, seed: number): Buffer {
+  const random = seededRandom(seed);
   const out = Buffer.allocUnsafe(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i += 1) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
+  for (let i = 0; i < length; i += 1) out[i] = random.next() & 0xff;
   return out;
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type TestContext } from 'node:test';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { hqAndSite, installation, pin, readManifest, resign, seededBytes, type Installation } from '../helpers/sync.js';
 
 const MiB = 1024 * 1024;
@@ -197,15 +198,7 @@ test('fuzz: 1,000 seeded mutations of a real bundle are all refused', async (t) 
   const envelopeFile = path.join(bundle.path, 'envelope.json');
   const targets = [envelopeFile, ...chunkFiles(bundle.path)];
   const originals = new Map(targets.map((f) => [f, fs.readFileSync(f)]));
-  let x = 0x2545f491;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const { next } = seededRandom(0x2545f491);
   let refused = 0;
   for (let i = 0; i < 1000; i += 1) {
     const target = i % 2 === 0 ? envelopeFile : (targets[1 + (next() % (targets.length - 1))] as string);

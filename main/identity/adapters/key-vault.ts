@@ -75,7 +75,7 @@ export class KeyVault {
     fs.chmodSync(this.dir, 0o700);
     const files = FILES[material.kind];
     const writes: Array<[string, string, number]> = [[files.privateFile, material.privateKey, 0o600]];
-    if (files.publicFile) writes.push([files.publicFile, material.publicKey, 0o644]);
+    if (files.publicFile) writes.push([files.publicFile, material.publicKey, 0o600]);
     const staged = writes.map(([name, contents, mode]) => {
       const final = path.join(this.dir, name);
       const temp = `${final}.staged-${process.pid}`;

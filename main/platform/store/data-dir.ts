@@ -49,7 +49,7 @@ export function prepareDataDir(requested: string): DataDirLayout {
     fs.accessSync(root, fs.constants.W_OK | fs.constants.X_OK);
     // access() is advisory for root; a real create proves the directory takes writes.
     const probe = path.join(root, `.write-probe-${process.pid}`);
-    fs.writeFileSync(probe, '');
+    fs.writeFileSync(probe, '', { mode: 0o600 });
     fs.rmSync(probe);
   } catch (error) {
     throw storageError(root, error);

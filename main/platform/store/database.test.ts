@@ -19,6 +19,21 @@ test('a fresh database gets every migration, WAL and foreign keys', (t) => {
   for (const table of ['journal', 'site_identity', 'key_history', 'nodes', 'inventory_history', 'bundle_exchanges']) assert.ok(tables.includes(table), table);
 });
 
+test('the database and its -wal and -shm are 0600 under umask 022, and a 0644 set an older Outpost left is narrowed when opened', (t) => {
+  const umask = process.umask(0o022);
+  t.after(() => process.umask(umask));
+  const file = path.join(tempDir(t), 'outpost.db');
+  const files = [file, `${file}-wal`, `${file}-shm`];
+  const modes = () => files.map((f) => (fs.statSync(f).mode & 0o777).toString(8));
+  const first = openDatabase(file);
+  t.after(() => first.close());
+  first.prepare('CREATE TABLE t (x)').run();
+  assert.deepEqual(modes(), ['600', '600', '600']);
+  for (const f of files) fs.chmodSync(f, 0o644);
+  openDatabase(file).close();
+  assert.deepEqual(modes(), ['600', '600', '600']);
+});
+
 test('reopening applies nothing twice, and a new migration applies on top', (t) => {
   const file = path.join(tempDir(t), 'outpost.db');
   const steps = [

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
+import fs from 'node:fs';
 import { OutpostError } from '../../../shared/errors.js';
+import { errnoOf } from './data-dir.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
@@ -12,6 +14,7 @@ export type Db = Database.Database;
 export function openDatabase(file: string, migrations: readonly Migration[] = MIGRATIONS): Db {
   let db: Db;
   try {
+    if (file !== ':memory:') makePrivate(file);
     db = new Database(file, { timeout: 5000 });
   } catch (error) {
     throw corrupt(file, error);
@@ -31,6 +34,23 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
     db.close();
     if (error instanceof OutpostError) throw error;
     throw corrupt(file, error);
+  }
+}
+
+/**
+ * SQLite creates the database with the process umask (0644 as a rule), and its -wal and -shm files with the
+ * database's mode: the file is created (or narrowed) to 0600 before SQLite opens it, so the inventory, the
+ * journal and the API-key hashes stay the user's whatever the data dir's mode. Only the mode changes.
+ */
+function makePrivate(file: string): void {
+  fs.closeSync(fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600));
+  for (const each of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(each, 0o600);
+    } catch (error) {
+      // Absent (no -wal yet), or another user's file: theirs to keep, and SQLite says whether it can be used.
+      if (errnoOf(error) !== 'ENOENT' && errnoOf(error) !== 'EPERM') throw error;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { HTTP_STATUS_BY_CODE, errorEnvelope, type Envelope } from '../../../shared/contract/index.js';
 import type { ErrorInfo } from '../../../shared/errors.js';
@@ -60,14 +61,16 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.log.error('bridge request failed', { error: String(error) });
-      if (!res.headersSent) sendEnvelope(res, errorEnvelope({ code: 'INTERNAL', message: 'Outpost hit an internal error' }));
+      if (!res.headersSent) sendEnvelope(res, errorEnvelope({ code: 'INTERNAL', message: 'Outpost hit an internal error' }), true);
+      else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = requestUrl(req, port);
+    if (!url) return sendEnvelope(res, errorEnvelope(badTarget(req)), true);
     const refusal = checkHost(req, port);
     if (refusal) return sendEnvelope(res, errorEnvelope(refusal));
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     if (url.pathname.startsWith('/rpc/')) return handleCall(req, res, url.pathname.slice('/rpc/'.length));
     if (req.method === 'GET' || req.method === 'HEAD') return serveStatic(options.staticDir, url.pathname, res, SECURITY_HEADERS);
     sendEnvelope(res, errorEnvelope({ code: 'NOT_FOUND', message: `${req.method} ${url.pathname} is not a bridge route` }));
@@ -79,6 +82,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     const refusal = checkOrigin(req, port) ?? (tokensMatch(bearerToken(req), token) ? null : unauthorized);
     if (refusal) return sendEnvelope(res, errorEnvelope(refusal), true);
+    const call = decodedName(name);
+    if (call === null) return sendEnvelope(res, errorEnvelope({ code: 'NOT_FOUND', message: 'the call name is not valid percent-encoding' }), true);
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendEnvelope(res, errorEnvelope({ code: 'INVALID_INPUT', message: 'the body must be JSON', hint: 'send Content-Type: application/json' }), true);
     }
@@ -88,7 +93,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     res.on('close', () => {
       if (!res.writableFinished) aborted.abort();
     });
-    sendEnvelope(res, await options.dispatcher.invoke(decodeURIComponent(name), body.value, callContext('ui', aborted.signal)));
+    sendEnvelope(res, await options.dispatcher.invoke(call, body.value, callContext('ui', aborted.signal)));
   }
 
   const sockets = new WebSocketServer({
@@ -96,16 +101,34 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     maxPayload: 64 * 1024,
     handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
   });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const path = url.pathname;
-    const refusal = checkHost(req, port) ?? checkOrigin(req, port) ?? (path === '/events' ? null : { code: 'NOT_FOUND' as const, message: `no WebSocket at ${path}` }) ?? (tokensMatch(subprotocolToken(req), token) ? null : unauthorized);
-    if (refusal) {
-      const status = HTTP_STATUS_BY_CODE[refusal.code];
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(errorEnvelope(refusal))}`);
-      return;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node takes its own listener off an upgraded socket: without this one, a client's reset is an uncaught exception.
+    socket.on('error', (error) => {
+      options.log.info('bridge socket error', { error: String(error) });
+      socket.destroy();
+    });
+    try {
+      upgrade(req, socket, head);
+    } catch (error) {
+      options.log.error('bridge upgrade failed', { error: String(error) });
+      refuseUpgrade(socket, { code: 'INTERNAL', message: 'Outpost hit an internal error' });
     }
+  });
+
+  // Without a listener Node drops a CONNECT without a word; the bridge is no proxy, and says so.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    refuseUpgrade(socket, { code: 'INVALID_INPUT', message: 'the bridge is not a proxy (CONNECT is refused)' });
+  });
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = requestUrl(req, port);
+    if (!url) return refuseUpgrade(socket, badTarget(req));
+    const refusal = checkHost(req, port) ?? checkOrigin(req, port) ?? (url.pathname === '/events' ? null : { code: 'NOT_FOUND' as const, message: `no WebSocket at ${url.pathname}` }) ?? (tokensMatch(subprotocolToken(req), token) ? null : unauthorized);
+    if (refusal) return refuseUpgrade(socket, refusal);
     sockets.handleUpgrade(req, socket, head, (ws) => {
+      // ws closes with 1007 (invalid UTF-8) or 1009 (over maxPayload) and then emits the error; unheard, it would end the process.
+      ws.on('error', (error) => options.log.info('bridge WebSocket closed on a bad frame', { error: String(error) }));
       // While the socket's send buffer is over the mark, the hub queues for this page (bounded) instead.
       const stream = options.events.open(
         (message) => {
@@ -120,7 +143,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       // The stream is one-way; anything the page sends is ignored rather than interpreted.
       ws.on('message', () => undefined);
     });
-  });
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -183,4 +206,43 @@ function sendEnvelope(res: ServerResponse, envelope: Envelope, closeAfter = fals
   res.writeHead(status, headers);
   res.end(JSON.stringify(envelope));
   if (closeAfter) res.on('finish', () => socket?.destroy());
+}
+
+/**
+ * The request target read as a path on this server, or null when it is not one (`//[`, `*`, an absolute URL):
+ * the path is appended to our own origin so that `//host/...` can never be read as another host.
+ */
+function requestUrl(req: IncomingMessage, port: number): URL | null {
+  const target = req.url ?? '';
+  if (!target.startsWith('/')) return null;
+  try {
+    return new URL(`http://127.0.0.1:${port}${target}`);
+  } catch {
+    return null;
+  }
+}
+
+function badTarget(req: IncomingMessage): ErrorInfo {
+  return { code: 'INVALID_INPUT', message: `the request target "${printable(req.url ?? '')}" is not a path on this server` };
+}
+
+function decodedName(name: string): string | null {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return null;
+  }
+}
+
+/** What a client sent, shortened and with control characters escaped, for a message that quotes it. */
+function printable(text: string): string {
+  return JSON.stringify(text.slice(0, 100)).slice(1, -1);
+}
+
+/** A refused upgrade gets a plain HTTP answer on the raw socket, then the socket is closed. */
+function refuseUpgrade(socket: Duplex, refusal: ErrorInfo): void {
+  const status = HTTP_STATUS_BY_CODE[refusal.code];
+  const body = JSON.stringify(errorEnvelope(refusal));
+  // Closed once written, not just ended: a client that never closes its side would otherwise hold the socket (and the bridge's close) open.
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, () => socket.destroy());
 }

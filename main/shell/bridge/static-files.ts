@@ -35,7 +35,10 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse, 
   const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   const immutable = file.includes(`${path.sep}assets${path.sep}`);
   res.writeHead(200, { ...headers, 'Content-Type': type, 'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
-  fs.createReadStream(file).pipe(res);
+  // A file that vanishes or fails mid-read ends this response, not the process.
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }
 
 function isFile(file: string): boolean {

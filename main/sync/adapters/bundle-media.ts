@@ -21,22 +21,85 @@ function realDirectory(dir: string): boolean {
   }
 }
 
-/** Reads a small file without following links and without trusting its size. */
-export function readSmallFile(file: string, limit: number): Buffer {
+/**
+ * Opening a FIFO for reading waits for a writer, and a device may never end: a file on a medium is looked at
+ * (lstat) before it is opened, opened without blocking and without following links, and looked at again
+ * through the open descriptor, so only the plain file that was checked is read.
+ */
+const NON_BLOCKING_READ = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+function kindOf(stat: fs.Stats): string {
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isDirectory()) return 'a directory';
+  return 'not a plain file';
+}
+
+/** Refuses anything but the plain file that was looked at; `what` names it in the refusal. */
+function requirePlainFile(what: string, stat: fs.Stats, opened?: fs.Stats): void {
+  if (!stat.isFile()) refuse(`${what} is ${kindOf(stat)}, not a plain file`, 'a bundle holds plain files only: remove it from the medium and copy the bundle again, or name the directory `outpost bundle export` wrote; nothing was imported');
+  if (opened && (!opened.isFile() || opened.ino !== stat.ino || opened.dev !== stat.dev)) refuse(`${what} changed while it was being opened`, 'leave the medium alone while it is read, then try again');
+}
+
+/** Why a file could not be looked at or opened; `ENOENT` gets `absent` when the caller has a better word for it. */
+function unreadable(what: string, error: unknown, absent?: () => never): never {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT' && absent) absent();
+  if (code === 'ELOOP') refuse(`${what} is a symbolic link, not a plain file`, 'a bundle holds plain files only: remove it from the medium and copy the bundle again');
+  refuse(`${what} cannot be read (${code ?? 'error'})`, 'is the medium fully copied and mounted?');
+}
+
+function openPlainFileSync(file: string): { fd: number; size: number } {
+  let stat: fs.Stats;
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    stat = fs.lstatSync(file);
+    requirePlainFile(file, stat);
+    fd = fs.openSync(file, NON_BLOCKING_READ);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ELOOP') refuse(`${file} is a symbolic link; a bundle holds plain files only`);
-    refuse(`${file} cannot be read (${code ?? 'error'})`, 'is the medium fully copied and mounted?');
+    if (error instanceof OutpostError) throw error;
+    unreadable(file, error);
   }
   try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) refuse(`${file} is not a plain file`);
-    if (stat.size > limit) refuse(`${file} is ${stat.size} bytes, over the ${limit}-byte limit`);
-    const bytes = Buffer.allocUnsafe(stat.size);
-    const read = fs.readSync(fd, bytes, 0, stat.size, 0);
+    const opened = fs.fstatSync(fd);
+    requirePlainFile(file, stat, opened);
+    return { fd, size: opened.size };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw error;
+  }
+}
+
+async function openPlainFile(file: string, what: string, absent: () => never): Promise<{ handle: fs.promises.FileHandle; size: number }> {
+  let stat: fs.Stats;
+  let handle: fs.promises.FileHandle;
+  try {
+    stat = await fs.promises.lstat(file);
+    requirePlainFile(what, stat);
+    handle = await fs.promises.open(file, NON_BLOCKING_READ);
+  } catch (error) {
+    if (error instanceof OutpostError) throw error;
+    unreadable(what, error, absent);
+  }
+  try {
+    const opened = await handle.stat();
+    requirePlainFile(what, stat, opened);
+    return { handle, size: opened.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Reads a small file that must be a plain one, without following links, blocking on a FIFO, or trusting its size. */
+export function readSmallFile(file: string, limit: number): Buffer {
+  const { fd, size } = openPlainFileSync(file);
+  try {
+    if (size > limit) refuse(`${file} is ${size} bytes, over the ${limit}-byte limit`);
+    const bytes = Buffer.allocUnsafe(size);
+    const read = fs.readSync(fd, bytes, 0, size, 0);
     return bytes.subarray(0, read);
   } finally {
     fs.closeSync(fd);
@@ -86,22 +149,14 @@ export function findMedia(paths: readonly string[]): Medium[] {
  */
 export async function readMediumChunk(medium: Medium, digest: string, size: number, into: Buffer = Buffer.allocUnsafe(size)): Promise<Buffer> {
   const file = path.join(medium.dir, CHUNKS_DIR, digest);
-  let handle: fs.promises.FileHandle;
+  const name = `chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index}`;
+  const { handle, size: found } = await openPlainFile(file, `${name} (${file})`, () => refuse(`chunk ${digest.slice(0, 12)}… is missing from medium ${medium.descriptor.index} (${medium.dir})`, 'the medium was not copied completely; copy it again'));
   try {
-    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ELOOP') refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is a symbolic link`);
-    refuse(`chunk ${digest.slice(0, 12)}… is missing from medium ${medium.descriptor.index} (${medium.dir})`, 'the medium was not copied completely; copy it again');
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is not a plain file`);
-    if (stat.size < size) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is truncated (${stat.size} of ${size} bytes)`, 'the medium was not copied completely; copy it again');
-    if (stat.size > size) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is ${stat.size} bytes, more than the ${size} declared`);
+    if (found < size) refuse(`${name} is truncated (${found} of ${size} bytes)`, 'the medium was not copied completely; copy it again');
+    if (found > size) refuse(`${name} is ${found} bytes, more than the ${size} declared`);
     const bytes = into.subarray(0, size);
     const { bytesRead } = await handle.read(bytes, 0, size, 0);
-    if (bytesRead !== size) refuse(`chunk ${digest.slice(0, 12)}… on medium ${medium.descriptor.index} is truncated`);
+    if (bytesRead !== size) refuse(`${name} is truncated`);
     return bytes;
   } finally {
     await handle.close();

@@ -53,10 +53,10 @@ export class FileStore implements ModelStore {
    * and memory stays at three blocks whatever the file's size.
    */
   async ingest(source: string, options: { signal?: AbortSignal | undefined; onBytes?: (n: number) => void }): Promise<IngestedFile> {
-    fs.mkdirSync(this.models, { recursive: true });
+    fs.mkdirSync(this.models, { recursive: true, mode: 0o700 });
     const temp = path.join(this.models, `.incoming-${process.pid}-${randomBytes(4).toString('hex')}`);
     const input = await fs.promises.open(source, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    const output = await fs.promises.open(temp, 'w', 0o644);
+    const output = await fs.promises.open(temp, 'w', 0o600);
     const fileHash = createHash('sha256');
     const chunker = new StreamingChunker(this.chunking);
     const chunks: Array<[string, number]> = [];
@@ -140,8 +140,8 @@ export class FileStore implements ModelStore {
 
   /** The partial file for `digest` in staging/, created at its full size if this is the first medium to bring any of it. */
   async partial(digest: string, size: number): Promise<PartialFile> {
-    fs.mkdirSync(path.join(this.staging, 'files'), { recursive: true });
-    fs.mkdirSync(this.models, { recursive: true });
+    fs.mkdirSync(path.join(this.staging, 'files'), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(this.models, { recursive: true, mode: 0o700 });
     return PartialFile.open(this.partialPath(digest), size, this.modelPath(digest));
   }
 
@@ -227,7 +227,7 @@ export class PartialFile {
   ) {}
 
   static async open(file: string, size: number, target: string): Promise<PartialFile> {
-    const handle = await fs.promises.open(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o644);
+    const handle = await fs.promises.open(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
     if ((await handle.stat()).size !== size) await handle.truncate(size);
     return new PartialFile(file, handle, target, readStagedLog(file));
   }
@@ -267,7 +267,7 @@ export class PartialFile {
     await Promise.all(writes);
     if (positions.length === 0) return;
     await this.handle.datasync();
-    await fs.promises.appendFile(`${this.file}.staged`, `${positions.join('\n')}\n`);
+    await fs.promises.appendFile(`${this.file}.staged`, `${positions.join('\n')}\n`, { mode: 0o600 });
   }
 
   /** `size` staged bytes at `offset`, read back (to name a damaged chunk). */
