@@ -2,12 +2,13 @@ import type { TestContext } from 'node:test';
 import { openCore, type Core } from '../../main/app/core.js';
 import { rendererDir } from '../../main/platform/version.js';
 import { startBridge, type Bridge } from '../../main/shell/bridge/server.js';
+import { atTestEnd } from './temp.js';
 
 /** An in-process core on a temp data dir with the real bridge in front of it. */
 export async function startTestBridge(t: TestContext, dataDir: string): Promise<{ core: Core; bridge: Bridge }> {
   const core = openCore({ dataDir });
   const bridge = await startBridge({ dispatcher: core.dispatcher, events: core.events, log: core.log, staticDir: rendererDir() });
-  t.after(async () => {
+  atTestEnd(t, async () => {
     await bridge.close();
     core.close();
   });

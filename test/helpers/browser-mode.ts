@@ -3,12 +3,17 @@ import type { TestContext } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { OutpostWindow } from '../e2e/pages/outpost-window.js';
 import { OUTPOST_BIN, REPO_ROOT } from './cli.js';
+import { atTestEnd } from './temp.js';
 
 /** `outpost ui` as a user starts it: a real child process; resolves with the URL it prints. */
 export async function startOutpostUi(t: TestContext, dataDir: string): Promise<{ url: string; port: number; process: ChildProcess }> {
   const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, 'ui', '--port', '0', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => {
+  // Stopped, and waited for (its router child goes with it), before the test's temp dirs are removed.
+  atTestEnd(t, async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
   });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

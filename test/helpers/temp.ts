@@ -3,15 +3,30 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 
+const endings = new WeakMap<TestContext, Array<() => unknown>>();
+
 /**
- * A fresh directory per test, removed when the test ends. node:test runs a test's after-hooks in the order
- * they were added, so this one usually runs before the hooks that stop what writes into the directory (an
- * `outpost ui` and its router child write stats every second): removal retries on ENOTEMPTY instead of
- * failing the test and skipping the hooks after it (which left that server running).
+ * Runs `work` when the test ends, after everything registered later through this function (last in, first
+ * out): a server started after its data dir stops before the dir is removed. node:test runs its own after-hooks
+ * in the order they were added, which would remove the dir first, under a process still writing into it.
  */
+export function atTestEnd(t: TestContext, work: () => unknown): void {
+  let stack = endings.get(t);
+  if (!stack) {
+    const works: Array<() => unknown> = [];
+    endings.set(t, works);
+    t.after(async () => {
+      for (const next of works.reverse()) await next();
+    });
+    stack = works;
+  }
+  stack.push(work);
+}
+
+/** A fresh directory per test, removed when the test ends (after what was started in it has stopped: atTestEnd). */
 export function tempDir(t: TestContext, prefix = 'outpost-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+  atTestEnd(t, () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   return dir;
 }
 

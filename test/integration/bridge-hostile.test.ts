@@ -50,6 +50,9 @@ test('named hostile inputs: each is refused with its status or close code, and t
   assert.equal(firstStatus(await rawExchange(port, upgradeHead('/elsewhere'))), 404, 'no WebSocket at another path');
   assert.equal(firstStatus(await rawExchange(port, `POST /rpc/%E0%A4%A HTTP/1.1\r\nHost: ${own}\r\nAuthorization: Bearer ${target.token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`)), 404, 'a call name that is not percent-encoding');
 
+  const cutShort = await rawExchange(port, `POST /rpc/system.status HTTP/1.1\r\nHost: ${own}\r\nAuthorization: Bearer ${target.token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":`, { patienceMs: 300 });
+  assert.ok([400, null].includes(firstStatus(cutShort)), `a body cut short by the client is its own failure (400, or no answer to a client gone), never a 500: got ${firstStatus(cutShort)}`);
+
   const invalidUtf8 = await rawExchange(port, upgradeHead('/events'), { after: [wsFrame(0x1, Buffer.from([0x68, 0xff, 0xfe, 0xc3]))] });
   assert.equal(firstStatus(invalidUtf8), 101);
   assert.deepEqual(closeCodes(invalidUtf8), [1007], 'invalid UTF-8 in a text frame closes with 1007');

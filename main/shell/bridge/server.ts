@@ -174,7 +174,7 @@ async function readBody(req: IncomingMessage): Promise<{ value: unknown } | { er
   // Plain events rather than `for await`: leaving an async iterator early destroys
   // the socket, and the client would get a reset instead of the 413.
   const chunks: Buffer[] = [];
-  const complete = await new Promise<boolean>((resolve, reject) => {
+  const complete = await new Promise<boolean | 'cut'>((resolve) => {
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -185,8 +185,11 @@ async function readBody(req: IncomingMessage): Promise<{ value: unknown } | { er
     };
     req.on('data', onData);
     req.once('end', () => resolve(true));
-    req.once('error', reject);
+    // A client that goes away mid-body is not Outpost's failure: its call is refused, never an INTERNAL.
+    req.once('error', () => resolve('cut'));
+    req.once('aborted', () => resolve('cut'));
   });
+  if (complete === 'cut') return { error: { code: 'INVALID_INPUT', message: 'the request body was cut short', hint: 'send the whole JSON body' } };
   if (!complete) return { error: tooLarge };
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return { value: {} };
