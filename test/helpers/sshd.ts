@@ -48,6 +48,8 @@ export interface SshdHost {
   readonly authorizedKeysPath: string;
   /** Generates a new host key and restarts sshd on the same port (SIGHUP): what a reinstalled host looks like. */
   replaceHostKey(): Promise<{ hostKeyFingerprint: string }>;
+  /** Stops sshd and its sessions (their connections drop), then starts it again with the same host key and port. */
+  restart(): Promise<void>;
   /** sshd's stderr (LogLevel INFO) so tests can assert what the server saw. */
   logs(): string;
   /** Stops this host only, e.g. to simulate a host going offline. */
@@ -322,6 +324,37 @@ async function fingerprintOf(publicKeyFile: string): Promise<string> {
   return fingerprint;
 }
 
+interface SshdProcess {
+  child: ChildProcess;
+  log(): string;
+  /** Why it is not serving, or null once it listens. */
+  failure: string | null;
+}
+
+/** Starts sshd on a written config and waits for our own sshd's "listening" line and banner (not someone else's port). */
+async function runSshd(sshd: string, configPath: string, address: string, port: number, readyTimeoutMs: number): Promise<SshdProcess> {
+  const child = spawn(sshd, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  liveChildren.add(child);
+  installExitHooks();
+  let log = '';
+  let spawnError: Error | undefined;
+  child.on('error', (err) => (spawnError = err));
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => void (log = (log + d).slice(-LOG_CAP)));
+  // A test that forgets stop() should still exit (the exit hook kills sshd), not hang.
+  child.unref();
+  if (child.stderr instanceof net.Socket) child.stderr.unref();
+
+  const deadline = Date.now() + readyTimeoutMs;
+  let ready = false;
+  while (!ready && !exited(child) && !spawnError && Date.now() < deadline) {
+    ready = log.includes(`Server listening on ${address} port ${port}`) && (await probeBanner(address, port));
+    if (!ready) await sleep(20);
+  }
+  const why = ready ? null : spawnError ? `could not spawn: ${spawnError.message}` : exited(child) ? `exited with ${child.exitCode ?? child.signalCode}` : `not ready within ${readyTimeoutMs} ms`;
+  return { child, log: () => log, failure: why && `${sshd} -D -e -f sshd_config on ${address}:${port} ${why}; sshd stderr:\n${log.trim() || '(empty)'}` };
+}
+
 async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: number, extra: readonly string[], fixedPort: number | undefined): Promise<SshdHost> {
   const configPath = path.join(p.dir, 'sshd_config');
   let failure = '';
@@ -329,26 +362,8 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
   for (let attempt = 1; attempt <= 5; attempt++) {
     const port = fixedPort ?? (await freePort(p.address));
     await writeFile(configPath, sshdConfig({ ...p, port, user, extra }), { mode: 0o600 });
-    const child = spawn(sshd, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-    liveChildren.add(child);
-    installExitHooks();
-    let log = '';
-    let spawnError: Error | undefined;
-    child.on('error', (err) => (spawnError = err));
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => void (log = (log + d).slice(-LOG_CAP)));
-    // A test that forgets stop() should still exit (the exit hook kills sshd), not hang.
-    child.unref();
-    if (child.stderr instanceof net.Socket) child.stderr.unref();
-
-    const deadline = Date.now() + readyTimeoutMs;
-    let ready = false;
-    // Require our own sshd's "listening" line too, so a banner from someone else's port can't fool us.
-    while (!ready && !exited(child) && !spawnError && Date.now() < deadline) {
-      ready = log.includes(`Server listening on ${p.address} port ${port}`) && (await probeBanner(p.address, port));
-      if (!ready) await sleep(20);
-    }
-    if (ready) {
+    let current = await runSshd(sshd, configPath, p.address, port, readyTimeoutMs);
+    if (current.failure === null) {
       return {
         address: p.address,
         port,
@@ -358,7 +373,9 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
         knownHostsLine: `[${p.address}]:${port} ${p.hostPublicKey.split(/\s+/).slice(0, 2).join(' ')}`,
         clientKeyPath: p.clientKeyPath,
         clientPublicKey: p.clientPublicKey,
-        pid: child.pid,
+        get pid() {
+          return current.child.pid;
+        },
         dir: p.dir,
         authorizedKeysPath: p.authKeys,
         replaceHostKey: async () => {
@@ -366,22 +383,30 @@ async function launch(p: Prepared, sshd: string, user: string, readyTimeoutMs: n
           await rm(`${p.hostKey}.pub`, { force: true });
           await keygen(p.hostKey, `outpost-test-host@${p.address}`);
           const listening = `Server listening on ${p.address} port ${port}`;
-          const before = log.split(listening).length;
+          const before = current.log().split(listening).length;
           // sshd -D re-executes itself on SIGHUP, reading the new key; same pid, same port.
-          process.kill(child.pid as number, 'SIGHUP');
+          process.kill(current.child.pid as number, 'SIGHUP');
           const until = Date.now() + readyTimeoutMs;
-          while (log.split(listening).length === before && Date.now() < until) await sleep(20);
-          if (log.split(listening).length === before) throw new Error(`sshd on ${p.address}:${port} did not restart after SIGHUP`);
+          while (current.log().split(listening).length === before && Date.now() < until) await sleep(20);
+          if (current.log().split(listening).length === before) throw new Error(`sshd on ${p.address}:${port} did not restart after SIGHUP`);
           return { hostKeyFingerprint: await fingerprintOf(`${p.hostKey}.pub`) };
         },
-        logs: () => log,
-        stop: () => stopChild(child),
+        restart: async () => {
+          await stopChild(current.child);
+          const next = await runSshd(sshd, configPath, p.address, port, readyTimeoutMs);
+          if (next.failure !== null) {
+            await stopChild(next.child);
+            throw new Error(next.failure);
+          }
+          current = next;
+        },
+        logs: () => current.log(),
+        stop: () => stopChild(current.child),
       };
     }
-    const why = spawnError ? `could not spawn: ${spawnError.message}` : exited(child) ? `exited with ${child.exitCode ?? child.signalCode}` : `not ready within ${readyTimeoutMs} ms`;
-    await stopChild(child);
-    failure = `${sshd} -D -e -f sshd_config on ${p.address}:${port} ${why}; sshd stderr:\n${log.trim() || '(empty)'}`;
-    if (fixedPort !== undefined || !/Address already in use|Cannot bind any address/.test(log)) break;
+    await stopChild(current.child);
+    failure = current.failure;
+    if (fixedPort !== undefined || !/Address already in use|Cannot bind any address/.test(current.log())) break;
   }
   throw new Error(failure);
 }

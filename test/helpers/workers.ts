@@ -30,8 +30,15 @@ export interface WorkersBench {
  * `seed` picks the tiny model's weights, so each test file has its own model digest: the simulated hosts share
  * one login home, and a copy left there by another test must not stand in for this file's own copy.
  */
-export async function startWorkersBench(options: Omit<WorkersSiteOptions, 'authorizedKey' | 'port'> & { firstAddress: number; seed: number }): Promise<WorkersBench> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'outpost-workers-'));
+export async function startWorkersBench(
+  options: Omit<WorkersSiteOptions, 'authorizedKey' | 'port'> & {
+    firstAddress: number;
+    seed: number;
+    /** An empty data dir the caller made and removes itself (e.g. on its own mount); a fresh temp dir otherwise. */
+    dataDir?: string;
+  },
+): Promise<WorkersBench> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'outpost-workers-'));
   const core = openCore({ dataDir });
   const events: EventMessage[] = [];
   core.events.subscribe((m) => void events.push(m));
@@ -81,7 +88,7 @@ export async function startWorkersBench(options: Omit<WorkersSiteOptions, 'autho
     close: async () => {
       core.close();
       await site.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
