@@ -38,6 +38,19 @@ test('router seconds are stored once each, and the second still counting waits',
   );
 });
 
+test('a stats file the router stopped rewriting gives its seconds once, but no current in-flight count or TTFT', () => {
+  const written = Date.parse(stats.writtenAt) / 1000;
+  const fresh = routerSamples(stats, 97, written + 2);
+  assert.ok(fresh.samples.some((s) => s.metric === 'router.inflight' && s.ts === written + 2));
+  const stale = routerSamples(stats, 97, written + 3);
+  assert.deepEqual(
+    stale.samples.filter((s) => s.metric === 'router.inflight' || s.metric === 'endpoint.ttft'),
+    [],
+    'the router is down: a gap, not its last values again',
+  );
+  assert.equal(stale.samples.filter((s) => s.metric === 'router.requests').length, 3, 'the seconds it counted before it died are still stored');
+});
+
 const deployment = (state: Deployment['state'], restarts: number): Deployment => ({
   id: 'dep-abcd',
   planId: 'p1',

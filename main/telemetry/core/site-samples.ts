@@ -2,10 +2,15 @@ import type { RouterStats } from '../../../shared/domain/router.js';
 import type { Sample } from '../../../shared/domain/telemetry.js';
 import type { Deployment } from '../../../shared/domain/workers.js';
 
+/** The router rewrites its stats every second; a file older than this was left by a router that died or cannot write. */
+const STATS_FRESH_SECONDS = 2;
+
 /**
  * The router's complete seconds after `afterSecond` as samples of `router`, and
  * each endpoint's TTFT estimate at `ts`. The second still being counted is left
- * for the next tick, so each second is stored once and whole.
+ * for the next tick, so each second is stored once and whole. A stale file's
+ * in-flight count and TTFTs are not stored as `ts`'s: the router's down time
+ * stays a gap in those series instead of repeating its last values.
  */
 export function routerSamples(stats: RouterStats, afterSecond: number, ts: number): { samples: Sample[]; lastSecond: number } {
   const samples: Sample[] = [];
@@ -18,6 +23,7 @@ export function routerSamples(stats: RouterStats, afterSecond: number, ts: numbe
     if (second.ttftP99Ms !== null) samples.push({ source: 'router', metric: 'router.ttft.p99', unit: 'ms', ts: second.at, value: second.ttftP99Ms });
     lastSecond = Math.max(lastSecond, second.at);
   }
+  if (ts - Date.parse(stats.writtenAt) / 1000 > STATS_FRESH_SECONDS) return { samples, lastSecond };
   samples.push({ source: 'router', metric: 'router.inflight', unit: 'requests', ts, value: stats.inFlight });
   for (const endpoint of stats.endpoints) {
     if (endpoint.ttftMs !== null) samples.push({ source: `endpoint:${endpoint.name}`, metric: 'endpoint.ttft', unit: 'ms', ts, value: endpoint.ttftMs });
