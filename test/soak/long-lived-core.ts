@@ -24,14 +24,8 @@ export class LongLivedCore {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Exits the soak did not cause, each with the last thing the core said. */
   readonly unexpectedExits: string[] = [];
-  /** Every core process started, for the final scan's report. */
-  readonly pids: number[] = [];
 
   constructor(private readonly options: LongLivedCoreOptions) {}
-
-  get pid(): number | null {
-    return this.child?.pid ?? null;
-  }
 
   /** Starts `outpost ui` and resolves once it serves (it supervises from before that line). */
   async start(): Promise<void> {
@@ -50,7 +44,6 @@ export class LongLivedCore {
       },
     });
     this.child = child;
-    if (child.pid) this.pids.push(child.pid);
     let said = '';
     child.stderr?.on('data', (d: Buffer) => void (said = (said + d.toString()).slice(-2_000)));
     const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`)));

@@ -11,7 +11,7 @@ export interface Recovery {
   routerBackAt: number | null;
 }
 
-async function routerAnswers(routerUrl: string): Promise<boolean> {
+export async function routerAnswers(routerUrl: string): Promise<boolean> {
   try {
     return (await fetch(`${routerUrl}/healthz`, { signal: AbortSignal.timeout(1_000) })).ok;
   } catch {

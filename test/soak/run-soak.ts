@@ -13,7 +13,7 @@ import { inject, SoakClock, type Injected, type SoakWorld } from './faults.js';
 import { figureRows, type FaultRecord, type FigureRow, type GapCheck, type SoakOutcome } from './figures.js';
 import { SteadyLoad } from './load.js';
 import { LongLivedCore } from './long-lived-core.js';
-import { awaitRecovery, MigrationCounter, type Recovery } from './recovery.js';
+import { awaitRecovery, MigrationCounter, routerAnswers, type Recovery } from './recovery.js';
 import { dataDisk, killRunProcesses, runProcesses, type DataDisk } from './run-resources.js';
 import { FAULT_KINDS, FaultSchedule, type FaultKind, type NamedFault } from './schedule.js';
 
@@ -171,6 +171,8 @@ export async function runSoak(options: SoakOptions, holdings: RunHoldings): Prom
   const at = (): string => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s]`;
   try {
     await core.start();
+    // The core starts its router child after it serves: the applications come once the router answers.
+    if (!(await waitFor(async () => ((await routerAnswers(routerUrl)) ? true : undefined), 30_000))) throw new Error(`the router the core supervises does not answer on ${routerUrl}`);
     load.start();
     for (const id of ids) {
       const served = await waitFor(() => load.succeededSince(t0, id), 60_000);
