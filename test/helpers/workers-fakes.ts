@@ -14,14 +14,25 @@ const abortError = (): Error => Object.assign(new Error('The operation was abort
 /** Time moves only when a test (or a sleep) moves it; `later` tasks wait for `runDue`. */
 export class FakeClock implements Clock {
   private at = Date.parse('2025-01-01T00:00:00Z');
+  /** How far the wall clock has been stepped away from the monotonic one. */
+  private wallOffset = 0;
   private readonly tasks = new Set<{ due: number; task: () => void }>();
 
   now(): Date {
-    return new Date(this.at);
+    return new Date(this.at + this.wallOffset);
+  }
+
+  elapsedMs(): number {
+    return this.at;
   }
 
   advance(ms: number): void {
     this.at += ms;
+  }
+
+  /** Steps the wall clock only (NTP, a technician): durations go on as before. */
+  stepWallClock(ms: number): void {
+    this.wallOffset += ms;
   }
 
   /** Returns at once with the time moved on; yields so that other work (a Stop, a cancel) can run meanwhile. */

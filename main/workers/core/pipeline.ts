@@ -61,13 +61,13 @@ export class Pipeline {
 
   /** Waits until every port is listening on its node (rpc-servers and tunnels, before the head dials them). */
   async waitListening(workers: readonly WorkerSpec[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = this.ports.clock.now().getTime() + timeoutMs;
+    const deadline = this.ports.clock.elapsedMs() + timeoutMs;
     for (const [node, group] of groupByNode(workers.filter((w) => w.listen))) {
       for (;;) {
         const listening = parsePreflight(await this.hosts.check(node, LISTEN_SCRIPT, 'reading listening ports', { signal })).listening;
         const missing = group.filter((w) => !listening.has(w.listen?.port ?? -1));
         if (!missing.length) break;
-        if (this.ports.clock.now().getTime() > deadline) {
+        if (this.ports.clock.elapsedMs() > deadline) {
           const status = await this.status(missing);
           const dead = missing.filter((w) => status.get(w.name) === false);
           const why = dead.length ? `${dead.map((w) => w.name).join(', ')} exited: ${await this.lastLines(dead[0] as WorkerSpec, 3)}` : `${missing.map((w) => `${w.name} (port ${w.listen?.port})`).join(', ')} not listening after ${timeoutMs / 1000} s`;
@@ -92,11 +92,11 @@ export class Pipeline {
   }
 
   async waitReady(readinessPath: string, timeoutMs: number, signal?: AbortSignal, onReady?: (fraction: number) => void): Promise<void> {
-    const started = this.ports.clock.now().getTime();
+    const started = this.ports.clock.elapsedMs();
     for (let round = 0; ; round++) {
       if (signal?.aborted) throw new OutpostError('CANCELLED', 'cancelled');
       if (await this.ports.head.healthy(this.apiUrl, readinessPath)) return;
-      const elapsed = this.ports.clock.now().getTime() - started;
+      const elapsed = this.ports.clock.elapsedMs() - started;
       onReady?.(Math.min(0.99, elapsed / timeoutMs));
       if (round % 5 === 4 && (await this.status([this.head])).get('head') === false) {
         throw new OutpostError('UNAVAILABLE', `the head on ${this.head.node} exited while loading: ${await this.lastLines(this.head, 4)}`, `see \`outpost logs ${this.id} --worker head\``);

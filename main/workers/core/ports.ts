@@ -54,7 +54,10 @@ export interface HeadApi {
 }
 
 export interface Clock {
+  /** The wall clock, for what is shown and stored; it may step (NTP, a technician, a dead RTC battery). */
   now(): Date;
+  /** Milliseconds on a clock that only moves forward: every duration, deadline and backoff is measured on it. */
+  elapsedMs(): number;
   /** Resolves after `ms`; rejects when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Runs `task` once after `ms` without keeping the process alive for it (a background round); returns its cancel. */

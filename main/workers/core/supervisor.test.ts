@@ -94,6 +94,21 @@ test('restart backoff doubles from the base up to the cap; no attempt before its
   assert.equal(s.state(), 'degraded');
 });
 
+test('a wall clock stepped back an hour does not hold restarts back: backoff is measured on the monotonic clock', async () => {
+  const s = await supervised();
+  s.site.kill('head');
+  await s.supervisor.round();
+  assert.equal(s.state(), 'ready', 'the first restart, at once');
+  s.clock.stepWallClock(-3_600_000);
+  s.site.kill('rpc-1');
+  s.clock.advance(BASE_MS);
+  await s.supervisor.round();
+  assert.equal(s.state(), 'ready', 'restarted after its backoff, not an hour later');
+  assert.ok(s.site.aliveNames().includes('rpc-1'), 'rpc-1 runs again');
+  assert.deepEqual(s.backoffs(), [BASE_MS, 2 * BASE_MS, 2 * BASE_MS, 2 * BASE_MS], 'the head alone, then the pipeline as a unit, one step of backoff later');
+  assert.equal(s.journal.filter((e) => e.action === 'workers.restart').length, 2);
+});
+
 test('a deployment ready for the stable period has its backoff reset', async () => {
   const s = await supervised();
   s.site.failStart.add('head');

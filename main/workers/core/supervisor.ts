@@ -166,6 +166,7 @@ export class Supervisor {
   }
 
   private now(): number {
-    return this.options.clock.now().getTime();
+    // Backoff and the stable period are durations: a wall clock stepped back an hour must not freeze restarts.
+    return this.options.clock.elapsedMs();
   }
 }
