@@ -2,14 +2,14 @@ import type { RouterProcessOptions, RunningRouter } from './router-process.js';
 import type { RouterService } from './service.js';
 import { RouterSupervisor } from './supervisor.js';
 import { envInteger } from '../platform/env-settings.js';
-import { routerFiles, writeSupervisedRouter } from './adapters/router-files.js';
-import { spawnRouterChild } from './adapters/router-child.js';
+import { RouterReportReader, routerFiles, writeSupervisedRouter } from './adapters/router-files.js';
+import { ROUTER_STOP_WAIT_MS, spawnRouterChild, waitUntilExited } from './adapters/router-child.js';
 import { lockHolder, pidAlive } from './adapters/pid-lock.js';
 
 export { RouterService, type RouterServiceDeps } from './service.js';
 export { RouterSupervisor, type RouterChild, type RouterSupervisorDeps } from './supervisor.js';
 export { RouterRepository } from './adapters/repository.js';
-export { RouterReportReader } from './adapters/router-files.js';
+export { RouterReportReader };
 export { ROUTER_NODE_FLAGS, SUPERVISED_ENV } from './adapters/router-child.js';
 export { routerHandlers } from './handlers.js';
 export type { RouterProcessOptions, RunningRouter };
@@ -32,6 +32,16 @@ export function superviseRouter(dataDir: string, service: RouterService, now: ()
       const pid = lockHolder(lock);
       return pid !== null && pidAlive(pid) ? pid : null;
     },
+    previousState: () => new RouterReportReader(dataDir).lastSupervised(),
+    alive: pidAlive,
+    stopPid: (pid) => {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        return; // already gone
+      }
+      if (!waitUntilExited(pid, ROUTER_STOP_WAIT_MS)) process.kill(pid, 'SIGKILL');
+    },
     journalRetries: () => service.journalRetries(),
     writeState: (state) => writeSupervisedRouter(dataDir, state),
     now,
@@ -39,7 +49,7 @@ export function superviseRouter(dataDir: string, service: RouterService, now: ()
     tickMs: envInteger('OUTPOST_ROUTER_SUPERVISE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     backoffBaseMs: 1_000,
     backoffCapMs: 30_000,
-    stableMs: 60_000,
+    stableMs: 10_000,
   });
   supervisor.start();
   return supervisor;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { SupervisedRouter } from '../../shared/domain/router.js';
 
 /** A router process the supervisor started. */
@@ -14,6 +15,11 @@ export interface RouterSupervisorDeps {
   spawn: () => RouterChild;
   /** The live process holding the data dir's router lock, if any. */
   lockHolder: () => number | null;
+  /** What the last supervisor wrote about its router (read at start, to adopt a router that outlived its core). */
+  previousState: () => SupervisedRouter | null;
+  alive: (pid: number) => boolean;
+  /** Asks a router this supervisor did not start (an adopted one) to stop, and waits for it. */
+  stopPid: (pid: number) => void;
   /** Copies the router's new retry lines into the ops journal. */
   journalRetries: () => number;
   writeState: (state: SupervisedRouter) => void;
@@ -22,20 +28,23 @@ export interface RouterSupervisorDeps {
   tickMs: number;
   backoffBaseMs: number;
   backoffCapMs: number;
-  /** A router that ran this long before dying starts the backoff over. */
+  /** A router that ran this long before dying is restarted at once, and starts the backoff over. */
   stableMs: number;
 }
 
 /**
- * Runs the router as a child of the app's long-lived core: starts it, restarts it
- * with capped exponential backoff when it dies, stops it with the core. When a
- * router the app did not start already holds the data dir (a technician's
- * `outpost router`), it leaves that one alone and reports it. Every tick it also
- * copies the router's retries into the ops journal: the router process only
- * reads the store, so this is where its retries become journal entries.
+ * Runs the router for the app's long-lived core: starts it as a child, restarts it when it dies (at once after a
+ * stable run, then with capped exponential backoff), stops it with the core. A router outlives a core that is
+ * killed (the site's traffic must not depend on it): the next core adopts it — the router its predecessor
+ * supervised, found by the lock's pid — and watches it as its own. A router the app did not start (a technician's
+ * `outpost router`) is left alone and reported. Every tick it also copies the router's retries into the ops
+ * journal: the router process only reads the store, so this is where its retries become journal entries.
+ * Durations are measured on a monotonic clock: a wall clock stepped back must not hold a restart back.
  */
 export class RouterSupervisor {
   private child: RouterChild | null = null;
+  /** A router left running by a core that died, now watched by this one. */
+  private adopted: number | null = null;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failuresInARow = 0;
@@ -60,6 +69,8 @@ export class RouterSupervisor {
     clearTimeout(this.timer);
     this.child?.stop();
     this.child = null;
+    if (this.adopted !== null) this.deps.stopPid(this.adopted);
+    this.adopted = null;
     this.journal();
     this.update({ state: 'stopped', pid: null, url: null, nextStartAt: null });
   }
@@ -67,21 +78,39 @@ export class RouterSupervisor {
   private tick(): void {
     if (this.stopped) return;
     this.journal();
-    if (!this.child && this.deps.now().getTime() >= this.nextStartAt) {
-      const holder = this.deps.lockHolder();
-      if (holder !== null) {
-        if (this.state.state !== 'external' || this.state.pid !== holder) this.update({ state: 'external', pid: holder, url: null, nextStartAt: null });
-      } else {
-        this.launch();
-      }
-    }
+    if (this.adopted !== null && !this.deps.alive(this.adopted)) this.adoptedEnded();
+    this.startIfDue();
     this.timer = setTimeout(() => this.tick(), this.deps.tickMs);
     this.timer.unref();
   }
 
+  private startIfDue(): void {
+    if (this.stopped || this.child || this.adopted !== null || performance.now() < this.nextStartAt) return;
+    const holder = this.deps.lockHolder();
+    if (holder === null) return this.launch();
+    const previous = this.deps.previousState();
+    const leftByDeadCore = previous?.pid === holder && previous.supervisorPid !== process.pid && !this.deps.alive(previous.supervisorPid);
+    if (leftByDeadCore) {
+      this.adopted = holder;
+      this.deps.log('router adopted: it outlived the core that started it', { pid: holder, formerSupervisor: previous.supervisorPid });
+      this.update({ state: 'running', pid: holder, url: previous.url, nextStartAt: null });
+    } else if (this.state.state !== 'external' || this.state.pid !== holder) {
+      this.update({ state: 'external', pid: holder, url: null, nextStartAt: null });
+    }
+  }
+
+  private adoptedEnded(): void {
+    const pid = this.adopted;
+    this.adopted = null;
+    this.failuresInARow = 0;
+    this.nextStartAt = 0;
+    this.deps.log('the adopted router ended; starting a new one', { pid });
+    this.update({ state: 'restarting', pid: null, url: null, restarts: this.state.restarts + 1, lastExit: 'the adopted router ended', nextStartAt: null });
+  }
+
   private launch(): void {
     const child = this.deps.spawn();
-    const startedAt = this.deps.now().getTime();
+    const startedAt = performance.now();
     this.child = child;
     this.update({ state: 'starting', pid: child.pid, url: null, nextStartAt: null });
     void child.listening.then(({ url }) => {
@@ -92,12 +121,15 @@ export class RouterSupervisor {
     void child.exited.then((how) => {
       if (this.child !== child) return;
       this.child = null;
-      const ranMs = this.deps.now().getTime() - startedAt;
-      this.failuresInARow = ranMs >= this.deps.stableMs ? 1 : this.failuresInARow + 1;
-      const delay = Math.min(this.deps.backoffCapMs, this.deps.backoffBaseMs * 2 ** (this.failuresInARow - 1));
-      this.nextStartAt = this.deps.now().getTime() + delay;
-      this.deps.log('router ended; restarting after a pause', { pid: child.pid, how, delayMs: delay });
-      this.update({ state: 'restarting', pid: null, url: null, restarts: this.state.restarts + 1, lastExit: how, nextStartAt: new Date(this.nextStartAt).toISOString() });
+      const ranMs = performance.now() - startedAt;
+      // Applications retry a refused connection for a second or two: a router that had been serving comes back
+      // at once; one that keeps dying waits longer each time.
+      this.failuresInARow = ranMs >= this.deps.stableMs ? 0 : this.failuresInARow + 1;
+      const delay = this.failuresInARow === 0 ? 0 : Math.min(this.deps.backoffCapMs, this.deps.backoffBaseMs * 2 ** (this.failuresInARow - 1));
+      this.nextStartAt = performance.now() + delay;
+      this.deps.log('router ended; restarting', { pid: child.pid, how, delayMs: delay });
+      this.update({ state: 'restarting', pid: null, url: null, restarts: this.state.restarts + 1, lastExit: how, nextStartAt: new Date(this.deps.now().getTime() + delay).toISOString() });
+      if (delay === 0) this.startIfDue();
     });
   }
 

@@ -79,7 +79,11 @@ test('a new core adopts the workers a killed core supervised, and stops the left
     stored,
   );
   assert.ok(running(foreign.pid as number), "another data dir's process is never touched");
-  assert.deepEqual(routerChild.filter(running), [], "the killed core's router child stopped with it");
+  const adopted = await until('the router to be adopted', async () => {
+    const status = await bench.call('router.status', {});
+    return status.supervised?.state === 'running' && status.supervised.supervisorPid === second.pid && routerChild.includes(status.supervised.pid ?? -1) ? status.supervised : undefined;
+  });
+  assert.ok(running(adopted.pid as number), "the killed core's router kept serving, and the new core adopted it as it was");
   const journal = await bench.call('system.journal', { limit: 100 });
   assert.ok(!journal.some((e) => e.action === 'workers.restart' && JSON.stringify(e.input).includes(deployment.id)), 'nothing was restarted');
   const stopped = journal.find((e) => e.action === 'workers.orphan-stopped');
@@ -87,4 +91,5 @@ test('a new core adopts the workers a killed core supervised, and stops the left
   assert.match(JSON.stringify(stopped.input), /dep-gone/);
   second.kill('SIGTERM');
   await until('the second core to exit', () => second.exitCode !== null || second.signalCode !== null, 20_000);
+  assert.ok(!running(adopted.pid as number), 'the adopted router stops with the core that adopted it');
 });

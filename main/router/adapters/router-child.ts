@@ -22,7 +22,7 @@ export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64']
  */
 export function spawnRouterChild(options: { dataDir: string; host: string; port: number }): RouterChild {
   const child = spawn(process.execPath, [...ROUTER_NODE_FLAGS, OUTPOST_BIN, '--data-dir', options.dataDir, '--json', 'router', '--host', options.host, '--port', String(options.port)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, [SUPERVISED_ENV]: '1', ELECTRON_RUN_AS_NODE: '1' },
   });
   let stdout = '';
@@ -42,7 +42,6 @@ export function spawnRouterChild(options: { dataDir: string; host: string; port:
   child.stderr.on('data', (data: Buffer) => {
     stderr = (stderr + data.toString('utf8')).slice(-2_000);
   });
-  child.stdin.on('error', () => undefined); // the router went away first
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(`could not start: ${error.message}`));
     child.once('exit', (code, signal) => {
@@ -56,14 +55,13 @@ export function spawnRouterChild(options: { dataDir: string; host: string; port:
     exited,
     stop: () => {
       child.kill('SIGTERM');
-      child.stdin.destroy();
-      if (child.pid !== undefined && !waitUntilExited(child.pid, STOP_WAIT_MS)) child.kill('SIGKILL');
+      if (child.pid !== undefined && !waitUntilExited(child.pid, ROUTER_STOP_WAIT_MS)) child.kill('SIGKILL');
     },
   };
 }
 
 /** The router's own grace for running streams is 5 s; a little more, then it is killed. */
-const STOP_WAIT_MS = 6_000;
+export const ROUTER_STOP_WAIT_MS = 6_000;
 
 /**
  * Blocks until the process has exited (a zombie not yet reaped counts), up to `ms`.
@@ -71,7 +69,7 @@ const STOP_WAIT_MS = 6_000;
  * next: the router must have stopped writing into it by then. Linux's /proc; true
  * at once elsewhere.
  */
-function waitUntilExited(pid: number, ms: number): boolean {
+export function waitUntilExited(pid: number, ms: number): boolean {
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + ms;
   for (;;) {

@@ -70,8 +70,13 @@ export class RouterReportReader {
 
   /** What the app's core last wrote about the router it supervises; null when that core is gone. */
   supervised(): SupervisedRouter | null {
-    const state = readJson(this.files.supervisor, SupervisedRouterSchema);
+    const state = this.lastSupervised();
     return state && pidAlive(state.supervisorPid) ? state : null;
+  }
+
+  /** The last supervisor's state, whether or not that core still runs (a new core adopts the router it left). */
+  lastSupervised(): SupervisedRouter | null {
+    return readJson(this.files.supervisor, SupervisedRouterSchema);
   }
 
   /** Complete retry lines after `offset` (bytes), and the offset after the last complete one. A shorter file (replaced) starts over. */

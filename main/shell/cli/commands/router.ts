@@ -30,10 +30,11 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
         if (process.env[SUPERVISED_ENV] === '1') {
-          // Started by the app: its end of our stdin closes when it exits, even when it is killed outright. A
-          // Ctrl-C or a closed terminal reaches the app's whole process group: the app decides when we stop.
-          process.stdin.once('end', resolve).once('error', resolve).resume();
+          // Started by the app's core: a Ctrl-C or a closed terminal reaches the core's whole process group, and the
+          // core decides when we stop. A core killed outright leaves us serving (the site's traffic must not depend
+          // on it); the next core adopts us. Its pipes to us are gone then: writing to them must not end us.
           for (const signal of ['SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
+          for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
         } else {
           process.once('SIGINT', resolve);
           process.once('SIGHUP', resolve);
