@@ -177,7 +177,7 @@ export function openCore(options: CoreOptions): Core {
           facts: telemetry.facts,
           workstation: workstationLoadReader(),
           remote: { open: (node) => ssh.open(node, { timeoutMs: 10_000 }) },
-          router: () => routerReports.stats(),
+          router: () => routerReports.liveStats(),
           now,
           events: { tick: (p) => events.emit('telemetry.tick', p), alert: (a) => events.emit('telemetry.alert', a) },
           log: (message, fields) => log.info(message, fields),

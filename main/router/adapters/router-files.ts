@@ -68,6 +68,12 @@ export class RouterReportReader {
     return readJson(this.files.stats, RouterStatsSchema);
   }
 
+  /** The stats of a router that still runs: a killed router's last file must not read as live figures. */
+  liveStats(): RouterStats | null {
+    const stats = this.stats();
+    return stats && pidAlive(stats.pid) ? stats : null;
+  }
+
   /** What the app's core last wrote about the router it supervises; null when that core is gone. */
   supervised(): SupervisedRouter | null {
     const state = this.lastSupervised();
