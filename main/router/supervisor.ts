@@ -8,6 +8,8 @@ export interface RouterChild {
   listening: Promise<{ url: string }>;
   /** Resolves with how it ended (exit code or signal, and its last line of error output). */
   exited: Promise<string>;
+  /** It starts loaded and waiting; this makes it take the lock and listen. */
+  activate(): void;
   stop(): void;
 }
 
@@ -43,6 +45,8 @@ export interface RouterSupervisorDeps {
  */
 export class RouterSupervisor {
   private child: RouterChild | null = null;
+  /** Started, loaded and waiting: it replaces a router that dies without the seconds a process takes to start. */
+  private standby: RouterChild | null = null;
   /** A router left running by a core that died, now watched by this one. */
   private adopted: number | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -69,6 +73,8 @@ export class RouterSupervisor {
     clearTimeout(this.timer);
     this.child?.stop();
     this.child = null;
+    this.standby?.stop();
+    this.standby = null;
     if (this.adopted !== null) this.deps.stopPid(this.adopted);
     this.adopted = null;
     this.journal();
@@ -94,6 +100,7 @@ export class RouterSupervisor {
       this.adopted = holder;
       this.deps.log('router adopted: it outlived the core that started it', { pid: holder, formerSupervisor: previous.supervisorPid });
       this.update({ state: 'running', pid: holder, url: previous.url, nextStartAt: null });
+      this.prepareStandby();
     } else if (this.state.state !== 'external' || this.state.pid !== holder) {
       this.update({ state: 'external', pid: holder, url: null, nextStartAt: null });
     }
@@ -108,8 +115,22 @@ export class RouterSupervisor {
     this.update({ state: 'restarting', pid: null, url: null, restarts: this.state.restarts + 1, lastExit: 'the adopted router ended', nextStartAt: null });
   }
 
+  private prepareStandby(): void {
+    if (this.stopped || this.standby) return;
+    const standby = this.deps.spawn();
+    this.standby = standby;
+    void standby.exited.then((how) => {
+      if (this.standby !== standby) return;
+      this.standby = null;
+      this.deps.log('the standby router ended before it was needed', { pid: standby.pid, how });
+    });
+  }
+
   private launch(): void {
-    const child = this.deps.spawn();
+    const child = this.standby ?? this.deps.spawn();
+    this.standby = null;
+    child.activate();
+    this.prepareStandby();
     const startedAt = performance.now();
     this.child = child;
     this.update({ state: 'starting', pid: child.pid, url: null, nextStartAt: null });

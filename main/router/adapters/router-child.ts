@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RouterChild } from '../supervisor.js';
 
-/** Set in the environment of a router the app starts: it then stops when the app's end of its stdin closes. */
+/**
+ * Set in the environment of a router the app starts. Such a router waits, loaded, until the app writes a line on
+ * its stdin, then listens: the app keeps one warm so that a router that dies is replaced in milliseconds.
+ */
 export const SUPERVISED_ENV = 'OUTPOST_ROUTER_SUPERVISED';
 
 /** The CLI entry the app starts the router through: the same `outpost router` a technician runs by hand. */
@@ -22,7 +25,7 @@ export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64']
  */
 export function spawnRouterChild(options: { dataDir: string; host: string; port: number }): RouterChild {
   const child = spawn(process.execPath, [...ROUTER_NODE_FLAGS, OUTPOST_BIN, '--data-dir', options.dataDir, '--json', 'router', '--host', options.host, '--port', String(options.port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, [SUPERVISED_ENV]: '1', ELECTRON_RUN_AS_NODE: '1' },
   });
   let stdout = '';
@@ -42,6 +45,8 @@ export function spawnRouterChild(options: { dataDir: string; host: string; port:
   child.stderr.on('data', (data: Buffer) => {
     stderr = (stderr + data.toString('utf8')).slice(-2_000);
   });
+  // The router went away (or was adopted by the next core after ours died): nothing to tell it any more.
+  child.stdin.on('error', () => undefined);
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(`could not start: ${error.message}`));
     child.once('exit', (code, signal) => {
@@ -53,6 +58,7 @@ export function spawnRouterChild(options: { dataDir: string; host: string; port:
     pid: child.pid ?? null,
     listening,
     exited,
+    activate: () => void child.stdin.end('listen\n'),
     stop: () => {
       child.kill('SIGTERM');
       if (child.pid !== undefined && !waitUntilExited(child.pid, ROUTER_STOP_WAIT_MS)) child.kill('SIGKILL');

@@ -15,6 +15,25 @@ const modelList = (value: string) => {
   return models;
 };
 
+/** True once the app writes its line on our stdin; false when stdin ends first or SIGTERM comes. */
+function activated(): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = '';
+    const done = (go: boolean) => {
+      process.stdin.removeAllListeners('data').pause();
+      process.removeListener('SIGTERM', stop);
+      resolve(go);
+    };
+    const stop = () => done(false);
+    process.once('SIGTERM', stop);
+    process.stdin.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      if (seen.includes('\n')) done(true);
+    });
+    process.stdin.once('end', () => done(seen.includes('\n'))).once('error', () => done(false));
+  });
+}
+
 export function registerRouterCommands(program: Command, cli: CliRuntime): void {
   const router = program
     .command('router')
@@ -25,15 +44,20 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       // The core brings the schema up to date once; the router itself then only reads the store.
       const layout = cli.openCore().layout;
       cli.close();
+      const supervised = process.env[SUPERVISED_ENV] === '1';
+      if (supervised) {
+        for (const signal of ['SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
+        // Loaded, the app's standby waits for its word; one whose core died before it was needed just ends.
+        if (!(await activated())) return;
+      }
       const running = await startRouter({ dataDir: layout.root, databaseFile: layout.database, host: opts.host, port: opts.port, log: fileLogger(layout.logs, 'router') });
       // Listen for the stop signals before saying we are up: whoever reads that line may stop us at once.
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
-        if (process.env[SUPERVISED_ENV] === '1') {
+        if (supervised) {
           // Started by the app's core: a Ctrl-C or a closed terminal reaches the core's whole process group, and the
           // core decides when we stop. A core killed outright leaves us serving (the site's traffic must not depend
           // on it); the next core adopts us. Its pipes to us are gone then: writing to them must not end us.
-          for (const signal of ['SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
           for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
         } else {
           process.once('SIGINT', resolve);
