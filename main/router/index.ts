@@ -49,7 +49,7 @@ export function superviseRouter(dataDir: string, service: RouterService, now: ()
     tickMs: envInteger('OUTPOST_ROUTER_SUPERVISE_INTERVAL_MS', 1000, { min: 50, max: 60_000 }),
     backoffBaseMs: 1_000,
     backoffCapMs: 30_000,
-    stableMs: 10_000,
+    stableMs: 3_000,
   });
   supervisor.start();
   return supervisor;

@@ -13,6 +13,8 @@ export interface RouterChild {
   stop(): void;
 }
 
+const ADOPTED_WATCH_MS = 100;
+
 export interface RouterSupervisorDeps {
   spawn: () => RouterChild;
   /** The live process holding the data dir's router lock, if any. */
@@ -49,6 +51,8 @@ export class RouterSupervisor {
   private standby: RouterChild | null = null;
   /** A router left running by a core that died, now watched by this one. */
   private adopted: number | null = null;
+  /** An adopted router is not our child: no exit event tells us it died, so it is looked at this often. */
+  private adoptedWatch: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failuresInARow = 0;
@@ -75,6 +79,7 @@ export class RouterSupervisor {
     this.child = null;
     this.standby?.stop();
     this.standby = null;
+    clearInterval(this.adoptedWatch);
     if (this.adopted !== null) this.deps.stopPid(this.adopted);
     this.adopted = null;
     this.journal();
@@ -84,7 +89,6 @@ export class RouterSupervisor {
   private tick(): void {
     if (this.stopped) return;
     this.journal();
-    if (this.adopted !== null && !this.deps.alive(this.adopted)) this.adoptedEnded();
     this.startIfDue();
     this.timer = setTimeout(() => this.tick(), this.deps.tickMs);
     this.timer.unref();
@@ -100,6 +104,10 @@ export class RouterSupervisor {
       this.adopted = holder;
       this.deps.log('router adopted: it outlived the core that started it', { pid: holder, formerSupervisor: previous.supervisorPid });
       this.update({ state: 'running', pid: holder, url: previous.url, nextStartAt: null });
+      this.adoptedWatch = setInterval(() => {
+        if (this.adopted !== null && !this.deps.alive(this.adopted)) this.adoptedEnded();
+      }, ADOPTED_WATCH_MS);
+      this.adoptedWatch.unref();
       this.prepareStandby();
     } else if (this.state.state !== 'external' || this.state.pid !== holder) {
       this.update({ state: 'external', pid: holder, url: null, nextStartAt: null });
@@ -107,12 +115,14 @@ export class RouterSupervisor {
   }
 
   private adoptedEnded(): void {
+    clearInterval(this.adoptedWatch);
     const pid = this.adopted;
     this.adopted = null;
     this.failuresInARow = 0;
     this.nextStartAt = 0;
     this.deps.log('the adopted router ended; starting a new one', { pid });
     this.update({ state: 'restarting', pid: null, url: null, restarts: this.state.restarts + 1, lastExit: 'the adopted router ended', nextStartAt: null });
+    this.startIfDue();
   }
 
   private prepareStandby(): void {

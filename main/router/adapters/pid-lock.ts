@@ -35,12 +35,21 @@ export function lockHolder(file: string): number | null {
   }
 }
 
+/**
+ * Whether the pid names a running process. A killed process whose parent has not reaped it yet (a zombie: a
+ * router orphaned by a dead core waits for init) answers signal 0 but runs no more: on Linux its state says so.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): signal 0 is the answer
   }
 }
 
