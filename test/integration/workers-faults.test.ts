@@ -10,18 +10,9 @@ import { TINY_MODEL_SHAPE, tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import { descendantsOf, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
-import type { SimulatedGpu } from '../fixtures/simulated-site/profiles.js';
+import { gpu as simulatedGpu } from '../fixtures/simulated-site/profiles.js';
 
 const FIRST = 170;
-const simulatedGpu = (name: string, memoryTotalMiB: number, bus: number): SimulatedGpu => ({
-  name,
-  memoryTotalMiB,
-  memoryUsedMiB: 1,
-  utilization: '0',
-  temperature: '34',
-  powerDraw: '61.35',
-  pciBusId: `00000000:${bus.toString(16).toUpperCase().padStart(2, '0')}:00.0`,
-});
 const unavailable = await sshdFleetUnavailableReason(FIRST);
 if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
 process.env.OUTPOST_SUPERVISE_INTERVAL_MS = '300';
