@@ -1,0 +1,44 @@
+import type { Envelope, EventMessage } from '../../../shared/contract/index.js';
+import { callContext, type Core } from '../../app/core.js';
+import type { EventStream, StreamOptions } from '../../platform/events.js';
+
+/** What a window or a CLI command is attached to. */
+export interface AttachedTo {
+  /** 'service': the data dir's site service, over its bridge; 'in-process': a core this process opened itself. */
+  kind: 'service' | 'in-process';
+  dataDir: string;
+  /** The process that runs the site (the service's pid, or this process). */
+  pid: number;
+  /** Changes when the service restarts: event sequence numbers start again with a new instance. */
+  instance: string;
+  appVersion: string;
+  schemaVersion: number;
+}
+
+export type ConnectionState = { state: 'attached'; to: AttachedTo } | { state: 'reconnecting'; reason: string } | { state: 'refused'; reason: string; hint?: string };
+
+/**
+ * The one way a shell reaches the site: the same calls and events whether the core runs in this
+ * process or in the data dir's service. Windows attach and detach; they never own the site.
+ */
+export interface SiteConnection {
+  invoke(name: string, input: unknown, origin: 'cli' | 'ui' | 'electron', signal?: AbortSignal): Promise<Envelope>;
+  /** Events after `options.after` (see EventStream); delivery starts once the stream is live. */
+  openEvents(send: (message: EventMessage) => void, options?: StreamOptions): EventStream;
+  attachedTo(): AttachedTo;
+  /** Attachment changes (a service restarted: a new instance; refused: a newer schema). Returns the unsubscribe. */
+  onState(listener: (state: ConnectionState) => void): () => void;
+  /** Detaches; the site keeps running. */
+  close(): Promise<void>;
+}
+
+/** A core opened by this very process (no service runs): the CLI's fallback and the tests' shortcut. */
+export function inProcessConnection(core: Core, info: { instance: string; appVersion: string; schemaVersion: number }): SiteConnection {
+  return {
+    invoke: (name, input, origin, signal) => core.dispatcher.invoke(name, input, callContext(origin, signal)),
+    openEvents: (send, options) => core.events.open(send, options),
+    attachedTo: () => ({ kind: 'in-process', dataDir: core.layout.root, pid: process.pid, ...info }),
+    onState: () => () => undefined,
+    close: () => Promise.resolve(core.close()),
+  };
+}
