@@ -16,6 +16,8 @@ command -v git >/dev/null 2>&1 || need+=(git)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # nginx is only the reference the router benchmark measures itself against.
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+# systemd-analyze checks the site service's unit the .deb ships (a container has no systemd of its own).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install -y ${need[*]}" >&2
