@@ -14,12 +14,10 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v git >/dev/null 2>&1 || need+=(git)
 # curl is a real client the router's tests stream through.
 command -v curl >/dev/null 2>&1 || need+=(curl)
-# systemd-analyze checks the units `outpost service install` writes (systemd need not be the init).
+# systemd-analyze checks the units `outpost service install` writes and the one the .deb ships (systemd need not be the init).
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # nginx is only the reference the router benchmark measures itself against.
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
-# systemd-analyze checks the site service's unit the .deb ships (a container has no systemd of its own).
-command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install -y ${need[*]}" >&2

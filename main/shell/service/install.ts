@@ -53,6 +53,8 @@ export function installService(options: InstallOptions): InstallResult {
   }
   const environment: Record<string, string> = {};
   for (const setting of CARRIED_SETTINGS) if (env[setting]) environment[setting] = env[setting];
+  // Packaged, process.execPath is the Electron binary: it runs the CLI as Node only with this set.
+  if (process.versions.electron) environment.ELECTRON_RUN_AS_NODE = '1';
   // A --system unit runs as the data dir's owner; as root only when root owns it.
   const runsAs = owner.name ?? String(owner.uid);
   const text = renderUnit({ scope, dataDir, node: process.execPath, cliEntry: cliEntry(), user: scope === 'system' && owner.uid !== 0 ? runsAs : undefined, environment });
