@@ -7,7 +7,7 @@ import { PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, rea
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
-import { DeploymentRepository, PidFileLock, PinnedHosts, Supervisor, WorkersService, headApi, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
+import { DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
 import { envInteger } from '../platform/env-settings.js';
@@ -179,7 +179,7 @@ export function openCore(options: CoreOptions): Core {
         backoffCapMs: 60_000,
         unhealthyLimit: 3,
         stableMs: 120_000,
-        lock: new PidFileLock(path.join(layout.root, 'workers-supervisor.lock')),
+        lock: supervisorLock(layout.root),
         clock,
         head: headApi,
         log: (message, fields) => log.info(message, fields),
