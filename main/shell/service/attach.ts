@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { SiteProcessSchema } from '../../../shared/domain/status.js';
 import { OutpostError } from '../../../shared/errors.js';
 import { LATEST_SCHEMA_VERSION, errnoOf, prepareDataDir } from '../../platform/store/index.js';
-import { appVersion } from '../../platform/version.js';
+import { appVersion, cliEntry } from '../../platform/version.js';
 import { pidAlive } from '../../router/index.js';
 import { callRoute, postToBridge } from './bridge-client.js';
 import { serviceConnection, type FoundService, type Rediscover } from './service-connection.js';
@@ -18,7 +17,6 @@ const START_WAIT_MS = 20_000;
 const PROBE_TIMEOUT_MS = 3000;
 /** A started service that exits may have lost the race to another one starting at the same moment: give that one time to answer. */
 const AFTER_EXIT_WAIT_MS = 2000;
-const OUTPOST_BIN = fileURLToPath(new URL('../../../../bin/outpost.js', import.meta.url));
 
 type Lookup = { found: FoundService } | { refused: OutpostError } | { down: string };
 
@@ -89,12 +87,11 @@ async function startService(root: string, port: number | undefined): Promise<Fou
   const logFile = path.join(layout.logs, 'service.log');
   const out = fs.openSync(logFile, 'a', 0o600);
   const logFrom = fs.fstatSync(out).size;
-  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', root, 'service', 'run', ...(port ? ['--port', String(port)] : [])], {
+  const child = spawn(process.execPath, [cliEntry(), '--data-dir', root, 'service', 'run', ...(port ? ['--port', String(port)] : [])], {
     cwd: '/',
     detached: true,
     stdio: ['ignore', out, out],
-    // Inside the Electron app, process.execPath is Electron itself: run it as the Node it carries.
-    env: { ...process.env, OUTPOST_SERVICE_DETACHED: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
+    env: detachedEnv(process.env),
   });
   fs.closeSync(out);
   let ended: string | null = null;
@@ -114,6 +111,16 @@ async function startService(root: string, port: number | undefined): Promise<Fou
   }
   const what = ended === null ? `did not answer within ${START_WAIT_MS / 1000} s` : `did not start (it ${String(ended)})`;
   throw new OutpostError('UNAVAILABLE', `the site service of ${root} ${what}`, `its last output (${logFile}):\n${lastLines(logFile, logFrom)}`);
+}
+
+/**
+ * The service's environment: ours, marked as detached. Without INVOCATION_ID, which a terminal that systemd runs
+ * (gnome-terminal-server) hands its shells: it would read as systemd keeping the service. Inside the Electron
+ * app, process.execPath is Electron itself: it runs as the Node it carries.
+ */
+function detachedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { INVOCATION_ID: _systemdUnit, ...rest } = env;
+  return { ...rest, OUTPOST_SERVICE_DETACHED: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) };
 }
 
 function lastLines(file: string, from: number): string {

@@ -1,11 +1,10 @@
 import { OutpostError } from '../../../../shared/errors.js';
+import { untilStopSignal } from '../../bridge/serve.js';
 import { attachToSite } from '../../service/attach.js';
 import { readServiceRecord } from '../../service/service-record.js';
 import type { ConnectionState } from '../../service/site-connection.js';
 import type { CliRuntime } from '../runtime.js';
 import { terminalSafe } from '../terminal-text.js';
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
  * `outpost ui`: attaches to the data dir's site service (started in the background when none runs), prints the
@@ -36,9 +35,7 @@ export async function attachWindow(cli: CliRuntime, port: number): Promise<void>
   // Attached until told to stop: the events socket keeps the process alive and says when the service goes away.
   const events = site.openEvents(() => undefined);
   const unwatch = site.onState((state) => cli.stderr.write(`${terminalSafe(describe(state))}\n`));
-  await new Promise<void>((resolve) => {
-    for (const signal of STOP_SIGNALS) process.once(signal, () => resolve());
-  });
+  await untilStopSignal();
   unwatch();
   events.close();
   await site.close();
