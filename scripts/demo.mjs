@@ -2,9 +2,9 @@
 // `npm start`: Outpost's main job on its embedded default. It brings up a
 // SIMULATED site (two CPU boxes that are real sshd hosts on 127.0.0.150-151,
 // running the real llama.cpp), discovers it, plans a tiny model across both
-// hosts, launches real workers over SSH, and serves the window in browser mode,
-// which supervises the deployment. Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stop the window and the
-// workers over SSH, then the simulated hosts.
+// hosts, launches real workers over SSH, and runs the site service (`outpost service run`, in the foreground),
+// which supervises the deployment and serves the window. The demo owns its simulated site: Ctrl-C, SIGTERM or
+// SIGHUP (the terminal closed) stop the service and the workers over SSH, then the simulated hosts.
 //
 // A terminal's Ctrl-C reaches the whole foreground process group at once. The site fixture therefore runs in a
 // process group of its own and stops only when told (or when its stdin, our pipe, closes because we are gone):
@@ -19,7 +19,8 @@ import readline from 'node:readline';
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'bin', 'outpost.js');
 const dataDir = process.env.OUTPOST_HOME || path.join(root, '.outpost-demo');
-const port = process.env.OUTPOST_PORT ?? '0';
+// Without OUTPOST_PORT the service keeps the port (and token) it had on the last run, when that port is free.
+const portOption = process.env.OUTPOST_PORT ? ['--port', process.env.OUTPOST_PORT] : [];
 const wantSite = process.env.OUTPOST_DEMO_SITE !== '0' && process.getuid?.() === 0;
 const say = (text) => process.stderr.write(`demo: ${text}\n`);
 const outpost = (args) => spawnSync(process.execPath, [bin, '--data-dir', dataDir, ...args], { encoding: 'utf8' });
@@ -87,12 +88,12 @@ if (wantSite) {
   say('not root (or OUTPOST_DEMO_SITE=0): serving the window without the simulated site');
 }
 
-const ui = spawn(process.execPath, [bin, '--data-dir', dataDir, 'ui', '--port', port], { stdio: 'inherit' });
-const uiEnded = ended(ui);
-const why = await Promise.race([stopAsked, uiEnded.then(() => 'the window stopped'), ...(site ? [siteEnded.then(() => 'the simulated site stopped')] : [])]);
-// The window and the site stop side by side: the site stops its workers over SSH before its hosts go.
-say(`${why}: stopping the window${site ? ', the workers over SSH, then the simulated site' : ''}`);
-ui.kill('SIGTERM');
+const service = spawn(process.execPath, [bin, '--data-dir', dataDir, 'service', 'run', ...portOption], { stdio: 'inherit' });
+const serviceEnded = ended(service);
+const why = await Promise.race([stopAsked, serviceEnded.then(() => 'the site service stopped'), ...(site ? [siteEnded.then(() => 'the simulated site stopped')] : [])]);
+// The service and the site stop side by side: the site stops its workers over SSH before its hosts go.
+say(`${why}: stopping the site service${site ? ', the workers over SSH, then the simulated site' : ''}`);
+service.kill('SIGTERM');
 site?.kill('SIGTERM');
-const [code] = await Promise.all([uiEnded, siteEnded]);
+const [code] = await Promise.all([serviceEnded, siteEnded]);
 process.exit(typeof code === 'number' ? code : 0);

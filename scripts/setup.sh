@@ -14,6 +14,8 @@ command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v git >/dev/null 2>&1 || need+=(git)
 # curl is a real client the router's tests stream through.
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# systemd-analyze checks the units `outpost service install` writes (systemd need not be the init).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # nginx is only the reference the router benchmark measures itself against.
 command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then

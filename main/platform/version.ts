@@ -28,3 +28,8 @@ export function appVersion(): string {
 export function rendererDir(): string {
   return path.join(packageInfo().root, 'dist', 'renderer');
 }
+
+/** The `outpost` command's script (bin/outpost.js), what a unit file or a detached start runs with Node. */
+export function cliEntry(): string {
+  return path.join(packageInfo().root, 'bin', 'outpost.js');
+}

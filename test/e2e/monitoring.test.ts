@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { post, startRouterSetup } from '../helpers/router.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -30,7 +30,7 @@ test('the Monitoring page charts GPUs, CPU and router traffic live, lists health
   const scan = await runOutpost(['--data-dir', setup.dataDir, 'discover', site.hosts.map((h) => h.sshd.address).join(','), '--port', String(port), '--user', site.user]);
   assert.equal(scan.code, 0, scan.stderr);
 
-  const { url } = await startOutpostUi(t, setup.dataDir);
+  const { url } = await startSiteService(t, setup.dataDir);
   const chat = { model: 'tiny', messages: [{ role: 'user', content: 'how is line 3?' }], stream: true };
   const traffic = (async () => {
     for (let i = 0; i < 8; i += 1) {

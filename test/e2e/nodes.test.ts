@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -28,7 +28,7 @@ test('the Nodes page scans a simulated heterogeneous site with live progress, sh
   const faulty = await startSimulatedSite({ profiles: ['slow'], extraProfiles: { slow }, authorizedKey: siteKey, firstAddress: 179, port });
   t.after(() => faulty.stop());
 
-  const { url } = await startOutpostUi(t, dataDir);
+  const { url } = await startSiteService(t, dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1500, height: 1000 });
   await win.goTo('nodes');
   const nodes = new NodesPageObject(page);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { launchChromium, openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { launchChromium, openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
 import { OutpostWindow } from './pages/outpost-window.js';
 
@@ -14,7 +14,7 @@ test('the Overview page shows the real site identity and this workstation in Chr
   const dataDir = path.join(tempDir(t), 'data');
   assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'e2e-site'])).code, 0);
   const identity = JSON.parse((await runOutpost(['--data-dir', dataDir, 'keys', 'show', '--json'])).stdout) as { signingKey: { fingerprint: string } };
-  const { url } = await startOutpostUi(t, dataDir);
+  const { url } = await startSiteService(t, dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 820 });
 
   await win.siteId.waitFor();
@@ -37,7 +37,7 @@ test('the Overview page shows the real site identity and this workstation in Chr
 
 test('a first visit creates the identity from the window; the status bar follows by event', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
-  const { url } = await startOutpostUi(t, dataDir);
+  const { url } = await startSiteService(t, dataDir);
   const browser = await launchChromium(t);
   const win = new OutpostWindow(await browser.newPage());
   await win.open(url);
@@ -61,7 +61,7 @@ test('a first visit creates the identity from the window; the status bar follows
 });
 
 test('the page without the token explains how to get in, and calls are refused', async (t) => {
-  const { url, port } = await startOutpostUi(t, path.join(tempDir(t), 'data'));
+  const { url, port } = await startSiteService(t, path.join(tempDir(t), 'data'));
   const browser = await launchChromium(t);
   const page = await browser.newPage();
   await page.goto(url.split('#')[0] as string);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -14,7 +14,7 @@ if (sshdUnavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(
 
 test('the Plan page draws the stages of a real plan, saves it, and says why an impossible one fails', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
-  const { url } = await startOutpostUi(t, dataDir);
+  const { url } = await startSiteService(t, dataDir);
   const { page, win } = await openOutpostWindow(t, url, { width: 1280, height: 1300 });
   await win.goTo('plan');
 
@@ -58,7 +58,7 @@ test('the Plan page offers GGUF files found on discovered nodes and plans from t
   const scan = await outpost('discover', `127.0.0.${NODE_SITE}:${port}`, '--user', site.user);
   assert.equal(scan.code, 0, scan.stderr);
 
-  const { url } = await startOutpostUi(t, dataDir);
+  const { url } = await startSiteService(t, dataDir);
   const { page, win } = await openOutpostWindow(t, url, { width: 1280, height: 1300 });
   await win.goTo('plan');
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { post, startRouterSetup } from '../helpers/router.js';
 import { RouterPageObject } from './pages/router-page.js';
 
@@ -27,7 +27,7 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
   await setup.upstreams[0]?.setFault('none');
 
   await setup.call('identity.init', { siteId: 'plant-7' });
-  const { url } = await startOutpostUi(t, setup.dataDir);
+  const { url } = await startSiteService(t, setup.dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 1100 });
   await win.byTestId('nav-router').click();
   const router = new RouterPageObject(page);

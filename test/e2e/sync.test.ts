@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
-import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { POLICY, seededBytes } from '../helpers/sync.js';
 import { tempDir } from '../helpers/temp.js';
 import { SyncPageObject } from './pages/sync-page.js';
@@ -33,7 +33,7 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
   await outpost(hq, 'release', 'policy', 'set', path.join(root, 'policy.json'));
   await outpost(hq, 'bundle', 'export', '--to', path.join(root, 'usb', 'from-hq'));
 
-  const { url } = await startOutpostUi(t, site);
+  const { url } = await startSiteService(t, site);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 900 });
   await win.goTo('sync');
   const sync = new SyncPageObject(page);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { openOutpostWindow, startOutpostUi } from '../helpers/browser-mode.js';
+import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
@@ -26,7 +26,7 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
   const deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 18700 + (process.pid % 500) });
   deploymentId = deployment.id;
 
-  const { url } = await startOutpostUi(t, bench.dataDir);
+  const { url } = await startSiteService(t, bench.dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 1000 });
   await win.goTo('workers');
   const workers = new WorkersPageObject(page);

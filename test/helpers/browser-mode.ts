@@ -5,9 +5,20 @@ import { OutpostWindow } from '../e2e/pages/outpost-window.js';
 import { OUTPOST_BIN, REPO_ROOT } from './cli.js';
 import { atTestEnd } from './temp.js';
 
-/** `outpost ui` as a user starts it: a real child process; resolves with the URL it prints. */
-export async function startOutpostUi(t: TestContext, dataDir: string): Promise<{ url: string; port: number; process: ChildProcess }> {
-  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, 'ui', '--port', '0', '--json'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface StartedService {
+  url: string;
+  port: number;
+  pid: number;
+  process: ChildProcess;
+}
+
+/**
+ * `outpost service run` as a user starts it: a real child process; resolves with what it prints. `runArgs` are
+ * the arguments after `service run` (default: a free port); `env` is added to the test's environment.
+ */
+export async function startSiteService(t: TestContext, dataDir: string, options: { runArgs?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<StartedService> {
+  const args = [OUTPOST_BIN, '--data-dir', dataDir, 'service', 'run', ...(options.runArgs ?? ['--port', '0']), '--json'];
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // Stopped, and waited for (its router child goes with it), before the test's temp dirs are removed.
   atTestEnd(t, async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -19,16 +30,16 @@ export async function startOutpostUi(t: TestContext, dataDir: string): Promise<{
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`outpost ui did not print its URL within 15 s; stderr: ${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`outpost service run did not print its URL within 15 s; stderr: ${stderr}`)), 15_000);
     child.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
       const line = stdout.split('\n').find((l) => l.startsWith('{'));
       if (!line) return;
       clearTimeout(timer);
-      const printed = JSON.parse(line) as { url: string; port: number };
+      const printed = JSON.parse(line) as { url: string; port: number; pid: number };
       resolve({ ...printed, process: child });
     });
-    child.on('exit', (code) => reject(new Error(`outpost ui exited with ${code}: ${stderr}`)));
+    child.on('exit', (code) => reject(new Error(`outpost service run exited with ${code}: ${stderr}`)));
   });
 }
 

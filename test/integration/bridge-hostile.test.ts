@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import test, { type TestContext } from 'node:test';
-import { startOutpostUi } from '../helpers/browser-mode.js';
+import { startSiteService } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
 import { seededRandom, type SeededRandom } from '../helpers/seeded-random.js';
 import { closeCodes, firstStatus, rawExchange, wsFrame } from '../helpers/wire.js';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 
-/** `outpost ui` in its own process, so that an uncaught exception shows as a dead process, as a user would see it. */
+/** `outpost service run` in its own process, so that an uncaught exception shows as a dead process, as a user would see it. */
 async function hostileTarget(t: TestContext) {
-  const ui = await startOutpostUi(t, path.join(tempDir(t), 'data'));
+  const ui = await startSiteService(t, path.join(tempDir(t), 'data'));
   const token = new URL(ui.url).hash.slice('#token='.length);
   const own = `127.0.0.1:${ui.port}`;
   const upgradeHead = (target: string, extra: Record<string, string> = {}) =>
@@ -23,8 +23,8 @@ async function hostileTarget(t: TestContext) {
 
 /** The process still runs, still answers a call with the token, and still opens the event stream. */
 async function assertStillServing(target: { process: ChildProcess; port: number; token: string; upgradeHead: (path: string) => string }): Promise<void> {
-  assert.equal(target.process.exitCode, null, 'outpost ui is still running');
-  assert.equal(target.process.signalCode, null, 'outpost ui is still running');
+  assert.equal(target.process.exitCode, null, 'outpost service run is still running');
+  assert.equal(target.process.signalCode, null, 'outpost service run is still running');
   const status = await fetch(`http://127.0.0.1:${target.port}/rpc/system.status`, { method: 'POST', headers: { Authorization: `Bearer ${target.token}`, 'Content-Type': 'application/json' }, body: '{}' });
   assert.equal(status.status, 200);
   assert.equal(((await status.json()) as { ok: boolean }).ok, true);
@@ -150,7 +150,7 @@ test('fuzz: 3,000 seeded hostile requests, upgrades and frames are each answered
   const total = 3_000;
   for (let done = 0; done < total; done += 20) await Promise.all(Array.from({ length: 20 }, one));
 
-  assert.equal(target.process.exitCode, null, 'outpost ui survived the fuzzing');
+  assert.equal(target.process.exitCode, null, 'outpost service run survived the fuzzing');
   const serverErrors = [...statuses].filter(([status]) => status !== null && status >= 500);
   assert.deepEqual(serverErrors, [], `no hostile input makes the bridge fail inside: ${JSON.stringify([...statuses])}`);
   // An upgrade whose frames came with it and then a half-close may be dropped unanswered (ws sees a client already gone); all else gets a status.

@@ -44,7 +44,7 @@ test('keys init, show --json and local --json work on a fresh data dir', async (
 test('help lists every command of PRODUCT.md', async () => {
   const help = await runOutpost(['--help']);
   assert.equal(help.code, 0);
-  for (const command of ['local', 'keys', 'discover', 'nodes', 'hostkey', 'plan', 'launch', 'workers', 'stop', 'router', 'bundle', 'trust', 'health', 'ui']) {
+  for (const command of ['local', 'keys', 'discover', 'nodes', 'hostkey', 'plan', 'launch', 'workers', 'stop', 'router', 'bundle', 'trust', 'health', 'ui', 'service']) {
     assert.match(help.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
   }
 });

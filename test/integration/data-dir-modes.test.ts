@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startOutpostUi } from '../helpers/browser-mode.js';
+import { startSiteService } from '../helpers/browser-mode.js';
 import { TestClock, installation, pin, seededBytes } from '../helpers/sync.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -48,9 +48,9 @@ test('with umask 022 in a data dir the user made 0755, every file Outpost writes
     'a partial file and its log are staged',
   );
 
-  // `outpost ui` on the site's data dir starts the router child, which writes router/ (a child inherits the umask).
+  // `outpost service run` on the site's data dir starts the router child, which writes router/ (a child inherits the umask).
   process.env.OUTPOST_ROUTER_PORT ??= '0';
-  const ui = await startOutpostUi(t, site.dataDir);
+  const ui = await startSiteService(t, site.dataDir);
   for (let waited = 0; !fs.existsSync(path.join(site.dataDir, 'router', 'stats.json')); waited += 100) {
     assert.ok(waited < 15_000, 'the router wrote its stats within 15 s');
     await sleep(100);

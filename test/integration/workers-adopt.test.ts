@@ -16,16 +16,16 @@ const FIRST = 152; // this file's loopback block: 127.0.0.152–153
 const unavailable = await sshdFleetUnavailableReason(FIRST);
 if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`sshd fleet required in CI but unavailable: ${unavailable}`);
 
-/** `outpost ui` supervising the data dir, as its own process; resolves once it serves. */
+/** `outpost service run` supervising the data dir, as its own process; resolves once it serves. */
 async function supervisingCore(dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'ui', '--port', '0'], {
+  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'service', 'run', '--port', '0'], {
     cwd: REPO_ROOT,
     env: { ...process.env, OUTPOST_SUPERVISE_INTERVAL_MS: '300', OUTPOST_ROUTER_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => void (out += d.toString('utf8')));
-  await until('outpost ui serving', () => (child.exitCode !== null ? Promise.reject(new Error('outpost ui exited')) : out.includes('"url"')), 30_000);
+  await until('outpost service run serving', () => (child.exitCode !== null ? Promise.reject(new Error('outpost service run exited')) : out.includes('"url"')), 30_000);
   return child;
 }
 

@@ -127,7 +127,7 @@ export async function inject(fault: PlannedFault, world: SoakWorld): Promise<Inj
       await sleep(world.coreRestartDelayMs);
       const coreSpawnedAt = Date.now();
       await world.core.start();
-      return done(`outpost ui (pid ${pid}), started again after ${world.coreRestartDelayMs / 1000} s`, null, { coreSpawnedAt });
+      return done(`outpost service run (pid ${pid}), started again after ${world.coreRestartDelayMs / 1000} s`, null, { coreSpawnedAt });
     }
     case 'disk-full': {
       if (world.disk.unmountable) return world.disk.unmountable;

@@ -1,4 +1,4 @@
-// The site's long-lived core as a site runs it: `outpost ui` in its own process (it supervises the workers,
+// The site's long-lived core as a site runs it: `outpost service run` in its own process (it supervises the workers,
 // samples telemetry and runs `outpost router` as its child), started again when it dies, as systemd would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -27,10 +27,10 @@ export class LongLivedCore {
 
   constructor(private readonly options: LongLivedCoreOptions) {}
 
-  /** Starts `outpost ui` and resolves once it serves (it supervises from before that line). */
+  /** Starts `outpost service run` and resolves once it serves (it supervises from before that line). */
   async start(): Promise<void> {
     const { dataDir, routerPort, clockFile, superviseIntervalMs } = this.options;
-    const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'ui', '--port', '0'], {
+    const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'service', 'run', '--port', '0'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -60,7 +60,7 @@ export class LongLivedCore {
         out += d.toString();
         if (out.includes('\n')) resolve();
       });
-      void exited.then((how) => reject(new Error(`outpost ui ended before it served: ${how}; ${said.trim().slice(-500)}`)));
+      void exited.then((how) => reject(new Error(`outpost service run ended before it served: ${how}; ${said.trim().slice(-500)}`)));
     });
   }
 

@@ -15,6 +15,7 @@ test('a lock held by another live process is refused; released, it is free again
   const file = lockFile(t);
   fs.writeFileSync(file, String(process.ppid));
   const lock = new PidFileLock(file);
+  assert.equal(lock.holder(), process.ppid, 'the holder is named');
   assert.equal(lock.acquire(), false);
   lock.release();
   assert.equal(fs.readFileSync(file, 'utf8'), String(process.ppid), 'another process keeps its lock');
@@ -23,11 +24,13 @@ test('a lock held by another live process is refused; released, it is free again
   assert.equal(fs.readFileSync(file, 'utf8'), String(process.pid));
   lock.release();
   assert.equal(fs.existsSync(file), false);
+  assert.equal(lock.holder(), null, 'nobody holds a lock with no file');
 });
 
 test('a lock left by a process that is gone is taken over', (t) => {
   const file = lockFile(t);
   fs.writeFileSync(file, '2147483646');
+  assert.equal(new PidFileLock(file).holder(), null, 'a gone process holds nothing');
   assert.equal(new PidFileLock(file).acquire(), true);
   assert.equal(fs.readFileSync(file, 'utf8'), String(process.pid));
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Lock } from '../core/ports.js';
 import { processAlive } from './local-processes.js';
 
@@ -21,6 +22,16 @@ export class PidFileLock implements Lock {
     return false;
   }
 
+  /** The live process that holds the lock (this one included), or null when none does. */
+  holder(): number | null {
+    try {
+      const pid = Number(fs.readFileSync(this.file, 'utf8'));
+      return Number.isSafeInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Removes the file only while it names this process. */
   release(): void {
     try {
@@ -30,3 +41,6 @@ export class PidFileLock implements Lock {
     }
   }
 }
+
+/** The data dir's one-supervisor lock: whoever holds it is the data dir's long-lived core (its site service). */
+export const supervisorLock = (dataDir: string): PidFileLock => new PidFileLock(path.join(dataDir, 'workers-supervisor.lock'));

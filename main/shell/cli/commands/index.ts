@@ -5,6 +5,7 @@ import { registerHealthCommands } from './health.js';
 import { registerIdentityCommands } from './identity.js';
 import { registerPlannerCommands } from './planner.js';
 import { registerRouterCommands } from './router.js';
+import { registerServiceCommands } from './service.js';
 import { registerSyncCommands } from './sync.js';
 import { registerSystemCommands } from './system.js';
 import { registerWorkersCommands } from './workers.js';
@@ -16,6 +17,7 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerIdentityCommands(program, cli);
   registerPlannerCommands(program, cli);
   registerRouterCommands(program, cli);
+  registerServiceCommands(program, cli);
   registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
   registerWorkersCommands(program, cli);

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import readline from 'node:readline/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ImportResult, TrustedPeer } from '../../../../shared/domain/sync.js';
 import { OutpostError } from '../../../../shared/errors.js';
 import { formatBytes } from '../../../../shared/units.js';
 import { parseSize } from '../../../sync/index.js';
+import { confirm } from '../confirm.js';
 import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
-import { terminalSafe } from '../terminal-text.js';
 
 const mediumSize = (value: string) => {
   const bytes = parseSize(value);
@@ -38,7 +37,12 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
       const seen = await cli.call('sync.trustInspect', { path: file });
       const intro = `${seen.trust.siteId} (${seen.trust.role}) signing key ${seen.fingerprint}`;
       if (seen.status === 'same') return cli.print(seen, () => `${intro}\nalready trusted; nothing changed`);
-      if (!opts.yes) await confirm(`${intro}${seen.status === 'different-key' ? `\nthis REPLACES the key pinned for ${seen.trust.siteId}` : ''}\nCompare the fingerprint with the peer. Trust it? [y/N] `);
+      if (!opts.yes) {
+        await confirm(`${intro}${seen.status === 'different-key' ? `\nthis REPLACES the key pinned for ${seen.trust.siteId}` : ''}\nCompare the fingerprint with the peer. Trust it? [y/N] `, {
+          noTerminal: { message: 'trusting a peer needs a confirmation and there is no terminal to ask on', hint: 'compare the fingerprint with the peer, then run again with --yes' },
+          declined: { message: 'not trusted: the fingerprint was not confirmed', hint: 'nothing changed' },
+        });
+      }
       const peer = await cli.call('sync.trustAdd', { path: file, fingerprint: seen.fingerprint });
       cli.print(peer, () => `trusted ${peer.siteId} (${peer.role}) ${peer.fingerprint}`);
     });
@@ -145,19 +149,6 @@ export function formatImport(result: ImportResult): string {
     result.state === 'applied' || result.state === 'incomplete' ? `  chunks: ${result.chunksStaged} staged now, ${result.chunksAlreadyStaged} already staged, ${result.chunksHeldLocally} held here; ${result.filesStored} files stored` : '',
   ].filter(Boolean);
   return [head, ...changes, ...extra].join('\n');
-}
-
-async function confirm(question: string): Promise<void> {
-  if (!process.stdin.isTTY) {
-    throw new OutpostError('PRECONDITION', 'trusting a peer needs a confirmation and there is no terminal to ask on', 'compare the fingerprint with the peer, then run again with --yes');
-  }
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = (await rl.question(terminalSafe(question))).trim().toLowerCase();
-    if (answer !== 'y' && answer !== 'yes') throw new OutpostError('CANCELLED', 'not trusted: the fingerprint was not confirmed', 'nothing changed');
-  } finally {
-    rl.close();
-  }
 }
 
 /** Bytes, rate and time left on a terminal; in a log, a line as each phase begins. */
