@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SiteRepository } from '../../main/discovery/index.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/shell/csp.js';
+import { stopService } from '../../main/shell/service/control.js';
 import { readServiceRecord } from '../../main/shell/service/service-record.js';
 import { LATEST_SCHEMA_VERSION, openDatabase } from '../../main/platform/store/index.js';
 import { bareInventory } from '../helpers/inventory.js';
@@ -26,10 +27,10 @@ const env = { OUTPOST_HOME: dataDir, OUTPOST_STAND_IN_LOCK: lock, OUTPOST_TELEME
 const OWN_PAGE_SUFFIX = '/dist/renderer/index.html';
 
 const detail = <T>(record: Recorded | undefined): T => record?.detail as T;
+/** A live process; a zombie (exited, not yet reaped by whoever adopted the detached service) is not. */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
@@ -102,8 +103,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
   });
   after(async () => {
     shell?.kill();
-    const record = readServiceRecord(dataDir);
-    if (record && alive(record.pid)) process.kill(record.pid, 'SIGTERM');
+    await stopService(dataDir).catch(() => undefined);
   });
 
   test('the sandbox is on before ready, and the one window is isolated, sandboxed, without Node or webviews', () => {
@@ -275,6 +275,18 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
       await offScreen.drive({ action: 'close-window' });
       await offScreen.exited;
     }
+  });
+
+  test('a confirmed "Stop the site service…" stops the service, then the window quits', async () => {
+    const last = launchShell(env);
+    await last.waitFor('the lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
+    await last.drive({ action: 'ready' });
+    await last.waitFor('the menu', (r) => r.some((c) => c.call === 'Menu.setApplicationMenu'));
+    await last.drive({ action: 'answer-dialogs', response: 1 });
+    await last.drive({ action: 'menu', label: 'Stop the site service…' });
+    assert.equal(await last.exited, 0, last.output());
+    assert.equal(last.calls('dialog.showErrorBox').length, 0, last.output());
+    assert.equal(alive(servicePid), false, 'the service is gone');
   });
 });
 

@@ -6,6 +6,7 @@ import { isOutpostError } from '../../../shared/errors.js';
 import { defaultDataDir } from '../../platform/store/index.js';
 import { rendererDir } from '../../platform/version.js';
 import { attachToSite } from '../service/attach.js';
+import { stopService } from '../service/control.js';
 import type { SiteConnection } from '../service/site-connection.js';
 import { EVENT_CHANNEL, INVOKE_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, createEventRelay, createIpcHandler } from './ipc.js';
 import { installApplicationMenu } from './menu.js';
@@ -44,15 +45,6 @@ function serveThePage(site: SiteConnection) {
   return relay;
 }
 
-/**
- * The confirmed "Stop the site service…": the service is asked to stop (SIGTERM: it stops its router and
- * releases its lock); the window then quits. A site run in this process stops with it anyway.
- */
-async function stopTheSite(site: SiteConnection): Promise<void> {
-  const to = site.attachedTo();
-  if (to.kind === 'service') process.kill(to.pid, 'SIGTERM');
-}
-
 function announce(alert: Alert): void {
   if (!Notification.isSupported()) return;
   const notification = new Notification({ title: 'Outpost: critical alert', body: alert.message });
@@ -89,7 +81,7 @@ async function start(): Promise<void> {
   installApplicationMenu({
     window: () => window,
     attachedTo: () => site.attachedTo(),
-    stopSite: () => stopTheSite(site),
+    stopSite: async () => void (await stopService(site.attachedTo().dataDir)),
     reload: () => window?.webContents.reload(),
     quit: () => app.quit(),
   });
