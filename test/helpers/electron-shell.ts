@@ -15,6 +15,8 @@ export interface ShellUnderTest {
   /** Everything the shell recorded under this call name, so far. */
   calls(call: string): Recorded[];
   drive(message: Drive): Promise<unknown>;
+  /** Once the main has loaded (it took the single-instance lock), Electron's 'ready'. */
+  ready(): Promise<void>;
   waitFor(what: string, probe: (records: Recorded[]) => boolean, timeoutMs?: number): Promise<void>;
   exited: Promise<number | null>;
   output(): string;
@@ -36,24 +38,30 @@ export function launchShell(env: NodeJS.ProcessEnv): ShellUnderTest {
     if (message.kind === 'record') records.push({ call: message.call, detail: message.detail });
     else replies.get(message.id)?.(message.value);
   });
+  const waitFor: ShellUnderTest['waitFor'] = async (what, probe, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!probe(records)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the shell recorded ${records.map((r) => r.call).join(', ')}\n${output}`);
+      await sleep(50);
+    }
+  };
+  const drive: ShellUnderTest['drive'] = (message) => {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      replies.set(id, resolve);
+      child.send({ ...message, id } satisfies ToStandIn, (error) => error && reject(error));
+    });
+  };
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     records,
     calls: (call) => records.filter((r) => r.call === call),
-    drive(message) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        replies.set(id, resolve);
-        child.send({ ...message, id } satisfies ToStandIn, (error) => error && reject(error));
-      });
+    drive,
+    async ready() {
+      await waitFor('the main to load', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
+      await drive({ action: 'ready' });
     },
-    async waitFor(what, probe, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!probe(records)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the shell recorded ${records.map((r) => r.call).join(', ')}\n${output}`);
-        await sleep(50);
-      }
-    },
+    waitFor,
     exited,
     output: () => output,
     kill: () => void child.kill('SIGKILL'),

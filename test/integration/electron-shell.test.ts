@@ -97,8 +97,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
     }
     await seedSilentGpuNode();
     shell = launchShell(env);
-    await shell.waitFor('the single-instance lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
-    await shell.drive({ action: 'ready' });
+    await shell.ready();
     await shell.waitFor('the window to load', (r) => r.some((c) => c.call === 'BrowserWindow.loadURL'));
   });
   after(async () => {
@@ -225,8 +224,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
   test('a window attaching while the alert is active shows it in the tray but does not announce the backlog', async () => {
     const another = launchShell({ ...env, OUTPOST_STAND_IN_LOCK: `${lock}.other-session` });
     try {
-      await another.waitFor('the lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
-      await another.drive({ action: 'ready' });
+      await another.ready();
       await another.waitFor('a critical tray', (r) => r.some((c) => c.call === 'Tray.setToolTip' && detail<{ text: string }>(c).text.includes('critical')));
       await new Promise((resolve) => setTimeout(resolve, 1000));
       assert.equal(another.calls('Notification.show').length, 0);
@@ -254,8 +252,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
 
     const next = launchShell(env);
     try {
-      await next.waitFor('the lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
-      await next.drive({ action: 'ready' });
+      await next.ready();
       await next.waitFor('the window', (r) => r.some((c) => c.call === 'BrowserWindow'));
       assert.deepEqual((({ x, y, width, height }) => ({ x, y, width, height }))(detail<Record<string, number>>(next.calls('BrowserWindow')[0])), { x: 100, y: 80, width: 1100, height: 700 });
     } finally {
@@ -266,8 +263,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
     fs.writeFileSync(bounds, JSON.stringify({ x: STAND_IN_WORK_AREA.width + 500, y: 40, width: 1100, height: 700, maximized: false }));
     const offScreen = launchShell(env);
     try {
-      await offScreen.waitFor('the lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
-      await offScreen.drive({ action: 'ready' });
+      await offScreen.ready();
       await offScreen.waitFor('the window', (r) => r.some((c) => c.call === 'BrowserWindow'));
       const options = detail<Record<string, unknown>>(offScreen.calls('BrowserWindow')[0]);
       assert.deepEqual([options.x, options.y, options.width, options.height], [undefined, undefined, 1280, 820]);
@@ -279,8 +275,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
 
   test('a confirmed "Stop the site service…" stops the service, then the window quits', async () => {
     const last = launchShell(env);
-    await last.waitFor('the lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
-    await last.drive({ action: 'ready' });
+    await last.ready();
     await last.waitFor('the menu', (r) => r.some((c) => c.call === 'Menu.setApplicationMenu'));
     await last.drive({ action: 'answer-dialogs', response: 1 });
     await last.drive({ action: 'menu', label: 'Stop the site service…' });
@@ -296,8 +291,7 @@ test('a data dir of a newer schema: the window says why and what to do, then qui
   db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
   db.close();
   const refused = launchShell({ ...env, OUTPOST_HOME: dir, OUTPOST_STAND_IN_LOCK: path.join(dir, 'lock') });
-  await refused.waitFor('the lock', (r) => r.some((c) => c.call === 'app.requestSingleInstanceLock'));
-  await refused.drive({ action: 'ready' });
+  await refused.ready();
   assert.equal(await refused.exited, 0, refused.output());
   const box = detail<{ title: string; content: string }>(refused.calls('dialog.showErrorBox')[0]);
   assert.equal(box.title, 'Outpost cannot attach to the site');
