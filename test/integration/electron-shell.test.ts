@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { readServiceRecord } from '../../main/shell/service/service-record.js';
 import { LATEST_SCHEMA_VERSION, openDatabase } from '../../main/platform/store/index.js';
 import { bareInventory } from '../helpers/inventory.js';
 import { launchShell, type Recorded, type ShellUnderTest } from '../helpers/electron-shell.js';
-import { runOutpost } from '../helpers/cli.js';
+import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 import { STAND_IN_WORK_AREA } from '../fixtures/electron-stand-in/protocol.js';
 
@@ -283,6 +284,46 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
     assert.equal(last.calls('dialog.showErrorBox').length, 0, last.output());
     assert.equal(alive(servicePid), false, 'the service is gone');
   });
+});
+
+test('the compiled preload exposes exactly invoke and subscribe, each over its one channel', () => {
+  // The sandboxed preload is CommonJS and may require only `electron`: it gets a recording stand-in the same way.
+  const require = createRequire(import.meta.url);
+  const sent: unknown[][] = [];
+  const exposed = new Map<string, Record<string, (...args: unknown[]) => unknown>>();
+  const electronPath = require.resolve('electron');
+  const preload = path.join(REPO_ROOT, 'dist', 'main', 'shell', 'electron', 'preload.cjs');
+  const standIn = {
+    contextBridge: { exposeInMainWorld: (name: string, api: Record<string, (...args: unknown[]) => unknown>) => exposed.set(name, api) },
+    ipcRenderer: {
+      invoke: (...args: unknown[]) => sent.push(['invoke', ...args]),
+      send: (...args: unknown[]) => sent.push(['send', ...args]),
+      on: (channel: string) => sent.push(['on', channel]),
+      off: (channel: string) => sent.push(['off', channel]),
+    },
+  };
+  const saved = require.cache[electronPath];
+  require.cache[electronPath] = { id: electronPath, filename: electronPath, loaded: true, exports: standIn } as NodeJS.Module;
+  try {
+    delete require.cache[preload];
+    require(preload);
+  } finally {
+    if (saved) require.cache[electronPath] = saved;
+    else delete require.cache[electronPath];
+  }
+  assert.deepEqual([...exposed.keys()], ['outpost']);
+  const api = exposed.get('outpost') ?? {};
+  assert.deepEqual(Object.keys(api).sort(), ['invoke', 'subscribe']);
+  api.invoke?.('system.status', {});
+  const unsubscribe = api.subscribe?.(() => undefined, 7) as () => void;
+  unsubscribe();
+  assert.deepEqual(sent, [
+    ['invoke', 'outpost:invoke', 'system.status', {}],
+    ['on', 'outpost:event'],
+    ['send', 'outpost:subscribe', 7],
+    ['off', 'outpost:event'],
+    ['send', 'outpost:unsubscribe'],
+  ]);
 });
 
 test('a data dir of a newer schema: the window says why and what to do, then quits without opening', async (t) => {
