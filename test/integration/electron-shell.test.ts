@@ -12,6 +12,7 @@ import { CONTENT_SECURITY_POLICY } from '../../main/shell/csp.js';
 import { stopService } from '../../main/shell/service/control.js';
 import { readServiceRecord } from '../../main/shell/service/service-record.js';
 import { LATEST_SCHEMA_VERSION, openDatabase } from '../../main/platform/store/index.js';
+import { outpostUi } from '../helpers/attach.js';
 import { bareInventory } from '../helpers/inventory.js';
 import { launchShell, type Recorded, type ShellUnderTest } from '../helpers/electron-shell.js';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
@@ -271,6 +272,28 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
     } finally {
       await offScreen.drive({ action: 'close-window' });
       await offScreen.exited;
+    }
+  });
+
+  test('a service killed outright: the tray says the window is not attached, and reads the site again once a service runs', async (t) => {
+    const window = launchShell(env);
+    try {
+      await window.ready();
+      const tooltips = () => window.calls('Tray.setToolTip').map((c) => detail<{ text: string }>(c).text);
+      await window.waitFor('the first assessment', () => tooltips().length >= 2);
+      const killed = readServiceRecord(dataDir)?.pid as number;
+      process.kill(killed, 'SIGKILL');
+      await window.waitFor('the tray to say so', () => tooltips().at(-1)?.startsWith('Outpost: not attached to the site service') === true);
+      // The data dir's lock counts an unreaped process as its holder: wait until init has reaped the killed one.
+      await window.waitFor('the killed service to be reaped', () => !fs.existsSync(`/proc/${killed}`));
+      const ui = await outpostUi(t, dataDir, env);
+      assert.notEqual(ui.printed.pid, killed);
+      await window.waitFor('the tray to read the site again', () => /^Outpost: the site is critical/.test(tooltips().at(-1) ?? ''));
+      servicePid = ui.printed.pid;
+      ui.child.kill('SIGINT');
+    } finally {
+      await window.drive({ action: 'close-window' });
+      await window.exited;
     }
   });
 
