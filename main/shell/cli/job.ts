@@ -42,7 +42,7 @@ export async function runJob<K extends EventName, T>(cli: CliRuntime, job: CliJo
   if (cli.json) cli.streamsLines = true;
   const printer = new ProgressPrinter(cli, job.progress);
   // Live events only, following before the call starts (over the service's socket when one runs).
-  const unsubscribe = await cli.subscribe((message) => {
+  const events = await cli.subscribe((message) => {
     if (message.name === job.progress.event && job.progress.jobId(message.payload as EventPayload<K>) === job.id) printer.show(message);
   });
   const controller = new AbortController();
@@ -58,6 +58,7 @@ export async function runJob<K extends EventName, T>(cli: CliRuntime, job: CliJo
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const result = await job.run(controller.signal);
+    await events.settled();
     printer.clear();
     if (cli.json) {
       cli.stdout.write(`${JSON.stringify(result)}\n`);
@@ -69,7 +70,7 @@ export async function runJob<K extends EventName, T>(cli: CliRuntime, job: CliJo
     if (failure) throw failure;
     return result;
   } finally {
-    unsubscribe();
+    events.close();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     printer.clear();
   }

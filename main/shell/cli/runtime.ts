@@ -68,11 +68,11 @@ export class CliRuntime {
     return envelope.result as CallOutput<K>;
   }
 
-  /** Events emitted from now on, wherever the site runs; resolves once they flow. Returns the unsubscribe. */
-  async subscribe(listener: (message: EventMessage) => void): Promise<() => void> {
+  /** Events emitted from now on, wherever the site runs; resolves once they flow. */
+  async subscribe(listener: (message: EventMessage) => void): Promise<{ settled(): Promise<void>; close(): void }> {
     const stream = (await this.site()).openEvents(listener);
     await stream.live;
-    return () => stream.close();
+    return { settled: () => stream.settled?.() ?? Promise.resolve(), close: () => stream.close() };
   }
 
   /** The CLI's log, without opening the core (the data dir itself may be what failed). */

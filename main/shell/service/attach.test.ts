@@ -142,6 +142,11 @@ test('events: live only on request; after a drop they resume where they were, af
     ],
   );
   assert.equal(site.attachedTo().instance, second.core.siteProcess.instance);
+
+  // What was emitted before `settled` is delivered when it resolves: a CLI job prints its result after its last progress.
+  for (let i = 0; i < 50; i++) second.core.events.emit('identity.changed', { siteId: `burst-${i}`, signingFingerprint: FINGERPRINT });
+  await events.settled?.();
+  assert.equal((seen.at(-1)?.payload as { siteId: string }).siteId, 'burst-49');
   events.close();
 });
 

@@ -7,6 +7,7 @@ import { OutpostError } from '../../../shared/errors.js';
 import { LATEST_SCHEMA_VERSION, errnoOf, prepareDataDir } from '../../platform/store/index.js';
 import { appVersion, cliEntry } from '../../platform/version.js';
 import { pidAlive } from '../../router/index.js';
+import { supervisorLock } from '../../workers/index.js';
 import { callRoute, postToBridge } from './bridge-client.js';
 import { serviceConnection, type FoundService, type Rediscover } from './service-connection.js';
 import { readServiceRecord, serviceRecordPath } from './service-record.js';
@@ -15,8 +16,6 @@ import type { SiteConnection } from './site-connection.js';
 /** How long a started service has to answer; a cold start (schema migration, adopting workers) takes seconds. */
 const START_WAIT_MS = 20_000;
 const PROBE_TIMEOUT_MS = 3000;
-/** A started service that exits may have lost the race to another one starting at the same moment: give that one time to answer. */
-const AFTER_EXIT_WAIT_MS = 2000;
 
 type Lookup = { found: FoundService } | { refused: OutpostError } | { down: string };
 
@@ -100,13 +99,13 @@ async function startService(root: string, port: number | undefined): Promise<Fou
   child.unref();
 
   const deadline = Date.now() + START_WAIT_MS;
-  let endedAt: number | null = null;
   for (;;) {
     const found = await lookUp(root);
     if ('found' in found) return found.found;
     if ('refused' in found) throw found.refused;
-    if (ended !== null) endedAt ??= Date.now();
-    if (Date.now() > deadline || (endedAt !== null && Date.now() - endedAt > AFTER_EXIT_WAIT_MS)) break;
+    // One that exited may have lost the race to another service starting at the same moment (it holds the
+    // data dir's lock): that one is waited for; otherwise the start failed.
+    if (Date.now() > deadline || (ended !== null && supervisorLock(root).holder() === null)) break;
     await sleep(150);
   }
   const what = ended === null ? `did not answer within ${START_WAIT_MS / 1000} s` : `did not start (it ${String(ended)})`;

@@ -18,6 +18,8 @@ export interface FoundService {
 export type Rediscover = () => Promise<{ found: FoundService } | { refused: { reason: string; hint?: string } } | { down: string }>;
 
 const RETRY_MS = [250, 500, 1000];
+/** How long `settled` waits for the service to echo a ping (a service that stopped answering does not hold a CLI job's result). */
+const SETTLE_LIMIT_MS = 2000;
 
 /**
  * A SiteConnection to the data dir's service over its bridge: calls are POSTs with the token, events come over
@@ -191,6 +193,22 @@ class ServiceEvents implements SiteEventStream {
       return this.connect(0);
     }
     this.connect(this.lastSeen ?? this.options?.after);
+  }
+
+  /** A ping's pong comes back behind every event the service queued on this socket before it. */
+  settled(): Promise<void> {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN || this.paused) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(limit);
+        socket.off('pong', done).off('close', done);
+        resolve();
+      };
+      const limit = setTimeout(done, SETTLE_LIMIT_MS);
+      socket.once('pong', done).once('close', done);
+      socket.ping();
+    });
   }
 
   pause(): void {

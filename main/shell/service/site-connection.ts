@@ -21,6 +21,11 @@ export type ConnectionState = { state: 'attached'; to: AttachedTo } | { state: '
 export interface SiteEventStream extends EventStream {
   /** Absent where the stream is live at once (in-process); a socket that fails to open resolves it too. */
   readonly live?: Promise<void>;
+  /**
+   * Resolves once the events emitted before it was called have been delivered (they travel apart from a call's
+   * answer, so a CLI job waits for its last progress events before it prints its result). Absent: at once.
+   */
+  settled?(): Promise<void>;
 }
 
 /**

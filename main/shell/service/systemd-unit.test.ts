@@ -49,6 +49,7 @@ test('a --user unit: the service run in the foreground of systemd, restarted on 
     assert.ok(unit.includes(line), line);
   }
   assert.ok(!unit.some((l) => l.startsWith('User=')), 'a user unit runs as its login');
+  assert.ok(!lines(renderUnit(spec({ dataDir: '/tmp/site' }))).includes('PrivateTmp=yes'), 'a data dir in /tmp stays visible');
   assert.ok(!unit.some((l) => l.startsWith('Environment=')), 'no settings were given');
 });
 

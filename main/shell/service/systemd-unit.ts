@@ -91,7 +91,8 @@ export function renderUnit(spec: UnitSpec): string {
     'ProtectSystem=strict',
     'ProtectHome=read-only',
     `ReadWritePaths=${quotePathWord(dataDir)}`,
-    'PrivateTmp=yes',
+    // A private /tmp would hide a data dir that lives in the shared one.
+    ...(['/tmp', '/var/tmp'].some((shared) => dataDir.startsWith(`${shared}/`)) ? [] : ['PrivateTmp=yes']),
     '',
     '[Install]',
     `WantedBy=${spec.scope === 'system' ? 'multi-user.target' : 'default.target'}`,
