@@ -18,10 +18,13 @@ import { systemHandlers } from './system-handlers.js';
 import { fileLogger, type Logger } from '../platform/log.js';
 import { appVersion } from '../platform/version.js';
 import { PinnedSsh, connectTcp } from '../platform/ssh/index.js';
+import type { SiteProcess } from '../../shared/domain/status.js';
 
 export interface CoreOptions {
   dataDir: string;
   now?: () => Date;
+  /** Given by `outpost service run`: how the data dir's service answers system.service. Absent: an in-process core. */
+  service?: { instance: string; startedAt: string; managedBy: 'systemd' | 'detached' | 'foreground' };
 }
 
 /** The core: all state and services behind one dispatcher. Every shell opens exactly one. */
@@ -30,6 +33,8 @@ export interface Core {
   events: EventHub;
   layout: DataDirLayout;
   log: Logger;
+  /** What runs this core, as system.service answers it. */
+  siteProcess: SiteProcess;
   /** Starts supervising the site's deployments (long-lived cores only); false when another process already does. */
   supervise(): boolean;
   close(): void;
@@ -139,10 +144,20 @@ export function openCore(options: CoreOptions): Core {
     operations: (peer, sequence) => telemetry.service.siteReport(peer, sequence),
   });
   let sampler: Sampler | null = null;
+  const siteProcess: SiteProcess = {
+    kind: options.service ? 'service' : 'in-process',
+    pid: process.pid,
+    instance: options.service?.instance ?? randomBytes(8).toString('hex'),
+    startedAt: options.service?.startedAt ?? now().toISOString(),
+    managedBy: options.service?.managedBy ?? null,
+    dataDir: layout.root,
+    appVersion: appVersion(),
+    schemaVersion: db.pragma('user_version', { simple: true }) as number,
+  };
   let routerSupervisor: RouterSupervisor | null = null;
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
-    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion(), lastExchangeAt: () => sync.service.lastExchangeAt(), offlineLimitHours: () => telemetry.service.settings().offlineLimitHours }),
+    ...systemHandlers({ db, layout, identity, journal, now, version: appVersion(), lastExchangeAt: () => sync.service.lastExchangeAt(), offlineLimitHours: () => telemetry.service.settings().offlineLimitHours, siteProcess }),
     ...identityHandlers(identity, events),
     ...discoveryHandlers({ workstation: discovery, scan, site, jobs, now }, events),
     ...plannerHandlers(planner),
@@ -156,6 +171,7 @@ export function openCore(options: CoreOptions): Core {
     events,
     layout,
     log,
+    siteProcess,
     supervise: () => {
       supervisor ??= new Supervisor(workers, {
         intervalMs: envInteger('OUTPOST_SUPERVISE_INTERVAL_MS', 2000, { min: 100, max: 600_000 }),

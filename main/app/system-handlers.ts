@@ -1,3 +1,4 @@
+import type { SiteProcess } from '../../shared/domain/status.js';
 import type { IdentityService } from '../identity/index.js';
 import type { DataDirLayout, Db, Journal } from '../platform/store/index.js';
 import type { HandlersFor } from '../platform/dispatcher.js';
@@ -13,6 +14,8 @@ export interface SystemDeps {
   lastExchangeAt: () => string | null;
   /** Hours offline before a bundle exchange is overdue: the health report's configurable limit, so both agree. */
   offlineLimitHours: () => number;
+  /** What runs this core (system.service). */
+  siteProcess: SiteProcess;
 }
 
 /** Calls about the installation itself, which belong to no one capability. */
@@ -32,6 +35,7 @@ export function systemHandlers(deps: SystemDeps): HandlersFor<'system'> {
         offlineLimitHours: deps.offlineLimitHours(),
       };
     },
+    'system.service': () => deps.siteProcess,
     'system.journal': ({ limit }) => deps.journal.recent(limit),
   };
 }

@@ -16,6 +16,7 @@ function dispatcherWith(overrides: Partial<Handlers>) {
   };
   const handlers = {
     'system.status': fail,
+    'system.service': fail,
     'system.journal': fail,
     'identity.show': fail,
     'identity.init': fail,

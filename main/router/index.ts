@@ -9,7 +9,7 @@ import { lockHolder, pidAlive } from './adapters/pid-lock.js';
 export { RouterService, type RouterServiceDeps } from './service.js';
 export { RouterSupervisor, type RouterChild, type RouterSupervisorDeps } from './supervisor.js';
 export { RouterRepository } from './adapters/repository.js';
-export { RouterReportReader };
+export { RouterReportReader, pidAlive };
 export { ROUTER_NODE_FLAGS, SUPERVISED_ENV } from './adapters/router-child.js';
 export { routerHandlers } from './handlers.js';
 export type { RouterProcessOptions, RunningRouter };

@@ -29,7 +29,17 @@ export function useCall<K extends CallName>(name: K, input: CallInput<K>): [Call
     };
   }, [client, name, key, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  // A restarted site service may hold other state than the page shows (a job ended, a worker re-adopted): fetch again.
+  useEffect(() => client.onLink((link) => link === 'restarted' && reload()), [client, reload]);
   return [state, reload];
+}
+
+/** Whether the window's link to the site is up, for the status bar. */
+export function useLinkState(): 'live' | 'reconnecting' {
+  const client = useClient();
+  const [link, setLink] = useState(client.linkState());
+  useEffect(() => client.onLink(() => setLink(client.linkState())), [client]);
+  return link;
 }
 
 export function useEvent<K extends EventName>(name: K, listener: (payload: EventPayload<K>) => void): void {

@@ -1,8 +1,18 @@
 import { useCallback } from 'react';
-import { useCall, useEvent } from '../api/hooks.js';
+import type { SiteProcess } from '../../shared/domain/status.js';
+import { useCall, useEvent, useLinkState } from '../api/hooks.js';
+
+/** "service pid 4242 (systemd)": what the window is attached to; never the token. */
+function attachedTo(site: SiteProcess): string {
+  if (site.kind === 'in-process') return `in-process core (pid ${site.pid})`;
+  const keeper = site.managedBy === 'systemd' ? 'systemd' : site.managedBy === 'detached' ? 'background' : 'terminal';
+  return `site service pid ${site.pid} (${keeper}) since ${site.startedAt.slice(0, 16).replace('T', ' ')}`;
+}
 
 export function StatusBar() {
   const [status, reload] = useCall('system.status', {});
+  const [service] = useCall('system.service', {});
+  const link = useLinkState();
   useEvent(
     'identity.changed',
     useCallback(() => reload(), [reload]),
@@ -11,8 +21,23 @@ export function StatusBar() {
     'sync.exchanged',
     useCallback(() => reload(), [reload]),
   );
+  const linkText =
+    link === 'reconnecting' ? (
+      <span data-testid="status-link" className="warn">
+        reconnecting…
+      </span>
+    ) : service.status === 'ok' ? (
+      <span data-testid="status-link" className="muted" title={`instance ${service.data.instance}`}>
+        {attachedTo(service.data)}
+      </span>
+    ) : null;
   if (status.status !== 'ok') {
-    return <footer className="status-bar">{status.status === 'error' ? status.error.message : 'connecting…'}</footer>;
+    return (
+      <footer className="status-bar">
+        {status.status === 'error' ? status.error.message : 'connecting…'}
+        {linkText}
+      </footer>
+    );
   }
   const s = status.data;
   const overdue = s.hoursSinceLastExchange !== null && s.hoursSinceLastExchange > s.offlineLimitHours;
@@ -26,6 +51,7 @@ export function StatusBar() {
       <span className="muted">
         v{s.appVersion} · schema {s.schemaVersion}
       </span>
+      {linkText}
     </footer>
   );
 }

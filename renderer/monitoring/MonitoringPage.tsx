@@ -33,7 +33,7 @@ export function MonitoringPage() {
       </div>
       <HealthCard />
       <div className="grid">
-        <ChartCard title="GPU utilisation" testId="monitoring-gpu-util" series={gpuUtil} empty="no GPU reports yet — GPU nodes appear once inventoried (`outpost discover`) while `outpost ui` runs" />
+        <ChartCard title="GPU utilisation" testId="monitoring-gpu-util" series={gpuUtil} empty="no GPU reports yet — GPU nodes appear once inventoried (`outpost discover`) while the site service runs" />
         <ChartCard title="GPU memory used" testId="monitoring-gpu-mem" series={gpuMem} empty="no GPU reports yet" />
         <ChartCard title="CPU (workstation and Jetsons)" testId="monitoring-cpu" series={cpu} empty="no CPU samples yet" />
         <ChartCard title="Router requests" testId="monitoring-router-rate" series={requests} empty="no router traffic recorded — start it with `outpost router`" />

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCall } from './define.js';
-import { SystemStatusSchema } from '../domain/status.js';
+import { SiteProcessSchema, SystemStatusSchema } from '../domain/status.js';
 import { JournalEntrySchema } from '../domain/journal.js';
 
 export const systemCalls = {
@@ -8,6 +8,12 @@ export const systemCalls = {
     summary: 'What the status bar shows: site, data dir, schema, time since the last bundle exchange.',
     input: z.object({}).strict(),
     output: SystemStatusSchema,
+    mutates: false,
+  }),
+  'system.service': defineCall({
+    summary: 'What the window is attached to: the site service (pid, instance, since when, who keeps it running) or an in-process core. Never the token.',
+    input: z.object({}).strict(),
+    output: SiteProcessSchema,
     mutates: false,
   }),
   'system.journal': defineCall({

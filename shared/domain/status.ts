@@ -12,3 +12,18 @@ export const SystemStatusSchema = z.object({
   offlineLimitHours: z.number().positive(),
 });
 export type SystemStatus = z.infer<typeof SystemStatusSchema>;
+
+/** What runs the site a window is attached to: the data dir's service, or a core the caller opened itself. */
+export const SiteProcessSchema = z.object({
+  kind: z.enum(['service', 'in-process']),
+  pid: z.number().int().positive(),
+  /** New on every start of the process: event sequence numbers start again with it. */
+  instance: z.string(),
+  startedAt: z.string(),
+  /** Who keeps the service running; null for an in-process core. */
+  managedBy: z.enum(['systemd', 'detached', 'foreground']).nullable(),
+  dataDir: z.string(),
+  appVersion: z.string(),
+  schemaVersion: z.number().int(),
+});
+export type SiteProcess = z.infer<typeof SiteProcessSchema>;

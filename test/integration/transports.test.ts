@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import test from 'node:test';
+import type { Core } from '../../main/app/core.js';
 import { createEventRelay, createIpcHandler } from '../../main/shell/electron/ipc.js';
+import { inProcessConnection } from '../../main/shell/service/site-connection.js';
 import { runOutpost } from '../helpers/cli.js';
 import { postCall, startTestBridge } from '../helpers/bridge.js';
 import { tempDir } from '../helpers/temp.js';
@@ -10,6 +12,8 @@ import { tempDir } from '../helpers/temp.js';
 // the browser bridge (real HTTP) and the Electron IPC handler answer the same
 // call with the same result, and refuse the same bad input with the same words.
 const OWN_PAGE = 'file:///opt/outpost/resources/app/dist/renderer/index.html';
+/** The window's view of the site: the test's core, reached the way the Electron shell reaches it. */
+const siteOf = (core: Core) => inProcessConnection(core, { instance: 'transports-test', appVersion: '0.0.0', schemaVersion: 0 });
 
 test('CLI, bridge and IPC return the same result for the same call', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
@@ -20,7 +24,7 @@ test('CLI, bridge and IPC return the same result for the same call', async (t) =
   const viaCliCall = JSON.parse((await runOutpost(['--data-dir', dataDir, 'call', 'identity.show', '{}'])).stdout) as unknown;
   const { core, bridge } = await startTestBridge(t, dataDir);
   const viaBridge = await postCall(bridge, 'identity.show', {});
-  const ipc = createIpcHandler(core.dispatcher, (url) => url === OWN_PAGE);
+  const ipc = createIpcHandler(siteOf(core), (url) => url === OWN_PAGE);
   const viaIpc = await ipc(OWN_PAGE, 'identity.show', {});
 
   assert.equal(viaBridge.status, 200);
@@ -46,7 +50,7 @@ test("each transport refuses invalid input with the schema's own message, and no
   assert.equal(viaBridge.body.error?.code, 'INVALID_INPUT');
   assert.equal(viaBridge.body.error?.message, schemaMessage);
 
-  const ipc = createIpcHandler(core.dispatcher, (url) => url === OWN_PAGE);
+  const ipc = createIpcHandler(siteOf(core), (url) => url === OWN_PAGE);
   const viaIpc = await ipc(OWN_PAGE, 'identity.init', { siteId: 'Bad Id!' });
   assert.ok(!viaIpc.ok);
   assert.equal(viaIpc.error.message, schemaMessage);
@@ -59,7 +63,7 @@ test("each transport refuses invalid input with the schema's own message, and no
 
 test('the IPC handler answers only the Outpost window', async (t) => {
   const { core } = await startTestBridge(t, path.join(tempDir(t), 'data'));
-  const ipc = createIpcHandler(core.dispatcher, (url) => url === OWN_PAGE);
+  const ipc = createIpcHandler(siteOf(core), (url) => url === OWN_PAGE);
   const foreign = await ipc('https://example.invalid/', 'system.status', {});
   assert.ok(!foreign.ok && foreign.error.code === 'FORBIDDEN');
   const badName = await ipc(OWN_PAGE, 42, {});
@@ -69,7 +73,7 @@ test('the IPC handler answers only the Outpost window', async (t) => {
 test('the IPC event relay sends a page what was emitted before it subscribed, only to the own page, one stream per page', async (t) => {
   const { core } = await startTestBridge(t, path.join(tempDir(t), 'data'));
   const tick = (ts: number): void => core.events.emit('telemetry.tick', { ts, samples: 1, sources: 1 });
-  const relay = createEventRelay(core.events, (url) => url === OWN_PAGE);
+  const relay = createEventRelay(siteOf(core), (url) => url === OWN_PAGE);
   const got: Array<{ seq: number; payload: { ts: number } }> = [];
   const foreign: unknown[] = [];
   tick(1);

@@ -37,6 +37,11 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return header?.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : undefined;
 }
 
+/** Who is calling, for the journal: a CLI command that reaches the core through the service says `cli`. */
+export const ACTOR_HEADER = 'x-outpost-actor';
+/** A name the client gives its call, so `POST /cancel/<id>` can stop it while the request waits for the answer. */
+export const CALL_ID_HEADER = 'x-outpost-call-id';
+
 /** WebSocket clients cannot set headers, so the token rides as a subprotocol: `outpost.token.<token>`. */
 export const EVENTS_PROTOCOL = 'outpost.events.v1';
 export const TOKEN_PROTOCOL_PREFIX = 'outpost.token.';

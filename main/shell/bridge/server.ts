@@ -3,24 +3,36 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { HTTP_STATUS_BY_CODE, errorEnvelope, type Envelope } from '../../../shared/contract/index.js';
+import { HTTP_STATUS_BY_CODE, errorEnvelope, okEnvelope, type Envelope } from '../../../shared/contract/index.js';
 import type { ErrorInfo } from '../../../shared/errors.js';
 import { callContext } from '../../app/core.js';
 import type { Dispatcher } from '../../platform/dispatcher.js';
 import type { EventHub } from '../../platform/events.js';
 import type { Logger } from '../../platform/log.js';
 import { CONTENT_SECURITY_POLICY } from '../csp.js';
-import { EVENTS_PROTOCOL, bearerToken, checkHost, checkOrigin, subprotocolToken, tokensMatch, unauthorized } from './guards.js';
+import { ACTOR_HEADER, CALL_ID_HEADER, EVENTS_PROTOCOL, bearerToken, checkHost, checkOrigin, subprotocolToken, tokensMatch, unauthorized } from './guards.js';
 import { serveStatic } from './static-files.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const CALL_ID = /^[A-Za-z0-9_-]{16,64}$/;
 /** Event bytes a page may have unread in its socket before the hub holds the rest back. */
 const SEND_BUFFER_MARK = 1024 * 1024;
 
-/** `?after=<seq>`: the last event the page saw (it reconnects); none: its first connection, which gets the backlog. */
-function resumeAfter(value: string | null): number {
+/**
+ * `?after=<seq>`: the last event the page saw (it reconnects); none: its first connection, which gets the backlog;
+ * `live`: only what is emitted from now on (a CLI job follows its own progress, not the service's past).
+ */
+function resumeAfter(value: string | null): number | undefined {
+  if (value === 'live') return undefined;
   const seq = value === null ? 0 : Number(value);
   return Number.isSafeInteger(seq) && seq >= 0 ? seq : 0;
+}
+
+/** The journal's actor of a call: what the client says it is (`X-Outpost-Actor`), a page of the bridge by default. */
+function callActor(req: IncomingMessage): { actor: 'cli' | 'ui' | 'electron' } | { error: ErrorInfo } {
+  const said = req.headers[ACTOR_HEADER] ?? 'ui';
+  if (said === 'cli' || said === 'ui' || said === 'electron') return { actor: said };
+  return { error: { code: 'INVALID_INPUT', message: `${ACTOR_HEADER} must be cli, ui or electron (got "${printable(String(said))}")` } };
 }
 
 export interface BridgeOptions {
@@ -58,6 +70,8 @@ const SECURITY_HEADERS = {
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   let port = 0;
+  /** Calls in flight that a client named (`X-Outpost-Call-Id`), so it can cancel one without closing its request. */
+  const cancellable = new Map<string, AbortController>();
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.log.error('bridge request failed', { error: String(error) });
@@ -72,6 +86,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const refusal = checkHost(req, port);
     if (refusal) return sendEnvelope(res, errorEnvelope(refusal));
     if (url.pathname.startsWith('/rpc/')) return handleCall(req, res, url.pathname.slice('/rpc/'.length));
+    if (url.pathname.startsWith('/cancel/')) return handleCancel(req, res, url.pathname.slice('/cancel/'.length));
     if (req.method === 'GET' || req.method === 'HEAD') return serveStatic(options.staticDir, url.pathname, res, SECURITY_HEADERS);
     sendEnvelope(res, errorEnvelope({ code: 'NOT_FOUND', message: `${req.method} ${url.pathname} is not a bridge route` }));
   }
@@ -82,18 +97,42 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     const refusal = checkOrigin(req, port) ?? (tokensMatch(bearerToken(req), token) ? null : unauthorized);
     if (refusal) return sendEnvelope(res, errorEnvelope(refusal), true);
+    const actor = callActor(req);
+    if ('error' in actor) return sendEnvelope(res, errorEnvelope(actor.error), true);
     const call = decodedName(name);
     if (call === null) return sendEnvelope(res, errorEnvelope({ code: 'NOT_FOUND', message: 'the call name is not valid percent-encoding' }), true);
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendEnvelope(res, errorEnvelope({ code: 'INVALID_INPUT', message: 'the body must be JSON', hint: 'send Content-Type: application/json' }), true);
     }
-    const body = await readBody(req);
-    if ('error' in body) return sendEnvelope(res, errorEnvelope(body.error), true);
+    const callId = req.headers[CALL_ID_HEADER];
+    if (callId !== undefined && (typeof callId !== 'string' || !CALL_ID.test(callId) || cancellable.has(callId))) {
+      return sendEnvelope(res, errorEnvelope({ code: 'INVALID_INPUT', message: `${CALL_ID_HEADER} must be 16–64 of A–Z, a–z, 0–9, "_", "-" and not in use` }), true);
+    }
     const aborted = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) aborted.abort();
-    });
-    sendEnvelope(res, await options.dispatcher.invoke(call, body.value, callContext('ui', aborted.signal)));
+    // Registered before the body is read, so a cancel sent right after the request finds it.
+    if (callId !== undefined) cancellable.set(callId, aborted);
+    try {
+      const body = await readBody(req);
+      if ('error' in body) return sendEnvelope(res, errorEnvelope(body.error), true);
+      res.on('close', () => {
+        if (!res.writableFinished) aborted.abort();
+      });
+      sendEnvelope(res, await options.dispatcher.invoke(call, body.value, callContext(actor.actor, aborted.signal)));
+    } finally {
+      if (callId !== undefined) cancellable.delete(callId);
+    }
+  }
+
+  /**
+   * POST /cancel/<call id>: stops a call as the closing of its request would, but the request stays open and
+   * gets the call's own answer (a cancelled scan answers with the hosts it finished), as in-process.
+   */
+  function handleCancel(req: IncomingMessage, res: ServerResponse, callId: string): void {
+    const refusal = req.method !== 'POST' ? { code: 'INVALID_INPUT' as const, message: `a cancel is a POST request (got ${req.method})` } : (checkOrigin(req, port) ?? (tokensMatch(bearerToken(req), token) ? null : unauthorized));
+    if (refusal) return sendEnvelope(res, errorEnvelope(refusal), true);
+    const call = cancellable.get(callId);
+    call?.abort();
+    sendEnvelope(res, okEnvelope({ cancelled: call !== undefined }), true);
   }
 
   const sockets = new WebSocketServer({

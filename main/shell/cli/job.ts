@@ -35,13 +35,14 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  * Runs a long job for a command: progress on stderr (one updating line on a terminal,
  * plain lines otherwise) or, with --json, one JSON line per event on stdout and the result
  * as the last line. The first Ctrl-C (SIGTERM, SIGHUP) cancels the job and waits for it to
- * stop cleanly; a second exits at once. Signal listeners and the event subscription are
+ * stop cleanly (in the service too, when the job runs there); a second exits at once. Signal listeners and the event subscription are
  * removed when it ends, so the process exits by itself.
  */
 export async function runJob<K extends EventName, T>(cli: CliRuntime, job: CliJob<K, T>): Promise<T> {
   if (cli.json) cli.streamsLines = true;
   const printer = new ProgressPrinter(cli, job.progress);
-  const unsubscribe = cli.openCore().events.subscribe((message) => {
+  // Live events only, following before the call starts (over the service's socket when one runs).
+  const events = await cli.subscribe((message) => {
     if (message.name === job.progress.event && job.progress.jobId(message.payload as EventPayload<K>) === job.id) printer.show(message);
   });
   const controller = new AbortController();
@@ -57,6 +58,7 @@ export async function runJob<K extends EventName, T>(cli: CliRuntime, job: CliJo
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   try {
     const result = await job.run(controller.signal);
+    await events.settled();
     printer.clear();
     if (cli.json) {
       cli.stdout.write(`${JSON.stringify(result)}\n`);
@@ -68,7 +70,7 @@ export async function runJob<K extends EventName, T>(cli: CliRuntime, job: CliJo
     if (failure) throw failure;
     return result;
   } finally {
-    unsubscribe();
+    events.close();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     printer.clear();
   }

@@ -67,7 +67,7 @@ function toInfo(error: unknown, cli: CliRuntime): ErrorInfo {
   if (isOutpostError(error)) return error.toInfo();
   // Not a user error: keep the detail in the log, show no stack trace.
   try {
-    cli.openCore().log.error('unexpected CLI failure', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    cli.log().error('unexpected CLI failure', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   } catch {
     // The data dir itself may be what failed; the one-line message below still goes out.
   }

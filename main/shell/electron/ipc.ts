@@ -1,8 +1,7 @@
 import type { Envelope } from '../../../shared/contract/index.js';
 import { errorEnvelope } from '../../../shared/contract/index.js';
-import { callContext } from '../../app/core.js';
-import type { Dispatcher } from '../../platform/dispatcher.js';
-import type { EventHub, EventStream } from '../../platform/events.js';
+import type { EventStream } from '../../platform/events.js';
+import type { SiteConnection } from '../service/site-connection.js';
 
 /** The single IPC channel for calls, and the single one for events: nothing per call. */
 export const INVOKE_CHANNEL = 'outpost:invoke';
@@ -14,9 +13,9 @@ export const UNSUBSCRIBE_CHANNEL = 'outpost:unsubscribe';
 /**
  * The IPC transport, kept free of Electron imports so it is tested like the
  * other two. `senderUrl` is the URL of the frame that sent the message: only
- * our own page (loaded from the app's files) may call the core.
+ * our own page (loaded from the app's files) may call the site.
  */
-export function createIpcHandler(dispatcher: Dispatcher, isOwnPage: (senderUrl: string) => boolean) {
+export function createIpcHandler(site: Pick<SiteConnection, 'invoke'>, isOwnPage: (senderUrl: string) => boolean) {
   return async (senderUrl: string, name: unknown, input: unknown): Promise<Envelope> => {
     if (!isOwnPage(senderUrl)) {
       return errorEnvelope({ code: 'FORBIDDEN', message: 'calls are accepted only from the Outpost window' });
@@ -24,16 +23,16 @@ export function createIpcHandler(dispatcher: Dispatcher, isOwnPage: (senderUrl: 
     if (typeof name !== 'string') {
       return errorEnvelope({ code: 'INVALID_INPUT', message: 'the call name must be a string' });
     }
-    return dispatcher.invoke(name, input, callContext('electron'));
+    return site.invoke(name, input, 'electron');
   };
 }
 
 /**
  * Events for each page that asked for them, from the moment it is ready: one stream per
  * page (webContents id), replaced when the page subscribes again (a reload), with the
- * backlog since the core started or since the last `seq` the page saw.
+ * backlog the site still holds or what came after the last `seq` the page saw.
  */
-export function createEventRelay(events: EventHub, isOwnPage: (senderUrl: string) => boolean) {
+export function createEventRelay(site: Pick<SiteConnection, 'openEvents'>, isOwnPage: (senderUrl: string) => boolean) {
   const streams = new Map<number, EventStream>();
   const unsubscribe = (pageId: number): void => {
     streams.get(pageId)?.close();
@@ -44,8 +43,12 @@ export function createEventRelay(events: EventHub, isOwnPage: (senderUrl: string
       if (!isOwnPage(senderUrl)) return;
       unsubscribe(pageId);
       const seq = typeof after === 'number' && Number.isSafeInteger(after) && after >= 0 ? after : 0;
-      streams.set(pageId, events.open(send, { after: seq }));
+      streams.set(pageId, site.openEvents(send, { after: seq }));
     },
     unsubscribe,
+    /** Every page's stream, when the window detaches from the site. */
+    closeAll(): void {
+      for (const pageId of [...streams.keys()]) unsubscribe(pageId);
+    },
   };
 }

@@ -35,7 +35,9 @@ export async function runService(options: ServiceRunOptions): Promise<void> {
   refuseRootOnForeignDataDir(dataDir);
   // Listening from the start: a stop asked while the core comes up waits for it, then closes it cleanly.
   const stopAsked = untilStopSignal();
-  const core = openCore({ dataDir });
+  // How it answers system.service: what a window shows it is attached to.
+  const service = { instance: randomBytes(8).toString('hex'), startedAt: new Date().toISOString(), managedBy: managedByOf(options.env ?? process.env) };
+  const core = openCore({ dataDir, service });
   try {
     if (!core.supervise()) {
       const holder = supervisorLock(dataDir).holder();
@@ -49,13 +51,13 @@ export async function runService(options: ServiceRunOptions): Promise<void> {
     const bridge = await openDoor(core, previous?.token, options.port ?? previous?.port, options.port === undefined);
     const record: ServiceRecord = {
       pid: process.pid,
-      instance: randomBytes(8).toString('hex'),
+      instance: service.instance,
       port: bridge.port,
       token: bridge.token,
       appVersion: appVersion(),
       schemaVersion: LATEST_SCHEMA_VERSION,
-      startedAt: new Date().toISOString(),
-      managedBy: managedByOf(options.env ?? process.env),
+      startedAt: service.startedAt,
+      managedBy: service.managedBy,
     };
     writeServiceRecord(dataDir, record);
     core.log.info('service started', { port: record.port, instance: record.instance, managedBy: record.managedBy });

@@ -17,6 +17,17 @@ export interface AttachedTo {
 
 export type ConnectionState = { state: 'attached'; to: AttachedTo } | { state: 'reconnecting'; reason: string } | { state: 'refused'; reason: string; hint?: string };
 
+/** An events stream of a connection; `live` resolves once events emitted from then on reach it (a socket is open). */
+export interface SiteEventStream extends EventStream {
+  /** Absent where the stream is live at once (in-process); a socket that fails to open resolves it too. */
+  readonly live?: Promise<void>;
+  /**
+   * Resolves once the events emitted before it was called have been delivered (they travel apart from a call's
+   * answer, so a CLI job waits for its last progress events before it prints its result). Absent: at once.
+   */
+  settled?(): Promise<void>;
+}
+
 /**
  * The one way a shell reaches the site: the same calls and events whether the core runs in this
  * process or in the data dir's service. Windows attach and detach; they never own the site.
@@ -24,7 +35,7 @@ export type ConnectionState = { state: 'attached'; to: AttachedTo } | { state: '
 export interface SiteConnection {
   invoke(name: string, input: unknown, origin: 'cli' | 'ui' | 'electron', signal?: AbortSignal): Promise<Envelope>;
   /** Events after `options.after` (see EventStream); delivery starts once the stream is live. */
-  openEvents(send: (message: EventMessage) => void, options?: StreamOptions): EventStream;
+  openEvents(send: (message: EventMessage) => void, options?: StreamOptions): SiteEventStream;
   attachedTo(): AttachedTo;
   /** Attachment changes (a service restarted: a new instance; refused: a newer schema). Returns the unsubscribe. */
   onState(listener: (state: ConnectionState) => void): () => void;

@@ -29,5 +29,5 @@ export function registerIdentityCommands(program: Command, cli: CliRuntime): voi
 }
 
 function sshKeyPath(cli: CliRuntime): string {
-  return new KeyVault(cli.openCore().layout.keys).privateKeyPath('ssh');
+  return new KeyVault(cli.layout().keys).privateKeyPath('ssh');
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { OutpostError } from '../../../../shared/errors.js';
 import { isCallName } from '../../../../shared/contract/index.js';
-import { serveBrowserMode } from '../../bridge/serve.js';
 import { formatJournal, formatStatus } from '../format.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
 import { showCommand } from './show-command.js';
+import { attachWindow } from './ui.js';
 
 export function registerSystemCommands(program: Command, cli: CliRuntime): void {
   showCommand(program, cli, 'status', 'site, data dir, schema version and time since the last bundle exchange', 'system.status', formatStatus);
@@ -21,14 +21,9 @@ export function registerSystemCommands(program: Command, cli: CliRuntime): void 
 
   program
     .command('ui')
-    .description('serve the Outpost window in a browser on 127.0.0.1 (prints the URL with its access token)')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', integerBetween(0, 65535), 0)
-    .action(async (opts: { port: number }) => {
-      const core = cli.openCore();
-      // The long-lived core supervises the site's deployments (unless another one already does).
-      core.supervise();
-      await serveBrowserMode(core, { port: opts.port, json: cli.json, out: cli.stdout });
-    });
+    .description("attach to the data dir's site service (starting it in the background when none runs) and print the URL of its window; Ctrl-C detaches, the site keeps running")
+    .option('--port <port>', 'port for a service this command starts (0 picks a free one)', integerBetween(0, 65535), 0)
+    .action((opts: { port: number }) => attachWindow(cli, opts.port));
 
   program
     .command('call')

@@ -72,7 +72,7 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
         progress: launchProgress,
         what: 'the launch',
         run: (signal) => cli.call('workers.launch', { planId, engine: opts.engine, port: opts.port, rpcTransport: opts.rpcTransport, user: opts.user, key: opts.key, template: opts.template, threads: opts.threads, deploymentId }, signal),
-        human: (deployment) => `${formatDeployments([deployment])}\n\nsupervised while \`outpost ui\` (or the app) runs; stop with \`outpost stop ${deployment.id}\``,
+        human: (deployment) => `${formatDeployments([deployment])}\n\nsupervised by the data dir's site service (\`outpost ui\` starts it when none runs); stop with \`outpost stop ${deployment.id}\``,
       });
     });
 
