@@ -4,12 +4,13 @@ import { RouterSupervisor } from './supervisor.js';
 import { envInteger } from '../platform/env-settings.js';
 import { RouterReportReader, routerFiles, writeSupervisedRouter } from './adapters/router-files.js';
 import { ROUTER_STOP_WAIT_MS, spawnRouterChild, waitUntilExited } from './adapters/router-child.js';
-import { lockHolder, pidAlive } from './adapters/pid-lock.js';
+import { lockHolder } from './adapters/pid-lock.js';
+import { pidAlive } from '../platform/process-alive.js';
 
 export { RouterService, type RouterServiceDeps } from './service.js';
 export { RouterSupervisor, type RouterChild, type RouterSupervisorDeps } from './supervisor.js';
 export { RouterRepository } from './adapters/repository.js';
-export { RouterReportReader, pidAlive };
+export { RouterReportReader };
 export { ROUTER_NODE_FLAGS, SUPERVISED_ENV } from './adapters/router-child.js';
 export { routerHandlers } from './handlers.js';
 export type { RouterProcessOptions, RunningRouter };

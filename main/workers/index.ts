@@ -9,7 +9,7 @@ export { PinnedHosts } from './adapters/pinned-hosts.js';
 export { headApi } from './adapters/head-api.js';
 export { PidFileLock, supervisorLock } from './adapters/pid-file-lock.js';
 export { ownerId } from './adapters/owner-id.js';
-export { localProcesses, processAlive } from './adapters/local-processes.js';
+export { localProcesses } from './adapters/local-processes.js';
 export { systemClock } from './adapters/system-clock.js';
 export { workersHandlers } from './handlers.js';
 export { layerAssignment } from './core/engines/index.js';

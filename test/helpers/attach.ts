@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { TestContext } from 'node:test';
-import { pidAlive } from '../../main/router/index.js';
+import { pidAlive } from '../../main/platform/process-alive.js';
 import { readServiceRecord } from '../../main/shell/service/service-record.js';
 import { OUTPOST_BIN, REPO_ROOT } from './cli.js';
 import { atTestEnd } from './temp.js';

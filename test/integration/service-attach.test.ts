@@ -14,7 +14,7 @@ import type { JournalEntry } from '../../shared/domain/journal.js';
 import type { RouterStatus } from '../../shared/domain/router.js';
 import type { SiteProcess } from '../../shared/domain/status.js';
 import { LATEST_SCHEMA_VERSION } from '../../main/platform/store/index.js';
-import { pidAlive } from '../../main/router/index.js';
+import { pidAlive } from '../../main/platform/process-alive.js';
 import { attachToSite } from '../../main/shell/service/attach.js';
 import { readServiceRecord, writeServiceRecord } from '../../main/shell/service/service-record.js';
 import type { ConnectionState } from '../../main/shell/service/site-connection.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pidAlive } from '../../main/router/index.js';
+import { pidAlive } from '../../main/platform/process-alive.js';
 import { outpostUi, stopService } from '../helpers/attach.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until } from '../helpers/workers.js';

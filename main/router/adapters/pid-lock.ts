@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { pidAlive } from '../../platform/process-alive.js';
 
 export type PidLockResult = { acquired: true; release: () => void } | { acquired: false; heldBy: number };
 
@@ -32,24 +33,6 @@ export function lockHolder(file: string): number | null {
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-/**
- * Whether the pid names a running process. A killed process whose parent has not reaped it yet (a zombie: a
- * router orphaned by a dead core waits for init) answers signal 0 but runs no more: on Linux its state says so.
- */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return true; // no /proc (macOS): signal 0 is the answer
   }
 }
 

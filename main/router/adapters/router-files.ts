@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { RetryRecordSchema, RouterStatsSchema, SupervisedRouterSchema, type RetryRecord, type RouterStats, type SupervisedRouter } from '../../../shared/domain/router.js';
-import { pidAlive } from './pid-lock.js';
+import { pidAlive } from '../../platform/process-alive.js';
 
 /**
  * How the router process reports back without writing the store: in

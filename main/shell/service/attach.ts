@@ -6,7 +6,7 @@ import { SiteProcessSchema } from '../../../shared/domain/status.js';
 import { OutpostError } from '../../../shared/errors.js';
 import { LATEST_SCHEMA_VERSION, errnoOf, prepareDataDir } from '../../platform/store/index.js';
 import { appVersion, cliEntry } from '../../platform/version.js';
-import { pidAlive } from '../../router/index.js';
+import { pidAlive } from '../../platform/process-alive.js';
 import { supervisorLock } from '../../workers/index.js';
 import { callRoute, postToBridge } from './bridge-client.js';
 import { serviceConnection, type FoundService, type Rediscover } from './service-connection.js';

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutpostError } from '../../../shared/errors.js';
-import { processAlive, supervisorLock } from '../../workers/index.js';
+import { supervisorLock } from '../../workers/index.js';
+import { pidAlive } from '../../platform/process-alive.js';
 import { readServiceRecord, type ServiceRecord } from './service-record.js';
 import { installedUnit, systemctl, type InstalledUnit } from './systemd.js';
 import { unitName } from './systemd-unit.js';
@@ -92,7 +93,7 @@ function signal(pid: number): void {
 
 /** Gone, or a zombie its parent has yet to reap (a window that started it detached may be that parent). */
 function exited(pid: number): boolean {
-  if (!processAlive(pid)) return true;
+  if (!pidAlive(pid)) return true;
   try {
     return /^\S+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {

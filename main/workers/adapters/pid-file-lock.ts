@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Lock } from '../core/ports.js';
-import { processAlive } from './local-processes.js';
+import { pidAlive } from '../../platform/process-alive.js';
 
 /** A lock file holding its owner's pid; one left by a process that is gone is taken over. */
 export class PidFileLock implements Lock {
@@ -15,7 +15,7 @@ export class PidFileLock implements Lock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
         const holder = Number(fs.readFileSync(this.file, 'utf8'));
-        if (holder && holder !== process.pid && processAlive(holder)) return false;
+        if (holder && holder !== process.pid && pidAlive(holder)) return false;
         fs.rmSync(this.file, { force: true });
       }
     }
@@ -26,7 +26,7 @@ export class PidFileLock implements Lock {
   holder(): number | null {
     try {
       const pid = Number(fs.readFileSync(this.file, 'utf8'));
-      return Number.isSafeInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
+      return Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid) ? pid : null;
     } catch {
       return null;
     }
