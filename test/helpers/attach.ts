@@ -23,7 +23,10 @@ export async function outpostUi(t: TestContext, dataDir: string, env: NodeJS.Pro
   let err = '';
   child.stdout?.on('data', (d: Buffer) => void (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => void (err += d.toString()));
-  const line = await until('outpost ui to print its URL', () => (child.exitCode !== null ? Promise.reject(new Error(`outpost ui exited: ${err}`)) : out.split('\n').find((l) => l.startsWith('{'))), 30_000);
+  let closed = false;
+  child.once('close', () => (closed = true));
+  // After 'close', so the error carries the whole of what it said.
+  const line = await until('outpost ui to print its URL', () => (closed ? Promise.reject(new Error(`outpost ui exited: ${err}`)) : out.split('\n').find((l) => l.startsWith('{'))), 30_000);
   return { child, printed: JSON.parse(line) as AttachedUi['printed'] };
 }
 

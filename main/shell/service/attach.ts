@@ -79,11 +79,37 @@ function unreadableRecord(root: string): { refused: OutpostError } | null {
   }
 }
 
+/** How often a start is tried: a service killed a moment ago may still hold the lock (not yet reaped) when the first one asks. */
+const START_ATTEMPTS = 2;
+
 /** Starts `outpost service run` in a session of its own, its output in logs/service.log, and waits until it answers. */
 async function startService(root: string, port: number | undefined): Promise<FoundService> {
   const layout = prepareDataDir(root);
   fs.mkdirSync(layout.logs, { recursive: true, mode: 0o700 });
   const logFile = path.join(layout.logs, 'service.log');
+  const deadline = Date.now() + START_WAIT_MS;
+  let started = spawnService(root, port, logFile);
+  for (let attempt = 1; ;) {
+    const found = await lookUp(root);
+    if ('found' in found) return found.found;
+    if ('refused' in found) throw found.refused;
+    // One that exited may have lost the race to another service starting at the same moment (it holds the
+    // data dir's lock): that one is waited for. With the lock free again, it is tried once more.
+    const ended = started.ended();
+    if (ended !== null && supervisorLock(root).holder() === null) {
+      if (attempt >= START_ATTEMPTS) break;
+      attempt += 1;
+      started = spawnService(root, port, logFile);
+    }
+    if (Date.now() > deadline) break;
+    await sleep(150);
+  }
+  const ended = started.ended();
+  const what = ended === null ? `did not answer within ${START_WAIT_MS / 1000} s` : `did not start (it ${ended})`;
+  throw new OutpostError('UNAVAILABLE', `the site service of ${root} ${what}`, `its last output (${logFile}):\n${lastLines(logFile, started.logFrom)}`);
+}
+
+function spawnService(root: string, port: number | undefined, logFile: string): { logFrom: number; ended: () => string | null } {
   const out = fs.openSync(logFile, 'a', 0o600);
   const logFrom = fs.fstatSync(out).size;
   const child = spawn(process.execPath, [cliEntry(), '--data-dir', root, 'service', 'run', ...(port ? ['--port', String(port)] : [])], {
@@ -97,19 +123,7 @@ async function startService(root: string, port: number | undefined): Promise<Fou
   child.once('exit', (code, signal) => (ended = signal ? `killed by ${signal}` : `exited with ${code}`));
   child.once('error', (error) => (ended = `could not be started: ${error.message}`));
   child.unref();
-
-  const deadline = Date.now() + START_WAIT_MS;
-  for (;;) {
-    const found = await lookUp(root);
-    if ('found' in found) return found.found;
-    if ('refused' in found) throw found.refused;
-    // One that exited may have lost the race to another service starting at the same moment (it holds the
-    // data dir's lock): that one is waited for; otherwise the start failed.
-    if (Date.now() > deadline || (ended !== null && supervisorLock(root).holder() === null)) break;
-    await sleep(150);
-  }
-  const what = ended === null ? `did not answer within ${START_WAIT_MS / 1000} s` : `did not start (it ${String(ended)})`;
-  throw new OutpostError('UNAVAILABLE', `the site service of ${root} ${what}`, `its last output (${logFile}):\n${lastLines(logFile, logFrom)}`);
+  return { logFrom, ended: () => ended };
 }
 
 /**
