@@ -284,11 +284,18 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
       const killed = readServiceRecord(dataDir)?.pid as number;
       process.kill(killed, 'SIGKILL');
       await window.waitFor('the tray to say so', () => tooltips().at(-1)?.startsWith('Outpost: not attached to the site service') === true);
-      // The data dir's lock counts an unreaped process as its holder: wait until init has reaped the killed one.
-      await window.waitFor('the killed service to be reaped', () => !fs.existsSync(`/proc/${killed}`));
+      const links = () =>
+        window
+          .calls('webContents.send')
+          .map((c) => detail<{ channel: string; message: unknown }>(c))
+          .filter((s) => s.channel === 'outpost:link')
+          .map((s) => s.message);
+      await window.waitFor('the page to hear the link dropped', () => links().includes('reconnecting'));
       const ui = await outpostUi(t, dataDir, env);
       assert.notEqual(ui.printed.pid, killed);
       await window.waitFor('the tray to read the site again', () => /^Outpost: the site is critical/.test(tooltips().at(-1) ?? ''));
+      // A new service numbers its events afresh: the page is told so, and fetches everything again.
+      await window.waitFor('the page to hear of the restart', () => links().at(-1) === 'restarted');
       servicePid = ui.printed.pid;
       ui.child.kill('SIGINT');
     } finally {
@@ -343,8 +350,10 @@ test('the compiled preload exposes exactly invoke and subscribe, each over its o
   assert.deepEqual(sent, [
     ['invoke', 'outpost:invoke', 'system.status', {}],
     ['on', 'outpost:event'],
+    ['on', 'outpost:link'],
     ['send', 'outpost:subscribe', 7],
     ['off', 'outpost:event'],
+    ['off', 'outpost:link'],
     ['send', 'outpost:unsubscribe'],
   ]);
 });

@@ -43,6 +43,9 @@ test('outpost ui starts the service in the background and detaches on Ctrl-C: th
   assert.notEqual(servicePid, ui.child.pid, 'the site runs in a process of its own');
   assert.match(ui.printed.url, new RegExp(`^http://127\\.0\\.0\\.1:${ui.printed.port}/#token=[A-Za-z0-9_-]{32,}$`));
   assert.equal(ui.printed.dataDir, dataDir);
+  // The token is a secret: the background service's output (its log file) never holds it.
+  const token = ui.printed.url.split('#token=')[1] as string;
+  assert.ok(!readFileSync(path.join(dataDir, 'logs', 'service.log'), 'utf8').includes(token), 'the token is not in the service log');
 
   // The CLI reaches the site through the service: it answers for itself, and the journal names the CLI.
   const attached = await cliJson<SiteProcess>(dataDir, 'call', 'system.service');

@@ -9,6 +9,8 @@ export const EVENT_CHANNEL = 'outpost:event';
 /** The page asks for its events here (with the last `seq` it saw), and stops them on the second. */
 export const SUBSCRIBE_CHANNEL = 'outpost:subscribe';
 export const UNSUBSCRIBE_CHANNEL = 'outpost:unsubscribe';
+/** The link to the site service: 'reconnecting', 'live' again, or 'restarted' (the page fetches again). */
+export const LINK_CHANNEL = 'outpost:link';
 
 /**
  * The IPC transport, kept free of Electron imports so it is tested like the

@@ -8,7 +8,7 @@ import { rendererDir } from '../../platform/version.js';
 import { attachToSite } from '../service/attach.js';
 import { stopService } from '../service/control.js';
 import type { SiteConnection } from '../service/site-connection.js';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, createEventRelay, createIpcHandler } from './ipc.js';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, LINK_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, createEventRelay, createIpcHandler } from './ipc.js';
 import { installApplicationMenu } from './menu.js';
 import { lockSession } from './session-policy.js';
 import { watchSite } from './site-watch.js';
@@ -73,10 +73,20 @@ async function start(): Promise<void> {
   });
   const tray = createSiteTray({ showWindow: () => window && bringToFront(window), quit: () => app.quit() });
   const watch = watchSite({ site, onState: (state) => tray.show(state.level, state.summary), onNewCritical: announce });
+  // The page hears of the link as a browser page hears of its socket: a restarted service means fetch again.
+  const tellPage = (link: 'reconnecting' | 'live' | 'restarted') => {
+    if (window && !window.webContents.isDestroyed()) window.webContents.send(LINK_CHANNEL, link);
+  };
+  let instance = site.attachedTo().instance;
   const stopListening = site.onState((state) => {
-    if (state.state === 'attached') watch.refresh();
-    else if (state.state === 'reconnecting') tray.show('detached', state.reason);
-    else refuse(state.reason, state.hint);
+    if (state.state === 'attached') {
+      tellPage(state.to.instance === instance ? 'live' : 'restarted');
+      instance = state.to.instance;
+      watch.refresh();
+    } else if (state.state === 'reconnecting') {
+      tellPage('reconnecting');
+      tray.show('detached', state.reason);
+    } else refuse(state.reason, state.hint);
   });
   installApplicationMenu({
     window: () => window,

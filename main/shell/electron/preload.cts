@@ -9,16 +9,21 @@ const INVOKE_CHANNEL = 'outpost:invoke';
 const EVENT_CHANNEL = 'outpost:event';
 const SUBSCRIBE_CHANNEL = 'outpost:subscribe';
 const UNSUBSCRIBE_CHANNEL = 'outpost:unsubscribe';
+const LINK_CHANNEL = 'outpost:link';
 
 contextBridge.exposeInMainWorld('outpost', {
   invoke: (name: string, input: unknown) => ipcRenderer.invoke(INVOKE_CHANNEL, name, input),
-  // `after`: the last event seq the page saw (0: everything the core still holds).
-  subscribe: (listener: (message: unknown) => void, after?: number) => {
+  // `after`: the last event seq the page saw (0: everything the core still holds). `onLink`: the link to the
+  // site service dropped ('reconnecting'), came back ('live'), or came back to a restarted service ('restarted').
+  subscribe: (listener: (message: unknown) => void, after?: number, onLink?: (state: unknown) => void) => {
     const forward = (_event: electron.IpcRendererEvent, message: unknown) => listener(message);
+    const forwardLink = (_event: electron.IpcRendererEvent, state: unknown) => onLink?.(state);
     ipcRenderer.on(EVENT_CHANNEL, forward);
+    ipcRenderer.on(LINK_CHANNEL, forwardLink);
     ipcRenderer.send(SUBSCRIBE_CHANNEL, after ?? 0);
     return () => {
       ipcRenderer.off(EVENT_CHANNEL, forward);
+      ipcRenderer.off(LINK_CHANNEL, forwardLink);
       ipcRenderer.send(UNSUBSCRIBE_CHANNEL);
     };
   },

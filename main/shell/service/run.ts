@@ -61,10 +61,15 @@ export async function runService(options: ServiceRunOptions): Promise<void> {
     };
     writeServiceRecord(dataDir, record);
     core.log.info('service started', { port: record.port, instance: record.instance, managedBy: record.managedBy });
+    // The token goes to a terminal only: a detached or systemd service's output lands in a log file or the journal.
+    const foreground = record.managedBy === 'foreground';
+    const url = foreground ? bridge.url : `http://127.0.0.1:${bridge.port}/`;
     options.out.write(
       options.json
-        ? `${JSON.stringify({ url: bridge.url, port: bridge.port, dataDir, pid: process.pid })}\n`
-        : `Outpost is serving on 127.0.0.1 only, as this data dir's site service (pid ${process.pid}). Windows attach at this URL (it carries the service's access token, kept across restarts):\n\n  ${bridge.url}\n\ndata dir: ${dataDir}\n${record.managedBy === 'foreground' ? "Press Ctrl-C to stop it (the site stops with it: its router and the workers' supervision).\n" : ''}`,
+        ? `${JSON.stringify({ url, port: bridge.port, dataDir, pid: process.pid })}\n`
+        : foreground
+          ? `Outpost is serving on 127.0.0.1 only, as this data dir's site service (pid ${process.pid}). Windows attach at this URL (it carries the service's access token, kept across restarts):\n\n  ${url}\n\ndata dir: ${dataDir}\nPress Ctrl-C to stop it (the site stops with it: its router and the workers' supervision).\n`
+          : `Outpost is serving on ${url} as this data dir's site service (pid ${process.pid}, data dir ${dataDir}); \`outpost ui\` prints the URL with its access token.\n`,
     );
     await stopAsked;
     await bridge.close();
