@@ -52,10 +52,12 @@ function leastRoundTime(problem: PartitionProblem, parallel: number, start: Opti
   let best = start;
   // Nothing has a bottleneck below the least bottleneck: a plan kept full at it is optimal.
   if (roundOf(parallel, best) <= best.cost.bottleneck) return best;
+  // Successive steps need similar multipliers: each starts where the last one succeeded.
+  let share = 1;
   for (;;) {
-    const next = fasterPlan(problem, parallel, roundOf(parallel, best));
+    const next = fasterPlan(problem, parallel, roundOf(parallel, best), share);
     if (next === null) return best;
-    best = next;
+    ({ plan: best, share } = next);
   }
 }
 
@@ -71,19 +73,19 @@ const MAX_PROBES = 8;
  * plan that may already be faster. μ = round rewards every stage (exact when the plan found has
  * at most `parallel` stages), μ = 0 none (exact with at least `parallel`); in between μ moves
  * to where the last plans with too many and too few stages tie. When that settles nothing (a
- * duality gap), the counting DP answers.
+ * duality gap), the counting DP answers. `startShare` is the first μ as a share of `round`.
  */
-function fasterPlan(problem: PartitionProblem, parallel: number, round: number): OptimalPartition | null {
+function fasterPlan(problem: PartitionProblem, parallel: number, round: number, startShare: number): { plan: OptimalPartition; share: number } | null {
   const limit = below(round);
   let tooMany: { latency: number; stages: number } | null = null;
   let tooFew: { latency: number; stages: number } | null = null;
-  let mu = round;
+  let mu = round * startShare;
   for (let probe = 0; probe < MAX_PROBES; probe++) {
     const reward: StageReward = { perStage: mu, stages: Number.POSITIVE_INFINITY };
     const found = minimalLatency(problem, limit, reward);
     if (found === null || found.value - (round - mu) * parallel >= 0) return null;
     const plan = checked(problem, found, reward)!;
-    if (roundOf(parallel, plan) < round) return plan;
+    if (roundOf(parallel, plan) < round) return { plan, share: mu / round };
     const side = { latency: plan.cost.latency, stages: plan.partition.order.length };
     if (side.stages > parallel) tooMany = side;
     else tooFew = side;
@@ -93,7 +95,7 @@ function fasterPlan(problem: PartitionProblem, parallel: number, round: number):
   }
   const exact: StageReward = { perStage: round, stages: parallel };
   const plan = checked(problem, minimalLatency(problem, limit, exact), exact);
-  return plan !== null && roundOf(parallel, plan) < round ? plan : null;
+  return plan !== null && roundOf(parallel, plan) < round ? { plan, share: mu / round } : null;
 }
 
 const roundOf = (parallel: number, plan: OptimalPartition): number => roundSeconds(parallel, plan.cost, plan.partition.order.length);
