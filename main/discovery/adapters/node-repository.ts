@@ -33,14 +33,14 @@ export class NodeRepository {
   }
 
   /** Each node's memory and GPUs as reported, for the planner's `--nodes`. */
-  hardware(): Array<{ name: string; memoryBytes: number; gpus: Array<{ name: string; memoryMiB: number | null }> }> {
+  hardware(): Array<{ name: string; memoryBytes: number; gpus: Array<{ name: string; memoryMiB: number | null; migProfiles?: string[] }> }> {
     const workstation = this.workstation();
     const remote = this.db.prepare(`SELECT name, inventory_json FROM nodes WHERE kind = 'remote' ORDER BY name`).all() as Array<{ name: string; inventory_json: string }>;
     return [
       ...(workstation ? [{ name: WORKSTATION_NODE, memoryBytes: workstation.memory.totalBytes, gpus: workstation.gpus.map((g) => ({ name: g.model, memoryMiB: g.vramMiB })) }] : []),
       ...remote.map((row) => {
         const inventory = NodeInventorySchema.parse(JSON.parse(row.inventory_json));
-        return { name: row.name, memoryBytes: inventory.memory.totalBytes ?? 0, gpus: inventory.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryTotalMiB })) };
+        return { name: row.name, memoryBytes: inventory.memory.totalBytes ?? 0, gpus: inventory.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryTotalMiB, migProfiles: g.migDevices.map((m) => m.profile) })) };
       }),
     ];
   }

@@ -175,6 +175,17 @@ export const GPU_CATALOG: readonly GpuSpec[] = [
     source: 'Jetson Orin NX series brief: 16 GB LPDDR5 102.4 GB/s, GPU 60 sparse INT8 TOPS',
   },
   {
+    name: 'Jetson-Orin-NX-8GB',
+    aliases: ['Orin NX 8GB'],
+    memoryBytes: 7.4 * GiB,
+    fp16Tflops: 12.5,
+    bandwidthGBs: 102.4,
+    unifiedMemory: true,
+    runtimeOverheadBytes: JETSON_OVERHEAD,
+    defaultIntraLink: 'unified',
+    source: "Jetson Orin NX series brief: 8 GB LPDDR5 102.4 GB/s, GPU 50 sparse INT8 TOPS (765 MHz against the 16 GB module's 918 MHz)",
+  },
+  {
     name: 'Jetson-Orin-Nano-8GB',
     aliases: ['Orin Nano 8GB', 'Orin Nano'],
     memoryBytes: 7.4 * GiB,
@@ -185,7 +196,47 @@ export const GPU_CATALOG: readonly GpuSpec[] = [
     defaultIntraLink: 'unified',
     source: 'Jetson Orin Nano series brief: 8 GB LPDDR5 68 GB/s, GPU 20 sparse INT8 TOPS',
   },
+  {
+    name: 'Jetson-Orin-Nano-4GB',
+    aliases: ['Orin Nano 4GB'],
+    memoryBytes: 3.4 * GiB,
+    fp16Tflops: 2.5,
+    bandwidthGBs: 34,
+    unifiedMemory: true,
+    runtimeOverheadBytes: JETSON_OVERHEAD,
+    defaultIntraLink: 'unified',
+    source: "Jetson Orin Nano series brief: 4 GB 64-bit LPDDR5 34 GB/s, half the 8 GB module's GPU (512 of 1,024 CUDA cores)",
+  },
 ];
+
+/** Compute slices of a whole GPU under MIG (A100, H100, H200: seven). */
+const MIG_COMPUTE_SLICES = 7;
+
+/**
+ * A MIG instance as the device it is: `<g>g.<n>gb` (optionally `+me` and the like) has g of the
+ * GPU's seven compute slices and n GB of its memory, with the memory's share of the bandwidth
+ * (MIG gives each instance its own memory slices and their channels). Memory is taken as n·10⁹
+ * bytes, below what the instance really has (1g.10gb on an H100 is 9,984 MiB), so a plan that
+ * fits the estimate fits the slice. Null when the profile does not read as one.
+ */
+export function migSlice(gpu: GpuSpec, profile: string): GpuSpec | null {
+  const match = /^(\d+)g\.(\d+(?:\.\d+)?)gb(?:[+-]\w+)*$/i.exec(profile.trim());
+  if (!match || gpu.unifiedMemory) return null;
+  const computeSlices = Number(match[1]);
+  const memoryBytes = Math.min(Number(match[2]) * 1e9, gpu.memoryBytes);
+  if (!(computeSlices >= 1 && computeSlices <= MIG_COMPUTE_SLICES && memoryBytes > 0)) return null;
+  return {
+    name: `${gpu.name} MIG ${profile.trim()}`,
+    memoryBytes,
+    fp16Tflops: (gpu.fp16Tflops * computeSlices) / MIG_COMPUTE_SLICES,
+    bandwidthGBs: (gpu.bandwidthGBs * memoryBytes) / gpu.memoryBytes,
+    unifiedMemory: false,
+    runtimeOverheadBytes: gpu.runtimeOverheadBytes,
+    // Instances cannot reach each other's memory: activations between them go through the host.
+    defaultIntraLink: 'pcie4',
+    source: `${gpu.source}; MIG ${profile.trim()}: ${computeSlices}/${MIG_COMPUTE_SLICES} of the compute, ${Number(match[2])} GB of the memory and its share of the bandwidth`,
+  };
+}
 
 /** Of a unified pool, the share an inference process can take: the OS, page cache and services keep the rest. */
 export const UNIFIED_MEMORY_SHARE = 0.8;
@@ -219,7 +270,20 @@ export function cpuDevice(figures: CpuFigures): GpuSpec {
   };
 }
 
+/**
+ * A catalog GPU by name, or a MIG instance of one as `<GPU>/<profile>` (`H100-80GB/3g.40gb`,
+ * what `outpost plan --nodes` writes for a MIG-enabled GPU).
+ */
 export function findGpu(name: string): GpuSpec {
+  const slash = name.lastIndexOf('/');
+  if (slash > 0) {
+    const whole = findGpu(name.slice(0, slash));
+    const slice = migSlice(whole, name.slice(slash + 1));
+    if (slice === null) {
+      throw new OutpostError('INVALID_INPUT', `"${name.slice(slash + 1)}" is not a MIG profile of ${whole.name}.`, 'Write the profile as nvidia-smi -L prints it, e.g. H100-80GB/3g.40gb or A100-40GB/1g.5gb.');
+    }
+    return slice;
+  }
   return findByName([...GPU_CATALOG, { ...cpuDevice({ ramBytes: 1 }), name: 'CPU' }], name, 'GPU');
 }
 

@@ -14,9 +14,10 @@ export function catalogNameForGpu(reported: string, memoryMiB: number | null): s
   const known = (candidate: string) => (GPU_CATALOG.some((g) => g.name === candidate) ? candidate : null);
 
   if (/\bORIN\b/.test(name)) {
-    if (/\bNANO\b/.test(name)) return known('Jetson-Orin-Nano-8GB');
-    if (/\bNX\b/.test(name)) return known('Jetson-Orin-NX-16GB');
-    if (/\bAGX\b/.test(name) || /\bORIN\b/.test(name)) return known(near(32) ? 'Jetson-AGX-Orin-32GB' : 'Jetson-AGX-Orin-64GB');
+    // One name covers modules of two memory sizes: the RAM the board reports settles which.
+    if (/\bNANO\b/.test(name)) return known(jetsonVariant(gib, 4, 8, 'Jetson-Orin-Nano'));
+    if (/\bNX\b/.test(name)) return known(jetsonVariant(gib, 8, 16, 'Jetson-Orin-NX'));
+    return known(jetsonVariant(gib, 32, 64, 'Jetson-AGX-Orin'));
   }
   if (/\bH200\b/.test(name)) return known('H200');
   if (/\bH100\b/.test(name)) return known('H100-80GB');
@@ -29,4 +30,14 @@ export function catalogNameForGpu(reported: string, memoryMiB: number | null): s
   if (/\bV100\b/.test(name)) return known('V100-32GB');
   if (/\b4090\b/.test(name)) return known('RTX-4090');
   return null;
+}
+
+/**
+ * The module whose memory is nearer (by ratio) to what the kernel reports: carve-outs take
+ * 0.5–1 GiB, so a "16 GB" Orin NX reports about 15.3 GiB and an "8 GB" one about 7.4 GiB.
+ * Unknown memory: the larger module, as before discovery read it.
+ */
+function jetsonVariant(reportedGiB: number | null, smallGB: number, largeGB: number, family: string): string {
+  const small = reportedGiB !== null && reportedGiB < Math.sqrt(smallGB * largeGB);
+  return `${family}-${small ? smallGB : largeGB}GB`;
 }

@@ -1,7 +1,7 @@
 import { memoryCapacities } from './capacity.js';
 import { ASSUMPTIONS, hopSeconds, INTRA_LINKS, outputHeadSeconds, partitionProblem, prefillLayerSeconds, type PlacedDevice, type SiteNode, type Workload } from './cost-model.js';
 import type { ModelProfile } from './model-profile.js';
-import { optimisePartition, paretoFrontier, type Objective, type OptimalPartition } from './optimiser.js';
+import { optimisePartition, roundSeconds, type Objective, type OptimalPartition } from './optimiser.js';
 import { evaluatePartition, type Partition, type PartitionProblem } from './partition.js';
 
 /** One optimisation with the figures every output needs; what-ifs run this alone. */
@@ -25,33 +25,11 @@ export interface PlanSetting {
   readonly objective: Objective;
 }
 
-/**
- * The bottleneck objective is the throughput of a full pipeline. When the
- * bottleneck-optimal plan cannot be kept full (fewer parallel sequences than
- * stages, or a chain so long that one circulation outlasts the bottleneck), its
- * real throughput is lower; then every plan on the (bottleneck, latency) Pareto
- * frontier is evaluated and the one serving the most tokens per second wins.
- * Real throughput falls with both bottleneck and latency, so for a given stage
- * count the best plan lies on that frontier (see optimality.md for the limit).
- */
+/** The exact optimum for the setting's objective and parallel count (optimality.md). */
 export function planNumbers(setting: PlanSetting): PlanNumbers {
   const workload: Workload = { context: setting.context, parallel: setting.parallel, utilisation: setting.utilisation, microBatch: setting.parallel };
   const problem = partitionProblem(setting.profile, setting.devices, setting.nodes, workload);
-  const optimum = optimisePartition(problem, setting.objective);
-  if (optimum === null || setting.objective !== 'throughput' || keptFull(setting.parallel, optimum)) return numbersOf(setting, workload, problem, optimum);
-  // One sequence: throughput is 1 / latency, so the latency optimum is the exact answer.
-  const frontier = setting.parallel === 1 ? paretoFrontier(problem, 1) : paretoFrontier(problem);
-  const best = frontier.reduce((winner, candidate) => (throughputOf(setting.parallel, candidate) > throughputOf(setting.parallel, winner) ? candidate : winner), optimum);
-  return numbersOf(setting, workload, problem, best);
-}
-
-function keptFull(parallel: number, plan: OptimalPartition): boolean {
-  const stages = plan.partition.order.length;
-  return parallel >= stages && plan.cost.latency / stages <= plan.cost.bottleneck;
-}
-
-function throughputOf(parallel: number, plan: OptimalPartition): number {
-  return aggregateTokensPerSecond(parallel, plan.cost, plan.partition.order.length);
+  return numbersOf(setting, workload, problem, optimisePartition(problem, setting.objective, setting.parallel));
 }
 
 function numbersOf(setting: PlanSetting, workload: Workload, problem: PartitionProblem, optimum: OptimalPartition | null): PlanNumbers {
@@ -63,7 +41,7 @@ function numbersOf(setting: PlanSetting, workload: Workload, problem: PartitionP
     workload,
     problem,
     optimum,
-    aggregateTokensPerSecond: throughputOf(setting.parallel, optimum),
+    aggregateTokensPerSecond: aggregateTokensPerSecond(setting.parallel, optimum.cost, optimum.partition.order.length),
     singleStreamTokensPerSecond: singleStreamTokensPerSecond(setting, optimum.partition),
     ttftMs: ttftSeconds(setting, optimum.partition) * 1000,
   };
@@ -79,8 +57,7 @@ function numbersOf(setting: PlanSetting, workload: Workload, problem: PartitionP
  * the figure errs low.)
  */
 export function aggregateTokensPerSecond(parallel: number, cost: { bottleneck: number; latency: number }, stages: number): number {
-  const inFlight = Math.max(1, Math.min(parallel, stages));
-  return parallel / Math.max(cost.bottleneck, cost.latency / inFlight);
+  return parallel / roundSeconds(parallel, cost, stages);
 }
 
 /** One sequence alone: a micro-batch of one token through every stage and link. */

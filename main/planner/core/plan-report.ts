@@ -40,8 +40,9 @@ export function costTableOf(setting: PlanSetting, numbers: PlanNumbers): CostTab
       'stage time = layers × layerMs (+ firstExtraMs on the first stage, + lastExtraMs on the last)',
       'stage memory = fixedBytes + layers × layerBytes (+ firstExtraBytes first, + lastExtraBytes last) ≤ usableBytes',
       'link between stages = intraHopMs of the node when both devices share it, else the larger hopMs of the two nodes',
-      'bottleneck = max over stage and link times; latency = sum of them; aggregate tokens/s = microBatch / bottleneck',
-      'objective throughput: least bottleneck, ties by least latency; objective latency: least latency',
+      'bottleneck = max over stage and link times; latency = sum of them',
+      'round time = max(bottleneck, latency / min(parallel, stages)), parallel = microBatch; aggregate tokens/s = parallel / round time',
+      'objective throughput: least round time (most aggregate tokens/s); objective latency: least latency',
     ],
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import test from 'node:test';
-import { gpuLineSamples, tegrastatsSamples } from './gpu-lines.js';
+import { boardPower, gpuLineSamples, tegrastatsSamples } from './gpu-lines.js';
 
 const valueOf = (samples: ReturnType<typeof gpuLineSamples>, source: string, metric: string): number | undefined => samples.find((s) => s.source === source && s.metric === metric)?.value;
 
@@ -63,4 +64,29 @@ test('offline cores are not averaged in, and an absent sensor (-256C) is no temp
   const samples = tegrastatsSamples('xavier', line, 1);
   assert.equal(valueOf(samples, 'node:xavier', 'cpu.util'), 2);
   assert.equal(valueOf(samples, 'gpu:xavier/0', 'gpu.temp'), undefined);
+});
+
+test('board power: the input rail when the line has one, else the sum of the rails it prints, flagged (every line of test/fixtures/formats/tegrastats.txt)', () => {
+  const capture = fs.readFileSync(new URL('../../../../test/fixtures/formats/tegrastats.txt', import.meta.url), 'utf8');
+  const lines = capture.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('###'));
+  assert.equal(lines.length, 7);
+  const found = lines.map((line) => {
+    const samples = tegrastatsSamples('jetson', line, 1);
+    return [valueOf(samples, 'node:jetson', 'power'), valueOf(samples, 'node:jetson', 'power.summed_rails')];
+  });
+  assert.deepEqual(found, [
+    [12.479, undefined], // Orin Nano, JetPack 6: VDD_IN
+    [5.297, undefined], // TX2: VDD_IN among the rails, no unit
+    [3.14, undefined], // TX2 non-sudo
+    [4.536, 6], // AGX Xavier: GPU, CPU, SOC, CV, VDDRQ, SYS5V and no input rail
+    [4.52, undefined], // Nano R32: POM_5V_IN
+    [7.009, 6], // AGX Orin, JetPack 5: VIN_SYS_5V0 is a 5 V rail, not the input
+    [0.933, undefined], // Nano R32 non-sudo
+  ]);
+});
+
+test('board power reads rails of any name and later generations with more values per rail; RAM and IRAM are not rails', () => {
+  assert.deepEqual(boardPower('RAM 6185/7620MB IRAM 0/252kB(lfb 252kB) VDD_GPU 1200mW/1100mW/1500mW VDD_CPU 800mW/790mW/900mW'), { watts: 2, summedRails: 2 });
+  assert.deepEqual(boardPower('RAM 6185/7620MB VDD_GPU 1200mW/1100mW/1500mW VDD_IN 5000mW/4900mW/6000mW'), { watts: 5, summedRails: 0 });
+  assert.equal(boardPower('RAM 6185/7620MB (lfb 8x2MB) CPU [15%@729] GR3D_FREQ 63%@[621]'), null);
 });

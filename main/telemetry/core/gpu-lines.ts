@@ -60,8 +60,30 @@ export function tegrastatsSamples(node: string, line: string, ts: number): Sampl
   }
   add(gpu, 'gpu.util', '%', reading(/\bGR3D(?:_FREQ)? (\d+)%/.exec(line)?.[1]));
   add(gpu, 'gpu.temp', 'C', reading(/\bGPU@(-?[\d.]+)C/i.exec(line)?.[1]));
-  // The board's input rail is the whole module's draw; its name changed across generations.
-  const input = /\b(?:VDD_IN|POM_5V_IN|VIN_SYS_5V0) (\d+)(?:mW)?\/\d+/.exec(line);
-  add(host, 'power', 'W', input?.[1] === undefined ? null : Number(input[1]) / 1000);
+  const power = boardPower(line);
+  if (power !== null) {
+    add(host, 'power', 'W', power.watts);
+    if (power.summedRails > 0) add(host, 'power.summed_rails', 'rails', power.summedRails);
+  }
   return samples;
+}
+
+/**
+ * A power rail: `NAME cur/avg` with or without `mW` (later generations print more values per
+ * rail); the first value is the current draw. `RAM 6185/7620MB` and `IRAM 0/252kB` end in
+ * another unit and are not rails.
+ */
+const RAIL = /\b([A-Z][A-Z0-9_]*) (\d+)(?:mW)?(?:\/\d+(?:mW)?)+(?=\s|$)/g;
+
+/**
+ * The board's draw: its input rail (`VDD_IN`, `POM_5V_IN`: a name ending in `_IN`) when the line
+ * has one; otherwise (AGX Xavier, AGX Orin) the sum of the rails it prints, which misses what
+ * no rail measures, so the sample set says how many rails were summed (`power.summed_rails`).
+ */
+export function boardPower(line: string): { watts: number; summedRails: number } | null {
+  const rails = [...line.matchAll(RAIL)].map((m) => ({ name: m[1] ?? '', milliwatts: Number(m[2]) }));
+  if (rails.length === 0) return null;
+  const input = rails.find((r) => r.name.endsWith('_IN'));
+  if (input !== undefined) return { watts: input.milliwatts / 1000, summedRails: 0 };
+  return { watts: rails.reduce((sum, r) => sum + r.milliwatts, 0) / 1000, summedRails: rails.length };
 }
