@@ -50,7 +50,7 @@ describe('a plan launched as real llama.cpp workers across simulated hosts', { s
     assert.equal(rpc?.listen?.host, '127.0.0.1');
     const rpcHost = bench.site.hosts.find((h) => h.sshd.address === rpc?.address);
     const keys = readFileSync(rpcHost?.sshd.authorizedKeysPath as string, 'utf8');
-    assert.match(keys, new RegExp(`^restrict,port-forwarding,permitopen="127\\.0\\.0\\.1:${rpc?.listen?.port}" ssh-ed25519 \\S+ outpost-deployment:${deployment.id}$`, 'm'));
+    assert.match(keys, new RegExp(`^restrict,port-forwarding,permitopen="127\\.0\\.0\\.1:${rpc?.listen?.port}",command="cat >/dev/null" ssh-ed25519 \\S+ outpost-deployment:${deployment.id}$`, 'm'));
   });
 
   test("preflight compared the head's and the rpc-server's RPC protocol, and the rpc-server keeps its tensor cache in the host's lasting folder", async () => {

@@ -67,7 +67,7 @@ test('a tunnel key line opens one loopback port only, and is removed by its mark
     writeFileSync(file, 'ssh-ed25519 AAAAother site-key\n');
     const host = { OUTPOST_PROBE_ROOT: dir, HOME: '/home/ops' };
     const line = tunnelKeyLine('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob', 50100, 'outpost-deployment:dep-x');
-    assert.equal(line, 'restrict,port-forwarding,permitopen="127.0.0.1:50100" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob outpost-deployment:dep-x');
+    assert.equal(line, 'restrict,port-forwarding,permitopen="127.0.0.1:50100",command="cat >/dev/null" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBlob outpost-deployment:dep-x');
     sh(installKeyScript(line), host);
     assert.equal(readFileSync(file, 'utf8'), `ssh-ed25519 AAAAother site-key\n${line}\n`);
     assert.equal(sh(removeKeysScript('outpost-deployment:dep-x'), host).trim(), 'removed');

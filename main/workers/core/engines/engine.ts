@@ -72,6 +72,8 @@ export interface WorkerSpec {
   beforeStart?: string | undefined;
   /** Shell lines run on its host each time the head has become ready (best effort). */
   afterReady?: string | undefined;
+  /** Its stdin held open and silent (a FIFO it opens read-write) instead of closed: see the tunnel. */
+  holdStdin?: boolean | undefined;
 }
 
 /** What every engine adapter provides: which binaries a host needs, and the processes, started in order. */

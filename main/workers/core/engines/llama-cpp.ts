@@ -83,7 +83,11 @@ function rpcWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
   };
 }
 
-/** An SSH local forward from the head to one rpc-server, with a key that may open only that port. */
+/**
+ * An SSH local forward from the head to one rpc-server, with a key that may open only that port. `-T` (no pty), not
+ * `-N`: the key's forced command runs as the connection's session, which is what makes both ends send at once
+ * (TCP_NODELAY); the command reads the tunnel's stdin, held open and silent, until the connection ends.
+ */
 function tunnelWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
   const head = headOf(layout);
   const runDir = hostOf(layout, head.node).runDir;
@@ -97,7 +101,7 @@ function tunnelWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
     stageIndex: stage.index,
     program: binaryOn(layout, head.node, 'ssh'),
     args: [
-      '-N',
+      '-T',
       '-F',
       '/dev/null',
       '-o',
@@ -128,6 +132,7 @@ function tunnelWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
     env: {},
     listen: { host: '127.0.0.1', port: local },
     health: { kind: 'process' },
+    holdStdin: true,
   };
 }
 
