@@ -94,3 +94,15 @@ test('a plan made from a file on a node is refused: launch copies models from th
   await assert.rejects(w.launch(), /plan plan-test1 was made from b:\/data\/big\.gguf, a file on a node/);
   assert.deepEqual(w.site.commands, []);
 });
+
+test('without --user a launch logs in as the login that inventoried the nodes; nodes inventoried as different logins are refused, naming each', async () => {
+  const asked: string[] = [];
+  const agreeing = fakeWorkers({ inventoriedLogin: () => 'ops', endpoints: (nodes, user) => (asked.push(user), new Map(nodes.map((n) => [n, agreeing.site.endpoint(n)]))) });
+  await agreeing.launch();
+  assert.deepEqual(asked, ['ops']);
+
+  const logins: Record<string, string> = { a: 'ops', b: 'jetson' };
+  const split = fakeWorkers({ inventoriedLogin: (node) => logins[node] ?? null });
+  await assert.rejects(split.launch(), /inventoried as different logins \(a: ops, b: jetson\)/);
+  assert.deepEqual(split.site.since(0, /start|upload|install key/), []);
+});

@@ -68,14 +68,26 @@ export class Launch {
       const unknown = unknownPlaceholders(this.input.template);
       if (unknown.length) throw new OutpostError('INVALID_INPUT', `the template names unknown placeholder(s) {${unknown.join('}, {')}}`, 'use {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}');
     }
-    const user = this.input.user ?? this.deps.defaultUser();
-    const hosts = this.deps.openHosts([...new Set(plan.stages.map((s) => s.node))], user, this.input.key);
+    const nodes = [...new Set(plan.stages.map((s) => s.node))];
+    const user = this.input.user ?? this.defaultUser(nodes);
+    const hosts = this.deps.openHosts(nodes, user, this.input.key);
     this.hosts = hosts;
     try {
       return await this.launch(plan, modelFile, placeStages(plan, hosts, this.deps.gpus), user);
     } finally {
       hosts.close();
     }
+  }
+
+  /** The login that inventoried the nodes: one launch logs into every host as one user, so they must agree. */
+  private defaultUser(nodes: readonly string[]): string {
+    const logins = new Map(nodes.map((node) => [node, this.deps.inventoriedLogin(node)]));
+    const known = [...new Set([...logins.values()].filter((login): login is string => login !== null))];
+    if (known.length > 1) {
+      const which = [...logins].map(([node, login]) => `${node}: ${login ?? 'none kept'}`).join(', ');
+      throw new OutpostError('PRECONDITION', `the plan's nodes were inventoried as different logins (${which}); a launch logs into every host as one user`, 'pass --user with the login every host accepts');
+    }
+    return known[0] ?? this.deps.localUser();
   }
 
   private modelFileOf(planId: string): string | null {

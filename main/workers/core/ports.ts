@@ -189,7 +189,10 @@ export interface WorkersDeps<Endpoint extends NodeAddress = NodeAddress> {
   events: WorkersEvents;
   clock: Clock;
   newId: () => string;
-  defaultUser: () => string;
+  /** The login of a node as discovery inventoried it (null: none kept); a launch without --user uses it. */
+  inventoriedLogin: (node: string) => string | null;
+  /** The workstation's own user: the last resort when no node kept a login. */
+  localUser: () => string;
   logVerbosity: number;
   /** This data dir's lasting id, written into every worker's environment (see ownerTag in remote-scripts.ts). */
   owner: string;

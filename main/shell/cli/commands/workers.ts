@@ -64,7 +64,7 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
     .option('--engine <engine>', ENGINE_KINDS.join('|'), oneOf(ENGINE_KINDS), 'llama.cpp')
     .option('--port <port>', "the head's API port", integerBetween(1024, 65535), 8181)
     .option('--rpc-transport <transport>', 'ssh: rpc-servers on loopback behind one-port SSH tunnels; lan: direct, unauthenticated (isolated fabrics only)', oneOf(['ssh', 'lan'] as const), 'ssh')
-    .option('--user <user>', 'SSH login on the hosts (default: your user name)')
+    .option('--user <user>', 'SSH login on the hosts (default: the login that inventoried the nodes)')
     .option('--key <file>', 'SSH private key (default: the site key)')
     .option('--template <command>', 'custom engine: command with {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}')
     .option('--threads <n>', 'threads per engine process', integerBetween(1, 1024), 1)
