@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { PlanCallInputSchema } from '../../shared/contract/planner.js';
 import type { ModelFile } from '../../shared/domain/discovery.js';
-import type { NodeModelFile, PlanResult } from '../../shared/domain/planner.js';
+import { NodeModelFileSchema, PlanRequestSchema, type NodeModelFile, type PlanResult } from '../../shared/domain/planner.js';
 import { OutpostError } from '../../shared/errors.js';
 import type { PlanRepository, StoredPlanSummary } from './adapters/plan-repository.js';
 import type { NodeGgufHeader } from './adapters/node-gguf.js';
@@ -62,6 +62,37 @@ export class PlannerService {
     return { profile: profileFromGguf(read.header, modelNameFromPath(path)), file: { node, path, sizeBytes: read.sizeBytes, headerDigest: read.headerDigest } };
   }
 
+  /**
+   * A stored plan's request planned again on its hardware less `lostNodes` (a deployment that lost hosts): the
+   * same model file, quantisation, context, parallel and objective. Feasible: stored under a new id.
+   */
+  async planWithout(id: string, lostNodes: readonly string[], signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult }> {
+    const stored = StoredRequestSchema.safeParse(this.deps.plans.requestOf(id));
+    if (!stored.success) throw new OutpostError('NOT_FOUND', `there is no plan ${id} to plan again`, 'see `outpost plan list` for stored plans');
+    const { nodeModel, ...request } = stored.data;
+    const lost = new Set(lostNodes);
+    const devices = request.devices.filter((d) => d.node === undefined || !lost.has(d.node));
+    if (!devices.length) throw new OutpostError('PRECONDITION', `no hardware of plan ${id} survives without ${lostNodes.join(', ')}`, 'add hosts to the site and plan again');
+    if (nodeModel && lost.has(nodeModel.node)) throw new OutpostError('PRECONDITION', `plan ${id} loads ${nodeModel.path} from ${nodeModel.node}, which is lost`, 'plan again from a copy on another host');
+    const { quant } = this.get(id).plan.model;
+    return this.plan(
+      {
+        ...(nodeModel ? { nodeModel: { node: nodeModel.node, path: nodeModel.path } } : { model: request.model }),
+        // A GGUF file fixes its own quantisation; a catalog model keeps the one planned.
+        quant: nodeModel || /\.gguf$/i.test(request.model) ? undefined : quant,
+        context: request.context,
+        parallel: request.parallel,
+        objective: request.objective,
+        utilisation: request.utilisation,
+        devices,
+        nodes: request.nodes.filter((n) => !lost.has(n.name)),
+        inventoryNodes: [],
+        save: true,
+      },
+      signal,
+    );
+  }
+
   get(id: string): { id: string; createdAt: string; plan: PlanResult } {
     const stored = this.deps.plans.get(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
@@ -80,6 +111,8 @@ export class PlannerService {
     return this.deps.plans.list(limit);
   }
 }
+
+const StoredRequestSchema = PlanRequestSchema.extend({ nodeModel: NodeModelFileSchema.optional() });
 
 function withNodeFile(plan: PlanResult, file: NodeModelFile): PlanResult {
   return { ...plan, model: { ...plan.model, nodeFile: file } };

@@ -318,6 +318,12 @@ export function twoStagePlan(head: string, member: string): ShardPlan {
   };
 }
 
+/** The same model on one host, as a re-plan without the other would give it. */
+export function oneStagePlan(node: string): ShardPlan {
+  const two = twoStagePlan(node, node);
+  return { ...two, parallel: 1, stages: [stage(0, node, 0, 3, true)] };
+}
+
 export const MODEL = { name: 'tiny.gguf', path: '/work/tiny.gguf', sizeBytes: 2e8, sha256: 'ab'.repeat(32) };
 
 /** A WorkersService over the fakes (and an in-memory SQLite store), with what it did to the router and events. */
@@ -335,9 +341,19 @@ export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonl
   const withdrawn: string[] = [];
   const jobs = new JobRegistry(() => 'job');
   let ids = 0;
+  // Re-plans are stored here under their own ids; any other id is the two-stage plan.
+  const replanned = new Map<string, ShardPlan>();
   const deps: WorkersDeps = {
     repository,
-    plans: () => twoStagePlan(nodes[0] as string, nodes[1] as string),
+    plans: (id) => replanned.get(id) ?? twoStagePlan(nodes[0] as string, nodes[1] as string),
+    replans: {
+      planWithout: async (_id, lost) => {
+        const plan = oneStagePlan(nodes.find((n) => !lost.includes(n)) as string);
+        const planId = `plan-replan${replanned.size + 1}`;
+        replanned.set(planId, plan);
+        return { planId, plan };
+      },
+    },
     models: { fileOfPlan: () => ({ node: null, path: MODEL.path }), local: async () => MODEL },
     endpoints: (names) => new Map(names.map((n) => [n, site.endpoint(n)])),
     openHosts: () => site.hosts(),
