@@ -61,7 +61,7 @@ export const ReplanSchema = z.object({
   replacedBy: z.string().nullable(),
   /** What happened, or for no-fit what the surviving hosts offer and what would fit. */
   detail: z.string(),
-  /** On a replacement: the lost hosts answer again, so the original plan can be launched back (`outpost workers restore`). */
+  /** On a replacement: the lost hosts answer again, so the original plan can be launched back (`outpost restore`). */
   canRestore: z.boolean(),
   at: z.string(),
 });

@@ -166,7 +166,7 @@ export class Replacements {
       hosts.close();
     }
     const original = this.host.get(replan.replaces);
-    const detail = `${listed(replan.lostNodes)} answer again: \`outpost workers restore ${replacementId}\` launches the original plan ${original.planId} and moves the traffic back`;
+    const detail = `${listed(replan.lostNodes)} answer again: \`outpost restore ${replacementId}\` launches the original plan ${original.planId} and moves the traffic back`;
     this.setReplan(replacementId, { ...replan, canRestore: true, detail });
     this.record('workers.restorable', { deployment: replacementId, original: replan.replaces, nodes: replan.lostNodes }, detail);
     return true;
