@@ -14,3 +14,4 @@ export { systemClock } from './adapters/system-clock.js';
 export { workersHandlers } from './handlers.js';
 export { layerAssignment } from './core/engines/index.js';
 export { linesAfter } from './core/log-follow.js';
+export { describeTransfer } from './core/transfer-meter.js';

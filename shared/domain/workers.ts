@@ -96,6 +96,19 @@ export const LaunchProgressSchema = z.object({
   message: z.string(),
   /** 0..1 within the phase where it is known (model copy, readiness). */
   fraction: z.number().min(0).max(1).nullable(),
+  /** A model copy's bytes and pace; absent outside a copy (and from launches before it was sent). */
+  transfer: z
+    .object({
+      doneBytes: z.number().nonnegative(),
+      totalBytes: z.number().nonnegative(),
+      /** Over the last few seconds of the copy; null until two readings apart in time. */
+      bytesPerSecond: z.number().nonnegative().nullable(),
+      /** At that pace; null while the pace is unknown. */
+      etaSeconds: z.number().nonnegative().nullable(),
+      /** Bytes a resumed copy found already on the host. */
+      resumedFromBytes: z.number().nonnegative(),
+    })
+    .optional(),
 });
 
 export const WorkerChangeSchema = z.object({

@@ -6,7 +6,7 @@ import { OutpostError } from '../../shared/errors.js';
 import { JobRegistry } from '../../main/platform/jobs.js';
 import { openDatabase, type Db, type JournalRecord } from '../../main/platform/store/index.js';
 import { DeploymentRepository } from '../../main/workers/adapters/deployment-repository.js';
-import type { Clock, HeadApi, Lock, NodeAddress, RemoteCommandOptions, RemoteHosts, WorkersDeps } from '../../main/workers/core/ports.js';
+import type { Clock, HeadApi, Lock, NodeAddress, RemoteCommandOptions, RemoteHosts, UploadCallbacks, WorkersDeps } from '../../main/workers/core/ports.js';
 import { WorkersService } from '../../main/workers/core/service.js';
 
 const abortError = (): Error => Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
@@ -105,6 +105,15 @@ export class FakeSite {
   beforeCommand: (node: string, what: string) => Promise<void> | void = () => undefined;
   /** The model a copy puts on a host. */
   uploadedModel: { sizeBytes: number; sha256: string } | null = null;
+  /** What the next copies put there instead, in turn (a copy that lands damaged). */
+  readonly uploadQueue: Array<{ sizeBytes: number; sha256: string }> = [];
+  /** Drives a copy's callbacks as a real one would (bytes over time); by default it lands at once. */
+  onUpload: (callbacks: UploadCallbacks) => Promise<void> | void = (c) => {
+    c.onStart?.(0, MODEL.sizeBytes);
+    c.onProgress?.(MODEL.sizeBytes, MODEL.sizeBytes);
+  };
+  /** Per node, the `llamacpp <role> <key> <value>` lines its preflight prints (builds, RPC protocol, cache). */
+  readonly llamaCpp = new Map<string, string[]>();
   private readonly processes = new Map<string, FakeProcess>();
   private nextPid = 1000;
 
@@ -157,10 +166,12 @@ export class FakeSite {
         if (result.exitCode !== 0) throw new OutpostError('UNAVAILABLE', `${what} failed on ${node} (exit ${result.exitCode}): ${result.stderr}`, 'see the host');
         return result.stdout;
       },
-      upload: async (node, _local, remotePath, onProgress) => {
+      upload: async (node, _local, remotePath, callbacks) => {
         await this.reach(node, `upload ${remotePath}`);
-        if (this.uploadedModel) this.files.set(remotePath, this.uploadedModel);
-        onProgress(1, 1);
+        await this.onUpload(callbacks);
+        const landed = this.uploadQueue.shift() ?? this.uploadedModel;
+        if (landed) this.files.set(remotePath, landed);
+        return { bytes: MODEL.sizeBytes, resumedFrom: 0, discardedPartial: 0, sha256: MODEL.sha256 };
       },
       hostKeyLine: async (node) => {
         await this.reach(node, 'host key');
@@ -237,7 +248,8 @@ export class FakeSite {
       const modelPath = /if \[ -f '([^']+)' \]/.exec(script)?.[1];
       const model = modelPath ? this.files.get(modelPath) : undefined;
       const modelLine = modelPath ? (model ? `model ${model.sizeBytes} ${model.sha256}\n` : 'model missing\n') : '';
-      return ok(`${binaries.join('')}memavail ${this.memAvailable.get(node) ?? 64e9}\n${listening()}${modelLine}`);
+      const llamaCpp = script.includes('echo llamacpp') ? (this.llamaCpp.get(node) ?? []).map((line) => `${line}\n`).join('') : '';
+      return ok(`${binaries.join('')}${llamaCpp}memavail ${this.memAvailable.get(node) ?? 64e9}\n${listening()}${modelLine}`);
     }
     if (script.includes('/proc/net/tcp')) {
       await this.reach(node, 'listening');

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SiteRepository } from '../../main/discovery/index.js';
 import { openDatabase, type Db } from '../../main/platform/store/index.js';
-import { PinnedSsh, SshSession, type SshEndpoint } from '../../main/platform/ssh/index.js';
+import { connectTcp, PinnedSsh, SshSession, type SshEndpoint } from '../../main/platform/ssh/index.js';
 import { PinnedHosts } from '../../main/workers/index.js';
 import { sshdFleetUnavailableReason, startSshdFleet, type SshdFleet, type SshdHost } from '../helpers/sshd.js';
 import { bareInventory } from '../helpers/inventory.js';
+import { until } from '../helpers/workers.js';
 
 const unavailable = await sshdFleetUnavailableReason(60);
 if (unavailable && (process.env.OUTPOST_REQUIRE_SSHD === '1' || (process.env.CI ?? 'false') !== 'false')) {
@@ -110,6 +111,62 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
     }
   });
 
+  test('a copy whose link drops mid-way leaves a true prefix, and the next copy checks its digest and resumes it', { timeout: 120_000 }, async () => {
+    const host = fleet.hosts[0]!;
+    const socket = await connectTcp(host.address, host.port, 10_000);
+    const dropped = await SshSession.open({ ...endpointOf(host), socket, timeoutMs: 10_000 });
+    const session = await ssh.open(endpointOf(host), { timeoutMs: 10_000 });
+    try {
+      const where = await remoteDir(session);
+      const local = path.join(dir, 'dropped.bin');
+      const bytes = randomBytes(96 * MiB);
+      writeFileSync(local, bytes);
+      // The link goes as a cable pulled would: the TCP connection is gone, no SSH goodbye.
+      await assert.rejects(dropped.upload(local, `${where}/dropped.bin`, { onProgress: (done) => done >= 16 * MiB && socket.destroy() }));
+      const partial = await until('the host to finish the writes it received', async () => {
+        const size = statSync(`${where}/dropped.bin.partial`).size;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return statSync(`${where}/dropped.bin.partial`).size === size ? readFileSync(`${where}/dropped.bin.partial`) : null;
+      });
+      assert.ok(partial.length >= 16 * MiB && partial.length < bytes.length, `a partial copy of ${partial.length} bytes`);
+      assert.ok(partial.equals(bytes.subarray(0, partial.length)), 'what the host wrote is a prefix of the file');
+      const starts: number[] = [];
+      const resumed = await session.upload(local, `${where}/dropped.bin`, { onStart: (from) => starts.push(from) });
+      assert.deepEqual({ resumedFrom: resumed.resumedFrom, discarded: resumed.discardedPartial, starts }, { resumedFrom: partial.length, discarded: 0, starts: [partial.length] });
+      assert.equal(resumed.sha256, sha256(bytes));
+      assert.equal(sha256(readFileSync(`${where}/dropped.bin`)), sha256(bytes));
+    } finally {
+      dropped.close();
+      session.close();
+    }
+  });
+
+  test('a partial copy damaged since is found by its digest before resuming, and copied afresh', async () => {
+    const session = await ssh.open(endpointOf(fleet.hosts[0]!), { timeoutMs: 10_000 });
+    try {
+      const where = await remoteDir(session);
+      const local = path.join(dir, 'damaged.bin');
+      const bytes = randomBytes(24 * MiB);
+      writeFileSync(local, bytes);
+      const damaged = Buffer.from(bytes.subarray(0, 10 * MiB));
+      damaged[5 * MiB] = (damaged[5 * MiB] as number) ^ 0xff;
+      writeFileSync(`${where}/damaged.bin.partial`, damaged);
+      chownSync(`${where}/damaged.bin.partial`, statSync(where).uid, statSync(where).gid);
+      const copied = await session.upload(local, `${where}/damaged.bin`);
+      assert.deepEqual({ resumedFrom: copied.resumedFrom, discarded: copied.discardedPartial }, { resumedFrom: 0, discarded: 10 * MiB });
+      assert.equal(sha256(readFileSync(`${where}/damaged.bin`)), sha256(bytes));
+
+      // A partial longer than the file cannot be its prefix either.
+      writeFileSync(`${where}/long.bin.partial`, Buffer.concat([bytes, Buffer.from('tail')]));
+      chownSync(`${where}/long.bin.partial`, statSync(where).uid, statSync(where).gid);
+      const long = await session.upload(local, `${where}/long.bin`);
+      assert.deepEqual({ resumedFrom: long.resumedFrom, discarded: long.discardedPartial }, { resumedFrom: 0, discarded: bytes.length + 4 });
+      assert.equal(sha256(readFileSync(`${where}/long.bin`)), sha256(bytes));
+    } finally {
+      session.close();
+    }
+  });
+
   test('a local port-forward carries bytes both ways to a port seen from the host', async () => {
     const echo = net.createServer((socket) => socket.pipe(socket));
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -156,10 +213,7 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
     await assert.rejects(after.hostKeyLine(name), conflict);
     const local = path.join(dir, 'small.bin');
     writeFileSync(local, 'weights');
-    await assert.rejects(
-      after.upload(name, local, '/tmp/never.bin', () => undefined),
-      conflict,
-    );
+    await assert.rejects(after.upload(name, local, '/tmp/never.bin', {}), conflict);
     assert.equal(statSync(local).size, 7);
     assert.equal(host.logs().split('Accepted publickey').length, logins, 'no credential was offered to the changed host');
     assert.equal(site.nodes().find((n) => n.name === name)?.hostKey?.offered?.fingerprint, hostKeyFingerprint, 'the key waits for `outpost hostkey accept`');

@@ -53,6 +53,17 @@ describe('a plan launched as real llama.cpp workers across simulated hosts', { s
     assert.match(keys, new RegExp(`^restrict,port-forwarding,permitopen="127\\.0\\.0\\.1:${rpc?.listen?.port}" ssh-ed25519 \\S+ outpost-deployment:${deployment.id}$`, 'm'));
   });
 
+  test("preflight compared the head's and the rpc-server's RPC protocol, and the rpc-server keeps its tensor cache in the host's lasting folder", async () => {
+    const messages = bench.events.filter((e) => e.name === 'workers.launchProgress').map((e) => (e.payload as { message: string }).message);
+    assert.ok(!messages.some((m) => /could not be compared/.test(m)), 'both sides told their protocol');
+    const pid = deployment.workers.find((w) => w.name === 'rpc-1')?.pid as number;
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    assert.match(argv[0] ?? '', /ggml-rpc-server$/);
+    assert.ok(argv.includes('-c'), argv.join(' '));
+    const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    assert.ok(env.includes(`LLAMA_CACHE=/home/${bench.site.user}/.outpost/rpc-cache`), 'the cache outlives the deployment');
+  });
+
   test('a test prompt streams tokens through the sharded model', async () => {
     const before = bench.events.length;
     const answer = await bench.call('workers.prompt', { deployment: deployment.id, prompt: 'Hello there', maxTokens: 24, requestId: 'e2e-1' });

@@ -149,9 +149,13 @@ describe('workers: faults and bad input', { skip: unavailable }, () => {
       assert.equal(deployment.state, 'ready');
       assert.deepEqual(readFileSync(target), bytes);
       assert.equal(existsSync(`${target}.partial`), false, `left: ${readdirSync(path.dirname(target)).join(', ')}`);
-      const fractions = bench.events.filter((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deployment.id && (e.payload as LaunchProgress).phase === 'model').map((e) => (e.payload as LaunchProgress).fraction);
-      // One 256 KiB chunk after the 100,000 bytes already there: the copy started where the last one stopped.
-      assert.equal(fractions[1], Math.min(1, (100_000 + 256 * 1024) / bytes.length));
+      const copy = bench.events.filter((e) => e.name === 'workers.launchProgress' && (e.payload as LaunchProgress).deploymentId === deployment.id && (e.payload as LaunchProgress).phase === 'model').map((e) => e.payload as LaunchProgress);
+      // The resume is announced at the 100,000 bytes already there, and the first bytes moved are one 240 KiB
+      // write after them: the copy started where the last one stopped.
+      assert.equal(copy[1]?.fraction, 100_000 / bytes.length);
+      const moved = copy.find((p) => p.transfer);
+      assert.equal(moved?.fraction, Math.min(1, (100_000 + 240 * 1024) / bytes.length));
+      assert.equal(moved?.transfer?.resumedFromBytes, 100_000);
     } finally {
       await bench.call('workers.stop', { deployment: deployment.id });
     }

@@ -1,6 +1,6 @@
 import { OutpostError } from '../../../shared/errors.js';
 import { isAbortError, sshFailureOf, type ExecResult, type PinnedSsh, type SshEndpoint, type SshSession } from '../../platform/ssh/index.js';
-import type { RemoteCommandOptions, RemoteHosts } from '../core/ports.js';
+import type { CopyOutcome, RemoteCommandOptions, RemoteHosts, UploadCallbacks } from '../core/ports.js';
 
 /**
  * A host the workers reach: where, as whom, the pin its key must match, and the pinned SSH layer that opens
@@ -67,13 +67,14 @@ export class PinnedHosts implements RemoteHosts {
   }
 
   /** Copies a local file over SFTP, resuming a `.partial` left by an interrupted copy; renamed into place when whole. */
-  async upload(node: string, localPath: string, remotePath: string, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<void> {
-    await this.withSession(
+  upload(node: string, localPath: string, remotePath: string, options: UploadCallbacks): Promise<CopyOutcome> {
+    const { signal } = options;
+    return this.withSession(
       node,
       signal,
       async (session) => {
         try {
-          return await session.upload(localPath, remotePath, { onProgress, signal });
+          return await session.upload(localPath, remotePath, options);
         } catch (error) {
           if (isAbortError(error) || error instanceof OutpostError) throw error;
           throw new OutpostError('UNAVAILABLE', `copying the model to ${node} (${remotePath}) failed: ${(error as Error).message}`, 'check the free space and permissions there; the next launch resumes the copy');

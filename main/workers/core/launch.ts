@@ -3,13 +3,16 @@ import { OutpostError } from '../../../shared/errors.js';
 import type { ParsedInput } from '../../../shared/contract/index.js';
 import type { ShardPlan } from '../../../shared/domain/planner.js';
 import type { Deployment, DeploymentStage, LaunchProgress } from '../../../shared/domain/workers.js';
-import { shellQuote } from '../../platform/ssh/core/shell-quote.js';
 import { ENGINES, KNOWN_HOSTS_FILE, rpcWorkerName, TUNNEL_KEY_FILE, unknownPlaceholders, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engines/index.js';
+import { rpcCacheDirFor } from './engines/rpc-cache.js';
 import { gpuOrdinals } from './gpu-placement.js';
 import { stopOrphans } from './orphans.js';
+import { copyModel } from './model-copy.js';
 import { Pipeline } from './pipeline.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
-import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './preflight.js';
+import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts, type PreflightProblem } from './preflight.js';
+import { rpcCompatibility } from './rpc-compat.js';
+import type { TransferReading } from './transfer-meter.js';
 import { deploymentKeyMarker, installKeyScript, loadKeyScript, modelPathFor, runDirFor, sameKey, tunnelKeyLine, writeFileScript } from './remote-scripts.js';
 
 const READY_TIMEOUT_MS = 180_000;
@@ -53,8 +56,8 @@ export class Launch {
     private readonly signal: AbortSignal,
   ) {}
 
-  private progress(phase: LaunchProgress['phase'], message: string, fraction: number | null = null): void {
-    this.deps.events.progress({ deploymentId: this.id, phase, message, fraction });
+  private progress(phase: LaunchProgress['phase'], message: string, fraction: number | null = null, transfer?: TransferReading): void {
+    this.deps.events.progress({ deploymentId: this.id, phase, message, fraction, ...(transfer ? { transfer } : {}) });
   }
 
   async run(): Promise<Deployment> {
@@ -113,6 +116,7 @@ export class Launch {
       }),
     );
     const problems = preflightProblems({ stages, memoryByStage: new Map(plan.stages.map((s) => [s.index, s.memory.totalBytes])), needs, facts, apiPort: this.input.port });
+    if (engine.kind === 'llama.cpp') problems.push(...this.rpcVersionProblems(stages, facts));
     for (const [node, path] of modelPaths) {
       const present = facts.get(node)?.model;
       if (model && present && (present.sha256 !== model.sha256 || present.sizeBytes !== model.sizeBytes)) {
@@ -122,20 +126,7 @@ export class Launch {
     if (problems.length) throw this.refusal(problems);
 
     for (const [node, path] of modelPaths) {
-      if (!model || facts.get(node)?.model) continue;
-      // Hosts may share a home (NFS): an earlier copy in this loop may already have put the file there.
-      const now = parsePreflight(await hosts.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the model', { signal: this.signal, timeoutMs: 600_000 })).model;
-      if (now?.sha256 === model.sha256) continue;
-      const what = `copying ${model.name} to ${node}`;
-      this.progress('model', what, 0);
-      await hosts.check(node, `mkdir -p ${shellQuote(path.slice(0, path.lastIndexOf('/')))}`, 'creating the model folder', { signal: this.signal });
-      await hosts.upload(node, model.path, path, (done, total) => this.progress('model', what, total ? done / total : 1), this.signal);
-      // A resumed copy is only as good as the part left from before: the digest decides.
-      const copied = parsePreflight(await hosts.check(node, preflightScript({ binaries: [], modelPath: path }), 'checking the copied model', { signal: this.signal, timeoutMs: 600_000 })).model;
-      if (copied?.sha256 !== model.sha256) {
-        await hosts.run(node, `rm -f ${shellQuote(path)} ${shellQuote(`${path}.outpost-sha256`)}`);
-        throw new OutpostError('UNAVAILABLE', `the model copied to ${node} has digest ${copied?.sha256.slice(0, 12) ?? 'none'}…, expected ${model.sha256.slice(0, 12)}…; the copy was removed`, 'launch again to copy it afresh');
-      }
+      if (model && !facts.get(node)?.model) await copyModel(hosts, this.deps.clock, model, node, path, (message, fraction, transfer) => this.progress('model', message, fraction, transfer), this.signal);
     }
 
     const ports = allocatePorts(engine.portsNeeded(stages, this.input.rpcTransport), facts, [this.input.port], rpcPortStart(this.id));
@@ -153,7 +144,17 @@ export class Launch {
       user,
       stages,
       ports,
-      hosts: Object.fromEntries(nodes.map((n) => [n, { runDir: runDirs[n] as string, modelPath: modelPaths.get(n), binaries: Object.fromEntries(Object.entries(facts.get(n)?.binaries ?? {}).filter((e): e is [string, string] => e[1] !== null)) }])),
+      hosts: Object.fromEntries(
+        nodes.map((n) => [
+          n,
+          {
+            runDir: runDirs[n] as string,
+            modelPath: modelPaths.get(n),
+            binaries: Object.fromEntries(Object.entries(facts.get(n)?.binaries ?? {}).filter((e): e is [string, string] => e[1] !== null)),
+            rpcCacheDir: facts.get(n)?.llamaCpp['rpc-server']?.cache ? rpcCacheDirFor(homes.get(n) as string) : undefined,
+          },
+        ]),
+      ),
       logVerbosity: this.deps.logVerbosity,
       template: this.input.template,
     };
@@ -227,6 +228,19 @@ export class Launch {
       this.progress('keys', `OpenSSH on ${head.node} could not load the tunnel key (${loaded.trim().slice(0, 120)}); writing a fresh one`);
     }
     await hosts.check(head.node, writeFileScript(`${runDir}/${KNOWN_HOSTS_FILE}`), 'writing known_hosts', { stdin: `${known.join('\n')}\n`, signal: this.signal });
+  }
+
+  /** The head's llama.cpp against each rpc-server's (see rpcCompatibility); what could not be compared is said, not refused. */
+  private rpcVersionProblems(stages: readonly StagePlacement[], facts: ReadonlyMap<string, HostFacts>): PreflightProblem[] {
+    const [head, ...members] = stages;
+    if (!head || !members.length) return [];
+    const side = (stage: StagePlacement, role: string, what: string) => ({ node: stage.node, what, facts: facts.get(stage.node)?.llamaCpp[role] });
+    const { problems, unchecked } = rpcCompatibility(
+      side(head, 'llama-server', 'the head'),
+      members.map((m) => side(m, 'rpc-server', `stage ${m.index}'s rpc-server`)),
+    );
+    if (unchecked.length) this.progress('preflight', `the RPC protocol could not be compared (no protocol or build readable on both sides) for ${unchecked.join('; ')}`);
+    return problems;
   }
 
   private refusal(problems: ReadonlyArray<{ node: string; reason: string }>): OutpostError {

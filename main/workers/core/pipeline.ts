@@ -87,8 +87,18 @@ export class Pipeline {
       await this.startWorker(worker);
       started.push(worker);
     }
-    if (workers.some((w) => w.role === 'head')) await this.waitReady(readinessPath, timeoutMs, signal, onReady);
+    if (workers.some((w) => w.role === 'head')) {
+      await this.waitReady(readinessPath, timeoutMs, signal, onReady);
+      await this.afterReady();
+    }
     for (const worker of workers) this.ports.repository.setWorker(this.id, worker.name, { state: 'running' });
+  }
+
+  /** What the workers asked to run once the head is ready (an rpc-server's cache sealed); a host that fails it is left as it is. */
+  private async afterReady(): Promise<void> {
+    const byNode = new Map<string, Set<string>>();
+    for (const w of this.spec.workers) if (w.afterReady) byNode.set(w.node, (byNode.get(w.node) ?? new Set<string>()).add(w.afterReady));
+    await Promise.all([...byNode].map(([node, scripts]) => this.hosts.run(node, [...scripts].join('\n')).catch(() => undefined)));
   }
 
   async waitReady(readinessPath: string, timeoutMs: number, signal?: AbortSignal, onReady?: (fraction: number) => void): Promise<void> {

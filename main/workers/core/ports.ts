@@ -31,11 +31,30 @@ export interface RemoteHosts {
   run(node: string, script: string, options?: RemoteCommandOptions): Promise<{ exitCode: number | null; stderr: string }>;
   /** Like run, but a non-zero exit is an error naming the host and its stderr; resolves to stdout. */
   check(node: string, script: string, what: string, options?: RemoteCommandOptions): Promise<string>;
-  /** Copies a local file to `remotePath` (whose folder exists), resuming an interrupted copy. */
-  upload(node: string, localPath: string, remotePath: string, onProgress: (done: number, total: number) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * Copies a local file to `remotePath` (whose folder exists), resuming an interrupted copy whose partial file
+   * still matches the file's start; resolves to what was copied and the digest of the bytes read.
+   */
+  upload(node: string, localPath: string, remotePath: string, options: UploadCallbacks): Promise<CopyOutcome>;
   /** `[address]:port type base64`: the node's pinned host key, for a known_hosts file on another host. */
   hostKeyLine(node: string, signal?: AbortSignal): Promise<string>;
   close(): void;
+}
+
+export interface UploadCallbacks {
+  /** Once, before the first byte: where the copy starts (bytes kept from an earlier copy) and the size. */
+  onStart?: (resumedFrom: number, total: number) => void;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal | undefined;
+}
+
+export interface CopyOutcome {
+  bytes: number;
+  resumedFrom: number;
+  /** Bytes of an earlier partial copy thrown away because its digest did not match the file's start. */
+  discardedPartial: number;
+  /** sha256 of the local file as it was read during the copy. */
+  sha256: string;
 }
 
 export interface PromptResult {

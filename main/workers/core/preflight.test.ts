@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import test from 'node:test';
+import { engineBinDir } from '../../../test/helpers/engine.js';
 import type { StagePlacement } from './engines/index.js';
-import { allocatePorts, parsePreflight, preflightProblems, type HostFacts } from './preflight.js';
+import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts } from './preflight.js';
 
 const facts = (text: string): HostFacts => parsePreflight(text);
 const stage = (index: number, node: string, gpu = 'CPU'): StagePlacement => ({ index, node, address: node, sshPort: 22, gpu, gpuOrdinal: 0, firstLayer: index, lastLayer: index, layerCount: 1, holdsOutput: false });
@@ -57,4 +60,18 @@ test('ports are free on their node and distinct across the deployment', () => {
     50000,
   );
   assert.deepEqual(ports, { 'rpc-1': 50001, 'tunnel-1': 50003, 'rpc-2': 50004 });
+});
+
+test("the real llama.cpp tells preflight its build, its RPC protocol and its cache, each half read from the install's other binary", () => {
+  const bin = engineBinDir();
+  const script = preflightScript({ binaries: ['llama-server', 'rpc-server'], modelPath: null });
+  const started = Date.now();
+  const out = execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, HOME: os.tmpdir() } });
+  const f = parsePreflight(out);
+  const build = /^version: (.+)$/m.exec(execFileSync('/bin/sh', ['-c', '"$0" --version 2>&1', `${bin}/llama-server`], { encoding: 'utf8' }))?.[1];
+  assert.ok(build, 'llama-server prints its version');
+  assert.deepEqual(f.llamaCpp['llama-server'], { build, protocol: f.llamaCpp['rpc-server']?.protocol, cache: false });
+  assert.match(f.llamaCpp['rpc-server']?.protocol ?? '', /^\d+\.\d+\.\d+$/);
+  assert.deepEqual(f.llamaCpp['rpc-server'], { build, protocol: f.llamaCpp['rpc-server']?.protocol, cache: true });
+  assert.ok(Date.now() - started < 10_000, 'the probe never serves: the rpc-server exits at once');
 });

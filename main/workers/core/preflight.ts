@@ -18,9 +18,20 @@ export interface PreflightRequest {
   modelPath: string | null;
 }
 
+/** What a host's llama.cpp binary says of itself, per role ('llama-server', 'rpc-server'): see llamaCppProbe. */
+export interface LlamaCppFacts {
+  /** `--version`'s line of the llama-server used, or of the one beside the rpc-server: `0.4.0-dev (build 1, commit 80fb11a)`. */
+  build: string | null;
+  /** The RPC protocol ggml-rpc-server announces (`Starting RPC server v6.0.0`): its own, or the one beside the head's llama-server. */
+  protocol: string | null;
+  /** Whether the rpc-server takes `-c` (a local tensor cache). */
+  cache: boolean;
+}
+
 export interface HostFacts {
   binaries: Record<string, string | null>;
   versions: Record<string, string>;
+  llamaCpp: Record<string, LlamaCppFacts>;
   memAvailableBytes: number | null;
   gpuFreeMiB: Map<number, number>;
   listening: Set<number>;
@@ -29,6 +40,29 @@ export interface HostFacts {
 
 const q = shellQuote;
 
+const LLAMA_CPP_ROLES = new Set(['llama-server', 'rpc-server']);
+/**
+ * ggml-rpc-server has no --version; it prints its RPC protocol as it starts, before it binds. Given an address that
+ * cannot be bound it prints that line and exits at once (11 ms here), so nothing is ever served; `timeout` ends
+ * one that would hang initialising its devices.
+ */
+const rpcProtocolOf = (binary: string): string => `$(command -v timeout >/dev/null 2>&1 && timeout 20 ${binary} -H 255.255.255.255 -p 1 -t 1 </dev/null 2>&1 | sed -n 's/^Starting RPC server v\\([0-9][0-9.]*\\).*/\\1/p' | head -n 1)`;
+const buildOf = (binary: string): string => `$(${binary} --version 2>&1 | sed -n 's/^version: *//p' | head -n 1)`;
+
+/**
+ * For the RPC version check: the build and RPC protocol of a llama.cpp role's binary (`$p`). The other half of
+ * each pair is read from the sibling binary of the same install (the same folder): llama-server cannot tell its
+ * protocol, and ggml-rpc-server cannot tell its build.
+ */
+function llamaCppProbe(role: string): string {
+  const r = q(role);
+  const sibling = (names: readonly string[]) => `s=; for n in ${names.map(q).join(' ')}; do [ -x "$d/$n" ] && s="$d/$n" && break; done`;
+  if (role === 'llama-server') {
+    return `[ -n "$p" ] && { d=$(dirname "$p"); echo llamacpp ${r} build "${buildOf('"$p"')}"; ${sibling(BINARY_CANDIDATES['rpc-server'] ?? [])}; [ -n "$s" ] && echo llamacpp ${r} proto "${rpcProtocolOf('"$s"')}"; }`;
+  }
+  return `[ -n "$p" ] && { d=$(dirname "$p"); echo llamacpp ${r} proto "${rpcProtocolOf('"$p"')}"; "$p" --help 2>&1 | grep -q -e '--cache' && echo llamacpp ${r} cache yes; ${sibling(['llama-server'])}; [ -n "$s" ] && echo llamacpp ${r} build "${buildOf('"$s"')}"; }`;
+}
+
 /** One round trip per host: binaries, versions, free memory (RAM and GPUs), listening ports, the model's digest. */
 export function preflightScript(request: PreflightRequest): string {
   const lines: string[] = [];
@@ -36,6 +70,7 @@ export function preflightScript(request: PreflightRequest): string {
     const names = BINARY_CANDIDATES[role] ?? [role];
     lines.push(`p=; for n in ${names.map(q).join(' ')}; do p=$(command -v "$n" 2>/dev/null) && break; done; echo bin ${q(role)} "\${p:-missing}"`);
     if (VERSIONED.has(role)) lines.push(`[ -n "$p" ] && echo ver ${q(role)} "$("$p" --version 2>&1 | grep -v '^INFO' | head -n 1)"`);
+    if (LLAMA_CPP_ROLES.has(role)) lines.push(llamaCppProbe(role));
   }
   // The simulated site serves its machine's /proc/meminfo under OUTPOST_PROBE_ROOT, as for discovery's probe.
   lines.push(`awk '/^MemAvailable:/ { printf "memavail %d\\n", $2 * 1024 }' "\${OUTPOST_PROBE_ROOT:-}/proc/meminfo" 2>/dev/null`);
@@ -54,17 +89,25 @@ export function preflightScript(request: PreflightRequest): string {
 }
 
 export function parsePreflight(stdout: string): HostFacts {
-  const facts: HostFacts = { binaries: {}, versions: {}, memAvailableBytes: null, gpuFreeMiB: new Map(), listening: new Set(), model: null };
+  const facts: HostFacts = { binaries: {}, versions: {}, llamaCpp: {}, memAvailableBytes: null, gpuFreeMiB: new Map(), listening: new Set(), model: null };
   for (const line of stdout.split('\n')) {
     const [kind, a, ...rest] = line.trim().split(' ');
     if (kind === 'bin' && a) facts.binaries[a] = rest[0] && rest[0] !== 'missing' ? rest.join(' ') : null;
     else if (kind === 'ver' && a) facts.versions[a] = rest.join(' ').trim();
+    else if (kind === 'llamacpp' && a && LLAMA_CPP_ROLES.has(a)) readLlamaCpp((facts.llamaCpp[a] ??= { build: null, protocol: null, cache: false }), rest);
     else if (kind === 'memavail' && a && /^\d+$/.test(a)) facts.memAvailableBytes = Number(a);
     else if (kind === 'gpufree' && a && /^\d+$/.test(a) && rest[0] && /^\d+$/.test(rest[0])) facts.gpuFreeMiB.set(Number(a), Number(rest[0]));
     else if (kind === 'listen' && a && /^[0-9A-Fa-f]{4}$/.test(a)) facts.listening.add(parseInt(a, 16));
     else if (kind === 'model' && a && a !== 'missing' && rest[0] && /^[0-9a-f]{64}$/.test(rest[0])) facts.model = { sizeBytes: Number(a), sha256: rest[0] };
   }
   return facts;
+}
+
+function readLlamaCpp(facts: LlamaCppFacts, [key, ...value]: string[]): void {
+  const text = value.join(' ').trim().slice(0, 200);
+  if (key === 'build' && text) facts.build = text;
+  else if (key === 'proto' && /^\d+\.\d+\.\d+$/.test(text)) facts.protocol = text;
+  else if (key === 'cache' && text === 'yes') facts.cache = true;
 }
 
 export interface PreflightProblem {

@@ -33,6 +33,7 @@ export function startScript(runDir: string, deploymentId: string, worker: Worker
     'umask 077',
     `mkdir -p ${q(runDir)} || exit 1`,
     `cd ${q(runDir)} || exit 1`,
+    ...(worker.beforeStart ? [worker.beforeStart] : []),
     `printf '%s starting %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${q(worker.name)} >> ${log}`,
     `setsid nohup env ${env} ${argv} >> ${log} 2>&1 < /dev/null &`,
     `echo $! > ${pidFile}`,

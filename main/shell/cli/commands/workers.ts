@@ -5,7 +5,7 @@ import { ENGINE_KINDS, type Deployment, type EngineKind, type Replan } from '../
 import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
-import { linesAfter } from '../../../workers/index.js';
+import { describeTransfer, linesAfter } from '../../../workers/index.js';
 import { terminalSafe } from '../terminal-text.js';
 
 interface LaunchOptions {
@@ -55,7 +55,10 @@ export function formatDeployments(deployments: readonly Deployment[]): string {
 const launchProgress: ProgressView<'workers.launchProgress'> = {
   event: 'workers.launchProgress',
   jobId: (p) => p.deploymentId,
-  status: (p) => `${p.phase}: ${p.message}${p.fraction !== null && p.fraction < 1 ? ` (${Math.round(p.fraction * 100)}%)` : ''}`,
+  status: (p) => {
+    const parts = [...(p.fraction !== null && p.fraction < 1 ? [`${Math.round(p.fraction * 100)}%`] : []), ...(p.transfer ? [describeTransfer(p.transfer)] : [])];
+    return `${p.phase}: ${p.message}${parts.length ? ` (${parts.join(', ')})` : ''}`;
+  },
   line: (p) => `${p.phase}: ${p.message}`,
 };
 

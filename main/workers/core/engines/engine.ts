@@ -39,8 +39,12 @@ export interface LaunchLayout {
   stages: StagePlacement[];
   /** The ports the adapter asked for (`portsNeeded`), by key, each free on its node. */
   ports: Record<string, number>;
-  /** Per node: engine binaries by role name ('llama-server', 'rpc-server', 'vllm', 'ray'), the run dir, and the model's path there when it has a copy. */
-  hosts: Record<string, { runDir: string; binaries: Record<string, string>; modelPath?: string | undefined }>;
+  /**
+   * Per node: engine binaries by role name ('llama-server', 'rpc-server', 'vllm', 'ray'), the run dir, the model's
+   * path there when it has a copy, and the folder that outlives deployments where its rpc-server keeps the tensors
+   * it was sent (only when that rpc-server has a cache).
+   */
+  hosts: Record<string, { runDir: string; binaries: Record<string, string>; modelPath?: string | undefined; rpcCacheDir?: string | undefined }>;
   /** llama.cpp's log verbosity on the head (5, debug, logs which device each layer was assigned to). */
   logVerbosity: number;
   /** The custom engine's template. */
@@ -64,6 +68,10 @@ export interface WorkerSpec {
   env: Record<string, string>;
   listen: { host: string; port: number } | null;
   health: HealthCheck;
+  /** Shell lines run on its host just before each start (in its run dir). */
+  beforeStart?: string | undefined;
+  /** Shell lines run on its host each time the head has become ready (best effort). */
+  afterReady?: string | undefined;
 }
 
 /** What every engine adapter provides: which binaries a host needs, and the processes, started in order. */

@@ -1,4 +1,5 @@
 import { binaryOn, headOf, hostOf, portOf, type EngineAdapter, type LaunchLayout, type StagePlacement, type WorkerSpec } from './engine.js';
+import { rpcCacheAfterReady, rpcCacheBeforeStart } from './rpc-cache.js';
 
 /**
  * How llama.cpp must be told to load the plan's stages. Layers go to the
@@ -66,6 +67,7 @@ function rpcWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
   const port = portOf(layout, rpcWorkerName(stage.index));
   // The RPC protocol has no authentication: loopback only, unless the site chose an isolated fabric.
   const host = layout.rpcTransport === 'lan' ? stage.address : '127.0.0.1';
+  const cacheDir = hostOf(layout, stage.node).rpcCacheDir;
   return {
     name: rpcWorkerName(stage.index),
     role: 'rpc',
@@ -73,10 +75,11 @@ function rpcWorker(layout: LaunchLayout, stage: StagePlacement): WorkerSpec {
     address: stage.address,
     stageIndex: stage.index,
     program: binaryOn(layout, stage.node, 'rpc-server'),
-    args: ['-H', host, '-p', String(port), '-t', String(layout.threads)],
-    env: onGpu(stage) ? { CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: String(stage.gpuOrdinal) } : {},
+    args: ['-H', host, '-p', String(port), '-t', String(layout.threads), ...(cacheDir ? ['-c'] : [])],
+    env: { ...(onGpu(stage) ? { CUDA_DEVICE_ORDER: 'PCI_BUS_ID', CUDA_VISIBLE_DEVICES: String(stage.gpuOrdinal) } : {}), ...(cacheDir ? { LLAMA_CACHE: cacheDir } : {}) },
     listen: { host, port },
     health: { kind: 'process' },
+    ...(cacheDir ? { beforeStart: rpcCacheBeforeStart(cacheDir), afterReady: rpcCacheAfterReady(cacheDir) } : {}),
   };
 }
 
