@@ -130,7 +130,7 @@ test('when the lost host answers again the replacement offers to go back; restor
   await s.round();
   const offered = s.service.get(replacementId).replan;
   assert.equal(offered?.canRestore, true);
-  assert.match(offered?.detail ?? '', new RegExp(`b answer again: \`outpost workers restore ${replacementId}\` launches the original plan plan-test1`));
+  assert.match(offered?.detail ?? '', new RegExp(`b answer again: \`outpost restore ${replacementId}\` launches the original plan plan-test1`));
   assert.equal(s.site.alive('rpc-1'), false, "the broken pipeline's rpc-server left on b is stopped");
   assert.deepEqual(s.actions('workers.restor'), ['workers.restorable']);
 
