@@ -100,10 +100,10 @@ export class PlannerService {
   }
 
   /** The GGUF file a stored plan was made from: a path on this workstation (node null) or a node's file; null for a catalog model. */
-  modelFileOf(id: string): { node: string | null; path: string } | null {
+  modelFileOf(id: string): { node: string | null; path: string; sizeBytes?: number; headerDigest?: string } | null {
     const stored = this.deps.plans.modelOf(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
-    if (stored.nodeModel) return { node: stored.nodeModel.node, path: stored.nodeModel.path };
+    if (stored.nodeModel) return { ...stored.nodeModel };
     return stored.model !== undefined && /\.gguf$/i.test(stored.model) ? { node: null, path: resolve(stored.model) } : null;
   }
 

@@ -251,6 +251,13 @@ export class FakeSite {
       const llamaCpp = script.includes('echo llamacpp') ? (this.llamaCpp.get(node) ?? []).map((line) => `${line}\n`).join('') : '';
       return ok(`${binaries.join('')}${llamaCpp}memavail ${this.memAvailable.get(node) ?? 64e9}\n${listening()}${modelLine}`);
     }
+    if (script.includes('readlink -f')) {
+      // A node's model file read in place: `files` stands for it, its sha256 for the digest of its first MiB.
+      await this.reach(node, 'model in place');
+      const path = quoted(script, /PROBE_ROOT-\}'([^']+)'/g)[0] ?? '';
+      const file = this.files.get(`${node}:${path}`);
+      return ok(file ? `path ${path}\nsize ${file.sizeBytes}\nhead ${file.sha256}\n` : 'missing\n');
+    }
     if (script.includes('/proc/net/tcp')) {
       await this.reach(node, 'listening');
       return ok(listening());

@@ -149,6 +149,9 @@ export interface LocalModel {
 export interface PlanModelFile {
   node: string | null;
   path: string;
+  /** A node's file: its size and the sha256 of its first MiB when the plan read it (the file in the node's scan). */
+  sizeBytes?: number;
+  headerDigest?: string;
 }
 
 export interface ModelStore {
