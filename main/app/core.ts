@@ -97,7 +97,7 @@ export function openCore(options: CoreOptions): Core {
     repository: new DeploymentRepository(db),
     plans: (id) => planner.get(id).plan,
     models: { fileOfPlan: (id) => planner.modelFileOf(id), local: localModel },
-    replans: { planWithout: (id, lost, signal) => planner.planWithout(id, lost, signal) },
+    replans: { planWithout: (id, lost, signal) => planner.planWithout(id, lost, { smallerQuant: envInteger('OUTPOST_REPLAN_SMALLER_QUANT', 0, { min: 0, max: 1 }) === 1, signal }) },
     endpoints: (names, user, keyPath) => {
       const privateKey = readPrivateKey(keyPath, siteKey);
       return new Map(names.map((name) => [name, { ...ssh.resolve(name, { user, privateKey }), ssh }]));

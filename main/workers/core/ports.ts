@@ -166,8 +166,9 @@ export interface Replanner {
   /**
    * The stored plan's request (same model, same quantisation, context and parallel) planned on its hardware
    * less the lost nodes; a feasible plan is stored (planId), an infeasible one says what the survivors offer.
+   * `note`: a smaller quantisation fallen back to (where the site's policy allows it), or why none was.
    */
-  planWithout(planId: string, lostNodes: readonly string[], signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult }>;
+  planWithout(planId: string, lostNodes: readonly string[], signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult; note?: string | null }>;
 }
 
 /** The router's endpoint list, as far as deployments go. */

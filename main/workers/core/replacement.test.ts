@@ -102,15 +102,16 @@ test('no surviving hardware fits: the deployment stays degraded, says what would
     usableBytes: 3.2e9,
     fitsWith: ['Q2_K'],
   };
-  const s = await supervised({ replans: { planWithout: async () => ({ planId: null, plan: infeasible }) } });
+  const note = 'Re-planning tried a smaller quantisation: the surviving hosts hold no smaller quantisation of this model';
+  const s = await supervised({ replans: { planWithout: async () => ({ planId: null, plan: infeasible, note }) } });
   s.site.unreachable.add('b');
   await s.round();
   for (let i = 0; i < 5; i++) await s.round(GRACE_MS);
   const deployment = s.service.get('dep-test1');
   assert.equal(deployment.state, 'degraded');
   assert.equal(deployment.replan?.state, 'no-fit');
-  assert.equal(deployment.replan?.detail, noFitDetail(infeasible, ['b']));
-  assert.match(deployment.replan?.detail ?? '', /no surviving hardware fits tiny model Q8_0 without b: needs 5\.1 GB, 3\.2 GB usable; fits with Q2_K; it would fit with Q2_K/);
+  assert.equal(deployment.replan?.detail, noFitDetail(infeasible, ['b'], note));
+  assert.equal(deployment.replan?.detail, `no surviving hardware fits tiny model Q8_0 without b: needs 5.1 GB, 3.2 GB usable; fits with Q2_K; it would fit with Q2_K. ${note}`);
   assert.deepEqual(s.actions(), ['workers.replan-started', 'workers.replan-failed'], 'journaled once, not every round');
   assert.equal(s.replacementId(), undefined);
   assert.deepEqual(s.site.since(0, /start head/), ['a: start head'], 'nothing launched');

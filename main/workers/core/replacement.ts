@@ -19,10 +19,10 @@ export const replacementPort = (port: number): number => (port < 65535 ? port + 
 const listed = (nodes: readonly string[]): string => nodes.join(', ');
 
 /** What the surviving hosts offer and what would fit, from the planner's own explanation. */
-export function noFitDetail(plan: PlanResult, lost: readonly string[]): string {
+export function noFitDetail(plan: PlanResult, lost: readonly string[], note: string | null = null): string {
   if (plan.feasible) return '';
   const fits = plan.fitsWith.length ? `; it would fit with ${plan.fitsWith.join(', or with ')}` : '';
-  return `no surviving hardware fits ${plan.model.name} ${plan.model.quant} without ${listed(lost)}: ${plan.reason}${fits}. Re-planning keeps ${plan.model.quant}: a smaller quantisation needs its own GGUF file, planned and launched by hand`;
+  return `no surviving hardware fits ${plan.model.name} ${plan.model.quant} without ${listed(lost)}: ${plan.reason}${fits}.${note ? ` ${note}` : ''}`;
 }
 
 /**
@@ -84,14 +84,14 @@ export class Replacements {
     const base = { lostNodes: [...lost], replaces: spec.replan?.replaces ?? null, replacedBy: null, canRestore: false };
     this.record('workers.replan-started', { deployment: id, lost }, `${listed(lost)} unreachable past the grace period: re-planning ${broken.model} on the surviving hosts`);
     this.setReplan(id, { ...base, state: 'replanning', detail: `${listed(lost)} unreachable past the grace period: planning ${broken.model} on the surviving hosts` });
-    let planned: { planId: string | null; plan: PlanResult };
+    let planned: Awaited<ReturnType<WorkersPorts['replans']['planWithout']>>;
     try {
       planned = await this.deps.replans.planWithout(broken.planId, lost, signal);
     } catch (error) {
       const noFit = error instanceof OutpostError && error.code === 'PRECONDITION';
       return this.failed(id, base, noFit ? 'no-fit' : 'failed', noFit ? (error as Error).message : `re-planning failed: ${(error as Error).message}`);
     }
-    if (!planned.plan.feasible || planned.planId === null) return this.failed(id, base, 'no-fit', noFitDetail(planned.plan, lost));
+    if (!planned.plan.feasible || planned.planId === null) return this.failed(id, base, 'no-fit', noFitDetail(planned.plan, lost, planned.note ?? null));
     const plan = planned.plan;
     const { pipeline, hosts } = this.host.pipelineOf(id);
     try {
@@ -111,7 +111,7 @@ export class Replacements {
     this.deps.router.withdraw(id);
     this.deps.repository.setServing(id, { endpoint: null });
     this.setReplan(replacementId, { ...base, state: 'replacement', replaces: id, detail: `stands in for ${id}, which lost ${listed(lost)}` });
-    const detail = `replaced by ${replacementId} (plan ${planned.planId} on ${where}): ${listed(lost)} unreachable`;
+    const detail = `replaced by ${replacementId} (plan ${planned.planId} on ${where}${planned.note ? `; ${planned.note}` : ''}): ${listed(lost)} unreachable`;
     await this.stopBroken(id, detail);
     this.setReplan(id, { ...base, state: 'replaced', replacedBy: replacementId, detail });
     this.record('workers.replanned', { deployment: id, replacement: replacementId, planId: planned.planId, lost }, detail);
