@@ -5,7 +5,7 @@ import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
 import { loseRpcHost } from '../helpers/replan.js';
 import { startRouterProcess } from '../helpers/router-process.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
-import { startWorkersBench, taggedProcesses, type WorkersBench } from '../helpers/workers.js';
+import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 
 const FIRST = 182; // this file's loopback block: 127.0.0.182–184
 const GRACE_MS = 1500;
@@ -52,8 +52,11 @@ describe('a pipeline that loses a host for good is re-planned on the hosts left'
     assert.equal(replacement.replan?.replaces, deployment.id);
     assert.deepEqual(replacement.replan?.lostNodes, [loss.lostNode]);
 
-    const broken = (await bench.call('workers.list', { all: true })).find((d) => d.id === deployment.id) as Deployment;
-    assert.equal(broken.state, 'stopped');
+    // The traffic moves first; the broken deployment is stopped after (its tunnel key removed where reachable).
+    const broken = await until('the broken deployment stopped', async () => {
+      const d = (await bench.call('workers.list', { all: true })).find((x) => x.id === deployment.id);
+      return d?.state === 'stopped' && d;
+    });
     assert.equal(broken.replan?.state, 'replaced');
     assert.equal(broken.replan?.replacedBy, replacement.id);
     assert.deepEqual(
