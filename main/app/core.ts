@@ -7,7 +7,7 @@ import { PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, rea
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
-import { DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
+import { DEFAULT_REPLAN_GRACE_MS, DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
 import { envInteger } from '../platform/env-settings.js';
@@ -97,6 +97,7 @@ export function openCore(options: CoreOptions): Core {
     repository: new DeploymentRepository(db),
     plans: (id) => planner.get(id).plan,
     models: { fileOfPlan: (id) => planner.modelFileOf(id), local: localModel },
+    replans: { planWithout: (id, lost, signal) => planner.planWithout(id, lost, { smallerQuant: envInteger('OUTPOST_REPLAN_SMALLER_QUANT', 0, { min: 0, max: 1 }) === 1, signal }) },
     endpoints: (names, user, keyPath) => {
       const privateKey = readPrivateKey(keyPath, siteKey);
       return new Map(names.map((name) => [name, { ...ssh.resolve(name, { user, privateKey }), ssh }]));
@@ -180,6 +181,7 @@ export function openCore(options: CoreOptions): Core {
         backoffCapMs: 60_000,
         unhealthyLimit: 3,
         stableMs: 120_000,
+        replanGraceMs: envInteger('OUTPOST_REPLAN_GRACE_MS', DEFAULT_REPLAN_GRACE_MS, { min: 0, max: 86_400_000 }),
         lock: supervisorLock(layout.root),
         clock,
         head: headApi,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { PlanCallInputSchema } from '../../shared/contract/planner.js';
 import type { ModelFile } from '../../shared/domain/discovery.js';
-import type { NodeModelFile, PlanResult } from '../../shared/domain/planner.js';
+import { NodeModelFileSchema, PlanRequestSchema, type NodeModelFile, type PlanResult } from '../../shared/domain/planner.js';
 import { OutpostError } from '../../shared/errors.js';
 import type { PlanRepository, StoredPlanSummary } from './adapters/plan-repository.js';
 import type { NodeGgufHeader } from './adapters/node-gguf.js';
@@ -12,6 +12,7 @@ import { profileFromGguf } from './core/gguf-profile.js';
 import { devicesFromInventory, type InventoryNode } from './core/inventory-devices.js';
 import type { ModelProfile } from './core/model-profile.js';
 import { planShards, planShardsWithProfile } from './planning.js';
+import { smallerQuantSiblings } from './core/quant-siblings.js';
 
 export type PlanCallInput = z.output<typeof PlanCallInputSchema>;
 
@@ -62,6 +63,46 @@ export class PlannerService {
     return { profile: profileFromGguf(read.header, modelNameFromPath(path)), file: { node, path, sizeBytes: read.sizeBytes, headerDigest: read.headerDigest } };
   }
 
+  /**
+   * A stored plan's request planned again on its hardware less `lostNodes` (a deployment that lost hosts): the
+   * same model file, quantisation, context, parallel and objective. When that does not fit and `smallerQuant`
+   * allows it, the same model in a smaller quantisation that a surviving host holds (largest first; the launch
+   * loads it in place, so it counts only where that host takes the head). Feasible: stored under a new id;
+   * `note` says what was fallen back to, or why nothing was.
+   */
+  async planWithout(id: string, lostNodes: readonly string[], options: { smallerQuant: boolean; signal?: AbortSignal | undefined }): Promise<{ planId: string | null; plan: PlanResult; note: string | null }> {
+    const stored = StoredRequestSchema.safeParse(this.deps.plans.requestOf(id));
+    if (!stored.success) throw new OutpostError('NOT_FOUND', `there is no plan ${id} to plan again`, 'see `outpost plan list` for stored plans');
+    const { nodeModel, ...request } = stored.data;
+    const lost = new Set(lostNodes);
+    const devices = request.devices.filter((d) => d.node === undefined || !lost.has(d.node));
+    if (!devices.length) throw new OutpostError('PRECONDITION', `no hardware of plan ${id} survives without ${lostNodes.join(', ')}`, 'add hosts to the site and plan again');
+    if (nodeModel && lost.has(nodeModel.node)) throw new OutpostError('PRECONDITION', `plan ${id} loads ${nodeModel.path} from ${nodeModel.node}, which is lost`, 'plan again from a copy on another host');
+    const { quant, bitsPerWeight } = this.get(id).plan.model;
+    const common = { context: request.context, parallel: request.parallel, objective: request.objective, utilisation: request.utilisation, devices, nodes: request.nodes.filter((n) => !lost.has(n.name)), inventoryNodes: [], save: true };
+    const same = await this.plan(
+      {
+        ...(nodeModel ? { nodeModel: { node: nodeModel.node, path: nodeModel.path } } : { model: request.model }),
+        // A GGUF file fixes its own quantisation; a catalog model keeps the one planned.
+        quant: nodeModel || /\.gguf$/i.test(request.model) ? undefined : quant,
+        ...common,
+      },
+      options.signal,
+    );
+    if (same.plan.feasible) return { ...same, note: null };
+    if (!options.smallerQuant) return { ...same, note: `Re-planning keeps ${quant}: a smaller quantisation the site holds is tried only where its policy allows it (OUTPOST_REPLAN_SMALLER_QUANT=1)` };
+    const surviving = [...new Set(devices.flatMap((d) => (d.node === undefined ? [] : [d.node])))];
+    const held = surviving.flatMap((node) => (this.deps.nodeModelFiles(node) ?? []).filter((f) => f.format === 'gguf').map((f) => ({ node, path: f.path })));
+    const siblings = smallerQuantSiblings(nodeModel?.path ?? request.model, bitsPerWeight, held);
+    for (const sibling of siblings) {
+      // A feasible plan whose head lands elsewhere stays stored but unused: the holder must load the file.
+      const smaller = await this.plan({ nodeModel: sibling, ...common }, options.signal);
+      if (smaller.plan.feasible && smaller.plan.stages[0]?.node === sibling.node) return { ...smaller, note: `fell back from ${quant} to ${smaller.plan.model.quant}, the copy ${sibling.node} holds (${sibling.path})` };
+    }
+    const none = siblings.length ? `no smaller quantisation the surviving hosts hold fits either (${siblings.map((f) => `${f.node}:${f.path}`).join(', ')})` : `the surviving hosts hold no smaller quantisation of this model`;
+    return { ...same, note: `Re-planning tried a smaller quantisation: ${none}` };
+  }
+
   get(id: string): { id: string; createdAt: string; plan: PlanResult } {
     const stored = this.deps.plans.get(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
@@ -69,10 +110,10 @@ export class PlannerService {
   }
 
   /** The GGUF file a stored plan was made from: a path on this workstation (node null) or a node's file; null for a catalog model. */
-  modelFileOf(id: string): { node: string | null; path: string } | null {
+  modelFileOf(id: string): { node: string | null; path: string; sizeBytes?: number; headerDigest?: string } | null {
     const stored = this.deps.plans.modelOf(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
-    if (stored.nodeModel) return { node: stored.nodeModel.node, path: stored.nodeModel.path };
+    if (stored.nodeModel) return { ...stored.nodeModel };
     return stored.model !== undefined && /\.gguf$/i.test(stored.model) ? { node: null, path: resolve(stored.model) } : null;
   }
 
@@ -80,6 +121,8 @@ export class PlannerService {
     return this.deps.plans.list(limit);
   }
 }
+
+const StoredRequestSchema = PlanRequestSchema.extend({ nodeModel: NodeModelFileSchema.optional() });
 
 function withNodeFile(plan: PlanResult, file: NodeModelFile): PlanResult {
   return { ...plan, model: { ...plan.model, nodeFile: file } };

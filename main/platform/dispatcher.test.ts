@@ -58,6 +58,7 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'workers.stop': fail,
     'workers.restart': fail,
     'workers.logs': fail,
+    'workers.restore': fail,
     'workers.prompt': fail,
     'telemetry.series': fail,
     'telemetry.sources': fail,

@@ -8,6 +8,7 @@ export function workersHandlers(workers: WorkersService): HandlersFor<'workers'>
     'workers.stop': ({ deployment }) => workers.stop(deployment),
     'workers.restart': ({ deployment }, context) => workers.restart(deployment, `restarted by ${context.user} (${context.actor})`, context.signal),
     'workers.logs': (input) => workers.logs(input),
+    'workers.restore': ({ deployment }, context) => workers.restore(deployment, context.signal),
     'workers.prompt': (input, context) => workers.prompt(input, context.signal),
   };
 }

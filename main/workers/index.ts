@@ -1,6 +1,6 @@
 /** The Workers capability: plans launched as engine processes over SSH, supervised. */
 export { WorkersService } from './core/service.js';
-export { Supervisor, type SupervisorOptions } from './core/supervisor.js';
+export { DEFAULT_REPLAN_GRACE_MS, Supervisor, type SupervisorOptions } from './core/supervisor.js';
 export type { WorkersDeps, LocalModel } from './core/ports.js';
 export { DeploymentRepository } from './adapters/deployment-repository.js';
 export { liveDeployments } from './adapters/live-deployments.js';

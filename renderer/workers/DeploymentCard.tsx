@@ -200,6 +200,12 @@ export function DeploymentCard({ deployment, onChanged }: { deployment: Deployme
         {deployment.endpoint ? ' · routed' : ' · not routed'}
       </p>
       {deployment.detail && <p className="small">{deployment.detail}</p>}
+      {deployment.replan && (
+        <p className="small" data-testid="deployment-replan">
+          {deployment.replan.state === 'replacement' ? (deployment.replan.canRestore ? 'Replacement, can go back: ' : 'Replacement: ') : `Re-plan ${deployment.replan.state}: `}
+          {deployment.replan.detail}
+        </p>
+      )}
       <DeploymentStages deployment={deployment} />
       <WorkerTable deployment={deployment} selected={selected} onSelect={setSelected} />
       <h3 className="small">

@@ -56,6 +56,12 @@ export const workersCalls = {
     output: DeploymentSchema,
     mutates: true,
   }),
+  'workers.restore': defineCall({
+    summary: 'Go back to the original plan of a deployment that replaced one after a lost host: launch it again once its hosts answer, move the traffic to it, stop the replacement.',
+    input: DeploymentRefSchema,
+    output: DeploymentSchema,
+    mutates: true,
+  }),
   'workers.logs': defineCall({
     summary: "The last lines of a deployment's worker logs.",
     input: z.object({ deployment: DeploymentIdSchema, worker: WorkerNameSchema.optional(), lines: z.number().int().min(1).max(5000).default(100) }).strict(),

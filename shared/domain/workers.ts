@@ -44,6 +44,28 @@ export const DeploymentStageSchema = z.object({
   memoryBytes: z.number(),
 });
 
+/**
+ * A deployment is a desired state: when a member host stays unreachable past the grace period, the supervisor
+ * plans the same model on the hosts that are left and moves the traffic to a replacement. On the broken
+ * deployment: waiting (inside the grace) → replanning → replaced, or no-fit / failed (it stays degraded and says
+ * why). On the replacement: replacement, with canRestore once the lost hosts answer again.
+ */
+export const REPLAN_STATES = ['waiting', 'replanning', 'replaced', 'no-fit', 'failed', 'replacement'] as const;
+export const ReplanSchema = z.object({
+  state: z.enum(REPLAN_STATES),
+  /** The hosts that stopped answering. */
+  lostNodes: z.array(z.string()),
+  /** On a replacement: the deployment it stands in for. */
+  replaces: z.string().nullable(),
+  /** On a replaced deployment: the one that took its traffic. */
+  replacedBy: z.string().nullable(),
+  /** What happened, or for no-fit what the surviving hosts offer and what would fit. */
+  detail: z.string(),
+  /** On a replacement: the lost hosts answer again, so the original plan can be launched back (`outpost restore`). */
+  canRestore: z.boolean(),
+  at: z.string(),
+});
+
 export const DeploymentSchema = z.object({
   id: DeploymentIdSchema,
   planId: z.string(),
@@ -63,6 +85,8 @@ export const DeploymentSchema = z.object({
   stoppedAt: z.string().nullable(),
   stages: z.array(DeploymentStageSchema),
   workers: z.array(WorkerSchema),
+  /** Re-planning after a lost host; null when none happened. */
+  replan: ReplanSchema.nullable().optional(),
 });
 
 export const LAUNCH_PHASES = ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register', 'rollback'] as const;
@@ -118,3 +142,4 @@ export type DeploymentStage = z.infer<typeof DeploymentStageSchema>;
 export type LaunchProgress = z.infer<typeof LaunchProgressSchema>;
 export type WorkerChange = z.infer<typeof WorkerChangeSchema>;
 export type LogTail = z.infer<typeof LogTailSchema>;
+export type Replan = z.infer<typeof ReplanSchema>;

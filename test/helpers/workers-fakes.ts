@@ -251,6 +251,13 @@ export class FakeSite {
       const llamaCpp = script.includes('echo llamacpp') ? (this.llamaCpp.get(node) ?? []).map((line) => `${line}\n`).join('') : '';
       return ok(`${binaries.join('')}${llamaCpp}memavail ${this.memAvailable.get(node) ?? 64e9}\n${listening()}${modelLine}`);
     }
+    if (script.includes('readlink -f')) {
+      // A node's model file read in place: `files` stands for it, its sha256 for the digest of its first MiB.
+      await this.reach(node, 'model in place');
+      const path = quoted(script, /PROBE_ROOT-\}'([^']+)'/g)[0] ?? '';
+      const file = this.files.get(`${node}:${path}`);
+      return ok(file ? `path ${path}\nsize ${file.sizeBytes}\nhead ${file.sha256}\n` : 'missing\n');
+    }
     if (script.includes('/proc/net/tcp')) {
       await this.reach(node, 'listening');
       return ok(listening());
@@ -330,6 +337,12 @@ export function twoStagePlan(head: string, member: string): ShardPlan {
   };
 }
 
+/** The same model on one host, as a re-plan without the other would give it. */
+export function oneStagePlan(node: string): ShardPlan {
+  const two = twoStagePlan(node, node);
+  return { ...two, parallel: 1, stages: [stage(0, node, 0, 3, true)] };
+}
+
 export const MODEL = { name: 'tiny.gguf', path: '/work/tiny.gguf', sizeBytes: 2e8, sha256: 'ab'.repeat(32) };
 
 /** A WorkersService over the fakes (and an in-memory SQLite store), with what it did to the router and events. */
@@ -347,9 +360,19 @@ export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonl
   const withdrawn: string[] = [];
   const jobs = new JobRegistry(() => 'job');
   let ids = 0;
+  // Re-plans are stored here under their own ids; any other id is the two-stage plan.
+  const replanned = new Map<string, ShardPlan>();
   const deps: WorkersDeps = {
     repository,
-    plans: () => twoStagePlan(nodes[0] as string, nodes[1] as string),
+    plans: (id) => replanned.get(id) ?? twoStagePlan(nodes[0] as string, nodes[1] as string),
+    replans: {
+      planWithout: async (_id, lost) => {
+        const plan = oneStagePlan(nodes.find((n) => !lost.includes(n)) as string);
+        const planId = `plan-replan${replanned.size + 1}`;
+        replanned.set(planId, plan);
+        return { planId, plan };
+      },
+    },
     models: { fileOfPlan: () => ({ node: null, path: MODEL.path }), local: async () => MODEL },
     endpoints: (names) => new Map(names.map((n) => [n, site.endpoint(n)])),
     openHosts: () => site.hosts(),

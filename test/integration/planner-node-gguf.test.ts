@@ -109,10 +109,12 @@ describe('planning from a GGUF file on a discovered node, its header read over p
     assert.deepEqual(stored.plan.model.nodeFile, plan.model.nodeFile, 'the stored plan records node:path and digest');
     assert.equal(await storedPlans(), before + 1);
 
-    // Launch loads model files from the workstation only: a node-file plan is refused by name, nothing started.
-    const launch = await runOutpost(['--data-dir', dataDir, 'launch', planId]);
+    // The head holds the file, so the launch loads it in place: past the file (unchanged since the plan) to preflight,
+    // which refuses this simulated box for its missing engine, by name, nothing started.
+    const launch = await runOutpost(['--data-dir', dataDir, 'launch', planId, '--user', site.user]);
     assert.equal(launch.code, 1, launch.stderr);
-    assert.match(launch.stderr, new RegExp(`plan ${planId} was made from gpu-a10g-01:.*a file on a node.*copy the file to this workstation`));
+    assert.match(launch.stderr, /preflight refused the launch — gpu-a10g-01: llama-server is not on the login PATH/);
+    assert.doesNotMatch(launch.stderr, /model file|a file on a node/);
   });
 
   test('the CLI plans from a node file named node:/path, and asks for exactly one model', async () => {

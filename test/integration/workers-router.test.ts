@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Deployment } from '../../shared/domain/workers.js';
-import { OUTPOST_BIN, REPO_ROOT } from '../helpers/cli.js';
+import { startRouterProcess } from '../helpers/router-process.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
@@ -44,25 +43,6 @@ async function streamThrough(url: string, key: string, model: string, prompt: st
   } catch (error) {
     return { endpoint, streamed, done: false, error: (error as Error).message, at };
   }
-}
-
-/** `outpost router` as its own process on the bench's store, as a site runs it. */
-async function startRouterProcess(dataDir: string): Promise<{ url: string; child: ChildProcess; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'router', '--port', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        resolve((JSON.parse(out) as { url: string }).url);
-      } catch {
-        // the JSON is not complete yet
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`outpost router exited with ${code}`)));
-  });
-  return { url, child, exited };
 }
 
 describe('the router in front of two llama.cpp deployments while one pipeline restarts', { skip: unavailable }, () => {

@@ -39,6 +39,12 @@ export class PlanRepository {
     return row ? StoredModelSchema.parse(JSON.parse(row.request_json)) : null;
   }
 
+  /** The request a stored plan was made from, as it was stored; null when there is no such plan. */
+  requestOf(id: string): unknown {
+    const row = this.db.prepare('SELECT request_json FROM plans WHERE id = ?').get(id) as { request_json: string } | undefined;
+    return row ? (JSON.parse(row.request_json) as unknown) : null;
+  }
+
   list(limit: number): StoredPlanSummary[] {
     const rows = this.db.prepare('SELECT id, created_at, result_json FROM plans ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as PlanRow[];
     return rows.map((row) => {

@@ -139,6 +139,7 @@ export class DeploymentRepository implements DeploymentStore {
       stoppedAt: row.stopped_at,
       stages: spec.stages,
       workers,
+      replan: spec.replan ?? null,
     };
   }
 }

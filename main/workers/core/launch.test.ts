@@ -89,9 +89,9 @@ test('a Stop during the launch cancels it and rolls back to stopped', async () =
   assert.equal(w.routes.size, 0);
 });
 
-test('a plan made from a file on a node is refused: launch copies models from this workstation only', async () => {
-  const w = fakeWorkers({ models: { fileOfPlan: () => ({ node: 'b', path: '/data/big.gguf' }), local: async () => assert.fail('no local model') } });
-  await assert.rejects(w.launch(), /plan plan-test1 was made from b:\/data\/big\.gguf, a file on a node/);
+test('a plan made from a file on a node that does not hold the head is refused: a node-to-node copy is not built', async () => {
+  const w = fakeWorkers({ models: { fileOfPlan: () => ({ node: 'b', path: '/data/big.gguf', sizeBytes: 2e8, headerDigest: 'cd'.repeat(32) }), local: async () => assert.fail('no local model') } });
+  await assert.rejects(w.launch(), /plan plan-test1 was made from b:\/data\/big\.gguf, a file on a node that does not hold the head \(a\)/);
   assert.deepEqual(w.site.commands, []);
 });
 
@@ -105,4 +105,29 @@ test('without --user a launch logs in as the login that inventoried the nodes; n
   const split = fakeWorkers({ inventoriedLogin: (node) => logins[node] ?? null });
   await assert.rejects(split.launch(), /inventoried as different logins \(a: ops, b: jetson\)/);
   assert.deepEqual(split.site.since(0, /start|upload|install key/), []);
+});
+
+const onHead = { node: 'a', path: '/data/big.gguf', sizeBytes: 2e8, headerDigest: 'cd'.repeat(32) };
+
+test("a plan made from the head's own file is loaded in place: nothing copied, the head loads that path", async () => {
+  const w = fakeWorkers({ models: { fileOfPlan: () => onHead, local: async () => assert.fail('no local model') } });
+  w.site.files.set('a:/data/big.gguf', { sizeBytes: 2e8, sha256: 'cd'.repeat(32) });
+  const deployment = await w.launch();
+  assert.equal(deployment.state, 'ready');
+  assert.deepEqual(w.site.since(0, /upload/), []);
+  assert.ok(w.progress.some((p) => p.phase === 'model' && /loading \/data\/big\.gguf in place on a: nothing to copy/.test(p.message)));
+  const head = w.repository.spec(deployment.id)?.workers.find((x) => x.name === 'head');
+  assert.ok(head?.args.includes('/data/big.gguf'), head?.args.join(' '));
+});
+
+test("a node's file changed since it was scanned and planned is refused by name, nothing started", async () => {
+  const w = fakeWorkers({ models: { fileOfPlan: () => onHead, local: async () => assert.fail('no local model') } });
+  w.site.files.set('a:/data/big.gguf', { sizeBytes: 2e8, sha256: 'ee'.repeat(32) });
+  await assert.rejects(
+    w.launch(),
+    /preflight refused the launch — a: the model file \/data\/big\.gguf changed since it was scanned and planned \(first-MiB digest eeeeeeeeeeee…, 200000000 bytes; the plan read cdcdcdcdcdcd…, 200000000 bytes\): scan a and plan again/,
+  );
+  assert.deepEqual(w.site.since(0, /start/), []);
+  w.site.files.delete('a:/data/big.gguf');
+  await assert.rejects(w.launch('dep-test2'), /a: the model file \/data\/big\.gguf the plan was made from is gone or unreadable/);
 });

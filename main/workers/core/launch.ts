@@ -8,6 +8,7 @@ import { rpcCacheDirFor } from './engines/rpc-cache.js';
 import { gpuOrdinals } from './gpu-placement.js';
 import { stopOrphans } from './orphans.js';
 import { copyModel } from './model-copy.js';
+import { nodeModelScript, nodeModelVerdict, type NodeModelFile } from './node-model.js';
 import { Pipeline } from './pipeline.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
 import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts, type PreflightProblem } from './preflight.js';
@@ -24,6 +25,11 @@ const rpcPortStart = (id: string): number => 20_100 + (createHash('sha256').upda
 const TEST_PROMPT = 'Say hello to the site in one sentence.';
 
 export type LaunchInput = ParsedInput<'workers.launch'>;
+
+interface ModelSource {
+  local: string | null;
+  onNode: NodeModelFile | null;
+}
 
 /** Plan stages onto reachable hosts, each on the GPU of its node that the planner meant (see gpuOrdinals). */
 function placeStages(plan: ShardPlan, hosts: RemoteHosts, gpusOf: WorkersPorts['gpus']): StagePlacement[] {
@@ -63,7 +69,7 @@ export class Launch {
   async run(): Promise<Deployment> {
     const plan = this.deps.plans(this.input.planId);
     if (!plan.feasible) throw new OutpostError('PRECONDITION', `plan ${this.input.planId} is not feasible (${plan.reason})`, 'plan again with other nodes');
-    const modelFile = this.modelFileOf(this.input.planId);
+    const source = this.modelSourceOf(plan);
     if (this.input.template) {
       const unknown = unknownPlaceholders(this.input.template);
       if (unknown.length) throw new OutpostError('INVALID_INPUT', `the template names unknown placeholder(s) {${unknown.join('}, {')}}`, 'use {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}');
@@ -73,7 +79,7 @@ export class Launch {
     const hosts = this.deps.openHosts(nodes, user, this.input.key);
     this.hosts = hosts;
     try {
-      return await this.launch(plan, modelFile, placeStages(plan, hosts, this.deps.gpus), user);
+      return await this.launch(plan, source, placeStages(plan, hosts, this.deps.gpus), user);
     } finally {
       hosts.close();
     }
@@ -90,16 +96,35 @@ export class Launch {
     return known[0] ?? this.deps.localUser();
   }
 
-  private modelFileOf(planId: string): string | null {
-    const file = this.deps.models.fileOfPlan(planId);
-    if (file?.node) {
-      // Only the workstation's files can be copied to the head today; a node-to-node copy needs a relay not built yet.
-      throw new OutpostError('PRECONDITION', `plan ${planId} was made from ${file.node}:${file.path}, a file on a node; launch loads model files from this workstation only`, `copy the file to this workstation and plan with --model <file.gguf>`);
+  /** This workstation's file (copied to the head), or a node's file loaded in place by the node that holds it. */
+  private modelSourceOf(plan: ShardPlan): ModelSource {
+    const file = this.deps.models.fileOfPlan(this.input.planId);
+    if (!file?.node) return { local: file?.path ?? null, onNode: null };
+    const head = plan.stages[0]?.node;
+    const everyHost = ENGINES[this.input.engine].modelOnEveryHost && new Set(plan.stages.map((s) => s.node)).size > 1;
+    if (file.node !== head || everyHost || file.sizeBytes === undefined || file.headerDigest === undefined) {
+      // A copy from node to node (the head pulling from the holder) is not built yet.
+      throw new OutpostError(
+        'PRECONDITION',
+        `plan ${this.input.planId} was made from ${file.node}:${file.path}, a file on a node that does not hold the head (${head ?? 'none'}); a node's file is loaded in place, by the node that holds it`,
+        `plan with ${file.node} holding stage 0, or copy the file to this workstation and plan with --model <file.gguf>`,
+      );
     }
-    return file?.path ?? null;
+    return { local: null, onNode: { node: file.node, path: file.path, sizeBytes: file.sizeBytes, headerDigest: file.headerDigest } };
   }
 
-  private async launch(plan: ShardPlan, modelFile: string | null, stages: StagePlacement[], user: string): Promise<Deployment> {
+  /** The node's file as it is now: its path to load, or a preflight problem naming it when it is gone or changed. */
+  private async inPlace(file: NodeModelFile, problems: PreflightProblem[]): Promise<string | null> {
+    const verdict = nodeModelVerdict(file, await (this.hosts as RemoteHosts).check(file.node, nodeModelScript(file.path), 'reading the model file', { signal: this.signal, timeoutMs: 60_000 }));
+    if ('problem' in verdict) {
+      problems.push({ node: file.node, reason: verdict.problem });
+      return null;
+    }
+    this.progress('model', `loading ${file.path} in place on ${file.node}: nothing to copy`, 1);
+    return verdict.path;
+  }
+
+  private async launch(plan: ShardPlan, source: ModelSource, stages: StagePlacement[], user: string): Promise<Deployment> {
     const hosts = this.hosts as RemoteHosts;
     const engine = ENGINES[this.input.engine];
     const nodes = [...new Set(stages.map((s) => s.node))];
@@ -112,8 +137,8 @@ export class Launch {
     // Leftovers of an earlier run may hold the ports preflight is about to read: they go first.
     const leftovers = await stopOrphans(hosts, nodes, { repository: this.deps.repository, journal: this.deps.journal, owner: this.deps.owner, by: 'launch' });
     if (leftovers.stopped.length) this.progress('preflight', `stopped ${leftovers.stopped.map((o) => `${o.worker} of ${o.deploymentId} (pid ${o.pid} on ${o.node})`).join(', ')}, left by an earlier run`);
-    const model = modelFile ? await this.deps.models.local(modelFile) : null;
-    if (!model && this.input.engine === 'llama.cpp') {
+    const model = source.local ? await this.deps.models.local(source.local) : null;
+    if (!model && !source.onNode && this.input.engine === 'llama.cpp') {
       throw new OutpostError('PRECONDITION', `plan ${this.input.planId} names the catalog model ${plan.model.name}, not a model file`, 'plan with --model <file.gguf> so Outpost knows which file to load');
     }
     // Content-addressed under each host's home: the same digest is never copied twice.
@@ -135,6 +160,7 @@ export class Launch {
         problems.push({ node, reason: `the model file ${path} has digest ${present.sha256.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
       }
     }
+    const inPlacePath = source.onNode ? await this.inPlace(source.onNode, problems) : null;
     if (problems.length) throw this.refusal(problems);
 
     for (const [node, path] of modelPaths) {
@@ -146,7 +172,7 @@ export class Launch {
     const layout: LaunchLayout = {
       deploymentId: this.id,
       servedModel: servedName(plan.model.name),
-      modelPath: modelPaths.get(head.node) ?? plan.model.name,
+      modelPath: modelPaths.get(head.node) ?? inPlacePath ?? plan.model.name,
       totalLayers: plan.model.layers,
       context: plan.context,
       parallel: plan.parallel,
@@ -183,6 +209,7 @@ export class Launch {
       keyNodes: [],
       keyMarker: deploymentKeyMarker(this.id),
       launcherPid: this.deps.localProcesses.self,
+      relaunch: { port: this.input.port, threads: this.input.threads, template: this.input.template },
     };
     this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.clock.now().toISOString() });
     this.pipeline = new Pipeline(this.id, spec, hosts, this.deps);

@@ -1,5 +1,5 @@
 import type { PlanResult } from '../../../shared/domain/planner.js';
-import type { Deployment, DeploymentStage, DeploymentState, EngineKind, LaunchProgress, RpcTransport, WorkerChange, WorkerState } from '../../../shared/domain/workers.js';
+import type { Deployment, DeploymentStage, DeploymentState, EngineKind, LaunchProgress, Replan, RpcTransport, WorkerChange, WorkerState } from '../../../shared/domain/workers.js';
 import type { JobRegistry } from '../../platform/jobs.js';
 import type { JournalRecord } from '../../platform/store/index.js';
 import type { WorkerSpec } from './engines/index.js';
@@ -107,6 +107,10 @@ export interface DeploymentSpec {
   keyMarker: string;
   /** The workstation process that ran the launch: a launch whose process ended before it finished was interrupted. */
   launcherPid?: number;
+  /** What the launch was asked beyond the plan: a re-plan or a restore launches again with the same. */
+  relaunch?: { port: number; threads: number; template?: string | undefined };
+  /** Re-planning after a lost host (see Replan). */
+  replan?: Replan;
 }
 
 export interface WorkerFields {
@@ -145,6 +149,9 @@ export interface LocalModel {
 export interface PlanModelFile {
   node: string | null;
   path: string;
+  /** A node's file: its size and the sha256 of its first MiB when the plan read it (the file in the node's scan). */
+  sizeBytes?: number;
+  headerDigest?: string;
 }
 
 export interface ModelStore {
@@ -152,6 +159,16 @@ export interface ModelStore {
   fileOfPlan(planId: string): PlanModelFile | null;
   /** A local model file with its digest. */
   local(path: string): Promise<LocalModel>;
+}
+
+/** Plans again, for a deployment that lost hosts. */
+export interface Replanner {
+  /**
+   * The stored plan's request (same model, same quantisation, context and parallel) planned on its hardware
+   * less the lost nodes; a feasible plan is stored (planId), an infeasible one says what the survivors offer.
+   * `note`: a smaller quantisation fallen back to (where the site's policy allows it), or why none was.
+   */
+  planWithout(planId: string, lostNodes: readonly string[], signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult; note?: string | null }>;
 }
 
 /** The router's endpoint list, as far as deployments go. */
@@ -175,6 +192,7 @@ export interface WorkersDeps<Endpoint extends NodeAddress = NodeAddress> {
   /** A stored plan. */
   plans: (id: string) => PlanResult;
   models: ModelStore;
+  replans: Replanner;
   /** SSH endpoints of inventory nodes, by name; refuses a node that is unknown or has no good pin. */
   endpoints: (nodes: readonly string[], user: string, keyPath: string | undefined) => ReadonlyMap<string, Endpoint>;
   openHosts: (endpoints: ReadonlyMap<string, Endpoint>) => RemoteHosts;

@@ -6,14 +6,23 @@ import { Launch, type LaunchInput } from './launch.js';
 import { stopOrphans, type OrphanSweep } from './orphans.js';
 import { Pipeline } from './pipeline.js';
 import type { NodeAddress, RemoteHosts, WorkersDeps, WorkersPorts } from './ports.js';
+import { Replacements } from './replacement.js';
 
 /** Launch, list, stop, restart, logs and test prompts; the supervisor lives beside it (supervisor.ts). */
 export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
   private readonly launches = new Map<string, Promise<Deployment>>();
   private readonly deps: WorkersPorts;
+  /** Re-planning after a lost host, and going back (replacement.ts); the supervisor decides when. */
+  readonly replacements: Replacements;
 
   constructor({ endpoints, openHosts, ...ports }: WorkersDeps<Endpoint>) {
     this.deps = { ...ports, openHosts: (nodes, user, keyPath) => openHosts(endpoints(nodes, user, keyPath)) };
+    this.replacements = new Replacements(this.deps, this);
+  }
+
+  /** Launches the original plan of a replacement again and moves the traffic back (see Replacements.restore). */
+  restore(id: string, signal?: AbortSignal): Promise<Deployment> {
+    return this.replacements.restore(id, signal);
   }
 
   async launch(input: LaunchInput, signal: AbortSignal | undefined): Promise<Deployment> {

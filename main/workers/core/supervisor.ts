@@ -11,6 +11,8 @@ export interface SupervisorOptions {
   unhealthyLimit: number;
   /** A deployment ready this long has its restart backoff reset. */
   stableMs: number;
+  /** A member host unreachable this long is given up: the deployment is re-planned on the hosts left (default 2 min). */
+  replanGraceMs?: number;
   /** Only one core process supervises a data dir: the one holding this lock. */
   lock: Lock;
   clock: Clock;
@@ -19,7 +21,9 @@ export interface SupervisorOptions {
 }
 
 /** What the supervisor asks of the deployments (WorkersService). */
-export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline' | 'stopOrphans' | 'failInterruptedLaunches'>;
+export type SupervisedDeployments = Pick<WorkersService, 'list' | 'get' | 'pipelineOf' | 'markReady' | 'markDegraded' | 'restartPipeline' | 'stopOrphans' | 'failInterruptedLaunches' | 'replacements'>;
+
+export const DEFAULT_REPLAN_GRACE_MS = 120_000;
 
 interface Watch {
   pipeline: Pipeline;
@@ -28,6 +32,10 @@ interface Watch {
   notBefore: number;
   unhealthyRounds: number;
   healthySince: number;
+  /** When its hosts stopped answering (monotonic), null while they answer. */
+  lostSince: number | null;
+  /** Re-planned (or tried to) for this loss: once per loss, whatever came of it. */
+  replanned: boolean;
 }
 
 /**
@@ -48,6 +56,8 @@ export class Supervisor {
   private stopped = false;
   private supervising = false;
   private swept = false;
+  /** Re-plans and probes of lost hosts run beside the rounds: a launch takes minutes. */
+  private readonly background = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly service: SupervisedDeployments,
@@ -90,7 +100,11 @@ export class Supervisor {
       this.swept = true;
       const interrupted = this.service.failInterruptedLaunches().catch((error: unknown) => void this.options.log('ending interrupted launches failed', { error: String(error) }));
       // Side by side: a deployment whose host hangs must not hold up the checks (and restarts) of the others.
-      await Promise.all([sweep, interrupted, ...[...ids].map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) }))))]);
+      await Promise.all([
+        sweep,
+        interrupted,
+        ...[...ids].filter((id) => !this.background.has(id)).map((id) => (this.stopped ? Promise.resolve() : this.check(id).catch((error: unknown) => this.options.log('supervision round failed', { deployment: id, error: String(error) })))),
+      ]);
     } finally {
       this.running = false;
       this.schedule(this.options.intervalMs);
@@ -110,7 +124,7 @@ export class Supervisor {
     let watch = this.watches.get(id);
     if (!watch) {
       const { pipeline, hosts } = this.service.pipelineOf(id);
-      watch = { pipeline, hosts, attempts: 0, notBefore: 0, unhealthyRounds: 0, healthySince: this.now() };
+      watch = { pipeline, hosts, attempts: 0, notBefore: 0, unhealthyRounds: 0, healthySince: this.now(), lostSince: null, replanned: false };
       this.watches.set(id, watch);
     }
     return watch;
@@ -131,7 +145,13 @@ export class Supervisor {
     const deployment = this.service.get(id);
     // A stop (from this or another process) may have begun while the round was looking.
     if (deployment.state !== 'ready' && deployment.state !== 'degraded') return;
+    if (verdict.kind !== 'unreachable' && watch.lostSince !== null) {
+      watch.lostSince = null;
+      watch.replanned = false;
+      this.service.replacements.recovered(id);
+    }
     if (verdict.kind === 'healthy') {
+      if (deployment.replan?.state === 'replacement' && !deployment.replan.canRestore) this.inBackground(`probe:${id}`, () => this.service.replacements.probeLost(id));
       if (deployment.state === 'degraded') {
         this.service.markReady(pipeline, 'all workers answer again');
         watch.healthySince = this.now();
@@ -141,6 +161,7 @@ export class Supervisor {
     }
     if (verdict.kind === 'unreachable') {
       this.service.markDegraded(id, verdict.reason, verdict.nodes);
+      this.lost(id, watch, verdict.nodes);
       return;
     }
     if (this.now() < watch.notBefore) return;
@@ -155,6 +176,33 @@ export class Supervisor {
     } catch (error) {
       this.service.markDegraded(id, `restart failed (${(error as Error).message}); next try in ${Math.round(delay / 1000)} s`, []);
     }
+  }
+
+  /** Past the grace period, once per loss: plan on the surviving hosts and move the traffic (Replacements.replace). */
+  private lost(id: string, watch: Watch, nodes: readonly string[]): void {
+    const grace = this.options.replanGraceMs ?? DEFAULT_REPLAN_GRACE_MS;
+    watch.lostSince ??= this.now();
+    if (watch.replanned) return;
+    if (this.now() - watch.lostSince < grace) {
+      this.service.replacements.waiting(id, nodes, grace);
+      return;
+    }
+    watch.replanned = true;
+    this.options.log('re-planning a deployment that lost hosts', { deployment: id, lost: nodes });
+    this.inBackground(id, () => this.service.replacements.replace(id, nodes));
+  }
+
+  private inBackground(key: string, task: () => Promise<unknown>): void {
+    if (this.background.has(key)) return;
+    const running = task()
+      .catch((error: unknown) => this.options.log('background supervision step failed', { key, error: String(error) }))
+      .finally(() => this.background.delete(key));
+    this.background.set(key, running);
+  }
+
+  /** Resolves when the re-plans and probes started so far have ended. */
+  async settled(): Promise<void> {
+    while (this.background.size) await Promise.all(this.background.values());
   }
 
   stop(): void {

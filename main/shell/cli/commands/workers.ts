@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ENGINE_KINDS, type Deployment, type EngineKind } from '../../../../shared/domain/workers.js';
+import { ENGINE_KINDS, type Deployment, type EngineKind, type Replan } from '../../../../shared/domain/workers.js';
 import { runJob, type ProgressView } from '../job.js';
 import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
@@ -31,6 +31,12 @@ const ago = (iso: string | null): string => {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 };
 
+/** Where a deployment stands after a lost host: waiting out the grace, re-planned, no fit, or a replacement that can go back. */
+export function replanLine(replan: Replan): string {
+  const label = replan.state === 'replacement' ? (replan.canRestore ? 'replacement, can go back' : 'replacement') : `re-plan ${replan.state}`;
+  return `${label}: ${replan.detail}`;
+}
+
 export function formatDeployments(deployments: readonly Deployment[]): string {
   if (!deployments.length) return 'no deployments (launch one with `outpost launch <plan-id>`)';
   return deployments
@@ -40,7 +46,7 @@ export function formatDeployments(deployments: readonly Deployment[]): string {
       const workers = d.workers.map(
         (w) => `  ${w.name.padEnd(10)} ${w.state.padEnd(10)} ${w.node.padEnd(16)} pid ${String(w.pid ?? '-').padEnd(8)} up ${ago(w.state === 'running' ? w.startedAt : null).padEnd(5)} restarts ${w.restarts}${w.lastError ? `  (${w.lastError})` : ''}`,
       );
-      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...stages, ...workers].join('\n');
+      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...(d.replan ? [`  ${replanLine(d.replan)}`] : []), ...stages, ...workers].join('\n');
     })
     .join('\n\n');
 }
@@ -95,6 +101,15 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
     .action(async (deployment: string) => {
       const stopped = await cli.call('workers.stop', { deployment });
       cli.print(stopped, () => `${stopped.id}: ${stopped.state}${stopped.detail ? ` — ${stopped.detail}` : ''}`);
+    });
+
+  program
+    .command('restore')
+    .argument('<deployment>', 'a deployment that replaced another after a lost host (see `outpost workers`)')
+    .description('go back to the original plan once its lost hosts answer: launch it again, move the traffic to it, stop the replacement')
+    .action(async (deployment: string) => {
+      const restored = await cli.call('workers.restore', { deployment });
+      cli.print(restored, () => `${formatDeployments([restored])}\n\n${deployment} stopped; the traffic goes to ${restored.id}`);
     });
 
   program
