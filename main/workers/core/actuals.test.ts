@@ -32,10 +32,13 @@ test("llama.cpp's load log gives each device's buffers of the last load, the hos
 });
 
 test("nvidia-smi's memory.used query reads by index; anything else is not a measurement", () => {
-  assert.deepEqual([...gpuMemoryUsed('0, 1234\n1, 80\n')], [
-    [0, 1234 * MiB],
-    [1, 80 * MiB],
-  ]);
+  assert.deepEqual(
+    [...gpuMemoryUsed('0, 1234\n1, 80\n')],
+    [
+      [0, 1234 * MiB],
+      [1, 80 * MiB],
+    ],
+  );
   assert.equal(gpuMemoryUsed('').size, 0);
   assert.equal(gpuMemoryUsed('NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.').size, 0);
 });
