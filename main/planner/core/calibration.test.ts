@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bruteForcePlans, bruteRoundMs, judgePlan } from '../../../test/helpers/plan-brute-force.js';
-import type { CalibrationRecord, CalibrationSample, StoredCalibration } from '../../../shared/domain/calibration.js';
+import type { CalibrationSample, StoredCalibration } from '../../../shared/domain/calibration.js';
 import { factorProblem } from '../../../shared/domain/calibration.js';
 import { effectiveRecords, foldSamples, keyOf, ratioProblem } from './calibration.js';
 import { planShards } from './plan-shards.js';
@@ -81,7 +81,7 @@ test("HQ's record is used only where it rests on a newer measurement than the si
   assert.equal(effectiveRecords([stored('site', '2026-12-02', 0.8), stored('hq', '2026-12-03', 0.6)]).get(id)?.origin, 'hq');
   assert.equal(effectiveRecords([stored('hq', '2026-12-02', 0.6), stored('site', '2026-12-02', 0.8)]).get(id)?.origin, 'site', 'a tie keeps the site’s own');
   assert.equal(effectiveRecords([stored('hq', '2026-12-09', 40)]).size, 0);
-  assert.match(factorProblem(stored('hq', '2026-12-09', 40) as CalibrationRecord) ?? '', /L40S llama\.cpp Q4_K_M: speedFactor 40 is outside/);
+  assert.match(factorProblem(stored('hq', '2026-12-09', 40)) ?? '', /L40S llama\.cpp Q4_K_M: speedFactor 40 is outside/);
 });
 
 test('a calibrated plan scales the cost table by the factors, names them, and stays the exact optimum of that table', () => {
