@@ -24,7 +24,23 @@ export interface ReadyLaunch {
  * beside the plan's estimates, and hands the samples to the planner's calibration. A measurement that
  * cannot be read leaves a note, never fails the launch.
  */
-export async function recordActuals(deps: Pick<WorkersPorts, 'actuals' | 'calibrate' | 'clock'>, launch: ReadyLaunch): Promise<void> {
+export async function recordActuals(deps: Pick<WorkersPorts, 'actuals' | 'calibrate' | 'clock' | 'journal'>, launch: ReadyLaunch): Promise<void> {
+  try {
+    await measureAndKeep(deps, launch);
+  } catch (error) {
+    deps.journal.record({
+      actor: 'system',
+      user: 'workers',
+      action: 'workers.actuals-unmeasured',
+      input: { deployment: launch.id },
+      outcome: 'error',
+      errorCode: 'INTERNAL',
+      detail: `plan vs actual was not recorded: ${(error as Error).message}`.slice(0, 2000),
+    });
+  }
+}
+
+async function measureAndKeep(deps: Pick<WorkersPorts, 'actuals' | 'calibrate' | 'clock'>, launch: ReadyLaunch): Promise<void> {
   if (!deps.actuals) return;
   const head = launch.pipeline.spec.workers.find((w) => w.role === 'head');
   const headLog = launch.engine === 'llama.cpp' && head ? await launch.pipeline.tail(head, HEAD_LOG_LINES).catch(() => null) : null;
