@@ -13,8 +13,8 @@ import { devicesFromInventory, type InventoryNode } from './core/inventory-devic
 import type { ModelProfile } from './core/model-profile.js';
 import { planShards, planShardsWithProfile } from './planning.js';
 import type { CalibrationRepository } from './adapters/calibration-repository.js';
-import { effectiveRecords, foldSamples, keyOf, nameOf, type PlanCalibration } from './core/calibration.js';
-import { CalibrationRecordSchema, factorProblem, type CalibrationRecord, type CalibrationSample, type CalibrationVerdict, type StoredCalibration } from '../../shared/domain/calibration.js';
+import { effectiveRecords, foldSamples, keyOf, type PlanCalibration } from './core/calibration.js';
+import { CalibrationRecordSchema, calibrationName, factorProblem, type CalibrationRecord, type CalibrationSample, type CalibrationVerdict, type StoredCalibration } from '../../shared/domain/calibration.js';
 import type { JournalRecord } from '../platform/store/index.js';
 
 /** The engine whose load log and timings calibrate plans (the launch's default). */
@@ -115,10 +115,10 @@ export class PlannerService {
       for (const [id, record] of records) if (own.get(id) !== record) this.deps.calibration.put('site', record, at);
       const deployment = samples[0]?.deploymentId ?? null;
       for (const rejected of verdict.rejected) {
-        this.deps.journal.record({ actor: 'system', user: 'planner', action: 'planner.calibration-rejected', input: { deployment, key: nameOf(rejected), what: rejected.what }, outcome: 'error', errorCode: 'INVALID_INPUT', detail: rejected.reason });
+        this.deps.journal.record({ actor: 'system', user: 'planner', action: 'planner.calibration-rejected', input: { deployment, key: calibrationName(rejected), what: rejected.what }, outcome: 'error', errorCode: 'INVALID_INPUT', detail: rejected.reason });
       }
       if (verdict.accepted.length) {
-        const detail = verdict.accepted.map((a) => `${nameOf(a)} ${a.what} ×${a.ratio.toFixed(3)}`).join('; ');
+        const detail = verdict.accepted.map((a) => `${calibrationName(a)} ${a.what} ×${a.ratio.toFixed(3)}`).join('; ');
         this.deps.journal.record({ actor: 'system', user: 'planner', action: 'planner.calibration-sample', input: { deployment }, outcome: 'ok', detail });
       }
       return verdict;
@@ -136,14 +136,14 @@ export class PlannerService {
       const at = this.deps.now().toISOString();
       return records.map((candidate): HqCalibrationOutcome => {
         const parsed = CalibrationRecordSchema.safeParse(candidate);
-        const problem = parsed.success ? factorProblem(parsed.data) : `${nameOf(candidate)}: ${parsed.error.issues[0]?.message ?? 'not a calibration record'}`;
-        if (!parsed.success || problem) return { key: nameOf(candidate), outcome: 'refused', reason: problem ?? 'invalid' };
+        const problem = parsed.success ? factorProblem(parsed.data) : `${calibrationName(candidate)}: ${parsed.error.issues[0]?.message ?? 'not a calibration record'}`;
+        if (!parsed.success || problem) return { key: calibrationName(candidate), outcome: 'refused', reason: problem ?? 'invalid' };
         this.deps.calibration.put('hq', parsed.data, at);
         const mine = own.get(keyOf(parsed.data));
         if (mine && mine.measuredAt >= parsed.data.measuredAt) {
-          return { key: nameOf(parsed.data), outcome: 'stored, site newer', reason: `this site's own measurement (${mine.measuredAt}) is newer than HQ's (${parsed.data.measuredAt}) and stays in force` };
+          return { key: calibrationName(parsed.data), outcome: 'stored, site newer', reason: `this site's own measurement (${mine.measuredAt}) is newer than HQ's (${parsed.data.measuredAt}) and stays in force` };
         }
-        return { key: nameOf(parsed.data), outcome: 'applied', reason: mine ? `HQ's measurement (${parsed.data.measuredAt}) is newer than this site's own (${mine.measuredAt})` : 'this site had no measurement of its own' };
+        return { key: calibrationName(parsed.data), outcome: 'applied', reason: mine ? `HQ's measurement (${parsed.data.measuredAt}) is newer than this site's own (${mine.measuredAt})` : 'this site had no measurement of its own' };
       });
     });
   }

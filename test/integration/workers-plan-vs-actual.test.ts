@@ -24,7 +24,7 @@ describe('plan vs actual on the simulated site with real llama.cpp', { skip: una
 
   test('a launch measures tokens/s, TTFT and each stage from the load log, beside the estimates; GPU memory is "not measured" on CPU hosts', async (t) => {
     const planId = await bench.plan(await bench.nodeNames());
-    deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 18700 + (process.pid % 500) });
+    deployment = await bench.call('workers.launch', { planId, user: bench.site.user, port: 19300 + (process.pid % 400) });
     assert.equal(deployment.state, 'ready', deployment.detail ?? '');
     const actuals = deployment.actuals;
     assert.ok(actuals, 'the launch measured its deployment');

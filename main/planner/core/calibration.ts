@@ -1,20 +1,9 @@
-import {
-  CALIBRATION_MAX_RATIO,
-  calibrationName as nameOf,
-  factorProblem,
-  type AppliedCalibration,
-  type CalibrationKey,
-  type CalibrationRecord,
-  type CalibrationSample,
-  type CalibrationVerdict,
-  type StoredCalibration,
-} from '../../../shared/domain/calibration.js';
+import { CALIBRATION_MAX_RATIO, calibrationName, factorProblem, type AppliedCalibration, type CalibrationKey, type CalibrationRecord, type CalibrationSample, type CalibrationVerdict, type StoredCalibration } from '../../../shared/domain/calibration.js';
 
 /** The newest samples a record names; its factors are means over every accepted sample. */
 const PROVENANCE_KEPT = 20;
 
 export const keyOf = (key: CalibrationKey): string => `${key.gpu.toUpperCase()}\u0000${key.engine}\u0000${key.quant.toUpperCase()}`;
-export { nameOf };
 
 /**
  * Why a measured/estimated pair cannot calibrate anything, or null when it can: a figure that is
@@ -111,7 +100,7 @@ export interface PlanCalibration {
 export function calibrationLines(applied: readonly AppliedCalibration[]): string[] {
   return applied.map(
     (a) =>
-      `Calibrated: ${nameOf(a)} plans with memory ×${a.memoryFactor.toFixed(2)} and speed ×${a.speedFactor.toFixed(2)} ` +
+      `Calibrated: ${calibrationName(a)} plans with memory ×${a.memoryFactor.toFixed(2)} and speed ×${a.speedFactor.toFixed(2)} ` +
       `(${a.samples} measured sample${a.samples === 1 ? '' : 's'}, ${a.origin === 'site' ? "this site's own" : "HQ's release"}, newest ${a.measuredAt} from ${a.from}).`,
   );
 }
