@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
-import { PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
+import { CalibrationRepository, PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
-import { DEFAULT_REPLAN_GRACE_MS, DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
+import { ActualsRepository, DEFAULT_REPLAN_GRACE_MS, DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
 import { Journal, openDatabase, prepareDataDir, type DataDirLayout, type Db } from '../platform/store/index.js';
 import { Dispatcher, type Handlers } from '../platform/dispatcher.js';
 import { envInteger } from '../platform/env-settings.js';
@@ -70,6 +70,7 @@ export function openCore(options: CoreOptions): Core {
     now,
     nonce: () => randomBytes(16).toString('hex'),
   });
+  const journal = new Journal(db, now);
   const planner = new PlannerService({
     plans: new PlanRepository(db),
     inventory: () => nodes.hardware(),
@@ -83,8 +84,9 @@ export function openCore(options: CoreOptions): Core {
       }
     },
     now,
+    calibration: new CalibrationRepository(db),
+    journal,
   });
-  const journal = new Journal(db, now);
   const router = new RouterService({
     repository: new RouterRepository(db),
     reports: new RouterReportReader(layout.root),
@@ -127,9 +129,12 @@ export function openCore(options: CoreOptions): Core {
     newId: () => randomBytes(5).toString('hex'),
     inventoriedLogin: (name) => site.nodes().find((n) => n.name === name)?.login?.user ?? null,
     localUser: () => os.userInfo().username,
-    logVerbosity: envInteger('OUTPOST_ENGINE_LOG_VERBOSITY', 3, { min: 0, max: 5 }),
+    // 4: llama.cpp prints its per-device buffer sizes (what plan vs actual reads) from this level up.
+    logVerbosity: envInteger('OUTPOST_ENGINE_LOG_VERBOSITY', 4, { min: 0, max: 5 }),
     owner: ownerId(path.join(layout.root, 'workers-owner')),
     localProcesses,
+    actuals: new ActualsRepository(db),
+    calibrate: (samples) => planner.recordSamples(samples.map((s) => ({ ...s, site: identity.show().siteId }))),
   });
   let supervisor: Supervisor | null = null;
   const telemetry = openTelemetry(db, now, siteFacts({ db, identity, sync: () => sync.service }));
@@ -144,6 +149,7 @@ export function openCore(options: CoreOptions): Core {
     // HQ's policy record owns the router's policy: the router writes it on the same connection, inside the import's transaction.
     routerPolicy: { read: () => router.policy(), write: (policy) => void router.setPolicy(policy) },
     operations: (peer, sequence) => telemetry.service.siteReport(peer, sequence),
+    calibration: { siteRecords: () => planner.siteCalibration(), applyFromHq: (records) => planner.applyHqCalibration(records) },
   });
   let sampler: Sampler | null = null;
   const siteProcess: SiteProcess = {

@@ -10,7 +10,8 @@ export { profileFromGguf, SUPPORTED_ARCHITECTURES } from './core/gguf-profile.js
 export { nearestNames } from './core/names.js';
 
 export { planShards, planShardsWithProfile, readGgufFile, plannerCatalog } from './planning.js';
-export { PlannerService, type PlannerDeps } from './service.js';
+export { PlannerService, type PlannerDeps, type HqCalibrationOutcome } from './service.js';
+export { CalibrationRepository } from './adapters/calibration-repository.js';
 export { PlanRepository } from './adapters/plan-repository.js';
 export { readNodeGgufHeader, NODE_HEADER_CAP, type NodeGgufHeader } from './adapters/node-gguf.js';
 export { plannerHandlers } from './handlers.js';

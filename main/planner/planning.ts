@@ -5,6 +5,7 @@ import { layerParameters, MODEL_CATALOG, QUANTIZATIONS } from './core/catalog-mo
 import { profileFromGguf } from './core/gguf-profile.js';
 import type { ModelProfile } from './core/model-profile.js';
 import { planShards as planShardsCore } from './core/plan-shards.js';
+import type { PlanCalibration } from './core/calibration.js';
 import type { Catalog, PlanRequestInput, PlanResult } from '../../shared/domain/planner.js';
 
 /** Reads a GGUF file's header (never its weights) and derives the planner's model profile. */
@@ -20,14 +21,14 @@ const isGgufPath = (model: string): boolean => /\.gguf$/i.test(model);
  * Throws OutpostError (INVALID_INPUT / NOT_FOUND) for bad input; an infeasible request is a
  * result with `feasible: false`, the reason and what would fit.
  */
-export async function planShards(request: PlanRequestInput): Promise<PlanResult> {
+export async function planShards(request: PlanRequestInput, calibration?: PlanCalibration): Promise<PlanResult> {
   const profile = isGgufPath(request.model) ? await readGgufFile(request.model) : undefined;
-  return planShardsCore(request, profile);
+  return planShardsCore(request, profile, calibration);
 }
 
 /** Synchronous planning for a catalog model or an already-read profile (no I/O). */
-export function planShardsWithProfile(request: PlanRequestInput, profile?: ModelProfile): PlanResult {
-  return planShardsCore(request, profile);
+export function planShardsWithProfile(request: PlanRequestInput, profile?: ModelProfile, calibration?: PlanCalibration): PlanResult {
+  return planShardsCore(request, profile, calibration);
 }
 
 export function plannerCatalog(): Catalog {

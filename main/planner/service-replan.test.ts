@@ -4,6 +4,7 @@ import type { ModelFile } from '../../shared/domain/discovery.js';
 import { sparseSource } from '../../test/fixtures/gguf/gguf-writer.js';
 import { MODEL_SHAPES, simulatedGguf } from '../../test/fixtures/simulated-site/model-headers.js';
 import { openDatabase } from '../platform/store/index.js';
+import { CalibrationRepository } from './adapters/calibration-repository.js';
 import { PlanRepository } from './adapters/plan-repository.js';
 import { readGgufHeader } from './core/gguf-header.js';
 import { PlannerService } from './service.js';
@@ -18,8 +19,11 @@ const HEADERS: Record<string, ReturnType<typeof simulatedGguf>> = {
 /** Nodes a and b, 4 GB each: the 8B model at Q5_K_M needs both; at Q4_K_M it fits… only where the test says. */
 function planner(held: Record<string, string[]>, memoryGB = 4) {
   const files = (node: string): ModelFile[] => (held[node] ?? []).map((path) => ({ path, format: 'gguf', sizeBytes: HEADERS[path]?.fileSize ?? 0, headerDigest: `digest of ${path}` }));
+  const db = openDatabase(':memory:');
   const service = new PlannerService({
-    plans: new PlanRepository(openDatabase(':memory:')),
+    plans: new PlanRepository(db),
+    calibration: new CalibrationRepository(db),
+    journal: { record: () => undefined },
     inventory: () => [],
     nodeModelFiles: files,
     readNodeGguf: async (_node, path) => {
@@ -36,6 +40,7 @@ function planner(held: Record<string, string[]>, memoryGB = 4) {
       parallel: 1,
       objective: 'throughput',
       utilisation: 0.9,
+      calibrate: true,
       devices,
       nodes: [
         { name: 'a', nicGbps: 10, nicLatencyMs: 0.2 },

@@ -13,6 +13,20 @@ import { devicesFromInventory, type InventoryNode } from './core/inventory-devic
 import type { ModelProfile } from './core/model-profile.js';
 import { planShards, planShardsWithProfile } from './planning.js';
 import { smallerQuantSiblings } from './core/quant-siblings.js';
+import type { CalibrationRepository } from './adapters/calibration-repository.js';
+import { effectiveRecords, foldSamples, keyOf, type PlanCalibration } from './core/calibration.js';
+import { CalibrationRecordSchema, calibrationName, factorProblem, type CalibrationRecord, type CalibrationSample, type CalibrationVerdict, type StoredCalibration } from '../../shared/domain/calibration.js';
+import type { JournalRecord } from '../platform/store/index.js';
+
+/** The engine whose load log and timings calibrate plans (the launch's default). */
+const CALIBRATED_ENGINE = 'llama.cpp';
+
+/** What became of one record of HQ's calibration at a site's import. */
+export interface HqCalibrationOutcome {
+  key: string;
+  outcome: 'applied' | 'refused' | 'stored, site newer';
+  reason: string;
+}
 
 export type PlanCallInput = z.output<typeof PlanCallInputSchema>;
 
@@ -25,6 +39,8 @@ export interface PlannerDeps {
   /** Reads a node file's GGUF header over a pinned SSH session (bounded; never the weights). */
   readNodeGguf: (node: string, path: string, signal: AbortSignal | undefined) => Promise<NodeGgufHeader>;
   now: () => Date;
+  calibration: CalibrationRepository;
+  journal: { record(entry: JournalRecord): void };
 }
 
 export class PlannerService {
@@ -44,7 +60,8 @@ export class PlannerService {
       devices: [...input.devices, ...fromInventory.devices],
       nodes: [...input.nodes, ...fromInventory.nodes],
     };
-    const plan = nodeModel ? withNodeFile(planShardsWithProfile(request, nodeModel.profile), nodeModel.file) : await planShards(request);
+    const calibration: PlanCalibration | undefined = input.calibrate ? { engine: CALIBRATED_ENGINE, records: effectiveRecords(this.deps.calibration.all()) } : undefined;
+    const plan = nodeModel ? withNodeFile(planShardsWithProfile(request, nodeModel.profile, calibration), nodeModel.file) : await planShards(request, calibration);
     if (!plan.feasible || !input.save) return { planId: null, plan };
     const planId = `plan-${randomBytes(5).toString('hex')}`;
     this.deps.plans.save(planId, this.deps.now().toISOString(), nodeModel ? { ...request, nodeModel: nodeModel.file } : request, plan);
@@ -79,7 +96,7 @@ export class PlannerService {
     if (!devices.length) throw new OutpostError('PRECONDITION', `no hardware of plan ${id} survives without ${lostNodes.join(', ')}`, 'add hosts to the site and plan again');
     if (nodeModel && lost.has(nodeModel.node)) throw new OutpostError('PRECONDITION', `plan ${id} loads ${nodeModel.path} from ${nodeModel.node}, which is lost`, 'plan again from a copy on another host');
     const { quant, bitsPerWeight } = this.get(id).plan.model;
-    const common = { context: request.context, parallel: request.parallel, objective: request.objective, utilisation: request.utilisation, devices, nodes: request.nodes.filter((n) => !lost.has(n.name)), inventoryNodes: [], save: true };
+    const common = { context: request.context, parallel: request.parallel, objective: request.objective, utilisation: request.utilisation, devices, nodes: request.nodes.filter((n) => !lost.has(n.name)), inventoryNodes: [], save: true, calibrate: true };
     const same = await this.plan(
       {
         ...(nodeModel ? { nodeModel: { node: nodeModel.node, path: nodeModel.path } } : { model: request.model }),
@@ -119,6 +136,57 @@ export class PlannerService {
 
   list(limit: number): StoredPlanSummary[] {
     return this.deps.plans.list(limit);
+  }
+
+  calibrationRecords(): StoredCalibration[] {
+    return this.deps.calibration.all();
+  }
+
+  /** This site's own measurements, as its bundle carries them to HQ. */
+  siteCalibration(): CalibrationRecord[] {
+    return this.deps.calibration.all().flatMap(({ origin, ...record }) => (origin === 'site' ? [record] : []));
+  }
+
+  /** A deployment's measurements: accepted ones move this site's records, each rejected one is journaled with its reason. */
+  recordSamples(samples: readonly CalibrationSample[]): CalibrationVerdict {
+    return this.deps.calibration.transaction(() => {
+      const own = new Map(this.siteCalibration().map((r) => [keyOf(r), r]));
+      const { records, verdict } = foldSamples(own, samples);
+      const at = this.deps.now().toISOString();
+      for (const [id, record] of records) if (own.get(id) !== record) this.deps.calibration.put('site', record, at);
+      const deployment = samples[0]?.deploymentId ?? null;
+      for (const rejected of verdict.rejected) {
+        this.deps.journal.record({ actor: 'system', user: 'planner', action: 'planner.calibration-rejected', input: { deployment, key: calibrationName(rejected), what: rejected.what }, outcome: 'error', errorCode: 'INVALID_INPUT', detail: rejected.reason });
+      }
+      if (verdict.accepted.length) {
+        const detail = verdict.accepted.map((a) => `${calibrationName(a)} ${a.what} ×${a.ratio.toFixed(3)}`).join('; ');
+        this.deps.journal.record({ actor: 'system', user: 'planner', action: 'planner.calibration-sample', input: { deployment }, outcome: 'ok', detail });
+      }
+      return verdict;
+    });
+  }
+
+  /**
+   * HQ's merged calibration at a site's import. An absurd record is refused by name; the others are
+   * stored as HQ's. A plan uses whichever of HQ's and the site's own rests on the newer measurement,
+   * so where this site measured later its own stays in force, and the outcome says so.
+   */
+  applyHqCalibration(records: readonly CalibrationRecord[]): HqCalibrationOutcome[] {
+    return this.deps.calibration.transaction(() => {
+      const own = new Map(this.siteCalibration().map((r) => [keyOf(r), r]));
+      const at = this.deps.now().toISOString();
+      return records.map((candidate): HqCalibrationOutcome => {
+        const parsed = CalibrationRecordSchema.safeParse(candidate);
+        const problem = parsed.success ? factorProblem(parsed.data) : `${calibrationName(candidate)}: ${parsed.error.issues[0]?.message ?? 'not a calibration record'}`;
+        if (!parsed.success || problem) return { key: calibrationName(candidate), outcome: 'refused', reason: problem ?? 'invalid' };
+        this.deps.calibration.put('hq', parsed.data, at);
+        const mine = own.get(keyOf(parsed.data));
+        if (mine && mine.measuredAt >= parsed.data.measuredAt) {
+          return { key: calibrationName(parsed.data), outcome: 'stored, site newer', reason: `this site's own measurement (${mine.measuredAt}) is newer than HQ's (${parsed.data.measuredAt}) and stays in force` };
+        }
+        return { key: calibrationName(parsed.data), outcome: 'applied', reason: mine ? `HQ's measurement (${parsed.data.measuredAt}) is newer than this site's own (${mine.measuredAt})` : 'this site had no measurement of its own' };
+      });
+    });
   }
 }
 

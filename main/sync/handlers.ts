@@ -34,6 +34,7 @@ export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: J
     'sync.trustList': () => service.peers(),
     'sync.releaseModel': ({ jobId, ...request }, context) => asJob(jobId, context.signal, 'release', (signal, id) => service.releaseModel(request, signal, id)),
     'sync.releasePolicy': ({ policy }) => service.releasePolicy(policy),
+    'sync.releaseCalibration': ({ calibration }) => service.releaseCalibration(calibration),
     'sync.records': ({ kind }) => service.records(kind),
     'sync.export': async ({ jobId, ...request }, context) => {
       const result = await asJob(jobId, context.signal, 'export', (signal, id) => exporter.export(request, signal, id));

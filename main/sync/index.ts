@@ -10,7 +10,7 @@ import { storeSiteReports } from './adapters/site-reports.js';
 import { SyncRepository } from './adapters/sync-repository.js';
 import { BundleExporter } from './core/bundle-export.js';
 import { BundleImporter } from './core/bundle-import.js';
-import type { SiteReports, SyncDeps } from './core/ports.js';
+import type { CalibrationExchange, SiteReports, SyncDeps } from './core/ports.js';
 import { SyncService } from './service.js';
 import { syncHandlers, type SyncParts } from './handlers.js';
 
@@ -32,6 +32,8 @@ export interface SyncOptions {
   routerPolicy: { read(): RouterPolicy; write(policy: RouterPolicy): void };
   /** A site's telemetry and deployments for `peer` (telemetry's site report). */
   operations: SiteReports['operations'];
+  /** The planner's calibration records, carried site → HQ and HQ → site. */
+  calibration?: CalibrationExchange;
 }
 
 /** Builds the sync capability on the core's store, key vault and event hub. */
@@ -51,6 +53,7 @@ export function openSync(options: SyncOptions): SyncParts {
       return stat.bavail * stat.bsize;
     },
     routerPolicy: options.routerPolicy,
+    calibration: options.calibration,
   };
   return { service: new SyncService(deps), exporter: new BundleExporter(deps), importer: new BundleImporter(deps) };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SiteIdentity } from '../../shared/domain/identity.js';
 import { isSafeRelativePath, ModelReleaseSchema, TRUST_FILE_TYPE, TrustFileSchema, type Exchange, type Policy, type StoredRecord, type TrustedPeer, type TrustFile } from '../../shared/domain/sync.js';
+import { factorProblem, type CalibrationSet } from '../../shared/domain/calibration.js';
 import { OutpostError } from '../../shared/errors.js';
 import { followChain, rotationsFromHistory, signingFingerprint } from './core/key-chain.js';
 import type { SyncDeps } from './core/ports.js';
@@ -83,6 +84,14 @@ export class SyncService {
 
   releasePolicy(policy: Policy): StoredRecord {
     return this.issue('policy', 'site-policy', policy, this.deps.identity.show());
+  }
+
+  /** The merged calibration HQ sends its sites; an absurd factor is refused by name, nothing issued. */
+  releaseCalibration(calibration: CalibrationSet): StoredRecord {
+    const identity = this.requireHq('release a calibration');
+    const problems = calibration.records.map(factorProblem).filter((p): p is string => p !== null);
+    if (problems.length) throw new OutpostError('INVALID_INPUT', `the calibration has absurd factors: ${problems.join('; ')}`, 'fix or leave out those records; nothing was issued');
+    return this.issue('calibration', 'site-calibration', calibration, identity);
   }
 
   records(kind?: string): StoredRecord[] {

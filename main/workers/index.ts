@@ -3,6 +3,7 @@ export { WorkersService } from './core/service.js';
 export { DEFAULT_REPLAN_GRACE_MS, Supervisor, type SupervisorOptions } from './core/supervisor.js';
 export type { WorkersDeps, LocalModel } from './core/ports.js';
 export { DeploymentRepository } from './adapters/deployment-repository.js';
+export { ActualsRepository } from './adapters/actuals-repository.js';
 export { liveDeployments } from './adapters/live-deployments.js';
 export { localModel } from './adapters/local-model.js';
 export { PinnedHosts } from './adapters/pinned-hosts.js';

@@ -4,6 +4,7 @@ import { asCallError, useClient, useEvent } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useNow } from './useNow.js';
+import { PlanVsActual } from './PlanVsActual.js';
 
 const uptime = (worker: Worker, now: number): string => {
   if (worker.state !== 'running' || !worker.startedAt) return '—';
@@ -207,6 +208,7 @@ export function DeploymentCard({ deployment, onChanged }: { deployment: Deployme
         </p>
       )}
       <DeploymentStages deployment={deployment} />
+      {deployment.actuals && <PlanVsActual actuals={deployment.actuals} />}
       <WorkerTable deployment={deployment} selected={selected} onSelect={setSelected} />
       <h3 className="small">
         Log of <span className="mono">{selected}</span>

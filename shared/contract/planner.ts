@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StoredCalibrationSchema } from '../domain/calibration.js';
 import { defineCall } from './define.js';
 import { CatalogSchema, DeviceRequestSchema, NodeRequestSchema, ObjectiveSchema, PlanResultSchema } from '../domain/planner.js';
 
@@ -35,6 +36,8 @@ export const PlanCallInputSchema = z
     inventoryNodes: z.array(z.string().min(1).max(200)).max(1024).default([]),
     /** Store a feasible plan so `outpost launch <plan-id>` can use it. */
     save: z.boolean().default(true),
+    /** Plan with this site's calibration (plan vs actual) where a record exists; false: the bare cost model. */
+    calibrate: z.boolean().default(true),
   })
   .strict()
   .refine((input) => (input.model === undefined) !== (input.nodeModel === undefined), {
@@ -63,6 +66,12 @@ export const plannerCalls = {
     summary: 'Stored plans, newest first.',
     input: z.object({ limit: z.number().int().min(1).max(500).default(50) }).strict(),
     output: z.array(StoredPlanSummarySchema),
+    mutates: false,
+  }),
+  'planner.calibration': defineCall({
+    summary: "Plan vs actual calibration: this site's measured factors per (device, engine, quantisation), and HQ's.",
+    input: z.object({}).strict(),
+    output: z.array(StoredCalibrationSchema),
     mutates: false,
   }),
   'planner.get': defineCall({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CalibrationSetSchema } from '../domain/calibration.js';
 import { defineCall, defineEvent } from './define.js';
 import { FingerprintSchema, SiteIdSchema } from '../domain/identity.js';
 import { ExchangeSchema, ExportResultSchema, ImportResultSchema, ModelNameSchema, PolicySchema, ReleaseLabelSchema, StoredRecordSchema, SyncProgressSchema, TrustedPeerSchema, TrustFileSchema, VerifyResultSchema } from '../domain/sync.js';
@@ -42,6 +43,12 @@ export const syncCalls = {
   'sync.releasePolicy': defineCall({
     summary: 'HQ: issue the next version of the routing and planner policy.',
     input: z.object({ policy: PolicySchema }).strict(),
+    output: StoredRecordSchema,
+    mutates: true,
+  }),
+  'sync.releaseCalibration': defineCall({
+    summary: 'HQ: issue the next version of the merged plan-vs-actual calibration; each site applies it at import (absurd factors refused by name).',
+    input: z.object({ calibration: CalibrationSetSchema }).strict(),
     output: StoredRecordSchema,
     mutates: true,
   }),

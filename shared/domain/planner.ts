@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppliedCalibrationSchema } from './calibration.js';
 
 /**
  * The planner's request and result shapes, for shared/contract/planner.ts to import.
@@ -169,6 +170,8 @@ const PlanCommonShape = {
   parallel: z.number().int(),
   utilisation: z.number(),
   costTable: CostTableSchema,
+  /** Measured factors the cost table includes (plan vs actual); empty when none applied. */
+  calibration: z.array(AppliedCalibrationSchema).default([]),
   explanation: z.array(z.string()),
   whatIf: z.array(WhatIfRowSchema),
   baseline: BaselineSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CalibrationSetSchema } from './calibration.js';
 import { FingerprintSchema, RoleSchema, SiteIdSchema } from './identity.js';
 import { JournalEntrySchema } from './journal.js';
 import { RouterPolicySchema } from './router.js';
@@ -124,13 +125,17 @@ export const SyncRecordSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('site.inventory'), ...recordBase, value: z.object({ nodes: z.array(z.record(z.string(), z.unknown())).max(10_000) }).strict() }).strict(),
   z.object({ kind: z.literal('site.telemetry'), ...recordBase, value: TelemetryReportSchema }).strict(),
   z.object({ kind: z.literal('site.deployments'), ...recordBase, value: z.object({ deployments: z.array(DeploymentSchema).max(10_000) }).strict() }).strict(),
+  /** A site's own plan-vs-actual calibration (its measurements), kept at HQ per site. */
+  z.object({ kind: z.literal('site.calibration'), ...recordBase, value: CalibrationSetSchema }).strict(),
+  /** HQ's merged calibration (`outpost release calibration set`), applied by each site's planner. */
+  z.object({ kind: z.literal('calibration'), ...recordBase, value: CalibrationSetSchema }).strict(),
 ]);
 export type SyncRecord = z.infer<typeof SyncRecordSchema>;
 export type RecordKind = SyncRecord['kind'];
 /** Which role may issue which kind: a site cannot push policy, HQ does not report a site's journal. */
 export const KINDS_BY_ROLE: Record<z.infer<typeof RoleSchema>, readonly RecordKind[]> = {
-  hq: ['model', 'policy'],
-  site: ['site.journal', 'site.inventory', 'site.telemetry', 'site.deployments'],
+  hq: ['model', 'policy', 'calibration'],
+  site: ['site.journal', 'site.inventory', 'site.telemetry', 'site.deployments', 'site.calibration'],
 };
 
 export const StoredRecordSchema = z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeploymentActualsSchema } from './calibration.js';
 
 /** The Workers capability's shapes: deployments of stored plans and the processes that serve them. */
 
@@ -87,6 +88,8 @@ export const DeploymentSchema = z.object({
   workers: z.array(WorkerSchema),
   /** Re-planning after a lost host; null when none happened. */
   replan: ReplanSchema.nullable().optional(),
+  /** Plan vs actual, measured once the launch was ready; absent until then (and for deployments before it existed). */
+  actuals: DeploymentActualsSchema.optional(),
 });
 
 export const LAUNCH_PHASES = ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register', 'rollback'] as const;

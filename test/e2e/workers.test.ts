@@ -34,6 +34,10 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
   await card.getByTestId('deployment-state').filter({ hasText: 'ready' }).waitFor();
   assert.equal(await card.getByTestId('workers-stages').locator('.workers-stage').count(), 2, 'one bar per plan stage');
   for (const name of ['head', 'rpc-1', 'tunnel-1']) await card.getByTestId(`worker-${name}`).filter({ hasText: 'running' }).waitFor();
+  // Plan vs actual, as workers.list returns it: memory per stage from the load log, tokens/s and TTFT.
+  for (const row of ['actual-stage-0', 'actual-stage-1', 'actual-tokens', 'actual-ttft']) await card.getByTestId('plan-vs-actual').getByTestId(row).waitFor();
+  assert.match((await card.getByTestId('actual-stage-0').textContent()) ?? '', /MiB.*MiB.*not measured/);
+  assert.match((await card.getByTestId('actual-tokens').textContent()) ?? '', /tok\/s.*tok\/s/);
   // The head's log tail, fetched over SSH from its host.
   await card.getByTestId('workers-log').filter({ hasNotText: '(no output yet)' }).waitFor();
   assert.ok(((await card.getByTestId('workers-log').textContent()) ?? '').split('\n').length >= 3);

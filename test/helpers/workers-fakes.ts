@@ -328,6 +328,7 @@ export function twoStagePlan(head: string, member: string): ShardPlan {
     parallel: 2,
     utilisation: 0.9,
     costTable: { layers: 4, microBatch: 1, devices: [], nodes: [], rules: [] },
+    calibration: [],
     explanation: [],
     whatIf: [],
     baseline: { status: 'placed', aggregateTokensPerSecond: null, layersPerDevice: [], note: '' },

@@ -1,5 +1,6 @@
 import { usableBytes, type GpuSpec, type IntraLink } from './catalog-gpus.js';
 import type { ModelProfile } from './model-profile.js';
+import type { AppliedCalibration } from '../../../shared/domain/calibration.js';
 import type { DeviceCost, NodeLink, PartitionProblem } from './partition.js';
 
 /**
@@ -38,7 +39,13 @@ export interface PlacedDevice {
   readonly id: string;
   readonly gpu: GpuSpec;
   readonly node: number;
+  /** Measured factors for this kind of device (calibration.ts): they scale its times and the bytes llama.cpp allocates. */
+  readonly calibration?: AppliedCalibration | undefined;
 }
+
+/** Seconds scale by 1 / speed factor; allocated bytes (not the runtime's fixed overhead) by the memory factor. */
+export const speedOf = (placed: PlacedDevice): number => placed.calibration?.speedFactor ?? 1;
+export const memoryOf = (placed: PlacedDevice): number => placed.calibration?.memoryFactor ?? 1;
 
 export interface SiteNode {
   readonly name: string;
@@ -117,16 +124,20 @@ export function nodeLinks(profile: ModelProfile, node: SiteNode, tokens: number)
 /** The abstract problem the optimiser solves, for one workload. */
 export function partitionProblem(profile: ModelProfile, devices: readonly PlacedDevice[], nodes: readonly SiteNode[], workload: Workload): PartitionProblem {
   const memory = memoryFigures(profile, workload);
-  const deviceCosts: DeviceCost[] = devices.map((placed) => ({
-    node: placed.node,
-    layerTime: decodeLayerSeconds(profile, placed.gpu, workload),
-    firstTime: embeddingSeconds(profile, placed.gpu, workload.microBatch),
-    lastTime: outputHeadSeconds(profile, placed.gpu, workload.microBatch),
-    usableBytes: usableBytes(placed.gpu, workload.utilisation),
-    fixedBytes: placed.gpu.runtimeOverheadBytes + memory.computeBufferBytes,
-    layerBytes: memory.layerWeightBytes + memory.layerKvBytes,
-    firstBytes: profile.embeddingBytes,
-    lastBytes: profile.outputBytes + memory.logitsBufferBytes,
-  }));
+  const deviceCosts: DeviceCost[] = devices.map((placed) => {
+    const speed = speedOf(placed);
+    const bytes = memoryOf(placed);
+    return {
+      node: placed.node,
+      layerTime: decodeLayerSeconds(profile, placed.gpu, workload) / speed,
+      firstTime: embeddingSeconds(profile, placed.gpu, workload.microBatch) / speed,
+      lastTime: outputHeadSeconds(profile, placed.gpu, workload.microBatch) / speed,
+      usableBytes: usableBytes(placed.gpu, workload.utilisation),
+      fixedBytes: placed.gpu.runtimeOverheadBytes + memory.computeBufferBytes * bytes,
+      layerBytes: (memory.layerWeightBytes + memory.layerKvBytes) * bytes,
+      firstBytes: profile.embeddingBytes * bytes,
+      lastBytes: (profile.outputBytes + memory.logitsBufferBytes) * bytes,
+    };
+  });
   return { layers: profile.layers, devices: deviceCosts, nodes: nodes.map((node) => nodeLinks(profile, node, workload.microBatch)) };
 }

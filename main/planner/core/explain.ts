@@ -15,7 +15,9 @@ export function whatIfTable(setting: PlanSetting, catalogModel: ModelSpec | null
   return QUANTIZATIONS.map((quant) => {
     const profile = profileAt(setting.profile, catalogModel, quant);
     const current = quant.name === setting.profile.quantization;
-    const numbers = planNumbers({ ...setting, profile: current ? setting.profile : profile });
+    // Calibration is measured per quantisation: another quantisation's row uses the bare cost model.
+    const devices = current ? setting.devices : setting.devices.map(({ calibration: _calibration, ...device }) => device);
+    const numbers = planNumbers({ ...setting, devices, profile: current ? setting.profile : profile });
     const fits = numbers.optimum !== null;
     const note = current
       ? 'this plan'

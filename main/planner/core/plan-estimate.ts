@@ -1,5 +1,5 @@
 import { memoryCapacities } from './capacity.js';
-import { ASSUMPTIONS, hopSeconds, INTRA_LINKS, outputHeadSeconds, partitionProblem, prefillLayerSeconds, type PlacedDevice, type SiteNode, type Workload } from './cost-model.js';
+import { ASSUMPTIONS, hopSeconds, INTRA_LINKS, outputHeadSeconds, partitionProblem, prefillLayerSeconds, speedOf, type PlacedDevice, type SiteNode, type Workload } from './cost-model.js';
 import type { ModelProfile } from './model-profile.js';
 import { optimisePartition, roundSeconds, type Objective, type OptimalPartition } from './optimiser.js';
 import { evaluatePartition, type Partition, type PartitionProblem } from './partition.js';
@@ -74,7 +74,7 @@ export function singleStreamTokensPerSecond(setting: PlanSetting, partition: Par
 
 export function prefillStageSeconds(profile: ModelProfile, device: PlacedDevice, layers: number, holdsOutput: boolean): number {
   // Only the last prompt position goes through the head to produce the first token.
-  return layers * prefillLayerSeconds(profile, device.gpu) + (holdsOutput ? outputHeadSeconds(profile, device.gpu, 1) : 0);
+  return (layers * prefillLayerSeconds(profile, device.gpu) + (holdsOutput ? outputHeadSeconds(profile, device.gpu, 1) : 0)) / speedOf(device);
 }
 
 /** Seconds to carry the whole prompt's activations from one stage to the next. */

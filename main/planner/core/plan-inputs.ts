@@ -3,6 +3,7 @@ import { cpuDevice, findGpu, type GpuSpec, type IntraLink } from './catalog-gpus
 import { findModel, findQuantization, type ModelSpec } from './catalog-models.js';
 import { ASSUMPTIONS, type PlacedDevice, type SiteNode } from './cost-model.js';
 import { profileFromCatalog, type ModelProfile } from './model-profile.js';
+import { appliedFor, type PlanCalibration } from './calibration.js';
 import { PlanRequestSchema, type PlanRequest, type PlanRequestInput } from '../../../shared/domain/planner.js';
 
 const GB = 1e9;
@@ -28,7 +29,7 @@ export function parseRequest(input: PlanRequestInput): PlanRequest {
 }
 
 /** Validates names, numbers and the model against each other; throws before anything is planned. */
-export function resolveInputs(input: PlanRequestInput, ggufProfile?: ModelProfile): ResolvedInputs {
+export function resolveInputs(input: PlanRequestInput, ggufProfile?: ModelProfile, calibration?: PlanCalibration): ResolvedInputs {
   const request = parseRequest(input);
   let profile: ModelProfile;
   let catalogModel: ModelSpec | null = null;
@@ -44,8 +45,9 @@ export function resolveInputs(input: PlanRequestInput, ggufProfile?: ModelProfil
   if (request.context < 1 || request.context > profile.maxContext) {
     throw new OutpostError('INVALID_INPUT', `Context ${request.context} is outside 1–${profile.maxContext} for ${profile.name}.`, `Pick a context between 1 and ${profile.maxContext} tokens (8192 is a common choice).`);
   }
-  const { devices, nodes } = placeDevices(request);
-  return { request, profile, catalogModel, devices, nodes };
+  const placed = placeDevices(request);
+  const devices = calibration ? placed.devices.map((d) => ({ ...d, calibration: appliedFor(calibration.records, { gpu: d.gpu.name, engine: calibration.engine, quant: profile.quantization }) ?? undefined })) : placed.devices;
+  return { request, profile, catalogModel, devices, nodes: placed.nodes };
 }
 
 function gpuFor(entry: PlanRequest['devices'][number]): GpuSpec {

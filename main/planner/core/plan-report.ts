@@ -1,5 +1,5 @@
 import { memoryCapacities } from './capacity.js';
-import { memoryFigures } from './cost-model.js';
+import { memoryFigures, memoryOf } from './cost-model.js';
 import { prefillStageSeconds, type PlanNumbers, type PlanSetting } from './plan-estimate.js';
 import { intraHopOf, roleAt, stageTime, type PartitionCost } from './partition.js';
 import type { CostTable, Stage } from '../../../shared/domain/planner.js';
@@ -43,6 +43,9 @@ export function costTableOf(setting: PlanSetting, numbers: PlanNumbers): CostTab
       'bottleneck = max over stage and link times; latency = sum of them',
       'round time = max(bottleneck, latency / min(parallel, stages)), parallel = microBatch; aggregate tokens/s = parallel / round time',
       'objective throughput: least round time (most aggregate tokens/s); objective latency: least latency',
+      ...(setting.devices.some((d) => d.calibration)
+        ? ["layerMs and the extras are the model's times ÷ the device's calibrated speed factor; layerBytes, the extras and fixedBytes less the runtime overhead are the model's bytes × its memory factor (see calibration)"]
+        : []),
     ],
   };
 }
@@ -62,11 +65,12 @@ export function stagesOf(setting: PlanSetting, numbers: PlanNumbers): Stage[] {
     const holdsOutput = role === 'last' || role === 'only';
     const nextIndex = partition.order[i + 1];
     const next = nextIndex === undefined ? undefined : setting.devices[nextIndex];
-    const weights = layers * figures.layerWeightBytes;
-    const kv = layers * figures.layerKvBytes;
-    const compute = figures.computeBufferBytes + (holdsOutput ? figures.logitsBufferBytes : 0);
-    const embedding = holdsEmbedding ? setting.profile.embeddingBytes : 0;
-    const output = holdsOutput ? setting.profile.outputBytes : 0;
+    const scale = memoryOf(placed);
+    const weights = layers * figures.layerWeightBytes * scale;
+    const kv = layers * figures.layerKvBytes * scale;
+    const compute = (figures.computeBufferBytes + (holdsOutput ? figures.logitsBufferBytes : 0)) * scale;
+    const embedding = holdsEmbedding ? setting.profile.embeddingBytes * scale : 0;
+    const output = holdsOutput ? setting.profile.outputBytes * scale : 0;
     const total = weights + kv + compute + placed.gpu.runtimeOverheadBytes + embedding + output;
     const caps = memoryCapacities(device);
     const limitedBy: Stage['limitedBy'] = layers >= caps[role] ? 'memory' : setting.objective === 'throughput' && stageTime(device, layers + 1, role) > cost.bottleneck ? 'bottleneck' : 'balance';

@@ -5,13 +5,15 @@ import { aggregateTokensPerSecond, planNumbers, type PlanNumbers, type PlanSetti
 import { resolveInputs } from './plan-inputs.js';
 import { bottleneckOfPlan, costTableOf, stagesOf } from './plan-report.js';
 import type { Baseline, PlanRequestInput, PlanResult } from '../../../shared/domain/planner.js';
+import type { AppliedCalibration } from '../../../shared/domain/calibration.js';
+import { calibrationLines, keyOf, type PlanCalibration } from './calibration.js';
 
 /**
  * Plans a model onto devices: validates, optimises exactly, and explains. Pure: a GGUF model
  * arrives as a profile the caller read (index.ts does it through the file adapter).
  */
-export function planShards(input: PlanRequestInput, ggufProfile?: ModelProfile): PlanResult {
-  const inputs = resolveInputs(input, ggufProfile);
+export function planShards(input: PlanRequestInput, ggufProfile?: ModelProfile, calibration?: PlanCalibration): PlanResult {
+  const inputs = resolveInputs(input, ggufProfile, calibration);
   const { request, profile } = inputs;
   const setting: PlanSetting = {
     profile,
@@ -40,6 +42,7 @@ export function planShards(input: PlanRequestInput, ggufProfile?: ModelProfile):
     parallel: request.parallel,
     utilisation: request.utilisation,
     costTable: costTableOf(setting, numbers),
+    calibration: appliedCalibrations(inputs.devices.map((d) => d.calibration)),
     whatIf,
     baseline,
   };
@@ -49,7 +52,7 @@ export function planShards(input: PlanRequestInput, ggufProfile?: ModelProfile):
     return {
       feasible: false,
       ...common,
-      explanation: [`Does not fit: ${why.reason}.`, `Seed greedy (fill by VRAM to 85%): ${baseline.note}`],
+      explanation: [`Does not fit: ${why.reason}.`, ...calibrationLines(common.calibration), `Seed greedy (fill by VRAM to 85%): ${baseline.note}`],
       reason: why.reason,
       needBytes: why.needBytes,
       usableBytes: why.usableBytes,
@@ -73,7 +76,7 @@ export function planShards(input: PlanRequestInput, ggufProfile?: ModelProfile):
     baseline,
     inputs.devices.map((d) => d.id),
   );
-  return { feasible: true, ...common, stages, estimates, bottleneck, explanation };
+  return { feasible: true, ...common, stages, estimates, bottleneck, explanation: [...explanation, ...calibrationLines(common.calibration)] };
 }
 
 function greedyBaseline(setting: PlanSetting, numbers: PlanNumbers): Baseline {
@@ -97,4 +100,11 @@ function greedyBaseline(setting: PlanSetting, numbers: PlanNumbers): Baseline {
     note = `${aggregate?.toFixed(1)} tokens/s aggregate under the same model` + (ours !== null && aggregate !== null ? ` (this plan: ${(ours / aggregate).toFixed(2)}×).` : '.');
   }
   return { status: outcome.status, aggregateTokensPerSecond: aggregate, layersPerDevice, note };
+}
+
+/** Each applied record once, in device order. */
+function appliedCalibrations(perDevice: ReadonlyArray<AppliedCalibration | undefined>): AppliedCalibration[] {
+  const seen = new Map<string, AppliedCalibration>();
+  for (const applied of perDevice) if (applied && !seen.has(keyOf(applied))) seen.set(keyOf(applied), applied);
+  return [...seen.values()];
 }

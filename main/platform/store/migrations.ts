@@ -401,6 +401,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 12,
+    name: 'plan vs actual: what each deployment measured, and the planner calibration derived from it',
+    sql: `
+      -- Owned by workers: a launch's measured memory per stage, tokens/s and TTFT beside the plan's estimates.
+      CREATE TABLE deployment_actuals (
+        deployment_id  TEXT PRIMARY KEY REFERENCES deployments (id) ON DELETE CASCADE,
+        measured_at    TEXT NOT NULL,
+        actuals_json   TEXT NOT NULL
+      );
+      -- Owned by the planner: factors per (device kind, engine, quantisation); origin 'site' is measured here,
+      -- 'hq' came in HQ's calibration release. A plan uses the newer of the two (calibration.ts).
+      CREATE TABLE planner_calibration (
+        gpu          TEXT NOT NULL,
+        engine       TEXT NOT NULL,
+        quant        TEXT NOT NULL,
+        origin       TEXT NOT NULL CHECK (origin IN ('site', 'hq')),
+        record_json  TEXT NOT NULL,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (gpu, engine, quant, origin)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -148,6 +148,8 @@ export class BundleExporter {
     if (last) reports.push({ kind: 'site.journal', key: `${identity.siteId}:${since + 1}-${last.id}`, version: 1, issuer: identity.siteId, value: { entries } });
     const { telemetry, deployments } = this.deps.reports.operations(recipient, sequence);
     reports.push({ kind: 'site.deployments', key: identity.siteId, version: sequence, issuer: identity.siteId, value: { deployments } });
+    const calibration = this.deps.calibration?.siteRecords() ?? [];
+    if (calibration.length) reports.push({ kind: 'site.calibration', key: identity.siteId, version: sequence, issuer: identity.siteId, value: { records: calibration } });
     if (telemetry.series.length) reports.push({ kind: 'site.telemetry', key: `${identity.siteId}:${telemetry.since}-${telemetry.upto}`, version: 1, issuer: identity.siteId, value: telemetry });
     return { records: [...issued, ...reports], journalUpto: last?.id ?? since };
   }

@@ -173,6 +173,7 @@ export class BundleImporter {
         if (p.apply) repository.putRecord({ ...p.record, valueDigest: p.digest, origin: 'imported' }, at);
         // The router process notices the config version that this write moves, and reloads.
         if (p.apply && p.record.kind === 'policy') this.deps.routerPolicy.write(routerPolicyFrom(p.record.value));
+        if (p.apply && p.record.kind === 'calibration' && this.deps.calibration) p.resolution = calibrationOutcome(this.deps.calibration.applyFromHq(p.record.value.records));
       }
       for (const file of manifest.files) repository.putStoredFile(file.digest, file.size, file.chunks, at);
       repository.markSeen(manifest.issuer.siteId, manifest.sequence, manifestDigest, at);
@@ -197,4 +198,14 @@ export class BundleImporter {
       return { changes, acknowledged };
     });
   }
+}
+
+/** What HQ's calibration did here, record by record, for the import's report. */
+function calibrationOutcome(outcomes: ReadonlyArray<{ key: string; outcome: string; reason: string }>): string | null {
+  return outcomes.length
+    ? outcomes
+        .map((o) => `${o.key}: ${o.outcome} (${o.reason})`)
+        .join('; ')
+        .slice(0, 4000)
+    : null;
 }

@@ -1,3 +1,4 @@
+import type { CalibrationRecord } from '../../../shared/domain/calibration.js';
 import type { JournalEntry } from '../../../shared/domain/journal.js';
 import type { Role, SiteIdentity } from '../../../shared/domain/identity.js';
 import type { RouterPolicy } from '../../../shared/domain/router.js';
@@ -172,4 +173,13 @@ export interface SyncDeps {
   freeBytes: () => number;
   /** The policy the router process runs with (its table in the same store, so an import writes it in its transaction). */
   routerPolicy: { read(): RouterPolicy; write(policy: RouterPolicy): void };
+  /** The planner's calibration: a site's own records to report, and HQ's merged ones to apply (none: not carried). */
+  calibration?: CalibrationExchange;
+}
+
+/** Plan-vs-actual calibration as sync carries it; the planner owns the records and decides what an HQ record replaces. */
+export interface CalibrationExchange {
+  siteRecords(): CalibrationRecord[];
+  /** Applies HQ's records, saying for each what became of it (applied, refused by name, or kept the site's newer own). */
+  applyFromHq(records: readonly CalibrationRecord[]): Array<{ key: string; outcome: string; reason: string }>;
 }

@@ -10,6 +10,7 @@ import { stopOrphans } from './orphans.js';
 import { copyModel } from './model-copy.js';
 import { nodeModelScript, nodeModelVerdict, type NodeModelFile } from './node-model.js';
 import { Pipeline } from './pipeline.js';
+import { recordActuals } from './plan-vs-actual.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
 import { allocatePorts, parsePreflight, preflightProblems, preflightScript, type HostFacts, type PreflightProblem } from './preflight.js';
 import { rpcCompatibility } from './rpc-compat.js';
@@ -223,6 +224,7 @@ export class Launch {
       this.progress('test', 'sending a test prompt');
       const test = await this.deps.head.prompt(apiUrl, layout.servedModel, TEST_PROMPT, 32, () => undefined, this.signal);
       this.deps.repository.setServing(this.id, { tokensPerSecond: test.tokensPerSecond });
+      await recordActuals(this.deps, { id: this.id, engine: this.input.engine, plan, stages, pipeline: this.pipeline, hosts, test, signal: this.signal });
       this.progress('register', `registering ${this.id} with the router`);
       this.deps.router.register(this.id, apiUrl, layout.servedModel, plan.parallel);
       this.deps.repository.setServing(this.id, { endpoint: this.id });

@@ -1,3 +1,4 @@
+import type { CalibrationSample, CalibrationVerdict, DeploymentActuals } from '../../../shared/domain/calibration.js';
 import type { PlanResult } from '../../../shared/domain/planner.js';
 import type { Deployment, DeploymentStage, DeploymentState, EngineKind, LaunchProgress, Replan, RpcTransport, WorkerChange, WorkerState } from '../../../shared/domain/workers.js';
 import type { JobRegistry } from '../../platform/jobs.js';
@@ -216,6 +217,15 @@ export interface WorkersDeps<Endpoint extends NodeAddress = NodeAddress> {
   owner: string;
   /** Processes of this workstation: this one's pid, and whether another still runs. */
   localProcesses: LocalProcesses;
+  /** Plan vs actual: where a launch's measurements are kept (none: not measured). */
+  actuals?: ActualsStore;
+  /** Hands measured samples to the planner's calibration, which says which it accepted and why it rejected the others. */
+  calibrate?: (samples: ReadonlyArray<Omit<CalibrationSample, 'site'>>) => CalibrationVerdict;
+}
+
+export interface ActualsStore {
+  put(id: string, actuals: DeploymentActuals): void;
+  get(id: string): DeploymentActuals | null;
 }
 
 export interface LocalProcesses {

@@ -88,6 +88,7 @@ test('no surviving hardware fits: the deployment stays degraded, says what would
   const base = twoStagePlan('a', 'b');
   const infeasible: PlanResult = {
     feasible: false,
+    calibration: [],
     objective: base.objective,
     model: base.model,
     context: base.context,

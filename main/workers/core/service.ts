@@ -32,7 +32,7 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
     const running = new Launch(this.deps, input, id, job.signal).run().finally(() => job.finish());
     this.launches.set(id, running);
     try {
-      return await running;
+      return this.withActuals(await running);
     } catch (error) {
       if (job.signal.aborted) throw new OutpostError('CANCELLED', `the launch of ${id} was stopped; what it started was stopped and its keys removed`, 'launch again when ready');
       throw error;
@@ -42,13 +42,19 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
   }
 
   list(all: boolean): Deployment[] {
-    return this.deps.repository.list(all);
+    return this.deps.repository.list(all).map((d) => this.withActuals(d));
   }
 
   get(id: string): Deployment {
     const deployment = this.deps.repository.get(id);
     if (!deployment) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
-    return deployment;
+    return this.withActuals(deployment);
+  }
+
+  /** Plan vs actual, when the launch measured it. */
+  private withActuals(deployment: Deployment): Deployment {
+    const actuals = this.deps.actuals?.get(deployment.id);
+    return actuals ? { ...deployment, actuals } : deployment;
   }
 
   /** A pipeline over fresh shells on one deployment's hosts; the caller closes the hosts. */

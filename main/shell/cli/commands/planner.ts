@@ -16,6 +16,7 @@ interface PlanOptions {
   utilisation: number;
   explain?: boolean;
   save: boolean;
+  calibrate: boolean;
 }
 
 const list = (value: string) =>
@@ -63,6 +64,7 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
     .option('--utilisation <fraction>', 'usable share of each GPU memory', fraction, 0.9)
     .option('--explain', 'say why each GPU got its layers, what limits the plan, and what other quantizations would give')
     .option('--no-save', 'do not store the plan')
+    .option('--no-calibrate', "plan with the bare cost model, not this site's measured calibration")
     .action(async (opts: PlanOptions) => {
       const { planId, plan } = await cli.call('planner.plan', {
         ...(opts.nodeFile ? { nodeModel: opts.nodeFile } : {}),
@@ -75,6 +77,7 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
         devices: opts.gpus ?? [],
         inventoryNodes: opts.nodes ?? [],
         save: opts.save,
+        calibrate: opts.calibrate,
       });
       cli.print({ planId, plan }, () => formatPlan(planId, plan, opts.explain === true));
       if (!plan.feasible) {
@@ -102,6 +105,22 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
     .action(async (id: string, opts: { explain?: boolean }) => {
       const stored = await cli.call('planner.get', { id });
       cli.print(stored, () => formatPlan(stored.id, stored.plan, opts.explain === true));
+    });
+  plans
+    .command('calibration')
+    .description("plan vs actual: the measured factors later plans apply, per device, engine and quantisation (this site's and HQ's)")
+    .action(async () => {
+      const records = await cli.call('planner.calibration', {});
+      cli.print({ records }, () =>
+        records.length === 0
+          ? 'no calibration yet: a launch measures its deployment once it is ready'
+          : records
+              .map(
+                (r) =>
+                  `${r.gpu} ${r.engine} ${r.quant} (${r.origin}): memory ×${r.memoryFactor?.toFixed(3) ?? '-'} from ${r.memorySamples}, speed ×${r.speedFactor?.toFixed(3) ?? '-'} from ${r.speedSamples}; newest ${r.measuredAt}${r.provenance[0] ? ` (${r.provenance[0].deploymentId} at ${r.provenance[0].site})` : ''}`,
+              )
+              .join('\n'),
+      );
     });
   plans
     .command('catalog')

@@ -78,14 +78,21 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
     .argument('<file>', 'policy JSON (routing: defaultModel, tiers, failover; planner: objective, maxMemoryFill, preferredQuants)')
     .description('validate the policy and issue its next version')
     .action(async (file: string) => {
-      let policy: unknown;
-      try {
-        policy = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch (error) {
-        throw new OutpostError('INVALID_INPUT', `${file} is not a readable JSON file (${error instanceof Error ? error.message : String(error)})`, 'write the policy as JSON; see docs/bundle-format.md for its fields');
-      }
+      const policy = readJsonFile(file, 'write the policy as JSON; see docs/bundle-format.md for its fields');
       const record = await cli.call('sync.releasePolicy', { policy: policy as never });
       cli.print(record, () => `policy version ${record.version} issued`);
+    });
+
+  release
+    .command('calibration')
+    .description('merged plan-vs-actual calibration for the sites')
+    .command('set')
+    .argument('<file>', 'calibration JSON: {"records": [...]} as `outpost plans calibration --json` or a site report lists them')
+    .description('validate the calibration (absurd factors refused by name) and issue its next version')
+    .action(async (file: string) => {
+      const calibration = readJsonFile(file, 'write the calibration as JSON: {"records": [{gpu, engine, quant, memoryFactor, speedFactor, ...}]}');
+      const record = await cli.call('sync.releaseCalibration', { calibration: calibration as never });
+      cli.print(record, () => `calibration version ${record.version} issued`);
     });
 
   const bundle = program.command('bundle').description('signed sync bundles on removable media');
@@ -163,4 +170,12 @@ const syncProgress: ProgressView<'sync.progress'> = {
 function runSyncJob<T>(cli: CliRuntime, what: string, run: (jobId: string, signal: AbortSignal) => Promise<T>, human: (result: T) => string): Promise<T> {
   const id = `cli-${randomBytes(6).toString('hex')}`;
   return runJob(cli, { id, progress: syncProgress, what, run: (signal) => run(id, signal), human });
+}
+
+function readJsonFile(file: string, hint: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new OutpostError('INVALID_INPUT', `${file} is not a readable JSON file (${error instanceof Error ? error.message : String(error)})`, hint);
+  }
 }

@@ -7,6 +7,7 @@ import type { CliRuntime } from '../runtime.js';
 import { integerBetween } from './options.js';
 import { describeTransfer, linesAfter } from '../../../workers/index.js';
 import { terminalSafe } from '../terminal-text.js';
+import { formatActuals } from './plan-vs-actual-format.js';
 
 interface LaunchOptions {
   engine: EngineKind;
@@ -46,7 +47,7 @@ export function formatDeployments(deployments: readonly Deployment[]): string {
       const workers = d.workers.map(
         (w) => `  ${w.name.padEnd(10)} ${w.state.padEnd(10)} ${w.node.padEnd(16)} pid ${String(w.pid ?? '-').padEnd(8)} up ${ago(w.state === 'running' ? w.startedAt : null).padEnd(5)} restarts ${w.restarts}${w.lastError ? `  (${w.lastError})` : ''}`,
       );
-      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...(d.replan ? [`  ${replanLine(d.replan)}`] : []), ...stages, ...workers].join('\n');
+      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...(d.replan ? [`  ${replanLine(d.replan)}`] : []), ...stages, ...workers, ...(d.actuals ? formatActuals(d.actuals) : [])].join('\n');
     })
     .join('\n\n');
 }
