@@ -112,6 +112,8 @@ export class FakeSite {
     c.onStart?.(0, MODEL.sizeBytes);
     c.onProgress?.(MODEL.sizeBytes, MODEL.sizeBytes);
   };
+  /** Answers scripts this site does not know (null: not this one), before its own handlers (see node-pull-fakes.ts). */
+  readonly answerers: Array<(node: string, script: string) => { what: string; stdout: string; exitCode?: number } | null> = [];
   /** Per node, the `llamacpp <role> <key> <value>` lines its preflight prints (builds, RPC protocol, cache). */
   readonly llamaCpp = new Map<string, string[]>();
   private readonly processes = new Map<string, FakeProcess>();
@@ -191,6 +193,10 @@ export class FakeSite {
   private async exec(node: string, script: string, options: RemoteCommandOptions = {}): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     if (options.signal?.aborted) throw new OutpostError('CANCELLED', 'cancelled');
     const ok = (stdout = '') => ({ stdout, stderr: '', exitCode: 0 });
+    for (const answer of this.answerers.map((a) => a(node, script)).filter((a) => a !== null)) {
+      await this.reach(node, answer.what);
+      return { stdout: answer.stdout, stderr: answer.exitCode ? `${answer.what} failed` : '', exitCode: answer.exitCode ?? 0 };
+    }
     if (script === 'printf %s "$HOME"') {
       await this.reach(node, 'home');
       return ok(`/home/${node}`);

@@ -89,9 +89,9 @@ test('a Stop during the launch cancels it and rolls back to stopped', async () =
   assert.equal(w.routes.size, 0);
 });
 
-test('a plan made from a file on a node that does not hold the head is refused: a node-to-node copy is not built', async () => {
-  const w = fakeWorkers({ models: { fileOfPlan: () => ({ node: 'b', path: '/data/big.gguf', sizeBytes: 2e8, headerDigest: 'cd'.repeat(32) }), local: async () => assert.fail('no local model') } });
-  await assert.rejects(w.launch(), /plan plan-test1 was made from b:\/data\/big\.gguf, a file on a node that does not hold the head \(a\)/);
+test("a plan made from a node's file that it did not record by size and digest is refused before any host is reached", async () => {
+  const w = fakeWorkers({ models: { fileOfPlan: () => ({ node: 'b', path: '/data/big.gguf' }), local: async () => assert.fail('no local model') } });
+  await assert.rejects(w.launch(), /plan plan-test1 was made from b:\/data\/big\.gguf, which the plan did not record by size and digest/);
   assert.deepEqual(w.site.commands, []);
 });
 

@@ -9,6 +9,7 @@ import { gpuOrdinals } from './gpu-placement.js';
 import { stopOrphans } from './orphans.js';
 import { copyModel } from './model-copy.js';
 import { nodeModelScript, nodeModelVerdict, type NodeModelFile } from './node-model.js';
+import { pullModel } from './node-pull.js';
 import { Pipeline } from './pipeline.js';
 import { recordActuals } from './plan-vs-actual.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
@@ -30,6 +31,8 @@ export type LaunchInput = ParsedInput<'workers.launch'>;
 interface ModelSource {
   local: string | null;
   onNode: NodeModelFile | null;
+  /** The node's file is on another node than the head's: the head pulls it from there (see pullModel). */
+  pulled: boolean;
 }
 
 /** Plan stages onto reachable hosts, each on the GPU of its node that the planner meant (see gpuOrdinals). */
@@ -75,7 +78,7 @@ export class Launch {
       const unknown = unknownPlaceholders(this.input.template);
       if (unknown.length) throw new OutpostError('INVALID_INPUT', `the template names unknown placeholder(s) {${unknown.join('}, {')}}`, 'use {model} {host} {port} {stage} {firstLayer} {lastLayer} {layers} {node} {head} {headPort} {runDir}');
     }
-    const nodes = [...new Set(plan.stages.map((s) => s.node))];
+    const nodes = [...new Set([...plan.stages.map((s) => s.node), ...(source.onNode ? [source.onNode.node] : [])])];
     const user = this.input.user ?? this.defaultUser(nodes);
     const hosts = this.deps.openHosts(nodes, user, this.input.key);
     this.hosts = hosts;
@@ -97,31 +100,34 @@ export class Launch {
     return known[0] ?? this.deps.localUser();
   }
 
-  /** This workstation's file (copied to the head), or a node's file loaded in place by the node that holds it. */
+  /**
+   * This workstation's file (copied to the head), or a node's file: loaded in place by the head that holds it,
+   * else pulled by the head from its holder. An engine that loads the model on every host is not fed from a node.
+   */
   private modelSourceOf(plan: ShardPlan): ModelSource {
     const file = this.deps.models.fileOfPlan(this.input.planId);
-    if (!file?.node) return { local: file?.path ?? null, onNode: null };
+    if (!file?.node) return { local: file?.path ?? null, onNode: null, pulled: false };
     const head = plan.stages[0]?.node;
     const everyHost = ENGINES[this.input.engine].modelOnEveryHost && new Set(plan.stages.map((s) => s.node)).size > 1;
-    if (file.node !== head || everyHost || file.sizeBytes === undefined || file.headerDigest === undefined) {
-      // A copy from node to node (the head pulling from the holder) is not built yet.
+    if (!head || everyHost || file.sizeBytes === undefined || file.headerDigest === undefined) {
       throw new OutpostError(
         'PRECONDITION',
-        `plan ${this.input.planId} was made from ${file.node}:${file.path}, a file on a node that does not hold the head (${head ?? 'none'}); a node's file is loaded in place, by the node that holds it`,
-        `plan with ${file.node} holding stage 0, or copy the file to this workstation and plan with --model <file.gguf>`,
+        `plan ${this.input.planId} was made from ${file.node}:${file.path}, which ${everyHost ? `${this.input.engine} would need on every host of the plan` : 'the plan did not record by size and digest'}; a node's file is loaded by the head, in place or pulled from its holder`,
+        `copy the file to this workstation and plan with --model <file.gguf>`,
       );
     }
-    return { local: null, onNode: { node: file.node, path: file.path, sizeBytes: file.sizeBytes, headerDigest: file.headerDigest } };
+    return { local: null, onNode: { node: file.node, path: file.path, sizeBytes: file.sizeBytes, headerDigest: file.headerDigest }, pulled: file.node !== head };
   }
 
-  /** The node's file as it is now: its path to load, or a preflight problem naming it when it is gone or changed. */
-  private async inPlace(file: NodeModelFile, problems: PreflightProblem[]): Promise<string | null> {
+  /** The node's file as it is now: its real path on its holder, or a preflight problem naming it when it is gone or changed. */
+  private async nodeFile(source: ModelSource, problems: PreflightProblem[]): Promise<string | null> {
+    const file = source.onNode as NodeModelFile;
     const verdict = nodeModelVerdict(file, await (this.hosts as RemoteHosts).check(file.node, nodeModelScript(file.path), 'reading the model file', { signal: this.signal, timeoutMs: 60_000 }));
     if ('problem' in verdict) {
       problems.push({ node: file.node, reason: verdict.problem });
       return null;
     }
-    this.progress('model', `loading ${file.path} in place on ${file.node}: nothing to copy`, 1);
+    if (!source.pulled) this.progress('model', `loading ${file.path} in place on ${file.node}: nothing to copy`, 1);
     return verdict.path;
   }
 
@@ -132,8 +138,10 @@ export class Launch {
     const head = stages[0] as StagePlacement;
     this.progress('preflight', `checking ${nodes.length} host(s)`);
     const homes = new Map<string, string>();
-    const reachability = await Promise.allSettled(nodes.map(async (node) => homes.set(node, (await hosts.check(node, 'printf %s "$HOME"', 'reading $HOME', { signal: this.signal })).trim())));
-    const unreachable = reachability.flatMap((r, i) => (r.status === 'rejected' ? [{ node: nodes[i] as string, reason: (r.reason as Error).message }] : []));
+    // A node's file is read on its holder, which may hold no stage: it must answer too.
+    const reached = [...new Set([...nodes, ...(source.onNode ? [source.onNode.node] : [])])];
+    const reachability = await Promise.allSettled(reached.map(async (node) => homes.set(node, (await hosts.check(node, 'printf %s "$HOME"', 'reading $HOME', { signal: this.signal })).trim())));
+    const unreachable = reachability.flatMap((r, i) => (r.status === 'rejected' ? [{ node: reached[i] as string, reason: (r.reason as Error).message }] : []));
     if (unreachable.length) throw this.refusal(unreachable);
     // Leftovers of an earlier run may hold the ports preflight is about to read: they go first.
     const leftovers = await stopOrphans(hosts, nodes, { repository: this.deps.repository, journal: this.deps.journal, owner: this.deps.owner, by: 'launch' });
@@ -145,7 +153,8 @@ export class Launch {
     // Content-addressed under each host's home: the same digest is never copied twice.
     const modelNodes = engine.modelOnEveryHost ? nodes : [head.node];
     const modelPaths = new Map(model ? modelNodes.map((n) => [n, modelPathFor(homes.get(n) as string, model.sha256, '.gguf')]) : []);
-    const needs = engine.binariesFor(stages, this.input.rpcTransport);
+    // The head pulls a node's file from its holder with OpenSSH's client.
+    const needs = [...engine.binariesFor(stages, this.input.rpcTransport), ...(source.pulled ? [{ node: head.node, binary: 'ssh' }] : [])];
     const facts = new Map<string, HostFacts>();
     await Promise.all(
       nodes.map(async (node) => {
@@ -161,8 +170,9 @@ export class Launch {
         problems.push({ node, reason: `the model file ${path} has digest ${present.sha256.slice(0, 12)}…, expected ${model.sha256.slice(0, 12)}… (remove it and launch again to copy a fresh one)` });
       }
     }
-    const inPlacePath = source.onNode ? await this.inPlace(source.onNode, problems) : null;
+    const nodeFilePath = source.onNode ? await this.nodeFile(source, problems) : null;
     if (problems.length) throw this.refusal(problems);
+    if (source.pulled && nodeFilePath) modelPaths.set(head.node, await this.pull(source.onNode as NodeModelFile, nodeFilePath, head.node, homes.get(head.node) as string, user));
 
     for (const [node, path] of modelPaths) {
       if (model && !facts.get(node)?.model) await copyModel(hosts, this.deps.clock, model, node, path, (message, fraction, transfer) => this.progress('model', message, fraction, transfer), this.signal);
@@ -173,7 +183,7 @@ export class Launch {
     const layout: LaunchLayout = {
       deploymentId: this.id,
       servedModel: servedName(plan.model.name),
-      modelPath: modelPaths.get(head.node) ?? inPlacePath ?? plan.model.name,
+      modelPath: modelPaths.get(head.node) ?? nodeFilePath ?? plan.model.name,
       totalLayers: plan.model.layers,
       context: plan.context,
       parallel: plan.parallel,
@@ -234,6 +244,12 @@ export class Launch {
       await this.rollback(error);
       throw error;
     }
+  }
+
+  /** The holder's file pulled by the head into its content-addressed store (see pullModel); resolves to its path there. */
+  private pull(file: NodeModelFile, realPath: string, head: string, headHome: string, user: string): Promise<string> {
+    const request = { deploymentId: this.id, owner: this.deps.owner, file, realPath, head, headHome, headRunDir: runDirFor(headHome, this.id), user, keyMarker: `${deploymentKeyMarker(this.id)}:model-pull` };
+    return pullModel(this.hosts as RemoteHosts, this.deps, request, (message, fraction, transfer) => this.progress('model', message, fraction, transfer), this.signal);
   }
 
   /** One key for this deployment: its private half on the head (0600), its public half on each RPC host, good for one port. */
