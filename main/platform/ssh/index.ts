@@ -3,6 +3,7 @@ export { SshFailure, connectTcp, abortError, isAbortError, type SshFailureKind, 
 export { SshSession } from './session.js';
 export type { RemoteShell, ExecOptions, ExecResult, FollowedCommand } from './remote-shell.js';
 export type { UploadOptions, UploadResult } from './upload.js';
+export { OPENSSH_MIN_BYTES, openSshSftp } from './openssh-copy.js';
 export type { PortForward } from './forward.js';
 export { keyTypeOfBlob, presentedHostKey, matchesPin, publicKeyLine, type HostKeyIdentity } from './host-key.js';
 export { sha256Fingerprint, sshPublicKeyFingerprint } from './core/fingerprint.js';

@@ -1,10 +1,12 @@
+import { stat } from 'node:fs/promises';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { abortError, connectPinned, SshFailure, type SshConnectOptions } from './connect.js';
 import { forwardLocalPort, type PortForward } from './forward.js';
 import { publicKeyLine, type HostKeyIdentity } from './host-key.js';
 import type { ExecOptions, ExecResult, FollowedCommand, RemoteShell } from './remote-shell.js';
 import { shellQuote } from './core/shell-quote.js';
-import { uploadOverSftp, type UploadOptions, type UploadResult } from './upload.js';
+import { OPENSSH_MIN_BYTES, openSshCanCopyTo, openSshSftp, uploadWithOpenSsh } from './openssh-copy.js';
+import { uploadOverSftp, type RemotePrefixDigest, type UploadOptions, type UploadResult } from './upload.js';
 
 const DEFAULT_MAX_BYTES = 16 * 2 ** 20;
 /** A line never ends in a stream that never sends a newline: only its tail is kept. */
@@ -21,11 +23,14 @@ export class SshSession implements RemoteShell {
     /** What the host presented; the caller pins it on first use. */
     readonly hostKey: HostKeyIdentity,
     private readonly hostKeyBlob: Buffer,
+    /** Where and as whom it logged in, for the OpenSSH `sftp` child of a model copy. */
+    private readonly login: { address: string; port: number; user: string; privateKey: Buffer },
   ) {}
 
   static async open(options: SshConnectOptions): Promise<SshSession> {
     const { client, hostKey, hostKeyBlob } = await connectPinned(options);
-    return new SshSession(client, hostKey, hostKeyBlob);
+    const { address, port, user, privateKey } = options;
+    return new SshSession(client, hostKey, hostKeyBlob, { address, port, user, privateKey });
   }
 
   /** `type base64`: the host's whole public key (the pinned one), for a known_hosts line. */
@@ -102,16 +107,37 @@ export class SshSession implements RemoteShell {
   }
 
   /**
-   * Copies a local file to `remotePath` over SFTP: pipelined, hashed as it goes, resumed from
+   * Copies a local file to `remotePath` the fastest way this workstation has, with the same resume rules and
+   * result: OpenSSH's `sftp` when it is on the PATH, the path is plain and the file is large enough to repay
+   * its own connection; else the ssh2 upload.
+   */
+  async copyFile(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    const sftpBinary = openSshSftp();
+    if (sftpBinary && openSshCanCopyTo(remotePath) && (await stat(localPath)).size >= OPENSSH_MIN_BYTES) {
+      return this.withSftp((sftp) => uploadWithOpenSsh(sftp, sftpBinary, { ...this.login, hostPublicKey: this.hostPublicKey() }, localPath, remotePath, options, this.prefixDigester()));
+    }
+    return this.upload(localPath, remotePath, options);
+  }
+
+  /**
+   * Copies a local file to `remotePath` over ssh2's SFTP: pipelined, hashed as it goes, resumed from
    * `<remotePath>.partial` when that partial's digest (read on the host) matches the file's start.
    */
-  async upload(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<UploadResult> {
+  upload(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    return this.withSftp((sftp) => uploadOverSftp(sftp, localPath, remotePath, options, this.prefixDigester()));
+  }
+
+  private async withSftp<T>(work: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => this.client.sftp((error, s) => (error ? reject(error) : resolve(s))));
     try {
-      return await uploadOverSftp(sftp, localPath, remotePath, options, (path, bytes, signal) => this.prefixDigest(path, bytes, signal));
+      return await work(sftp);
     } finally {
       sftp.end();
     }
+  }
+
+  private prefixDigester(): RemotePrefixDigest {
+    return (path, bytes, signal) => this.prefixDigest(path, bytes, signal);
   }
 
   /** sha256 of a file's first `bytes` on the host; null when the host has no sha256sum (the caller's final check decides then). */

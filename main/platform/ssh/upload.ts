@@ -81,45 +81,76 @@ function callsOn(sftp: SFTPWrapper): SftpCalls {
  * partial's digest (read on the host by `prefixDigest`) is checked against the
  * same bytes of the local file: a partial damaged since is copied afresh.
  */
-export async function uploadOverSftp(sftp: SFTPWrapper, localPath: string, remotePath: string, options: UploadOptions = {}, prefixDigest?: RemotePrefixDigest): Promise<UploadResult> {
-  const { signal } = options;
-  if (signal?.aborted) throw abortError();
-  const partial = `${remotePath}.partial`;
-  const calls = callsOn(sftp);
-  const { call } = calls;
-  const file = await fs.open(localPath, 'r');
-  try {
-    const total = (await file.stat()).size;
-    const present = await new Promise<number>((resolve) => sftp.stat(partial, (error, stats) => resolve(error ? 0 : stats.size)));
-    // A partial longer than the file cannot be a prefix of it.
-    let start = present <= total ? present : 0;
-    let hash = createHash('sha256');
-    const [, remotePrefix] = await Promise.all([hashRange(file, 0, start, hash), start > 0 && prefixDigest ? prefixDigest(partial, start, signal) : null]);
-    const discardedPartial = present > total ? present : remotePrefix !== null && remotePrefix !== hash.copy().digest('hex') ? start : 0;
-    if (discardedPartial) {
-      start = 0;
-      hash = createHash('sha256');
-    }
-    options.onStart?.(start, total);
+export function uploadOverSftp(sftp: SFTPWrapper, localPath: string, remotePath: string, options: UploadOptions = {}, prefixDigest?: RemotePrefixDigest): Promise<UploadResult> {
+  return copyThroughPartial(sftp, localPath, remotePath, options, prefixDigest, async ({ file, partial, start, total, hash, call }) => {
     const handle = await call<Buffer>((done) => sftp.open(partial, start > 0 ? 'r+' : 'w', { mode: 0o600 }, done));
     const written = { upTo: start };
     try {
-      await pipelinedWrites(sftp, handle, file, { start, total, hash, written, onProgress: options.onProgress, signal });
+      await pipelinedWrites(sftp, handle, file, { start, total, hash, written, onProgress: options.onProgress, signal: options.signal });
     } catch (error) {
       await call<void>((done) => sftp.fsetstat(handle, { size: written.upTo }, done)).catch(() => undefined);
       throw error;
     } finally {
       await call<void>((done) => sftp.close(handle, done)).catch(() => undefined);
     }
-    await call<void>((done) => sftp.rename(partial, remotePath, done));
-    return { bytes: total, resumedFrom: start, discardedPartial, sha256: hash.digest('hex') };
+  });
+}
+
+/** A copy under way to `partial`: where it starts, the local file, and SFTP calls that fail once the channel is gone. */
+export interface PartialCopy extends ResumePoint {
+  file: fs.FileHandle;
+  partial: string;
+  call: SftpCalls['call'];
+}
+
+/**
+ * The frame every copy shares: decides where it starts (`resumePoint`), says so, lets `send` bring the
+ * `.partial` up to the whole file (and feed the rest of the file to the hash), then renames it into place.
+ */
+export async function copyThroughPartial(sftp: SFTPWrapper, localPath: string, remotePath: string, options: UploadOptions, prefixDigest: RemotePrefixDigest | undefined, send: (copy: PartialCopy) => Promise<void>): Promise<UploadResult> {
+  if (options.signal?.aborted) throw abortError();
+  const partial = `${remotePath}.partial`;
+  const calls = callsOn(sftp);
+  const file = await fs.open(localPath, 'r');
+  try {
+    const point = await resumePoint(sftp, file, partial, prefixDigest, options.signal);
+    options.onStart?.(point.start, point.total);
+    await send({ ...point, file, partial, call: calls.call });
+    await calls.call<void>((done) => sftp.rename(partial, remotePath, done));
+    return { bytes: point.total, resumedFrom: point.start, discardedPartial: point.discardedPartial, sha256: point.hash.digest('hex') };
   } finally {
     calls.release();
     await file.close();
   }
 }
 
-async function hashRange(file: fs.FileHandle, from: number, to: number, hash: Hash): Promise<void> {
+export interface ResumePoint {
+  /** The local file's size. */
+  total: number;
+  /** Where the copy starts: the `.partial`'s size when its digest matched the file's start, else 0. */
+  start: number;
+  /** The local file's hash over its first `start` bytes. */
+  hash: Hash;
+  discardedPartial: number;
+}
+
+/**
+ * Where a copy to `partial` starts: after the partial an earlier copy left, when it is no longer than the file
+ * and its digest on the host (when the host can tell) matches the same bytes here; else from the start.
+ */
+async function resumePoint(sftp: SFTPWrapper, file: fs.FileHandle, partial: string, prefixDigest: RemotePrefixDigest | undefined, signal: AbortSignal | undefined): Promise<ResumePoint> {
+  const total = (await file.stat()).size;
+  const present = await new Promise<number>((resolve) => sftp.stat(partial, (error, stats) => resolve(error ? 0 : stats.size)));
+  // A partial longer than the file cannot be a prefix of it.
+  const start = present <= total ? present : 0;
+  const hash = createHash('sha256');
+  const [, remotePrefix] = await Promise.all([hashRange(file, 0, start, hash), start > 0 && prefixDigest ? prefixDigest(partial, start, signal) : null]);
+  const discardedPartial = present > total ? present : remotePrefix !== null && remotePrefix !== hash.copy().digest('hex') ? start : 0;
+  return discardedPartial ? { total, start: 0, hash: createHash('sha256'), discardedPartial } : { total, start, hash, discardedPartial };
+}
+
+/** Feeds bytes [from, to) of the file to `hash`. */
+export async function hashRange(file: fs.FileHandle, from: number, to: number, hash: Hash): Promise<void> {
   const buffer = Buffer.allocUnsafe(READ_SIZE);
   for (let offset = from; offset < to;) {
     const { bytesRead } = await file.read(buffer, 0, Math.min(READ_SIZE, to - offset), offset);

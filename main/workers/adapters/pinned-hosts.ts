@@ -66,7 +66,7 @@ export class PinnedHosts implements RemoteHosts {
     return result.stdout.toString('utf8');
   }
 
-  /** Copies a local file over SFTP, resuming a `.partial` left by an interrupted copy; renamed into place when whole. */
+  /** Copies a local file (OpenSSH's sftp, else ssh2's SFTP), resuming a `.partial` left by an interrupted copy; renamed into place when whole. */
   upload(node: string, localPath: string, remotePath: string, options: UploadCallbacks): Promise<CopyOutcome> {
     const { signal } = options;
     return this.withSession(
@@ -74,7 +74,7 @@ export class PinnedHosts implements RemoteHosts {
       signal,
       async (session) => {
         try {
-          return await session.upload(localPath, remotePath, options);
+          return await session.copyFile(localPath, remotePath, options);
         } catch (error) {
           if (isAbortError(error) || error instanceof OutpostError) throw error;
           throw new OutpostError('UNAVAILABLE', `copying the model to ${node} (${remotePath}) failed: ${(error as Error).message}`, 'check the free space and permissions there; the next launch resumes the copy');
