@@ -13,7 +13,7 @@ const DIGEST_TIMEOUT_MS = 600_000;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
 /**
- * Puts `model` at `path` on `node` unless it is already there with its digest: over the pipelined SFTP upload
+ * Puts `model` at `path` on `node` unless it is already there with its digest: through the SSH layer's copy (OpenSSH's sftp for large files, else the pipelined SFTP upload)
  * (resumed from a partial copy whose digest matches the file's start), with bytes, MB/s and ETA in the progress,
  * then the copy's digest read on the host. A copy that does not match is removed and made afresh once.
  */
