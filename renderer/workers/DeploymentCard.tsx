@@ -141,17 +141,25 @@ function PromptBox({ deployment }: { deployment: Deployment }) {
   );
 }
 
-/** Stop and Restart each ask first: both interrupt the site's traffic to this deployment. */
+type Action = 'stop' | 'restart' | 'go back';
+const ACTION_CALL = { stop: 'workers.stop', restart: 'workers.restart', 'go back': 'workers.restore' } as const;
+const ACTION_QUESTION: Record<Action, string> = {
+  stop: 'Stop every process of this deployment and withdraw it from the router?',
+  restart: 'Restart the whole pipeline? Requests in flight fail.',
+  'go back': 'Launch the original plan again on its hosts, move the traffic to it once it is ready, then stop this replacement?',
+};
+
+/** Stop, Restart and Go back each ask first: each interrupts or moves the site's traffic to this deployment. */
 function Actions({ deployment, onChanged }: { deployment: Deployment; onChanged: () => void }) {
   const client = useClient();
-  const [confirming, setConfirming] = useState<'stop' | 'restart' | null>(null);
+  const [confirming, setConfirming] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<CallError | null>(null);
-  const run = (action: 'stop' | 'restart'): void => {
+  const run = (action: Action): void => {
     setBusy(true);
     setConfirming(null);
     client
-      .call(action === 'stop' ? 'workers.stop' : 'workers.restart', { deployment: deployment.id })
+      .call(ACTION_CALL[action], { deployment: deployment.id })
       .then(() => onChanged())
       .catch((e: unknown) => setError(asCallError(e)))
       .finally(() => setBusy(false));
@@ -160,7 +168,7 @@ function Actions({ deployment, onChanged }: { deployment: Deployment; onChanged:
     <div className="workers-actions">
       {confirming ? (
         <span className="workers-confirm" data-testid="workers-confirm">
-          {confirming === 'stop' ? 'Stop every process of this deployment and withdraw it from the router?' : 'Restart the whole pipeline? Requests in flight fail.'}{' '}
+          {ACTION_QUESTION[confirming]}{' '}
           <button className="danger" onClick={() => run(confirming)} data-testid="workers-confirm-yes">
             Yes, {confirming}
           </button>{' '}
@@ -168,6 +176,13 @@ function Actions({ deployment, onChanged }: { deployment: Deployment; onChanged:
         </span>
       ) : (
         <>
+          {deployment.replan?.canRestore && (
+            <>
+              <button disabled={busy} onClick={() => setConfirming('go back')} data-testid="workers-restore">
+                Go back to the original plan
+              </button>{' '}
+            </>
+          )}
           <button disabled={busy} onClick={() => setConfirming('restart')} data-testid="workers-restart">
             Restart
           </button>{' '}

@@ -14,7 +14,7 @@ if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`ssh
 process.env.OUTPOST_SUPERVISE_INTERVAL_MS = '300';
 process.env.OUTPOST_REPLAN_GRACE_MS = String(GRACE_MS);
 
-describe('a pipeline that loses a host for good is re-planned on the hosts left', { skip: unavailable }, () => {
+describe('a pipeline that loses a host for good is re-planned on the hosts left, and goes back when it returns', { skip: unavailable }, () => {
   let bench: WorkersBench;
   const launched: Deployment[] = [];
   let router: Awaited<ReturnType<typeof startRouterProcess>> | undefined;
@@ -29,7 +29,7 @@ describe('a pipeline that loses a host for good is re-planned on the hosts left'
     await bench?.close();
   });
 
-  test('its rpc host stopped for good: after the grace period one host serves the same model through the router, every step journaled', async () => {
+  test('its rpc host stopped for good: after the grace period one host serves the same model through the router, every step journaled; the host back, going back restores the original plan', async () => {
     const [a, b] = await bench.nodeNames();
     const planId = await bench.plan([a as string, b as string]);
     const port = 18900 + (process.pid % 40) * 2;
@@ -71,7 +71,21 @@ describe('a pipeline that loses a host for good is re-planned on the hosts left'
     for (const step of ['workers.degraded', 'workers.replan-started', 'workers.replanned']) assert.ok(steps.includes(step), `${step} journaled: ${steps.join(', ')}`);
     assert.ok(steps.indexOf('workers.degraded') < steps.indexOf('workers.replan-started') && steps.indexOf('workers.replan-started') < steps.indexOf('workers.replanned'), steps.join(', '));
 
-    await bench.call('workers.stop', { deployment: replacement.id });
+    // The lost host comes back (same key and port): the replacement offers to go back, and going back moves the traffic home.
+    await bench.site.hosts.find((h) => h.sshd.address === deployment.workers.find((w) => w.name === 'rpc-1')?.address)?.sshd.restart();
+    await until('the replacement to offer going back', async () => (await bench.call('workers.list', { all: true })).find((d) => d.id === replacement.id)?.replan?.canRestore === true);
+    const restored = await bench.call('workers.restore', { deployment: replacement.id });
+    launched.push(restored);
+    assert.equal(restored.state, 'ready');
+    assert.equal(restored.planId, planId);
+    assert.deepEqual([...new Set(restored.stages.map((s) => s.node))], [...new Set(deployment.stages.map((s) => s.node))], 'the original plan, on its two hosts');
+    assert.deepEqual(
+      (await bench.call('router.endpoints.list', {})).map((e) => e.name),
+      [restored.id],
+    );
+    assert.equal((await bench.call('workers.list', { all: true })).find((d) => d.id === replacement.id)?.state, 'stopped');
     assert.deepEqual(taggedProcesses(replacement.id), []);
+    await bench.call('workers.stop', { deployment: restored.id });
+    assert.deepEqual(taggedProcesses(restored.id), []);
   });
 });
