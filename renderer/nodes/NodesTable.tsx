@@ -34,6 +34,7 @@ function GpuChips({ node }: { node: RemoteNode }) {
 function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: () => void }) {
   const client = useClient();
   const [error, setError] = useState<CallError | null>(null);
+  const [confirming, setConfirming] = useState(false);
   if (!node.hostKey) return <span className="muted">not pinned</span>;
   if (!node.hostKey.offered) {
     return (
@@ -44,16 +45,38 @@ function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: () => voi
   }
   const accept = () => {
     setError(null);
+    setConfirming(false);
     client.call('discovery.acceptHostKey', { node: node.name }).then(onAccepted, (e: unknown) => setError(asCallError(e)));
   };
+  // Both fingerprints in plain view, and an explicit second step: a changed key is what an impostor presents too.
   return (
     <div data-testid="hostkey-changed">
-      <span className="nodes-badge nodes-bad" title={`now ${node.hostKey.offered.fingerprint}, pinned ${node.hostKey.fingerprint}`}>
-        host key changed
-      </span>
-      <button type="button" className="secondary nodes-accept" onClick={accept}>
-        Accept new key
-      </button>
+      <span className="nodes-badge nodes-bad">host key changed</span>
+      <dl className="nodes-fingerprints small">
+        <dt>pinned</dt>
+        <dd className="mono" data-testid="hostkey-pinned-fingerprint">
+          {node.hostKey.keyType} {node.hostKey.fingerprint}
+        </dd>
+        <dt>now</dt>
+        <dd className="mono" data-testid="hostkey-offered-fingerprint">
+          {node.hostKey.offered.keyType} {node.hostKey.offered.fingerprint}
+        </dd>
+      </dl>
+      {confirming ? (
+        <span className="confirm-inline" data-testid="hostkey-confirm">
+          Accept only if you know {node.name} was reinstalled or re-keyed: from now on Outpost trusts the new key.{' '}
+          <button type="button" className="danger" onClick={accept} data-testid="hostkey-confirm-yes">
+            Yes, accept the new key
+          </button>{' '}
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </span>
+      ) : (
+        <button type="button" className="secondary nodes-accept" onClick={() => setConfirming(true)} data-testid="hostkey-accept">
+          Accept new key…
+        </button>
+      )}
       {error && <ErrorNote error={error} />}
     </div>
   );

@@ -12,6 +12,8 @@ export function ApiKeysCard() {
   const [created, setCreated] = useState<{ app: string; key: string } | null>(null);
   const [error, setError] = useState<CallError | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The key whose revocation waits for a second click: an application using it is refused at once. */
+  const [revoking, setRevoking] = useState<string | null>(null);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -90,11 +92,31 @@ export function ApiKeysCard() {
                 <td>{k.models ? k.models.join(', ') : <span className="muted">every model</span>}</td>
                 <td className={k.revokedAt ? 'warn' : 'ok'}>{k.revokedAt ? `revoked ${new Date(k.revokedAt).toLocaleString()}` : 'active'}</td>
                 <td>
-                  {!k.revokedAt && (
-                    <button type="button" className="secondary" disabled={busy} onClick={() => void run(async () => void (await client.call('router.keys.revoke', { id: k.id })))} data-testid={`router-key-revoke-${k.id}`}>
-                      Revoke
-                    </button>
-                  )}
+                  {!k.revokedAt &&
+                    (revoking === k.id ? (
+                      <span className="confirm-inline" data-testid={`router-key-confirm-${k.id}`}>
+                        Revoke {k.app}'s key? Its requests are refused at once.{' '}
+                        <button
+                          type="button"
+                          className="danger"
+                          disabled={busy}
+                          onClick={() => {
+                            setRevoking(null);
+                            void run(async () => void (await client.call('router.keys.revoke', { id: k.id })));
+                          }}
+                          data-testid={`router-key-revoke-yes-${k.id}`}
+                        >
+                          Yes, revoke
+                        </button>{' '}
+                        <button type="button" onClick={() => setRevoking(null)}>
+                          Cancel
+                        </button>
+                      </span>
+                    ) : (
+                      <button type="button" className="secondary" disabled={busy} onClick={() => setRevoking(k.id)} data-testid={`router-key-revoke-${k.id}`}>
+                        Revoke…
+                      </button>
+                    ))}
                 </td>
               </tr>
             ))}

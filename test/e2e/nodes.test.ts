@@ -17,7 +17,7 @@ if (unavailable && (process.env.CI ?? 'false') !== 'false') throw new Error(`ssh
 // The demo's heterogeneous site on 127.0.0.161–170, and one host that hangs mid-probe on .179.
 const SITE = ['a100-server', 'l40s-server', 't4-server', 'a10g-box', 'h100-mig', 'agx-orin-64', 'orin-nx-16', 'orin-nano-8', 'cpu-box', 'driver-broken'];
 
-test('the Nodes page scans a simulated heterogeneous site with live progress, shows it, and cancels a scan', { skip: unavailable, timeout: 120_000 }, async (t) => {
+test('the Nodes page scans a simulated heterogeneous site with live progress, shows it, cancels a scan, and accepts a re-keyed host only on confirmation', { skip: unavailable, timeout: 120_000 }, async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
   assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'e2e-nodes'])).code, 0);
   const siteKey = fs.readFileSync(path.join(dataDir, 'keys/id_ed25519.pub'), 'utf8');
@@ -57,5 +57,21 @@ test('the Nodes page scans a simulated heterogeneous site with live progress, sh
   await nodes.byTestId('scan-summary').filter({ hasText: 'Cancelled' }).waitFor({ timeout: 15_000 });
   assert.match((await nodes.byTestId('scan-summary').textContent()) ?? '', /Cancelled: 1 live, 0 inventoried/);
   assert.equal(await nodes.rows.count(), 10, 'the cancelled host left no row');
+
+  // A host re-keyed: both fingerprints shown in plain view, and accepting takes an explicit second step.
+  const cpuBox = site.hosts.find((h) => h.profile === 'cpu-box');
+  assert.ok(cpuBox);
+  const { hostKeyFingerprint } = await cpuBox.sshd.replaceHostKey();
+  await nodes.scan(`${cpuBox.sshd.address}:${port}`, site.user);
+  await nodes.byTestId('scan-summary').filter({ hasText: 'Done' }).waitFor({ timeout: 30_000 });
+  const changed = nodes.row('cpu-box-01').getByTestId('hostkey-changed');
+  await changed.waitFor();
+  assert.match((await changed.getByTestId('hostkey-offered-fingerprint').textContent()) ?? '', new RegExp(hostKeyFingerprint.replace(/[+/]/g, '\\$&')));
+  assert.notEqual(await changed.getByTestId('hostkey-pinned-fingerprint').textContent(), await changed.getByTestId('hostkey-offered-fingerprint').textContent());
+  await changed.getByTestId('hostkey-accept').click();
+  assert.equal(await nodes.byTestId('hostkey-pinned').count(), 9, 'nothing is accepted before the confirmation');
+  await changed.getByTestId('hostkey-confirm-yes').click();
+  await nodes.byTestId('hostkey-pinned').nth(9).waitFor();
+  assert.equal(await nodes.byTestId('hostkey-changed').count(), 0);
   assert.deepEqual(consoleErrors, [], 'no CSP violation or script error');
 });

@@ -22,6 +22,8 @@ export class RouterPageObject {
 
   async revokeKey(id: string): Promise<void> {
     await this.byTestId(`router-key-revoke-${id}`).click();
+    // A revoke asks first: an application using the key is refused at once.
+    await this.byTestId(`router-key-revoke-yes-${id}`).click();
     await this.byTestId(`router-key-${id}`).filter({ hasText: 'revoked' }).waitFor();
   }
 }
