@@ -27,6 +27,7 @@ export interface PlanFormValue {
   context: number;
   parallel: number;
   objective: 'throughput' | 'latency';
+  /** What-if rows: catalog GPUs that are not on this site (sizing a purchase); empty unless asked for. */
   gpus: GpuRow[];
   /** Discovered nodes whose GPUs (or CPU and RAM) the plan may use. */
   nodes: string[];
@@ -46,11 +47,7 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
     context: 8192,
     parallel: 1,
     objective: 'throughput',
-    gpus: [
-      { gpu: 'A100-80GB', count: 1, node: 'srv-a100' },
-      { gpu: 'L40S', count: 1, node: 'srv-l40s' },
-      { gpu: 'T4', count: 1, node: 'srv-t4' },
-    ],
+    gpus: [],
     nodes: [],
   });
   const set = <K extends keyof PlanFormValue>(key: K, v: PlanFormValue[K]) => setValue((old) => ({ ...old, [key]: v }));
@@ -140,7 +137,11 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
           </div>
         </>
       )}
-      <h3 className="plan-subhead">GPUs</h3>
+      {nodeChoices.length === 0 && <p className="muted">No nodes yet: scan the site on the Nodes page, then tick the nodes to plan on.</p>}
+      <h3 className="plan-subhead">What if: catalog GPUs</h3>
+      <p className="muted small" data-testid="plan-what-if-help">
+        Hypothetical hardware that is not on this site, for sizing a purchase. They are planned together with the ticked nodes; a plan that uses them cannot be launched.
+      </p>
       {value.gpus.map((row, index) => (
         <div className="plan-gpu-row" key={index}>
           <select value={row.gpu} onChange={(e) => setRow(index, { gpu: e.target.value })} data-testid={`plan-gpu-${index}`}>
@@ -168,8 +169,8 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
         </div>
       ))}
       <div className="plan-actions">
-        <button type="button" className="secondary" onClick={() => set('gpus', [...value.gpus, { gpu: 'T4', count: 1, node: `srv-${value.gpus.length + 1}` }])}>
-          Add GPU
+        <button type="button" className="secondary" onClick={() => set('gpus', [...value.gpus, { gpu: 'T4', count: 1, node: `what-if-${value.gpus.length + 1}` }])} data-testid="plan-add-what-if">
+          Add a what-if GPU
         </button>
         <span className="spacer" />
         <button type="submit" disabled={busy} data-testid="plan-run">

@@ -13,14 +13,14 @@ export function PlanPage() {
   const [site] = useCall('discovery.nodes', {});
   const siteNodes = site.status === 'ok' ? site.data : [];
   const nodeFiles = siteNodes.flatMap(nodeGgufFiles);
-  const [result, setResult] = useState<{ plan: PlanResult; planId: string | null } | null>(null);
+  const [result, setResult] = useState<{ plan: PlanResult; planId: string | null; whatIf: boolean } | null>(null);
   const [error, setError] = useState<CallError | null>(null);
   const [busy, setBusy] = useState(false);
   const plan = async (value: PlanFormValue, save: boolean) => {
     setBusy(true);
     setError(null);
     try {
-      setResult(await client.call('planner.plan', toPlanInput(value, nodeFiles, save)));
+      setResult({ ...(await client.call('planner.plan', toPlanInput(value, nodeFiles, save))), whatIf: value.gpus.length > 0 });
     } catch (caught) {
       setError(asCallError(caught));
       setResult(null);
@@ -35,6 +35,11 @@ export function PlanPage() {
       {catalog.status === 'error' && <ErrorNote error={catalog.error} />}
       {catalog.status === 'ok' && <PlanForm catalog={catalog.data} nodeFiles={nodeFiles} nodeChoices={siteNodes.map(nodeChoice)} busy={busy} onPlan={plan} />}
       {error && <ErrorNote error={error} />}
+      {result?.whatIf && (
+        <p className="warn" data-testid="plan-what-if-note">
+          This plan includes hypothetical catalog GPUs (what-if): it sizes hardware the site does not have, and cannot be launched.
+        </p>
+      )}
       {result && <PlanResultView plan={result.plan} planId={result.planId} />}
     </div>
   );

@@ -18,6 +18,20 @@ test('the Plan page draws the stages of a real plan, saves it, and says why an i
   const { page, win } = await openOutpostWindow(t, url, { width: 1280, height: 1300 });
   await win.goTo('plan');
 
+  // No made-up hardware: catalog GPUs only in the labelled what-if rows, added by hand.
+  assert.equal(await page.getByLabel('remove GPU').count(), 0);
+  for (const [i, [gpu, server]] of [
+    ['A100-80GB', 'srv-a100'],
+    ['L40S', 'srv-l40s'],
+    ['T4', 'srv-t4'],
+  ].entries()) {
+    await win.byTestId('plan-add-what-if').click();
+    await win.byTestId(`plan-gpu-${i}`).selectOption(gpu as string);
+    await page
+      .getByLabel('server')
+      .nth(i)
+      .fill(server as string);
+  }
   await win.byTestId('plan-parallel').fill('8');
   await win.byTestId('plan-run').click();
   await win.byTestId('plan-stages').waitFor();
@@ -31,6 +45,7 @@ test('the Plan page draws the stages of a real plan, saves it, and says why an i
   }
   assert.equal(await win.byTestId('plan-aggregate').textContent(), `${cli.plan.estimates.aggregateTokensPerSecond.toFixed(1)} tok/s`);
   assert.equal(await page.locator('.plan-stage.bottleneck').count(), 1, 'the bottleneck is marked');
+  assert.match((await win.byTestId('plan-what-if-note').textContent()) ?? '', /hypothetical catalog GPUs/);
   assert.equal(await win.byTestId('plan-what-if').locator('tbody tr').count(), 8);
 
   await win.byTestId('plan-save').click();
@@ -70,7 +85,7 @@ test('the Plan page offers GGUF files found on discovered nodes and plans from t
   await win.byTestId('plan-model').selectOption({ label: (await choice.textContent()) ?? '' });
   await win.byTestId('plan-node-file-note').waitFor();
   await win.byTestId('plan-node-gpu-a10g-01').check();
-  for (let rows = await page.getByLabel('remove GPU').count(); rows > 0; rows--) await page.getByLabel('remove GPU').first().click();
+  assert.equal(await page.getByLabel('remove GPU').count(), 0, 'only the ticked node: no what-if rows unless added');
 
   await win.byTestId('plan-save').click();
   await win.byTestId('plan-id').waitFor({ timeout: 30_000 });
