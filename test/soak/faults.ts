@@ -1,33 +1,15 @@
 // The soak's faults, each done to the real thing: a worker or router process killed by its pid (checked first
 // to be ours), a host's sshd frozen or restarted, the data dir's file system filled, the core killed and started
 // again, the clock the core and router read stepped back.
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Deployment } from '../../shared/domain/workers.js';
 import { descendantsOf } from '../helpers/sshd.js';
 import type { WorkersBench } from '../helpers/workers.js';
+import type { SteppedClock } from '../fixtures/stepped-clock/stepped-clock.js';
 import type { LongLivedCore } from './long-lived-core.js';
 import { readOr, type DataDisk } from './run-resources.js';
 import type { PlannedFault } from './schedule.js';
-
-/** The workstation's wall clock as the core and its router read it (clock-preload), stepped by writing a file. */
-export class SoakClock {
-  private offset = 0;
-
-  constructor(private readonly file: string) {
-    writeFileSync(file, '0\n');
-  }
-
-  get offsetMs(): number {
-    return this.offset;
-  }
-
-  step(deltaMs: number): void {
-    this.offset += deltaMs;
-    writeFileSync(this.file, `${this.offset}\n`);
-  }
-}
 
 export interface SoakWorld {
   bench: WorkersBench;
@@ -36,7 +18,7 @@ export interface SoakWorld {
   core: LongLivedCore;
   disk: DataDisk;
   dataDir: string;
-  clock: SoakClock;
+  clock: SteppedClock;
   /** Pause before "systemd" starts a killed core again. */
   coreRestartDelayMs: number;
   /** Processes SIGSTOPped right now, so an interrupted run still continues them. */

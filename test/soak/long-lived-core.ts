@@ -1,17 +1,14 @@
 // The site's long-lived core as a site runs it: `outpost service run` in its own process (it supervises the workers,
 // samples telemetry and runs `outpost router` as its child), started again when it dies, as systemd would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OUTPOST_BIN, REPO_ROOT } from '../helpers/cli.js';
-
-const CLOCK_PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'clock-preload.js');
+import type { SteppedClock } from '../fixtures/stepped-clock/stepped-clock.js';
 
 export interface LongLivedCoreOptions {
   dataDir: string;
   routerPort: number;
-  /** Holds the workstation clock's offset in ms, read by clock-preload in the core and its router. */
-  clockFile: string;
+  /** The workstation clock as the core and its router read it. */
+  clock: SteppedClock;
   /** The workers' check round; the product's default is 2 s. */
   superviseIntervalMs: number;
   /** How long "systemd" waits before starting a core that died on its own. */
@@ -29,7 +26,7 @@ export class LongLivedCore {
 
   /** Starts `outpost service run` and resolves once it serves (it supervises from before that line). */
   async start(): Promise<void> {
-    const { dataDir, routerPort, clockFile, superviseIntervalMs } = this.options;
+    const { dataDir, routerPort, clock, superviseIntervalMs } = this.options;
     const child = spawn(process.execPath, [OUTPOST_BIN, '--data-dir', dataDir, '--json', 'service', 'run', '--port', '0'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,8 +36,7 @@ export class LongLivedCore {
         OUTPOST_ROUTER_HOST: '127.0.0.1',
         OUTPOST_ROUTER_PORT: String(routerPort),
         OUTPOST_SUPERVISE_INTERVAL_MS: String(superviseIntervalMs),
-        OUTPOST_SOAK_CLOCK_FILE: clockFile,
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(CLOCK_PRELOAD).href}`.trim(),
+        ...clock.env(),
       },
     });
     this.child = child;

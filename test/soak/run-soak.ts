@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { commonFreePort } from '../helpers/sshd.js';
 import { startWorkersBench, type WorkersBench } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
-import { inject, SoakClock, type Injected, type SoakWorld } from './faults.js';
+import { inject, type Injected, type SoakWorld } from './faults.js';
+import { SteppedClock } from '../fixtures/stepped-clock/stepped-clock.js';
 import { figureRows, type FaultRecord, type FigureRow, type GapCheck, type SoakOutcome } from './figures.js';
 import { SteadyLoad } from './load.js';
 import { LongLivedCore } from './long-lived-core.js';
@@ -151,7 +152,7 @@ export async function runSoak(options: SoakOptions, holdings: RunHoldings): Prom
   mkdirSync(dataDir, { mode: 0o700 });
   const disk = dataDisk(dataDir, SETTINGS.diskMiB);
   holdings.disk = disk;
-  const clock = new SoakClock(path.join(holdings.runDir, 'clock-offset-ms'));
+  const clock = new SteppedClock(path.join(holdings.runDir, 'clock-offset-ms'));
   const bench = await startSite(dataDir);
   const { ids, model } = await launchDeployments(bench, options.seed);
   holdings.deploymentIds.push(...ids);
@@ -159,7 +160,7 @@ export async function runSoak(options: SoakOptions, holdings: RunHoldings): Prom
   const { key } = await bench.call('router.keys.add', { app: 'chaos-soak' });
   const routerPort = await freeLocalPort();
   const routerUrl = `http://127.0.0.1:${routerPort}`;
-  const core = new LongLivedCore({ dataDir, routerPort, clockFile: path.join(holdings.runDir, 'clock-offset-ms'), superviseIntervalMs: SETTINGS.superviseIntervalMs, restartDelayMs: SETTINGS.coreRestartDelayMs });
+  const core = new LongLivedCore({ dataDir, routerPort, clock, superviseIntervalMs: SETTINGS.superviseIntervalMs, restartDelayMs: SETTINGS.coreRestartDelayMs });
   const world: SoakWorld = { bench, deploymentIds: ids, core, disk, dataDir, clock, coreRestartDelayMs: SETTINGS.coreRestartDelayMs, stopped: holdings.stopped };
   const load = new SteadyLoad({ baseURL: `${routerUrl}/v1`, apiKey: key, model, clients: SETTINGS.clients, maxTokens: SETTINGS.maxTokens, pauseMs: SETTINGS.pauseMs });
   const migration = new MigrationCounter(routerUrl);
