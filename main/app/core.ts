@@ -71,7 +71,7 @@ export function openCore(options: CoreOptions): Core {
     nonce: () => randomBytes(16).toString('hex'),
   });
   const journal = new Journal(db, now);
-  const planner = new PlannerService({
+  const planner: PlannerService = new PlannerService({
     plans: new PlanRepository(db),
     inventory: () => nodes.hardware(),
     nodeModelFiles: (name) => site.nodes().find((n) => n.name === name)?.inventory.modelFiles ?? null,
@@ -84,6 +84,8 @@ export function openCore(options: CoreOptions): Core {
       }
     },
     now,
+    // Called only once the core is open, so workers (made below) exists by then.
+    deploymentsUsing: (planId) => workers.deploymentsUsingPlan(planId),
     calibration: new CalibrationRepository(db),
     journal,
   });
@@ -95,7 +97,7 @@ export function openCore(options: CoreOptions): Core {
     newKeyParts: () => ({ id: randomBytes(6).toString('hex'), secret: randomBytes(32).toString('base64url') }),
   });
   const clock = systemClock(now);
-  const workers = new WorkersService({
+  const workers: WorkersService = new WorkersService({
     repository: new DeploymentRepository(db),
     plans: (id) => planner.get(id).plan,
     models: { fileOfPlan: (id) => planner.modelFileOf(id), local: localModel },

@@ -8,6 +8,7 @@ export function plannerHandlers(planner: PlannerService): HandlersFor<'planner'>
     'planner.plan': (input, context) => planner.plan(input, context.signal),
     'planner.list': ({ limit }) => planner.list(limit),
     'planner.get': ({ id }) => planner.get(id),
+    'planner.delete': ({ id }) => planner.delete(id),
     'planner.calibration': () => planner.calibrationRecords(),
   };
 }

@@ -21,6 +21,7 @@ function planner(held: Record<string, string[]>, memoryGB = 4) {
   const files = (node: string): ModelFile[] => (held[node] ?? []).map((path) => ({ path, format: 'gguf', sizeBytes: HEADERS[path]?.fileSize ?? 0, headerDigest: `digest of ${path}` }));
   const db = openDatabase(':memory:');
   const service = new PlannerService({
+    deploymentsUsing: () => [],
     plans: new PlanRepository(db),
     calibration: new CalibrationRepository(db),
     journal: { record: () => undefined },

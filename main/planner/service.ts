@@ -39,6 +39,8 @@ export interface PlannerDeps {
   /** Reads a node file's GGUF header over a pinned SSH session (bounded; never the weights). */
   readNodeGguf: (node: string, path: string, signal: AbortSignal | undefined) => Promise<NodeGgufHeader>;
   now: () => Date;
+  /** The live deployments that need a stored plan (workers owns deployments); a plan in use is not deleted. */
+  deploymentsUsing: (planId: string) => string[];
   calibration: CalibrationRepository;
   journal: { record(entry: JournalRecord): void };
 }
@@ -132,6 +134,20 @@ export class PlannerService {
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
     if (stored.nodeModel) return { ...stored.nodeModel };
     return stored.model !== undefined && /\.gguf$/i.test(stored.model) ? { node: null, path: resolve(stored.model) } : null;
+  }
+
+  /** Deletes a stored plan, unless a live deployment needs it: then the refusal names the deployments. */
+  delete(id: string): { id: string } {
+    const users = this.deps.deploymentsUsing(id);
+    if (users.length) {
+      throw new OutpostError(
+        'CONFLICT',
+        `plan ${id} is used by ${users.length === 1 ? 'deployment' : 'deployments'} ${users.join(', ')}`,
+        `stop ${users.length === 1 ? 'it' : 'them'} on the Workers page (or \`outpost stop ${users[0]}\`), then delete the plan`,
+      );
+    }
+    if (!this.deps.plans.delete(id)) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plans` for stored plans');
+    return { id };
   }
 
   list(limit: number): StoredPlanSummary[] {

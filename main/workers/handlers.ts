@@ -4,6 +4,7 @@ import type { WorkersService } from './core/service.js';
 export function workersHandlers(workers: WorkersService): HandlersFor<'workers'> {
   return {
     'workers.launch': (input, context) => workers.launch(input, context.signal),
+    'workers.launchLogin': ({ planId }) => workers.launchLogin(planId),
     'workers.list': ({ all }) => workers.list(all),
     'workers.stop': ({ deployment }) => workers.stop(deployment),
     'workers.restart': ({ deployment }, context) => workers.restart(deployment, `restarted by ${context.user} (${context.actor})`, context.signal),

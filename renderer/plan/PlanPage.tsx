@@ -6,6 +6,8 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import type { RemoteNode } from '../../shared/domain/discovery.js';
 import { PlanForm, toPlanInput, type NodeChoice, type NodeGgufChoice, type PlanFormValue } from './PlanForm.js';
 import { PlanResultView } from './PlanResultView.js';
+import { LaunchDialog } from '../deploy/LaunchDialog.js';
+import { SavedPlans } from '../deploy/SavedPlans.js';
 
 export function PlanPage() {
   const client = useClient();
@@ -16,6 +18,7 @@ export function PlanPage() {
   const [result, setResult] = useState<{ plan: PlanResult; planId: string | null; whatIf: boolean } | null>(null);
   const [error, setError] = useState<CallError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [launching, setLaunching] = useState<string | null>(null);
   const plan = async (value: PlanFormValue, save: boolean) => {
     setBusy(true);
     setError(null);
@@ -40,7 +43,16 @@ export function PlanPage() {
           This plan includes hypothetical catalog GPUs (what-if): it sizes hardware the site does not have, and cannot be launched.
         </p>
       )}
+      {result?.planId && !result.whatIf && (
+        <p>
+          <button type="button" onClick={() => setLaunching(result.planId)} data-testid="plan-launch">
+            Launch {result.planId}…
+          </button>
+        </p>
+      )}
       {result && <PlanResultView plan={result.plan} planId={result.planId} />}
+      <SavedPlans savedId={result?.planId ?? null} onLaunch={setLaunching} />
+      {launching && <LaunchDialog planId={launching} onClose={() => setLaunching(null)} />}
     </div>
   );
 }

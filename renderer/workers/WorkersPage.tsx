@@ -22,8 +22,8 @@ export function WorkersPage() {
       <h1>Workers</h1>
       {deployments.status === 'error' && <ErrorNote error={deployments.error} />}
       {deployments.status === 'ok' && deployments.data.length === 0 && (
-        <p className="muted">
-          no deployments — launch a stored plan with <span className="mono">outpost launch &lt;plan-id&gt;</span>
+        <p className="muted" data-testid="workers-empty">
+          No deployments yet. <a href="#/plan">Plan a model on the Plan page</a> and launch it from there, or launch one of its saved plans.
         </p>
       )}
       {deployments.status === 'ok' && deployments.data.map((d: Deployment) => <DeploymentCard key={d.id} deployment={d} onChanged={reload} />)}

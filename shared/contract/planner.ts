@@ -74,6 +74,12 @@ export const plannerCalls = {
     output: z.array(StoredCalibrationSchema),
     mutates: false,
   }),
+  'planner.delete': defineCall({
+    summary: 'Delete a stored plan; refused while a live deployment uses it (stop that deployment first).',
+    input: z.object({ id: PlanIdSchema }).strict(),
+    output: z.object({ id: PlanIdSchema }),
+    mutates: true,
+  }),
   'planner.get': defineCall({
     summary: 'One stored plan, whole (stages, estimates, the cost table it optimised).',
     input: z.object({ id: PlanIdSchema }).strict(),

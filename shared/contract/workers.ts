@@ -29,6 +29,16 @@ export const LaunchInputSchema = z
     path: ['template'],
   });
 
+export const LaunchLoginSchema = z.object({
+  /** The login a launch uses when none is given; null when the plan's nodes were inventoried as different logins. */
+  user: z.string().nullable(),
+  /** inventory: the login that inventoried the nodes; workstation: no node kept one, so this workstation's user. */
+  from: z.enum(['inventory', 'workstation']).nullable(),
+  nodes: z.array(z.object({ node: z.string(), login: z.string().nullable() })),
+  /** Why there is no default login, naming each node's. */
+  problem: z.string().nullable(),
+});
+
 const DeploymentRefSchema = z.object({ deployment: DeploymentIdSchema }).strict();
 
 export const workersCalls = {
@@ -37,6 +47,12 @@ export const workersCalls = {
     input: LaunchInputSchema,
     output: DeploymentSchema,
     mutates: true,
+  }),
+  'workers.launchLogin': defineCall({
+    summary: "The SSH login a launch of a stored plan uses unless told otherwise: the one that inventoried the plan's nodes.",
+    input: z.object({ planId: PlanIdSchema }).strict(),
+    output: LaunchLoginSchema,
+    mutates: false,
   }),
   'workers.list': defineCall({
     summary: 'Deployments and their workers, with state, uptime and restart counts.',

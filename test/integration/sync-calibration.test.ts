@@ -11,6 +11,7 @@ function sitePlanner(t: test.TestContext, site: Installation, clock: TestClock):
   const db = openDatabase(path.join(site.dataDir, 'outpost.db'));
   t.after(() => db.close());
   return new PlannerService({
+    deploymentsUsing: () => [],
     plans: new PlanRepository(db),
     calibration: new CalibrationRepository(db),
     journal: new Journal(db, clock.now),

@@ -45,6 +45,11 @@ export class PlanRepository {
     return row ? (JSON.parse(row.request_json) as unknown) : null;
   }
 
+  /** False when there was no such plan. */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM plans WHERE id = ?').run(id).changes > 0;
+  }
+
   list(limit: number): StoredPlanSummary[] {
     const rows = this.db.prepare('SELECT id, created_at, result_json FROM plans ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as PlanRow[];
     return rows.map((row) => {

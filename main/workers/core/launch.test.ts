@@ -131,3 +131,28 @@ test("a node's file changed since it was scanned and planned is refused by name,
   w.site.files.delete('a:/data/big.gguf');
   await assert.rejects(w.launch('dep-test2'), /a: the model file \/data\/big\.gguf the plan was made from is gone or unreadable/);
 });
+
+test('the launch login of a plan names each host and the login a launch uses without --user', async () => {
+  const w = fakeWorkers({ inventoriedLogin: (node) => (node === 'a' ? 'ops' : null) });
+  assert.deepEqual(w.service.launchLogin('plan-test1'), {
+    user: 'ops',
+    from: 'inventory',
+    nodes: [
+      { node: 'a', login: 'ops' },
+      { node: 'b', login: null },
+    ],
+    problem: null,
+  });
+});
+
+test('a plan is in use while its launch runs and while its deployment lives; a stop frees it', async () => {
+  const w = fakeWorkers();
+  assert.deepEqual(w.service.deploymentsUsingPlan('plan-test1'), []);
+  const launching = w.launch();
+  assert.deepEqual(w.service.deploymentsUsingPlan('plan-test1'), ['dep-test1'], 'before preflight it is on no record yet');
+  await launching;
+  assert.deepEqual(w.service.deploymentsUsingPlan('plan-test1'), ['dep-test1']);
+  assert.deepEqual(w.service.deploymentsUsingPlan('plan-other'), []);
+  await w.service.stop('dep-test1');
+  assert.deepEqual(w.service.deploymentsUsingPlan('plan-test1'), []);
+});

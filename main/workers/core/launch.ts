@@ -8,6 +8,7 @@ import { rpcCacheDirFor } from './engines/rpc-cache.js';
 import { gpuOrdinals } from './gpu-placement.js';
 import { stopOrphans } from './orphans.js';
 import { copyModel } from './model-copy.js';
+import { launchLogin } from './launch-login.js';
 import { nodeModelScript, nodeModelVerdict, type NodeModelFile } from './node-model.js';
 import { pullModel } from './node-pull.js';
 import { Pipeline } from './pipeline.js';
@@ -91,13 +92,9 @@ export class Launch {
 
   /** The login that inventoried the nodes: one launch logs into every host as one user, so they must agree. */
   private defaultUser(nodes: readonly string[]): string {
-    const logins = new Map(nodes.map((node) => [node, this.deps.inventoriedLogin(node)]));
-    const known = [...new Set([...logins.values()].filter((login): login is string => login !== null))];
-    if (known.length > 1) {
-      const which = [...logins].map(([node, login]) => `${node}: ${login ?? 'none kept'}`).join(', ');
-      throw new OutpostError('PRECONDITION', `the plan's nodes were inventoried as different logins (${which}); a launch logs into every host as one user`, 'pass --user with the login every host accepts');
-    }
-    return known[0] ?? this.deps.localUser();
+    const login = launchLogin(nodes, this.deps.inventoriedLogin, this.deps.localUser);
+    if (login.user === null) throw new OutpostError('PRECONDITION', login.problem ?? 'no login to launch as', 'pass --user with the login every host accepts');
+    return login.user;
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Deployment, LogTail } from '../../../shared/domain/workers.js';
 import { OutpostError } from '../../../shared/errors.js';
 import { ENGINES } from './engines/index.js';
 import { Launch, type LaunchInput } from './launch.js';
+import { launchLogin, type LaunchLogin } from './launch-login.js';
 import { stopOrphans, type OrphanSweep } from './orphans.js';
 import { Pipeline } from './pipeline.js';
 import type { NodeAddress, RemoteHosts, WorkersDeps, WorkersPorts } from './ports.js';
@@ -11,6 +12,8 @@ import { Replacements } from './replacement.js';
 /** Launch, list, stop, restart, logs and test prompts; the supervisor lives beside it (supervisor.ts). */
 export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
   private readonly launches = new Map<string, Promise<Deployment>>();
+  /** The plan of each launch in progress: before preflight passes it is on no record yet. */
+  private readonly launchPlans = new Map<string, string>();
   private readonly deps: WorkersPorts;
   /** Re-planning after a lost host, and going back (replacement.ts); the supervisor decides when. */
   readonly replacements: Replacements;
@@ -31,6 +34,7 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
     const job = this.deps.jobs.start('workers.launch', { id, signal });
     const running = new Launch(this.deps, input, id, job.signal).run().finally(() => job.finish());
     this.launches.set(id, running);
+    this.launchPlans.set(id, input.planId);
     try {
       return this.withActuals(await running);
     } catch (error) {
@@ -38,7 +42,29 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
       throw error;
     } finally {
       this.launches.delete(id);
+      this.launchPlans.delete(id);
     }
+  }
+
+  /** The login a launch of this plan uses when none is given, with each host's inventoried login (see launchLogin). */
+  launchLogin(planId: string): LaunchLogin {
+    const plan = this.deps.plans(planId);
+    const fileNode = this.deps.models.fileOfPlan(planId)?.node;
+    const nodes = [...new Set([...(plan.feasible ? plan.stages : []).map((s) => s.node), ...(fileNode ? [fileNode] : [])])];
+    return launchLogin(nodes, this.deps.inventoriedLogin, this.deps.localUser);
+  }
+
+  /**
+   * The live deployments that need a stored plan: those launched from it, and replacements that can go back to
+   * it (a restore launches the original plan again), and launches in progress.
+   */
+  deploymentsUsingPlan(planId: string): string[] {
+    const live = this.deps.repository
+      .list(false)
+      .filter((d) => d.planId === planId || (d.replan?.state === 'replacement' && d.replan.replaces !== null && this.deps.repository.get(d.replan.replaces)?.planId === planId))
+      .map((d) => d.id);
+    const launching = [...this.launchPlans].flatMap(([id, plan]) => (plan === planId ? [id] : []));
+    return [...new Set([...live, ...launching])];
   }
 
   list(all: boolean): Deployment[] {

@@ -40,4 +40,5 @@ test('a copy reads as done/total, MB/s and time left', () => {
   assert.equal(describeTransfer({ doneBytes: 312e6, totalBytes: 1024e6, bytesPerSecond: 231e6, etaSeconds: 3.1, resumedFromBytes: 0 }), '312/1024 MB, 231 MB/s, 4 s left');
   assert.equal(describeTransfer({ doneBytes: 12.5e9, totalBytes: 40e9, bytesPerSecond: 2.5e6, etaSeconds: 11000, resumedFromBytes: 0 }), '12.5/40.0 GB, 2.5 MB/s, 3 h 3 min left');
   assert.equal(describeTransfer({ doneBytes: 0, totalBytes: 40e9, bytesPerSecond: null, etaSeconds: null, resumedFromBytes: 0 }), '0.0/40.0 GB');
+  assert.equal(describeTransfer({ doneBytes: 0.4e6, totalBytes: 0.4e6, bytesPerSecond: 77e6, etaSeconds: 0, resumedFromBytes: 0 }), '0.4/0.4 MB, 77 MB/s');
 });

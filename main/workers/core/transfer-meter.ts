@@ -43,20 +43,5 @@ export class TransferMeter {
   }
 }
 
-const MB = 1e6;
-
-/** `312/1024 MB, 231 MB/s, 3 s left`: how a copy reads in a progress line. */
-export function describeTransfer(t: TransferReading): string {
-  const size = (bytes: number): string => (t.totalBytes >= 10 * 1e9 ? `${(bytes / 1e9).toFixed(1)}` : `${Math.round(bytes / MB)}`);
-  const unit = t.totalBytes >= 10 * 1e9 ? 'GB' : 'MB';
-  const rate = t.bytesPerSecond === null ? '' : `, ${(t.bytesPerSecond / MB).toFixed(t.bytesPerSecond < 10 * MB ? 1 : 0)} MB/s`;
-  const eta = t.etaSeconds === null || t.doneBytes >= t.totalBytes ? '' : `, ${formatSeconds(t.etaSeconds)} left`;
-  return `${size(t.doneBytes)}/${size(t.totalBytes)} ${unit}${rate}${eta}`;
-}
-
-function formatSeconds(seconds: number): string {
-  const s = Math.ceil(seconds);
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
+// The CLI's progress line and the window's copy bar read the same words.
+export { describeTransfer } from '../../../shared/transfer-text.js';

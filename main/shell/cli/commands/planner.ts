@@ -50,7 +50,7 @@ function fraction(value: string): number {
 }
 
 export function registerPlannerCommands(program: Command, cli: CliRuntime): void {
-  program
+  const plan = program
     .command('plan')
     .description('plan how to shard a model across GPUs: exact optimal uneven pipeline stages, stored for `launch`')
     .option('--model <name|file.gguf>', 'catalog model (see `outpost plans catalog`) or a GGUF file on this workstation')
@@ -86,6 +86,8 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
     });
 
   const plans = program.command('plans').description('stored plans');
+  // Both spellings: `plan delete` reads as the verb on one plan, `plans delete` beside `plans show`.
+  for (const parent of [plan, plans]) registerPlanDelete(parent, cli);
   plans
     .command('list', { isDefault: true })
     .description('stored plans, newest first')
@@ -137,5 +139,16 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
           ...catalog.quantizations.map((q) => `  ${q.name.padEnd(8)} ${q.bitsPerWeight} bits/weight`),
         ].join('\n'),
       );
+    });
+}
+
+function registerPlanDelete(parent: Command, cli: CliRuntime): void {
+  parent
+    .command('delete')
+    .argument('<plan-id>', 'a stored plan (see `outpost plans`)')
+    .description('delete a stored plan (refused while a live deployment uses it)')
+    .action(async (id: string) => {
+      const deleted = await cli.call('planner.delete', { id });
+      cli.print(deleted, () => `deleted ${deleted.id}`);
     });
 }

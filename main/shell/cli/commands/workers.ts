@@ -86,7 +86,7 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
       });
     });
 
-  program
+  const workers = program
     .command('workers')
     .description('deployments and their workers: state, uptime, restart counts')
     .option('--all', 'include stopped and failed deployments')
@@ -95,14 +95,17 @@ export function registerWorkersCommands(program: Command, cli: CliRuntime): void
       cli.print(deployments, () => formatDeployments(deployments));
     });
 
-  program
-    .command('stop')
-    .argument('<deployment>', 'a deployment id (see `outpost workers`)')
-    .description('stop a deployment: TERM then KILL, endpoint withdrawn, tunnels and keys removed')
-    .action(async (deployment: string) => {
-      const stopped = await cli.call('workers.stop', { deployment });
-      cli.print(stopped, () => `${stopped.id}: ${stopped.state}${stopped.detail ? ` — ${stopped.detail}` : ''}`);
-    });
+  // `outpost stop X`, and `outpost workers stop X` as one reads it beside `outpost workers`.
+  for (const parent of [program, workers]) {
+    parent
+      .command('stop')
+      .argument('<deployment>', 'a deployment id (see `outpost workers`)')
+      .description('stop a deployment: TERM then KILL, endpoint withdrawn, tunnels and keys removed')
+      .action(async (deployment: string) => {
+        const stopped = await cli.call('workers.stop', { deployment });
+        cli.print(stopped, () => `${stopped.id}: ${stopped.state}${stopped.detail ? ` — ${stopped.detail}` : ''}`);
+      });
+  }
 
   program
     .command('restore')

@@ -1,0 +1,82 @@
+import { useEffect, useState } from 'react';
+import type { CallError } from '../api/client.js';
+import { asCallError, useCall, useClient } from '../api/hooks.js';
+import { ErrorNote } from '../components/ErrorNote.js';
+
+/** Stored plans, newest first: each launchable, and deletable after a confirmation (refused while a deployment uses it). */
+export function SavedPlans({ savedId, onLaunch }: { savedId: string | null; onLaunch: (planId: string) => void }) {
+  const client = useClient();
+  const [plans, reload] = useCall('planner.list', {});
+  const [deleting, setDeleting] = useState<string | null>(null);
+  const [error, setError] = useState<CallError | null>(null);
+  useEffect(reload, [reload, savedId]);
+  const remove = async (id: string) => {
+    setDeleting(null);
+    setError(null);
+    try {
+      await client.call('planner.delete', { id });
+    } catch (caught) {
+      setError(asCallError(caught));
+    }
+    reload();
+  };
+  return (
+    <section className="card" data-testid="saved-plans">
+      <h2>Saved plans</h2>
+      {error && <ErrorNote error={error} />}
+      {plans.status === 'error' && <ErrorNote error={plans.error} />}
+      {plans.status === 'ok' && plans.data.length === 0 && <p className="muted">No saved plans yet: plan above and choose “Save plan”.</p>}
+      {plans.status === 'ok' && plans.data.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>Plan</th>
+              <th>Model</th>
+              <th>Quantization</th>
+              <th>Objective</th>
+              <th>Stages</th>
+              <th>Aggregate</th>
+              <th>Created</th>
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plans.data.map((p) => (
+              <tr key={p.id} data-testid={`saved-plan-${p.id}`}>
+                <td className="mono">{p.id}</td>
+                <td>{p.model}</td>
+                <td className="mono">{p.quant}</td>
+                <td>{p.objective}</td>
+                <td>{p.stages}</td>
+                <td>{p.aggregateTokensPerSecond.toFixed(1)} tok/s</td>
+                <td>{new Date(p.createdAt).toLocaleString()}</td>
+                <td>
+                  {deleting === p.id ? (
+                    <span className="confirm-inline" data-testid={`saved-plan-confirm-${p.id}`}>
+                      Delete plan {p.id}? It cannot be launched again.{' '}
+                      <button type="button" className="danger" onClick={() => void remove(p.id)} data-testid={`saved-plan-delete-yes-${p.id}`}>
+                        Yes, delete
+                      </button>{' '}
+                      <button type="button" onClick={() => setDeleting(null)}>
+                        Keep it
+                      </button>
+                    </span>
+                  ) : (
+                    <>
+                      <button type="button" onClick={() => onLaunch(p.id)} data-testid={`saved-plan-launch-${p.id}`}>
+                        Launch…
+                      </button>{' '}
+                      <button type="button" className="secondary" onClick={() => setDeleting(p.id)} data-testid={`saved-plan-delete-${p.id}`}>
+                        Delete…
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
