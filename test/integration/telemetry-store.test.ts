@@ -154,3 +154,42 @@ test('restart alerts expire after a while and cleared alerts are forgotten after
     'the cleared restart alert is forgotten',
   );
 });
+
+test('an acknowledged alert stays listed as acknowledged until it clears; raised again, it is open again', (t) => {
+  const { telemetry, clock } = fixture(t);
+  const alert = { key: 'node-silent:b', severity: 'critical' as const, source: 'node:b', message: 'b sent no telemetry', raisedAt: '2026-11-25T00:00:00.000Z' };
+  telemetry.store.raise(alert);
+  assert.throws(
+    () => telemetry.service.acknowledge('node-silent:nope'),
+    (e: unknown) => (e as { code?: string }).code === 'NOT_FOUND',
+  );
+  const acked = telemetry.service.acknowledge('node-silent:b');
+  assert.equal(acked.acknowledgedAt, new Date(clock.s * 1000).toISOString());
+  assert.deepEqual(
+    telemetry.service.alerts(false).map((a) => [a.key, a.acknowledgedAt !== null]),
+    [['node-silent:b', true]],
+  );
+  telemetry.store.clear('node-silent:b', '2026-11-25T00:05:00.000Z');
+  assert.throws(() => telemetry.service.acknowledge('node-silent:b'), 'a cleared alert needs no acknowledgement');
+  telemetry.store.raise({ ...alert, raisedAt: '2026-11-25T01:00:00.000Z' });
+  assert.equal(telemetry.service.alerts(false)[0]?.acknowledgedAt, null);
+});
+
+test('a chart asking for empty buckets gets every bucket of the window, null where the source was silent', (t) => {
+  const { clock, telemetry } = fixture(t);
+  fill(telemetry.store, ['gpu:a/0'], T0, 60);
+  fill(telemetry.store, ['gpu:a/0'], T0 + 300, 60);
+  clock.s = T0 + 600;
+  const chart = telemetry.service.series({ metric: 'gpu.util', from: T0, to: T0 + 599, maxPoints: 60, emptyBuckets: 'null' });
+  const line = chart.lines[0];
+  assert.ok(line);
+  assert.equal(chart.bucketSeconds, 10);
+  assert.equal(line.t.length, 60, 'the whole window, not only where data is');
+  assert.equal(line.t[0], T0);
+  assert.deepEqual(
+    line.avg.map((v) => v !== null),
+    Array.from({ length: 60 }, (_, i) => i < 6 || (i >= 30 && i < 36)),
+  );
+  const sparse = telemetry.service.series({ metric: 'gpu.util', from: T0, to: T0 + 599, maxPoints: 60 });
+  assert.equal(sparse.lines[0]?.t.length, 12, 'without asking, only buckets holding samples');
+});
