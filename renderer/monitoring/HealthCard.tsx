@@ -51,7 +51,7 @@ export function HealthCard() {
                     {item.page && (
                       <>
                         {' '}
-                        <a href={`#/${item.page}`}>Open the page →</a>
+                        <a href={`#/${item.page}`}>Open {item.page.charAt(0).toUpperCase() + item.page.slice(1)} →</a>
                       </>
                     )}
                   </div>
