@@ -58,9 +58,9 @@ export class TelemetryService {
   }
 
   /** Every inventoried remote node (and any the sampler heard): up, silent since its last sample, or offering a changed host key. */
-  nodes(): NodeLiveness[] {
+  nodes(sources: readonly SeriesInfo[] = this.sources()): NodeLiveness[] {
     const { facts } = this.deps;
-    return nodeLiveness({ nodes: facts.remoteNodes().map((n) => n.name), sources: this.sources(), keyChanges: facts.hostKeyChanges() });
+    return nodeLiveness({ nodes: facts.remoteNodes().map((n) => n.name), sources, keyChanges: facts.hostKeyChanges() });
   }
 
   acknowledge(key: string): Alert {
@@ -75,13 +75,14 @@ export class TelemetryService {
     const to = this.nowSeconds();
     const from = to - DASHBOARD_ROUTER_SECONDS + 1;
     const seconds = (metric: string) => store.rawSamples('router', metric, from, to);
+    const sources = this.sources();
     return composeDashboard({
       health: this.health(),
       alerts: store.alerts(false),
-      nodes: this.nodes(),
+      nodes: this.nodes(sources),
       deployments: facts.liveDeployments(this.deps.now()),
       router: routerWindow({ requests: seconds('router.requests'), errors: seconds('router.errors'), ttftP50: seconds('router.ttft.p50'), ttftP99: seconds('router.ttft.p99') }, DASHBOARD_ROUTER_SECONDS, facts.routerRunning()),
-      sources: this.sources(),
+      sources,
     });
   }
 

@@ -193,3 +193,33 @@ test('a chart asking for empty buckets gets every bucket of the window, null whe
   const sparse = telemetry.service.series({ metric: 'gpu.util', from: T0, to: T0 + 599, maxPoints: 60 });
   assert.equal(sparse.lines[0]?.t.length, 12, 'without asking, only buckets holding samples');
 });
+
+test("the dashboard reads the router's last 15 minutes from the stored seconds, and GPU fill from the newest samples", (t) => {
+  const { clock, telemetry } = fixture(t);
+  clock.s = T0 + 3600;
+  const second = (ts: number, requests: number, p50: number, p99: number): Sample[] => [
+    { source: 'router', metric: 'router.requests', unit: 'req/s', ts, value: requests },
+    { source: 'router', metric: 'router.errors', unit: 'err/s', ts, value: 0 },
+    { source: 'router', metric: 'router.ttft.p50', unit: 'ms', ts, value: p50 },
+    { source: 'router', metric: 'router.ttft.p99', unit: 'ms', ts, value: p99 },
+  ];
+  telemetry.store.ingest(second(T0 + 3600 - 1000, 50, 999, 9999)); // older than 15 minutes: not counted
+  telemetry.store.ingest(second(T0 + 3600 - 60, 9, 40, 80));
+  telemetry.store.ingest(second(T0 + 3600 - 30, 1, 300, 700));
+  telemetry.store.ingest([
+    { source: 'workstation', metric: 'cpu.util', unit: '%', ts: T0 + 3600, value: 5 },
+    { source: 'gpu:a/0', metric: 'gpu.mem.used', unit: 'MiB', ts: T0 + 3600, value: 1024 },
+    { source: 'gpu:a/0', metric: 'gpu.mem.total', unit: 'MiB', ts: T0 + 3600, value: 4096 },
+  ]);
+  const dashboard = telemetry.service.dashboard();
+  assert.deepEqual(dashboard.router, { running: false, windowSeconds: 900, requests: 10, errors: 0, requestsPerMinute: 0.7, ttftP50Ms: 40, ttftP99Ms: 700 });
+  assert.deepEqual(
+    dashboard.gpus.map((g) => [g.node, g.fill]),
+    [['a', 0.25]],
+  );
+  assert.deepEqual(
+    dashboard.nodes.map((n) => [n.name, n.state]),
+    [['a', 'up']],
+  );
+  assert.equal(dashboard.offline.hours, null, 'no exchange yet');
+});
