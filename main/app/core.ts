@@ -139,7 +139,7 @@ export function openCore(options: CoreOptions): Core {
     calibrate: (samples) => planner.recordSamples(samples.map((s) => ({ ...s, site: identity.show().siteId }))),
   });
   let supervisor: Supervisor | null = null;
-  const telemetry = openTelemetry(db, now, siteFacts({ db, identity, sync: () => sync.service }));
+  const telemetry = openTelemetry(db, now, siteFacts({ db, identity, sync: () => sync.service, routerRunning: () => router.status().running }));
   const sync = openSync({
     db,
     journal,

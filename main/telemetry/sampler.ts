@@ -6,6 +6,7 @@ import type { TelemetryStore } from './adapters/telemetry-store.js';
 import { retentionCutoffs } from './core/buckets.js';
 import { GPU_QUERY_FIELDS, gpuLineSamples, tegrastatsSamples } from './core/gpu-lines.js';
 import { alertChanges, deploymentSamples, routerSamples } from './core/site-samples.js';
+import { PROC_STREAM, procLineSamples, type CpuCounters } from './core/proc-lines.js';
 
 /** A pinned SSH session to a node (as the login its scan stored), one per streamed command. */
 export interface NodeShells {
@@ -34,8 +35,24 @@ export interface SamplerDeps {
 export const NVIDIA_STREAM = `nvidia-smi --query-gpu=${GPU_QUERY_FIELDS.join(',')} --format=csv,noheader,nounits -l 1`;
 export const TEGRASTATS_STREAM = 'tegrastats --interval 1000';
 
+type StreamKind = 'nvidia' | 'jetson' | 'cpu';
+
+const STREAMS: Record<StreamKind, string> = { nvidia: NVIDIA_STREAM, jetson: TEGRASTATS_STREAM, cpu: PROC_STREAM };
+
+/** Each kind's line reader; the CPU reader measures against the previous line, which `state` carries per stream. */
+function lineReader(kind: StreamKind, node: string): (line: string, ts: number) => Sample[] {
+  if (kind === 'nvidia') return (line, ts) => gpuLineSamples(node, line, ts);
+  if (kind === 'jetson') return (line, ts) => tegrastatsSamples(node, line, ts);
+  let previous: CpuCounters | null = null;
+  return (line, ts) => {
+    const read = procLineSamples(node, line, ts, previous);
+    previous = read.counters;
+    return read.samples;
+  };
+}
+
 interface NodeStream {
-  kind: 'nvidia' | 'jetson';
+  kind: StreamKind;
   stream: FollowedCommand | null;
   opening: boolean;
   /** When the node last sent a line, or when we started waiting for one (ms). */
@@ -142,13 +159,18 @@ export class Sampler {
     }
   }
 
-  /** Follows the inventory: nodes with NVIDIA GPUs stream nvidia-smi, Jetsons tegrastats; removed nodes are closed. */
+  /**
+   * Follows the inventory: nodes with NVIDIA GPUs stream nvidia-smi, Jetsons tegrastats, CPU-only nodes
+   * /proc while a deployment runs a worker on them; removed nodes are closed.
+   */
   private refreshNodes(nowMs: number): void {
     this.lastRefreshMs = nowMs;
-    const wanted = new Map<string, 'nvidia' | 'jetson'>();
+    const serving = new Set(this.deps.facts.liveDeployments(new Date(nowMs)).flatMap((d) => d.workers.map((w) => w.node)));
+    const wanted = new Map<string, StreamKind>();
     for (const node of this.deps.facts.remoteNodes()) {
       if (node.jetson) wanted.set(node.name, 'jetson');
       else if (node.gpus > 0) wanted.set(node.name, 'nvidia');
+      else if (serving.has(node.name)) wanted.set(node.name, 'cpu');
     }
     for (const [name, node] of this.nodes) {
       if (wanted.get(name) !== node.kind) {
@@ -172,8 +194,8 @@ export class Sampler {
       }
       if (node.stream || node.opening || nowMs < node.nextAttemptMs) continue;
       node.opening = true;
-      const command = node.kind === 'nvidia' ? NVIDIA_STREAM : TEGRASTATS_STREAM;
-      const parse = node.kind === 'nvidia' ? gpuLineSamples : tegrastatsSamples;
+      const command = STREAMS[node.kind];
+      const parse = lineReader(node.kind, name);
       const failed = (why: string): void => {
         node.stream = null;
         node.why = why;
@@ -185,7 +207,7 @@ export class Sampler {
         command,
         (line) => {
           const nowLine = this.deps.now().getTime();
-          const samples = parse(name, line, Math.floor(nowLine / 1000));
+          const samples = parse(line, Math.floor(nowLine / 1000));
           if (samples.length === 0) return;
           node.lastHeardMs = nowLine;
           node.failures = 0;

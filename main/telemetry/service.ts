@@ -1,8 +1,11 @@
-import type { HealthReport, SeriesInfo, SeriesQuery, SeriesResult, TelemetryReport, TelemetrySettings } from '../../shared/domain/telemetry.js';
+import type { Dashboard, NodeLiveness } from '../../shared/domain/dashboard.js';
+import { OutpostError } from '../../shared/errors.js';
+import type { Alert, HealthReport, SeriesInfo, SeriesQuery, SeriesResult, TelemetryReport, TelemetrySettings } from '../../shared/domain/telemetry.js';
 import type { Deployment } from '../../shared/domain/workers.js';
 import type { SiteFacts } from './core/site-facts.js';
 import type { TelemetryStore } from './adapters/telemetry-store.js';
-import { chartWindow } from './core/buckets.js';
+import { chartWindow, withEmptyBuckets } from './core/buckets.js';
+import { composeDashboard, nodeLiveness, routerWindow } from './core/dashboard.js';
 import { assessHealth } from './core/health-rules.js';
 
 export interface TelemetryDeps {
@@ -14,6 +17,9 @@ export interface TelemetryDeps {
 /** Rollup rows a site's bundle carries at most (~9 MB of JSON); a longer backlog travels in coarser buckets, not in more rows. */
 export const MAX_REPORT_ROWS = 200_000;
 
+/** The dashboard's router tile looks this far back. */
+const DASHBOARD_ROUTER_SECONDS = 900;
+
 /** Reads over the stored telemetry: charts, the latest values, alerts, the offline health report, the site's report for HQ. */
 export class TelemetryService {
   constructor(private readonly deps: TelemetryDeps) {}
@@ -22,10 +28,17 @@ export class TelemetryService {
     return Math.floor(this.deps.now().getTime() / 1000);
   }
 
-  series(query: SeriesQuery): SeriesResult {
+  series(query: Omit<SeriesQuery, 'emptyBuckets'> & Partial<Pick<SeriesQuery, 'emptyBuckets'>>): SeriesResult {
     const settings = this.deps.store.settings();
     const window = chartWindow(query, this.nowSeconds(), settings.rawRetentionHours * 3600);
-    return { from: window.from, to: window.to, bucketSeconds: window.bucketSeconds, resolution: window.resolution, lines: this.deps.store.lines(query.metric, query.source, window) };
+    const lines = this.deps.store.lines(query.metric, query.source, window);
+    return {
+      from: window.from,
+      to: window.to,
+      bucketSeconds: window.bucketSeconds,
+      resolution: window.resolution,
+      lines: query.emptyBuckets === 'null' ? lines.map((line) => ({ ...line, ...withEmptyBuckets(line, window) })) : lines,
+    };
   }
 
   sources(): SeriesInfo[] {
@@ -39,16 +52,38 @@ export class TelemetryService {
    * is called silent for it.
    */
   silentNodes(): string[] {
+    return nodeLiveness({ nodes: [], sources: this.sources(), keyChanges: [] })
+      .filter((n) => n.state === 'silent')
+      .map((n) => n.name);
+  }
+
+  /** Every inventoried remote node (and any the sampler heard): up, silent since its last sample, or offering a changed host key. */
+  nodes(sources: readonly SeriesInfo[] = this.sources()): NodeLiveness[] {
+    const { facts } = this.deps;
+    return nodeLiveness({ nodes: facts.remoteNodes().map((n) => n.name), sources, keyChanges: facts.hostKeyChanges() });
+  }
+
+  acknowledge(key: string): Alert {
+    const alert = this.deps.store.acknowledge(key, this.deps.now().toISOString());
+    if (!alert) throw new OutpostError('NOT_FOUND', `no active alert "${key}"`, 'list the active alerts with `outpost alerts` (a cleared alert needs no acknowledgement)');
+    return alert;
+  }
+
+  /** The home page: composed from the health report, alerts, node liveness, deployments, the router's last 15 min and GPU fill. */
+  dashboard(): Dashboard {
+    const { facts, store } = this.deps;
+    const to = this.nowSeconds();
+    const from = to - DASHBOARD_ROUTER_SECONDS + 1;
+    const seconds = (metric: string) => store.rawSamples('router', metric, from, to);
     const sources = this.sources();
-    const samplerAlive = sources.some((s) => s.source === 'workstation' && !s.stale);
-    if (!samplerAlive) return [];
-    const byNode = new Map<string, boolean>();
-    for (const s of sources) {
-      const node = /^(?:node:([^/]+)|gpu:([^/]+)\/)/.exec(s.source);
-      const name = node?.[1] ?? node?.[2];
-      if (name) byNode.set(name, (byNode.get(name) ?? true) && s.stale);
-    }
-    return [...byNode].filter(([, stale]) => stale).map(([name]) => name);
+    return composeDashboard({
+      health: this.health(),
+      alerts: store.alerts(false),
+      nodes: this.nodes(sources),
+      deployments: facts.liveDeployments(this.deps.now()),
+      router: routerWindow({ requests: seconds('router.requests'), errors: seconds('router.errors'), ttftP50: seconds('router.ttft.p50'), ttftP99: seconds('router.ttft.p99') }, DASHBOARD_ROUTER_SECONDS, facts.routerRunning()),
+      sources,
+    });
   }
 
   alerts(all: boolean) {

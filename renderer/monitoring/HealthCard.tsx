@@ -45,7 +45,17 @@ export function HealthCard() {
               <li key={item.check} data-testid={`monitoring-health-${item.check}`} data-level={item.level}>
                 <span className={`monitoring-level monitoring-level-${item.level}`}>{item.level}</span>
                 <strong>{CHECK_LABEL[item.check]}</strong> <span>{item.summary}</span>
-                {item.level !== 'ok' && <div className="monitoring-action">{item.action}</div>}
+                {item.level !== 'ok' && (
+                  <div className="monitoring-action" data-testid={`monitoring-health-${item.check}-action`}>
+                    {item.windowAction}
+                    {item.page && (
+                      <>
+                        {' '}
+                        <a href={`#/${item.page}`}>Open {item.page.charAt(0).toUpperCase() + item.page.slice(1)} →</a>
+                      </>
+                    )}
+                  </div>
+                )}
               </li>
             ))}
           </ul>
@@ -60,6 +70,7 @@ export function HealthCard() {
             {alerts.data.map((a: Alert) => (
               <li key={a.key} data-testid={`monitoring-alert-${a.key}`}>
                 <span className={`monitoring-level monitoring-level-${a.severity}`}>{a.severity}</span> {a.message}
+                {a.acknowledgedAt !== null && <span className="muted small"> · acknowledged</span>}
                 <span className="muted small"> · since {new Date(a.raisedAt).toLocaleTimeString()}</span>
               </li>
             ))}

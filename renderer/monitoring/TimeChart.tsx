@@ -5,7 +5,14 @@ import 'uplot/dist/uPlot.min.css';
 export interface ChartLine {
   label: string;
   t: readonly number[];
-  v: readonly number[];
+  /** null: a bucket with no sample, drawn as a gap. */
+  v: ReadonlyArray<number | null>;
+}
+
+/** The time span the chart shows, seconds since the epoch: the selected window, whatever the data covers. */
+export interface ChartRange {
+  from: number;
+  to: number;
 }
 
 const PALETTE = ['#4fb3a9', '#7c6fd6', '#e0a040', '#5aa0e0', '#d46fa8', '#9ccc65', '#e06060', '#b0bec5'];
@@ -25,10 +32,36 @@ export function alignLines(lines: readonly ChartLine[]): uPlot.AlignedData {
   return [times, ...columns];
 }
 
-/** A time chart of a few lines (uPlot on a canvas), redrawn in place when the data changes. */
-export function TimeChart({ lines, unit, testId, height = 180 }: { lines: readonly ChartLine[]; unit: string; testId: string; height?: number }) {
+/** Stretches of empty buckets between two drawn ones, over all lines: what the chart leaves as gaps. */
+function gapsIn(data: uPlot.AlignedData): number {
+  let gaps = 0;
+  for (const column of data.slice(1)) {
+    let seenValue = false;
+    let inGap = false;
+    for (const v of column) {
+      if (v === null || v === undefined) inGap = seenValue;
+      else {
+        if (inGap) gaps += 1;
+        seenValue = true;
+        inGap = false;
+      }
+    }
+  }
+  return gaps;
+}
+
+const stepped = uPlot.paths.stepped?.({ align: 1 });
+
+/**
+ * A time chart of a few lines (uPlot on a canvas), redrawn in place when the data changes. The x axis is the
+ * window asked for; buckets without samples stay gaps (no line across them) and each bucket is a step with a point,
+ * so sparse samples read as what they are.
+ */
+export function TimeChart({ lines, unit, testId, range, height = 180 }: { lines: readonly ChartLine[]; unit: string; testId: string; range: ChartRange; height?: number }) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const rangeRef = useRef(range);
+  rangeRef.current = range;
   const shape = lines.map((l) => l.label).join('\n');
 
   useEffect(() => {
@@ -40,12 +73,23 @@ export function TimeChart({ lines, unit, testId, height = 180 }: { lines: readon
       height,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => [rangeRef.current.from, rangeRef.current.to] } },
       axes: [
         { stroke: '#8a9aa6', grid: { stroke: '#26333c' }, ticks: { stroke: '#26333c' } },
         { stroke: '#8a9aa6', grid: { stroke: '#26333c' }, ticks: { stroke: '#26333c' }, label: unit, size: 56 },
       ],
-      series: [{}, ...lines.map((l, i) => ({ label: l.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false }))],
+      series: [{}, ...lines.map((l, i) => ({ label: l.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, paths: stepped, points: { show: true, size: 4 } }))],
+      hooks: {
+        // What the tests read: the span the axis really drew and the gaps left open.
+        draw: [
+          (u) => {
+            element.dataset.axisFrom = String(u.scales.x?.min ?? '');
+            element.dataset.axisTo = String(u.scales.x?.max ?? '');
+            element.dataset.gaps = String(gapsIn(u.data));
+            element.dataset.spanGaps = String(u.series.slice(1).some((s) => s.spanGaps === true));
+          },
+        ],
+      },
     };
     plot.current = new uPlot(options, alignLines(lines), element);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(300, element.clientWidth), height }));
@@ -60,7 +104,7 @@ export function TimeChart({ lines, unit, testId, height = 180 }: { lines: readon
 
   useEffect(() => {
     plot.current?.setData(alignLines(lines));
-  }, [lines]);
+  }, [lines, range.from, range.to]);
 
-  return <div className="monitoring-chart" data-testid={testId} data-lines={lines.length} data-points={lines.reduce((n, l) => n + l.t.length, 0)} ref={host} />;
+  return <div className="monitoring-chart" data-testid={testId} data-lines={lines.length} data-points={lines.reduce((n, l) => n + l.v.filter((v) => v !== null).length, 0)} ref={host} />;
 }

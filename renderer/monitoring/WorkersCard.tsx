@@ -14,8 +14,8 @@ export function WorkersCard({ windowSeconds }: { windowSeconds: number }) {
       <h2>Workers</h2>
       {deployments.status === 'error' && <ErrorNote error={deployments.error} />}
       {deployments.status === 'ok' && deployments.data.length === 0 && (
-        <p className="muted">
-          no deployment running — launch one with <span className="mono">outpost launch &lt;plan-id&gt;</span>
+        <p className="muted" data-testid="monitoring-workers-empty">
+          no deployment running: plan a model on the <a href="#/plan">Plan page</a> and launch it
         </p>
       )}
       {deployments.status === 'ok' && deployments.data.length > 0 && (
@@ -51,7 +51,7 @@ export function WorkersCard({ windowSeconds }: { windowSeconds: number }) {
           </tbody>
         </table>
       )}
-      {running.lines.length > 0 && <TimeChart lines={running.lines} unit={running.unit} testId="monitoring-workers-running" height={120} />}
+      {running.lines.length > 0 && <TimeChart lines={running.lines} unit={running.unit} range={running.range} testId="monitoring-workers-running" height={120} />}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { SeriesLine } from '../../shared/domain/telemetry.js';
 import type { CallError } from '../api/client.js';
 import { useCall, useEvent } from '../api/hooks.js';
-import type { ChartLine } from './TimeChart.js';
+import type { ChartLine, ChartRange } from './TimeChart.js';
 
 export const WINDOWS = [
   { label: '15 min', seconds: 900 },
@@ -24,6 +24,8 @@ export function usePolling(refresh: () => void): void {
 export interface ChartSeries {
   lines: ChartLine[];
   unit: string;
+  /** The window the service bucketed: the chart's x axis. */
+  range: ChartRange;
   error: CallError | null;
 }
 
@@ -34,13 +36,15 @@ export function useSeries(metric: string, windowSeconds: number, source?: string
   const [tick, setTick] = useState(0);
   // A new `from` each refresh moves the window with time (and makes the call run again).
   const from = useMemo(() => Math.floor(Date.now() / 1000) - windowSeconds, [windowSeconds, tick]);
-  const [state] = useCall('telemetry.series', { metric, source, from, maxPoints: 400 });
+  // Every bucket of the window, null where nothing was stored: the chart draws those as gaps.
+  const [state] = useCall('telemetry.series', { metric, source, from, maxPoints: 400, emptyBuckets: 'null' });
   const refresh = useCallback(() => setTick((n) => n + 1), []);
   // Each stored tick is new data; the polling covers a window whose sampler runs in another process.
   useEvent('telemetry.tick', refresh);
   usePolling(refresh);
   return useMemo(() => {
-    if (state.status !== 'ok') return { lines: [], unit: '', error: state.status === 'error' ? state.error : null };
-    return { lines: state.data.lines.map((l) => ({ label: label(l), t: l.t, v: l.avg })), unit: state.data.lines[0]?.unit ?? '', error: null };
-  }, [state, label]);
+    if (state.status !== 'ok') return { lines: [], unit: '', range: { from, to: from + windowSeconds }, error: state.status === 'error' ? state.error : null };
+    const { data } = state;
+    return { lines: data.lines.map((l) => ({ label: label(l), t: l.t, v: l.avg })), unit: data.lines[0]?.unit ?? '', range: { from: data.from, to: data.to }, error: null };
+  }, [state, label, from, windowSeconds]);
 }

@@ -1,10 +1,12 @@
 import { useState } from 'react';
+import type { NodeLiveness } from '../../shared/domain/dashboard.js';
 import type { RemoteNode } from '../../shared/domain/discovery.js';
 import { formatBytes } from '../../shared/units.js';
 import { asCallError, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Meter } from '../components/Meter.js';
+import { LivenessBadge } from './LivenessBadge.js';
 
 const MiB = 2 ** 20;
 
@@ -82,7 +84,7 @@ function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: () => voi
   );
 }
 
-export function NodesTable({ nodes, onChanged }: { nodes: RemoteNode[]; onChanged: () => void }) {
+export function NodesTable({ nodes, onChanged, liveness = [] }: { nodes: RemoteNode[]; onChanged: () => void; liveness?: readonly NodeLiveness[] }) {
   if (nodes.length === 0) return <p className="muted">No nodes yet: scan the site's subnets above.</p>;
   return (
     <table className="table nodes-table" data-testid="nodes-table">
@@ -107,6 +109,7 @@ export function NodesTable({ nodes, onChanged }: { nodes: RemoteNode[]; onChange
             <tr key={node.name} data-testid="node-row" data-node={node.name}>
               <td>
                 <strong>{node.name}</strong>
+                <LivenessBadge liveness={liveness.find((l) => l.name === node.name)} />
                 <div className="muted">
                   {node.address}:{node.port}
                 </div>

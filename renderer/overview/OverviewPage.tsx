@@ -1,57 +1,50 @@
 import { useCallback } from 'react';
 import { useCall, useEvent } from '../api/hooks.js';
-import { useWorkstation } from './useWorkstation.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { usePolling } from '../monitoring/useSeries.js';
+import { AlertsTile, OfflineTile } from './HealthTiles.js';
 import { IdentityCard } from './IdentityCard.js';
-import { WorkstationCard } from './WorkstationCard.js';
+import { DeploymentsTile, GpuTile, NodesTile, RouterTile } from './SiteTiles.js';
 
+/** The home page: the site at a glance, each tile linking to the page that acts on it. */
 export function OverviewPage() {
   const [identity, reloadIdentity] = useCall('identity.show', {});
-  const inventory = useWorkstation();
-  const [journal, reloadJournal] = useCall('system.journal', { limit: 8 });
+  const [dashboard, reload] = useCall('telemetry.dashboard', {});
+  usePolling(reload);
+  useEvent(
+    'telemetry.alert',
+    useCallback(() => reload(), [reload]),
+  );
   useEvent(
     'identity.changed',
     useCallback(() => {
       reloadIdentity();
-      reloadJournal();
-    }, [reloadIdentity, reloadJournal]),
+      reload();
+    }, [reloadIdentity, reload]),
   );
   return (
     <div className="overview">
-      <h1>Overview</h1>
-      <div className="grid">
-        <IdentityCard identity={identity} onCreated={reloadIdentity} />
-        <WorkstationCard inventory={inventory.state} onRefresh={inventory.refresh} />
-      </div>
-      <section className="card" data-testid="journal-card">
-        <h2>Recent operations</h2>
-        {journal.status === 'error' && <ErrorNote error={journal.error} />}
-        {journal.status === 'ok' && journal.data.length === 0 && <p className="muted">nothing has been done yet</p>}
-        {journal.status === 'ok' && journal.data.length > 0 && (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>What</th>
-                <th>Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {journal.data.map((entry) => (
-                <tr key={entry.id}>
-                  <td>{new Date(entry.at).toLocaleString()}</td>
-                  <td>
-                    {entry.user} via {entry.actor}
-                  </td>
-                  <td className="mono">{entry.action}</td>
-                  <td className={entry.outcome === 'ok' ? 'ok' : 'warn'}>{entry.outcome === 'ok' ? 'ok' : `${entry.errorCode}: ${entry.detail ?? ''}`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+      <h1>
+        Site dashboard{' '}
+        {dashboard.status === 'ok' && (
+          <span className={`monitoring-level monitoring-level-${dashboard.data.level}`} data-testid="dashboard-level">
+            {dashboard.data.level}
+          </span>
         )}
-      </section>
+      </h1>
+      {dashboard.status === 'loading' && <p className="muted">loading…</p>}
+      {dashboard.status === 'error' && <ErrorNote error={dashboard.error} />}
+      {dashboard.status === 'ok' && (
+        <div className="grid dashboard-grid">
+          <OfflineTile offline={dashboard.data.offline} />
+          <AlertsTile alerts={dashboard.data.alerts} onChanged={reload} />
+          <NodesTile nodes={dashboard.data.nodes} />
+          <DeploymentsTile deployments={dashboard.data.deployments} />
+          <RouterTile router={dashboard.data.router} />
+          <GpuTile gpus={dashboard.data.gpus} />
+        </div>
+      )}
+      <IdentityCard identity={identity} onCreated={reloadIdentity} />
     </div>
   );
 }

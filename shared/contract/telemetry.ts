@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
+import { DashboardSchema, NodeLivenessSchema } from '../domain/dashboard.js';
 import { AlertSchema, HealthReportSchema, SeriesInfoSchema, SeriesQuerySchema, SeriesResultSchema, TelemetrySettingsSchema } from '../domain/telemetry.js';
 
 export const telemetryCalls = {
@@ -19,6 +20,24 @@ export const telemetryCalls = {
     summary: 'Alerts raised by the sampler (stale sources, restarts, unreachable nodes), newest first; cleared ones only with all.',
     input: z.object({ all: z.boolean().default(false) }).strict(),
     output: z.array(AlertSchema),
+    mutates: false,
+  }),
+  'telemetry.acknowledge': defineCall({
+    summary: 'Acknowledge an active alert: it stays listed, marked acknowledged, until its condition clears.',
+    input: z.object({ key: z.string().min(1).max(300) }).strict(),
+    output: AlertSchema,
+    mutates: true,
+  }),
+  'telemetry.nodes': defineCall({
+    summary: 'Each remote node: up, silent (its telemetry stopped, since when) or presenting a changed host key.',
+    input: z.object({}).strict(),
+    output: z.array(NodeLivenessSchema),
+    mutates: false,
+  }),
+  'telemetry.dashboard': defineCall({
+    summary: "The site dashboard: hours offline against the limit, active alerts, nodes up/silent/key-changed, deployments, the router's last 15 min (rate, TTFT p50/p99), GPU fill per node.",
+    input: z.object({}).strict(),
+    output: DashboardSchema,
     mutates: false,
   }),
   'telemetry.health': defineCall({

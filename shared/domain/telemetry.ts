@@ -45,6 +45,8 @@ export const SeriesQuerySchema = z
     from: z.number().int().nonnegative().optional(),
     to: z.number().int().nonnegative().optional(),
     maxPoints: z.number().int().min(2).max(5000).default(600),
+    /** omit: only buckets holding samples; null: every bucket of the window, null where none was stored (a chart draws the gap). */
+    emptyBuckets: z.enum(['omit', 'null']).default('omit'),
   })
   .strict();
 export type SeriesQuery = z.infer<typeof SeriesQuerySchema>;
@@ -55,9 +57,10 @@ export const SeriesLineSchema = z.object({
   metric: z.string(),
   unit: z.string(),
   t: z.array(z.number().int()),
-  min: z.array(z.number()),
-  avg: z.array(z.number()),
-  max: z.array(z.number()),
+  /** null only for an empty bucket, and only when the query asked for them (emptyBuckets: 'null'). */
+  min: z.array(z.number().nullable()),
+  avg: z.array(z.number().nullable()),
+  max: z.array(z.number().nullable()),
 });
 export type SeriesLine = z.infer<typeof SeriesLineSchema>;
 
@@ -80,8 +83,12 @@ export const HealthItemSchema = z.object({
   level: HealthLevelSchema,
   /** The finding, in a sentence. */
   summary: z.string(),
-  /** What to do about it, in a sentence (also for ok: nothing, or what to keep doing). */
+  /** What to do about it, in a sentence (also for ok: nothing, or what to keep doing), in CLI terms: the terminal's report. */
   action: z.string(),
+  /** The same advice in window terms (a page and what to do there), for the window's report. */
+  windowAction: z.string(),
+  /** The window page that does it (a route path such as `sync`); null when no page does. */
+  page: z.string().nullable(),
   value: z.number().nullable(),
   limit: z.number().nullable(),
   unit: z.string(),
@@ -102,6 +109,8 @@ export const AlertSchema = z.object({
   message: z.string(),
   raisedAt: z.iso.datetime(),
   clearedAt: z.iso.datetime().nullable(),
+  /** Someone saw it (`telemetry.acknowledge`); it stays listed, as acknowledged, until its condition clears. */
+  acknowledgedAt: z.iso.datetime().nullable().default(null),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 

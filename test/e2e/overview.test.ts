@@ -6,32 +6,47 @@ import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { launchChromium, openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
+import { DashboardPageObject } from './pages/dashboard-page.js';
 import { OutpostWindow } from './pages/outpost-window.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 
-test('the Overview page shows the real site identity and this workstation in Chromium', async (t) => {
+test('the home page is the site dashboard: on a fresh site each tile says the next step, the identity stays, and this workstation moved to the Nodes page', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
   assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'e2e-site'])).code, 0);
   const identity = JSON.parse((await runOutpost(['--data-dir', dataDir, 'keys', 'show', '--json'])).stdout) as { signingKey: { fingerprint: string } };
   const { url } = await startSiteService(t, dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 820 });
+  const dashboard = new DashboardPageObject(page);
 
   await win.siteId.waitFor();
   assert.equal(await win.siteId.textContent(), 'e2e-site');
   assert.equal(await win.byTestId('signing-fingerprint').textContent(), identity.signingKey.fingerprint);
-  await win.workstationCpu.waitFor();
-  assert.match((await win.workstationCpu.textContent()) ?? '', new RegExp(`${os.cpus().length} logical`));
-  assert.equal(await win.byTestId('workstation-hostname').textContent(), os.hostname());
+  await dashboard.tile('offline').waitFor();
+  assert.equal(await dashboard.byTestId('dashboard-offline-hours').textContent(), 'no bundle exchanged yet');
+  assert.equal(await dashboard.byTestId('dashboard-offline-level').textContent(), 'warn');
+  const offlineAction = (await dashboard.byTestId('dashboard-offline-action').textContent()) ?? '';
+  assert.match(offlineAction, /Sync page/);
+  assert.doesNotMatch(offlineAction, /outpost /, 'the window names its own page, not a CLI command');
+  assert.match((await dashboard.byTestId('dashboard-nodes-empty').textContent()) ?? '', /scan the site on the Nodes page/);
+  assert.match((await dashboard.byTestId('dashboard-deployments-empty').textContent()) ?? '', /plan a model on the Plan page/);
+  assert.match((await dashboard.byTestId('dashboard-gpus-empty').textContent()) ?? '', /scan the site on the Nodes page/);
+  assert.match((await dashboard.byTestId('dashboard-router-empty').textContent()) ?? '', /connect an application on the Router page/);
+  assert.match((await dashboard.byTestId('dashboard-alerts-empty').textContent()) ?? '', /No open alerts/);
+  assert.doesNotMatch((await win.byTestId('page-overview').textContent()) ?? '', /`outpost|outpost (discover|launch|bundle)/, 'no CLI command on the home page');
   assert.equal(await win.statusSite.textContent(), 'site e2e-site');
   assert.equal(await win.statusOffline.textContent(), 'no bundle exchanged yet');
   assert.doesNotMatch(page.url(), /token=/, 'the token leaves the address bar at once');
 
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'overview.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'overview-fresh.png'), fullPage: true });
 
-  await win.goTo('nodes');
+  await dashboard.byTestId('dashboard-nodes-link').click();
+  await win.byTestId('page-nodes').waitFor();
   await win.byTestId('scan-form').waitFor();
+  await win.workstationCpu.waitFor();
+  assert.match((await win.workstationCpu.textContent()) ?? '', new RegExp(`${os.cpus().length} logical`));
+  assert.equal(await win.byTestId('workstation-hostname').textContent(), os.hostname());
   assert.deepEqual(consoleErrors, [], 'no CSP violation or script error');
 });
 

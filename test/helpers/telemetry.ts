@@ -9,6 +9,8 @@ export function siteFactsWith(nodes: Array<{ name: string; gpus: number }> = [],
     acknowledgedSequences: () => [],
     activeKeys: () => [],
     remoteNodes: () => nodes.map((n) => ({ name: n.name, lastSeen, gpus: n.gpus, jetson: false })),
+    hostKeyChanges: () => [],
+    routerRunning: () => false,
     liveDeployments: () => [],
   };
 }

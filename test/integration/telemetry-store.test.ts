@@ -154,3 +154,72 @@ test('restart alerts expire after a while and cleared alerts are forgotten after
     'the cleared restart alert is forgotten',
   );
 });
+
+test('an acknowledged alert stays listed as acknowledged until it clears; raised again, it is open again', (t) => {
+  const { telemetry, clock } = fixture(t);
+  const alert = { key: 'node-silent:b', severity: 'critical' as const, source: 'node:b', message: 'b sent no telemetry', raisedAt: '2026-11-25T00:00:00.000Z' };
+  telemetry.store.raise(alert);
+  assert.throws(
+    () => telemetry.service.acknowledge('node-silent:nope'),
+    (e: unknown) => (e as { code?: string }).code === 'NOT_FOUND',
+  );
+  const acked = telemetry.service.acknowledge('node-silent:b');
+  assert.equal(acked.acknowledgedAt, new Date(clock.s * 1000).toISOString());
+  assert.deepEqual(
+    telemetry.service.alerts(false).map((a) => [a.key, a.acknowledgedAt !== null]),
+    [['node-silent:b', true]],
+  );
+  telemetry.store.clear('node-silent:b', '2026-11-25T00:05:00.000Z');
+  assert.throws(() => telemetry.service.acknowledge('node-silent:b'), 'a cleared alert needs no acknowledgement');
+  telemetry.store.raise({ ...alert, raisedAt: '2026-11-25T01:00:00.000Z' });
+  assert.equal(telemetry.service.alerts(false)[0]?.acknowledgedAt, null);
+});
+
+test('a chart asking for empty buckets gets every bucket of the window, null where the source was silent', (t) => {
+  const { clock, telemetry } = fixture(t);
+  fill(telemetry.store, ['gpu:a/0'], T0, 60);
+  fill(telemetry.store, ['gpu:a/0'], T0 + 300, 60);
+  clock.s = T0 + 600;
+  const chart = telemetry.service.series({ metric: 'gpu.util', from: T0, to: T0 + 599, maxPoints: 60, emptyBuckets: 'null' });
+  const line = chart.lines[0];
+  assert.ok(line);
+  assert.equal(chart.bucketSeconds, 10);
+  assert.equal(line.t.length, 60, 'the whole window, not only where data is');
+  assert.equal(line.t[0], T0);
+  assert.deepEqual(
+    line.avg.map((v) => v !== null),
+    Array.from({ length: 60 }, (_, i) => i < 6 || (i >= 30 && i < 36)),
+  );
+  const sparse = telemetry.service.series({ metric: 'gpu.util', from: T0, to: T0 + 599, maxPoints: 60 });
+  assert.equal(sparse.lines[0]?.t.length, 12, 'without asking, only buckets holding samples');
+});
+
+test("the dashboard reads the router's last 15 minutes from the stored seconds, and GPU fill from the newest samples", (t) => {
+  const { clock, telemetry } = fixture(t);
+  clock.s = T0 + 3600;
+  const second = (ts: number, requests: number, p50: number, p99: number): Sample[] => [
+    { source: 'router', metric: 'router.requests', unit: 'req/s', ts, value: requests },
+    { source: 'router', metric: 'router.errors', unit: 'err/s', ts, value: 0 },
+    { source: 'router', metric: 'router.ttft.p50', unit: 'ms', ts, value: p50 },
+    { source: 'router', metric: 'router.ttft.p99', unit: 'ms', ts, value: p99 },
+  ];
+  telemetry.store.ingest(second(T0 + 3600 - 1000, 50, 999, 9999)); // older than 15 minutes: not counted
+  telemetry.store.ingest(second(T0 + 3600 - 60, 9, 40, 80));
+  telemetry.store.ingest(second(T0 + 3600 - 30, 1, 300, 700));
+  telemetry.store.ingest([
+    { source: 'workstation', metric: 'cpu.util', unit: '%', ts: T0 + 3600, value: 5 },
+    { source: 'gpu:a/0', metric: 'gpu.mem.used', unit: 'MiB', ts: T0 + 3600, value: 1024 },
+    { source: 'gpu:a/0', metric: 'gpu.mem.total', unit: 'MiB', ts: T0 + 3600, value: 4096 },
+  ]);
+  const dashboard = telemetry.service.dashboard();
+  assert.deepEqual(dashboard.router, { running: false, windowSeconds: 900, requests: 10, errors: 0, requestsPerMinute: 0.7, ttftP50Ms: 40, ttftP99Ms: 700 });
+  assert.deepEqual(
+    dashboard.gpus.map((g) => [g.node, g.fill]),
+    [['a', 0.25]],
+  );
+  assert.deepEqual(
+    dashboard.nodes.map((n) => [n.name, n.state]),
+    [['a', 'up']],
+  );
+  assert.equal(dashboard.offline.hours, null, 'no exchange yet');
+});

@@ -424,6 +424,13 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    name: 'telemetry: alerts can be acknowledged (they stay listed until they clear)',
+    sql: `
+      ALTER TABLE telemetry_alerts ADD COLUMN acknowledged_at TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -5,11 +5,11 @@ import type { Envelope, EventMessage } from '../../../shared/contract/index.js';
 import type { Alert, HealthLevel, HealthReport } from '../../../shared/domain/telemetry.js';
 import { watchSite, type SiteState } from './site-watch.js';
 
-const alert = (key: string, severity: Alert['severity'], clearedAt: string | null = null): Alert => ({ key, severity, source: `node:${key}`, message: `${key} went quiet`, raisedAt: '2026-12-01T00:00:00.000Z', clearedAt });
+const alert = (key: string, severity: Alert['severity'], clearedAt: string | null = null): Alert => ({ key, severity, source: `node:${key}`, message: `${key} went quiet`, raisedAt: '2026-12-01T00:00:00.000Z', clearedAt, acknowledgedAt: null });
 const report = (level: HealthLevel, summary: string): HealthReport => ({
   at: '2026-12-01T00:00:00.000Z',
   level,
-  items: [{ check: 'offline', level, summary, action: 'x', value: null, limit: null, unit: 'h' }],
+  items: [{ check: 'offline', level, summary, action: 'x', windowAction: 'x', page: null, value: null, limit: null, unit: 'h' }],
 });
 
 /** The site as the watch sees it: answers from these fields, and an event stream the test emits into. */

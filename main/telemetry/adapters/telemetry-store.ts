@@ -225,15 +225,15 @@ export class TelemetryStore {
   }
 
   /** Raises an alert unless the same one is active; returns it when it is new. */
-  raise(alert: Omit<Alert, 'clearedAt'>): Alert | null {
+  raise(alert: Omit<Alert, 'clearedAt' | 'acknowledgedAt'>): Alert | null {
     const active = this.db.prepare('SELECT 1 FROM telemetry_alerts WHERE key = ? AND cleared_at IS NULL').get(alert.key);
     if (active) return null;
     this.db
       .prepare(
-        'INSERT INTO telemetry_alerts (key, severity, source, message, raised_at, cleared_at) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, source = excluded.source, message = excluded.message, raised_at = excluded.raised_at, cleared_at = NULL',
+        'INSERT INTO telemetry_alerts (key, severity, source, message, raised_at, cleared_at) VALUES (?, ?, ?, ?, ?, NULL) ON CONFLICT (key) DO UPDATE SET severity = excluded.severity, source = excluded.source, message = excluded.message, raised_at = excluded.raised_at, cleared_at = NULL, acknowledged_at = NULL',
       )
       .run(alert.key, alert.severity, alert.source, alert.message, alert.raisedAt);
-    return { ...alert, clearedAt: null };
+    return { ...alert, clearedAt: null, acknowledgedAt: null };
   }
 
   /** Clears an active alert; returns it when it was active. */
@@ -255,8 +255,21 @@ export class TelemetryStore {
     return expiring.map((a) => ({ ...a, clearedAt: at }));
   }
 
+  /** Marks an active alert seen; returns it, or null when no such alert is active. Acknowledging twice keeps the first time. */
+  acknowledge(key: string, at: string): Alert | null {
+    this.db.prepare('UPDATE telemetry_alerts SET acknowledged_at = coalesce(acknowledged_at, ?) WHERE key = ? AND cleared_at IS NULL').run(at, key);
+    return this.alerts(false).find((a) => a.key === key) ?? null;
+  }
+
+  /** One series' raw samples in [from, to], oldest first, as [second, value]. */
+  rawSamples(source: string, metric: string, from: number, to: number): Array<[number, number]> {
+    const id = this.selectSeriesId.get(source, metric) as number | undefined;
+    if (id === undefined) return [];
+    return this.db.prepare('SELECT ts, value FROM telemetry_samples WHERE series_id = ? AND ts >= ? AND ts <= ? ORDER BY ts').raw().all(id, from, to) as Array<[number, number]>;
+  }
+
   alerts(all: boolean): Alert[] {
-    return this.db.prepare(`SELECT key, severity, source, message, raised_at AS raisedAt, cleared_at AS clearedAt FROM telemetry_alerts ${all ? '' : 'WHERE cleared_at IS NULL'} ORDER BY raised_at DESC, key`).all() as Alert[];
+    return this.db.prepare(`SELECT key, severity, source, message, raised_at AS raisedAt, cleared_at AS clearedAt, acknowledged_at AS acknowledgedAt FROM telemetry_alerts ${all ? '' : 'WHERE cleared_at IS NULL'} ORDER BY raised_at DESC, key`).all() as Alert[];
   }
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { chartWindow, nextRollupRange, retentionCutoffs, sourceMatches } from './buckets.js';
+import { chartWindow, nextRollupRange, retentionCutoffs, sourceMatches, withEmptyBuckets } from './buckets.js';
 
 const NOW = 1_795_000_000;
 const DAY = 86_400;
@@ -50,4 +50,11 @@ test('a source filter is exact, or a prefix when it ends in : or /', () => {
   assert.ok(!sourceMatches('gpu:a/', 'gpu:ab/1'));
   assert.ok(sourceMatches('node:a', 'node:a'));
   assert.ok(!sourceMatches('node:a', 'node:ab'));
+});
+
+test('every bucket of the window is listed once asked for, null where nothing was stored', () => {
+  const filled = withEmptyBuckets({ t: [100, 130], min: [1, 3], avg: [2, 4], max: [3, 5] }, { from: 100, to: 159, bucketSeconds: 10 });
+  assert.deepEqual(filled.t, [100, 110, 120, 130, 140, 150]);
+  assert.deepEqual(filled.avg, [2, null, null, 4, null, null]);
+  assert.deepEqual(filled.max, [3, null, null, 5, null, null]);
 });

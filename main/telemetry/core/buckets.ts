@@ -47,3 +47,28 @@ export function sourceMatches(filter: string | undefined, source: string): boole
   if (filter === undefined) return true;
   return filter.endsWith(':') || filter.endsWith('/') ? source.startsWith(filter) : source === filter;
 }
+
+/** A chart line's columns: bucket starts and min/avg/max, null where a bucket holds no sample. */
+export interface BucketColumns {
+  t: number[];
+  min: Array<number | null>;
+  avg: Array<number | null>;
+  max: Array<number | null>;
+}
+
+/**
+ * Every bucket of the window, null where none was stored: a chart drawing
+ * these leaves the empty stretch as a gap instead of bridging it with a line.
+ */
+export function withEmptyBuckets(line: BucketColumns, window: Pick<ChartWindow, 'from' | 'to' | 'bucketSeconds'>): BucketColumns {
+  const at = new Map(line.t.map((t, i) => [t, i]));
+  const filled: BucketColumns = { t: [], min: [], avg: [], max: [] };
+  for (let t = window.from; t <= window.to; t += window.bucketSeconds) {
+    const i = at.get(t);
+    filled.t.push(t);
+    filled.min.push(i === undefined ? null : (line.min[i] ?? null));
+    filled.avg.push(i === undefined ? null : (line.avg[i] ?? null));
+    filled.max.push(i === undefined ? null : (line.max[i] ?? null));
+  }
+  return filled;
+}

@@ -16,6 +16,10 @@ export interface SiteFacts {
   activeKeys(): Array<{ kind: 'signing' | 'ssh'; createdAt: string }>;
   /** Remote nodes of the inventory: when they last answered a scan, how many GPUs, whether a Jetson. */
   remoteNodes(): Array<{ name: string; lastSeen: string; gpus: number; jetson: boolean }>;
+  /** Remote nodes that offered a host key other than the pinned one, and when. */
+  hostKeyChanges(): Array<{ name: string; at: string }>;
+  /** Whether a router wrote its stats in the last few seconds. */
+  routerRunning(): boolean;
   /** Deployments running or starting, and those that failed within the last day of `now`. */
   liveDeployments(now: Date): Deployment[];
 }

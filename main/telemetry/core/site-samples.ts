@@ -57,7 +57,8 @@ export function alertChanges(seen: { silentNodes: ReadonlyArray<{ node: string; 
   const raise: AlertChange['raise'] = [];
   for (const s of seen.silentNodes) raise.push({ key: `node-silent:${s.node}`, severity: 'critical', source: `node:${s.node}`, message: `${s.node} sent no telemetry for ${Math.round(s.seconds)} s (${s.why}); check its power and network` });
   for (const d of seen.deployments) {
-    if (d.state === 'failed') raise.push({ key: `deployment:${d.id}`, severity: 'critical', source: `deployment:${d.id}`, message: `deployment ${d.id} (${d.model}) failed${d.detail ? `: ${d.detail}` : ''}; see \`outpost logs ${d.id}\`` });
+    if (d.state === 'failed')
+      raise.push({ key: `deployment:${d.id}`, severity: 'critical', source: `deployment:${d.id}`, message: `deployment ${d.id} (${d.model}) failed${d.detail ? `: ${d.detail}` : ''}; read its log on the Workers page (or \`outpost logs ${d.id}\`)` });
     else if (d.state === 'degraded') raise.push({ key: `deployment:${d.id}`, severity: 'warn', source: `deployment:${d.id}`, message: `deployment ${d.id} (${d.model}) is degraded; supervision is restarting its workers` });
     for (const w of d.workers) {
       const before = seen.previousRestarts.get(`${d.id}/${w.name}`);

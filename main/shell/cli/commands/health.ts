@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { HealthReport, TelemetrySettings } from '../../../../shared/domain/telemetry.js';
+import type { Alert, HealthReport, TelemetrySettings } from '../../../../shared/domain/telemetry.js';
 import { OutpostError } from '../../../../shared/errors.js';
 import type { CliRuntime } from '../runtime.js';
 
@@ -8,6 +8,16 @@ const MARK = { ok: 'ok  ', warn: 'WARN', critical: 'CRIT' } as const;
 export function formatHealth(report: HealthReport): string {
   const lines = report.items.map((i) => `${MARK[i.level]}  ${i.check.padEnd(17)} ${i.summary}${i.level === 'ok' ? '' : `\n      ${' '.repeat(17)} → ${i.action}`}`);
   return [`Offline health: ${report.level.toUpperCase()} (${report.at})`, ...lines].join('\n');
+}
+
+export function formatAlerts(alerts: readonly Alert[]): string {
+  if (alerts.length === 0) return 'No active alerts.';
+  return alerts
+    .map((a) => {
+      const state = a.clearedAt ? `cleared ${a.clearedAt}` : a.acknowledgedAt ? `acknowledged ${a.acknowledgedAt}` : 'open';
+      return `${a.severity === 'critical' ? 'CRIT' : 'WARN'}  ${a.key}  (${state}, since ${a.raisedAt})\n      ${a.message}`;
+    })
+    .join('\n');
 }
 
 export function formatLimits(s: TelemetrySettings): string {
@@ -51,6 +61,21 @@ export function registerHealthCommands(program: Command, cli: CliRuntime): void 
       if (critical.length > 0) {
         throw new OutpostError('PRECONDITION', `${critical.length} health check${critical.length === 1 ? ' is' : 's are'} critical (${critical.map((i) => i.check).join(', ')})`, 'do what each critical line says, then run `outpost health` again');
       }
+    });
+  const alerts = program
+    .command('alerts')
+    .description('active alerts (stale nodes, failed or degraded deployments, restarts), acknowledged ones marked')
+    .option('--all', 'cleared alerts too')
+    .action(async (opts: { all?: boolean }) => {
+      const list = await cli.call('telemetry.alerts', { all: opts.all === true });
+      cli.print(list, () => formatAlerts(list));
+    });
+  alerts
+    .command('ack <key>')
+    .description('acknowledge an active alert: it stays listed, as acknowledged, until its condition clears')
+    .action(async (key: string) => {
+      const alert = await cli.call('telemetry.acknowledge', { key });
+      cli.print(alert, () => `Acknowledged ${alert.key} (${alert.acknowledgedAt ?? ''}); it stays listed until it clears.`);
     });
   health
     .command('limits')
