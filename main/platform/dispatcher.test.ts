@@ -68,6 +68,10 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'telemetry.health': fail,
     'telemetry.settings.show': fail,
     'telemetry.settings.set': fail,
+    'identity.sshPublicKey': fail,
+    'sync.trustRemove': fail,
+    'setup.state': fail,
+    'setup.confirm': fail,
     ...overrides,
   };
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SiteIdentity } from '../../shared/domain/identity.js';
+import type { Role, SiteIdentity } from '../../shared/domain/identity.js';
 import { isSafeRelativePath, ModelReleaseSchema, TRUST_FILE_TYPE, TrustFileSchema, type Exchange, type Policy, type StoredRecord, type TrustedPeer, type TrustFile } from '../../shared/domain/sync.js';
 import { factorProblem, type CalibrationSet } from '../../shared/domain/calibration.js';
 import { OutpostError } from '../../shared/errors.js';
@@ -25,10 +25,14 @@ export class SyncService {
     };
   }
 
-  inspectTrust(file: string): { trust: TrustFile; fingerprint: string; status: 'new' | 'same' | 'different-key' } {
+  /** `expectedRole`: the role the file must name (HQ's trust file where HQ's is asked for). */
+  inspectTrust(file: string, expectedRole?: Role): { trust: TrustFile; fingerprint: string; status: 'new' | 'same' | 'different-key' } {
     const trust = readTrustFile(file);
     if (trust.siteId === this.deps.identity.show().siteId) {
       throw new OutpostError('INVALID_INPUT', `${file} is this installation's own trust file`, 'add the trust file of the peer (HQ or the site) instead');
+    }
+    if (expectedRole && trust.role !== expectedRole) {
+      throw new OutpostError('INVALID_INPUT', `${file} is the trust file of ${roleName(trust.role)} ${trust.siteId}, not of ${roleName(expectedRole)}`, `ask ${roleName(expectedRole)} for the file its \`outpost trust export\` writes; nothing was trusted`);
     }
     const pinned = this.deps.repository.peer(trust.siteId);
     const status = !pinned ? 'new' : pinned.fingerprint === trust.signingKey.fingerprint ? 'same' : 'different-key';
@@ -40,8 +44,8 @@ export class SyncService {
    * allowed only along its signed rotations, unless the person confirms the
    * new fingerprint itself (a peer that started a new identity).
    */
-  addTrust(file: string, confirmedFingerprint: string): TrustedPeer {
-    const { trust, fingerprint } = this.inspectTrust(file);
+  addTrust(file: string, confirmedFingerprint: string, expectedRole?: Role): TrustedPeer {
+    const { trust, fingerprint } = this.inspectTrust(file, expectedRole);
     if (confirmedFingerprint !== fingerprint) {
       throw new OutpostError('CONFLICT', `the trust file's key is ${fingerprint}, not the ${confirmedFingerprint} that was confirmed`, 'read the fingerprint again and compare it with the peer over a trusted channel');
     }
@@ -55,6 +59,17 @@ export class SyncService {
       }
     });
     return this.deps.repository.peer(trust.siteId) as TrustedPeer;
+  }
+
+  /** Stops trusting a peer: its bundles fail the trust check from now on. This installation is no peer of its own. */
+  removeTrust(siteId: string): { removed: string; fingerprint: string } {
+    if (siteId === this.deps.identity.show().siteId) {
+      throw new OutpostError('INVALID_INPUT', `${siteId} is this installation itself, not a trusted peer`, 'name a peer from `outpost trust list`');
+    }
+    const pinned = this.deps.repository.peer(siteId);
+    if (!pinned) throw new OutpostError('NOT_FOUND', `${siteId} is not a trusted peer`, 'see `outpost trust list` for the peers');
+    this.deps.repository.removePeer(siteId);
+    return { removed: siteId, fingerprint: pinned.fingerprint };
   }
 
   peers(): TrustedPeer[] {
@@ -133,6 +148,10 @@ export class SyncService {
     }
     return identity;
   }
+}
+
+function roleName(role: Role): string {
+  return role === 'hq' ? 'HQ' : 'a site';
 }
 
 function readTrustFile(file: string): TrustFile {
