@@ -28,7 +28,7 @@ export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: J
     }
   };
   return {
-    'sync.trustExport': () => service.trustFile(),
+    'sync.trustExport': ({ to }) => service.trustFile(to),
     'sync.trustInspect': ({ path, role }) => service.inspectTrust(path, role),
     'sync.trustAdd': ({ path, fingerprint, role }) => service.addTrust(path, fingerprint, role),
     'sync.trustRemove': ({ site }) => service.removeTrust(site),

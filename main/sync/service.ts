@@ -13,9 +13,10 @@ import { valueDigest } from './core/records.js';
 export class SyncService {
   constructor(private readonly deps: SyncDeps) {}
 
-  trustFile(): TrustFile {
+  /** `to`: also written there, for the peer to carry away; an existing file is never overwritten. */
+  trustFile(to?: string): TrustFile {
     const identity = this.deps.identity.show();
-    return {
+    const file: TrustFile = {
       type: TRUST_FILE_TYPE,
       siteId: identity.siteId,
       role: identity.role,
@@ -23,6 +24,8 @@ export class SyncService {
       rotations: rotationsFromHistory(identity.siteId, identity.history),
       exportedAt: this.deps.clock.now().toISOString(),
     };
+    if (to !== undefined) writeTrustFile(to, file);
+    return file;
   }
 
   /** `expectedRole`: the role the file must name (HQ's trust file where HQ's is asked for). */
@@ -154,13 +157,25 @@ function roleName(role: Role): string {
   return role === 'hq' ? 'HQ' : 'a site';
 }
 
+function writeTrustFile(to: string, trust: TrustFile): void {
+  try {
+    fs.writeFileSync(to, `${JSON.stringify(trust, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new OutpostError('CONFLICT', `${to} already exists`, 'choose another file name; nothing was overwritten');
+    if (code === 'ENOENT') throw new OutpostError('INVALID_INPUT', `the folder of ${to} does not exist`, 'choose a folder that exists (a mounted drive, your home folder)');
+    throw new OutpostError('INVALID_INPUT', `cannot write ${to} (${code ?? 'error'})`, 'choose a folder you can write to');
+  }
+}
+
 function readTrustFile(file: string): TrustFile {
   let raw: unknown;
   try {
     const stat = fs.statSync(file);
     if (!stat.isFile() || stat.size > 1024 * 1024) throw new Error('size');
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new OutpostError('NOT_FOUND', `${file} does not exist`, 'check the path (is the drive mounted?)');
     throw new OutpostError('INVALID_INPUT', `${file} is not a readable trust file`, 'use the file written by `outpost trust export` on the peer');
   }
   const parsed = TrustFileSchema.safeParse(raw);

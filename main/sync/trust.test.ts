@@ -45,3 +45,16 @@ test("a site's trust file where HQ's is expected is refused by role, before anyt
   assert.equal((await site.refusal('sync.trustAdd', { path: file, fingerprint, role: 'hq' })).code, 'INVALID_INPUT');
   assert.deepEqual(await site.call('sync.trustList', {}), []);
 });
+
+test('the trust file is written where asked, never over an existing file, and a missing folder is named', async (t) => {
+  const { root, site } = await hqAndSite(t);
+  const file = path.join(root, 'site.trust.json');
+  const exported = await site.call('sync.trustExport', { to: file });
+  assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), exported);
+  fs.writeFileSync(file, 'kept');
+  const again = await site.refusal('sync.trustExport', { to: file });
+  assert.equal(again.code, 'CONFLICT');
+  assert.match(again.message, /already exists/);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'kept', 'nothing was overwritten');
+  assert.match((await site.refusal('sync.trustExport', { to: path.join(root, 'no-such-dir', 'x.json') })).message, /folder of .* does not exist/);
+});

@@ -3,6 +3,7 @@ import { useCall, useEvent } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { NodesTable } from './NodesTable.js';
 import { ScanForm } from './ScanForm.js';
+import { SshKeyCard } from '../setup/SshKeyCard.js';
 
 export function NodesPage() {
   const [nodes, reload] = useCall('discovery.nodes', {});
@@ -13,6 +14,7 @@ export function NodesPage() {
   return (
     <div className="nodes">
       <h1>Nodes</h1>
+      <SshKeyCard />
       <ScanForm onFinished={reload} />
       <section className="card">
         <h2>Site inventory</h2>

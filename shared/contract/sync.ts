@@ -11,8 +11,8 @@ const MediaSchema = z.array(PathSchema).min(1).max(1000);
 
 export const syncCalls = {
   'sync.trustExport': defineCall({
-    summary: "This installation's trust file: site id, role, signing key and its signed rotations.",
-    input: z.object({}).strict(),
+    summary: "This installation's trust file: site id, role, signing key and its signed rotations; `to`: also write it there (never over an existing file).",
+    input: z.object({ to: PathSchema.optional() }).strict(),
     output: TrustFileSchema,
     mutates: false,
   }),
