@@ -16,6 +16,9 @@ test('the Overview page shows the real site identity and this workstation in Chr
   const identity = JSON.parse((await runOutpost(['--data-dir', dataDir, 'keys', 'show', '--json'])).stdout) as { signingKey: { fingerprint: string } };
   const { url } = await startSiteService(t, dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 820 });
+  // A site without nodes opens on the first visit; the Overview is one click away.
+  await win.byTestId('page-setup').waitFor();
+  await win.goTo('overview');
 
   await win.siteId.waitFor();
   assert.equal(await win.siteId.textContent(), 'e2e-site');
@@ -41,6 +44,8 @@ test('a first visit creates the identity from the window; the status bar follows
   const browser = await launchChromium(t);
   const win = new OutpostWindow(await browser.newPage());
   await win.open(url);
+  await win.byTestId('page-setup').waitFor();
+  await win.goTo('overview');
   await win.statusSite.waitFor();
   assert.equal(await win.statusSite.textContent(), 'no site identity');
 
