@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { callContext, openCore, type Core } from '../../main/app/core.js';
 import type { CallInput, CallName, CallOutput } from '../../shared/contract/index.js';
+import { runOutpost } from '../helpers/cli.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -74,4 +75,30 @@ test('the authorized_keys line lets the site in; a re-keyed host accepted is pro
   );
   const journal = await call(core, 'system.journal', { limit: 10 });
   assert.ok(journal.some((e) => e.action === 'discovery.acceptHostKey' && e.outcome === 'ok'));
+});
+
+test('the CLI: the authorized_keys line, the first visit steps, and trust remove asking first (--yes without a terminal)', async (t) => {
+  const root = tempDir(t);
+  const site = path.join(root, 'site');
+  const hq = path.join(root, 'hq');
+  const ok = async (dataDir: string, ...args: string[]) => {
+    const result = await runOutpost(['--data-dir', dataDir, ...args]);
+    assert.equal(result.code, 0, `outpost ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  await ok(site, 'keys', 'init', '--site-id', 'clinic-cli');
+  assert.match(await ok(site, 'keys', 'authorized-key'), /^restrict,port-forwarding ssh-ed25519 \S+ outpost@clinic-cli\n$/);
+  assert.match(await ok(site, 'setup'), /✓ 1\. Create the site identity: site clinic-cli\n→ 2\. Put the site's SSH key on the hosts/);
+  await ok(hq, 'keys', 'init', '--role', 'hq', '--site-id', 'hq-main');
+  await ok(hq, 'trust', 'export', '--out', path.join(root, 'hq.json'));
+  await ok(site, 'trust', 'add', path.join(root, 'hq.json'), '--yes');
+
+  const asked = await runOutpost(['--data-dir', site, 'trust', 'remove', 'hq-main']);
+  assert.equal(asked.code, 1);
+  assert.match(asked.stderr, /removing a trusted peer needs a confirmation and there is no terminal to ask on — run again with --yes/);
+  assert.match(await ok(site, 'trust', 'list'), /hq-main/);
+  assert.match(await ok(site, 'trust', 'remove', 'hq-main', '--yes'), /hq-main is no longer trusted/);
+  const self = await runOutpost(['--data-dir', site, 'trust', 'remove', 'clinic-cli', '--yes']);
+  assert.equal(self.code, 1);
+  assert.match(self.stderr, /clinic-cli is this installation itself, not a trusted peer/);
 });
