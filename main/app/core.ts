@@ -5,6 +5,7 @@ import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, discoveryHa
 import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
 import { CalibrationRepository, PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
 import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
+import { SetupService, confirmationsFromJournal, setupHandlers } from '../setup/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
 import { ActualsRepository, DEFAULT_REPLAN_GRACE_MS, DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
@@ -153,6 +154,20 @@ export function openCore(options: CoreOptions): Core {
     operations: (peer, sequence) => telemetry.service.siteReport(peer, sequence),
     calibration: { siteRecords: () => planner.siteCalibration(), applyFromHq: (records) => planner.applyHqCalibration(records) },
   });
+  const setup = new SetupService({
+    facts: () => {
+      const own = identity.current();
+      return {
+        identity: own ? { siteId: own.siteId, sshFingerprint: own.sshKey.fingerprint } : null,
+        hqPeers: sync.service
+          .peers()
+          .filter((p) => p.role === 'hq')
+          .map((p) => p.siteId),
+        nodes: site.nodes().map((n) => ({ name: n.name, hostKeyChanged: n.hostKey?.offered != null })),
+        confirmations: confirmationsFromJournal(journal.succeeded('setup.confirm', 100)),
+      };
+    },
+  });
   let sampler: Sampler | null = null;
   const siteProcess: SiteProcess = {
     kind: options.service ? 'service' : 'in-process',
@@ -175,6 +190,7 @@ export function openCore(options: CoreOptions): Core {
     ...workersHandlers(workers),
     ...telemetryHandlers(telemetry.service),
     ...syncHandlers(sync, jobs, events),
+    ...setupHandlers(setup),
   };
   return {
     dispatcher: new Dispatcher(handlers, journal, log),

@@ -28,6 +28,10 @@ export function discoveryHandlers(parts: DiscoveryParts, events: EventHub): Hand
     },
     'discovery.cancelScan': ({ scanId }) => cancelScan(parts.jobs, scanId),
     'discovery.nodes': () => parts.site.nodes(),
-    'discovery.acceptHostKey': ({ node }) => parts.site.acceptOfferedKey(node, parts.now().toISOString()),
+    'discovery.acceptHostKey': async ({ node }, context) => {
+      const { accepted, probed, scan } = await parts.scan.acceptHostKey(node, context.signal);
+      if (scan) events.emit('discovery.scanFinished', scan);
+      return { ...accepted, reprobe: probed };
+    },
   };
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { NodeChange, ScanCounts, ScanHost, ScanProgress, ScanResult } from '../../shared/domain/discovery.js';
 import type { JobRegistry } from '../platform/jobs.js';
 import type { SiteRepository } from './adapters/site-repository.js';
+import { DEFAULT_MODEL_DIRS } from '../../shared/contract/discovery.js';
 import { OutpostError } from '../../shared/errors.js';
 import { isAbortError, sshFailureOf, type AddressTarget, type HostKeyIdentity, type OpenOptions, type RemoteShell } from '../platform/ssh/index.js';
 import { parseProbeOutput, ProbeFormatError } from './core/probe-inventory.js';
@@ -33,6 +34,18 @@ export interface SiteScanDeps {
   /** Unpredictable hex, for probe boundaries. */
   nonce: () => string;
 }
+
+/** What accepting a changed host key did: the new pin, and the probe of that node that followed. */
+export interface AcceptedHostKey {
+  accepted: { node: string; address: string; port: number; keyType: string; fingerprint: string; previousFingerprint: string };
+  /** How the probe that followed went; null: the host was never inventoried, so there is no login to probe it with. */
+  probed: ScanHost | null;
+  /** The one-host scan that probed it (null when none ran), for those who follow scans. */
+  scan: ScanResult | null;
+}
+
+/** A re-probe is one host: the scan's default per-step bound. */
+const REPROBE_TIMEOUT_MS = 10_000;
 
 /** Dead addresses of a range are only counted; progress for them is sent at most this often. */
 const QUIET_PROGRESS_MS = 100;
@@ -83,6 +96,25 @@ export class SiteScan {
       return { scanId: job.id, outcome, startedAt, finishedAt, counts, hosts: hosts.filter((h): h is ScanHost => h !== undefined) };
     } finally {
       job.finish();
+    }
+  }
+
+  /**
+   * Pins the key a node offered, then probes that node alone as the login that inventoried it: its inventory
+   * is fresh at once, or the reason it is still unreachable is named, without a scan of the whole site.
+   */
+  async acceptHostKey(node: string, signal: AbortSignal | undefined): Promise<AcceptedHostKey> {
+    const accepted = this.deps.repository.acceptOfferedKey(node, this.deps.now().toISOString());
+    const login = this.deps.repository.nodes().find((n) => n.address === accepted.address && n.port === accepted.port)?.login ?? null;
+    if (!login) return { accepted, probed: null, scan: null };
+    try {
+      const scan = await this.run({ targets: `${accepted.address}:${accepted.port}`, user: login.user, key: login.keyPath ?? undefined, port: accepted.port, concurrency: 1, timeoutMs: REPROBE_TIMEOUT_MS, modelDirs: DEFAULT_MODEL_DIRS }, signal);
+      return { accepted, probed: scan.hosts[0] ?? null, scan };
+    } catch (error) {
+      // The key stays accepted: the probe failing before it could start (its key file gone) is said, not undone.
+      if (!(error instanceof OutpostError)) throw error;
+      const reason = `${error.message}${error.hint ? ` — ${error.hint}` : ''}`;
+      return { accepted, probed: { address: accepted.address, port: accepted.port, outcome: 'probe-failed', reason, node: accepted.node, changes: [] }, scan: null };
     }
   }
 

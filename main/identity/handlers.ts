@@ -9,6 +9,7 @@ export function identityHandlers(identity: IdentityService, events: EventHub): H
   };
   return {
     'identity.show': () => identity.show(),
+    'identity.sshPublicKey': () => identity.sshPublicKey(),
     'identity.init': (input) => {
       const result = identity.init(input);
       announce();

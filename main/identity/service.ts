@@ -1,4 +1,5 @@
-import type { KeyKind, Role, SiteIdentity } from '../../shared/domain/identity.js';
+import type { KeyKind, Role, SiteIdentity, SshPublicKey } from '../../shared/domain/identity.js';
+import { sshPublicKeyFor } from './core/authorized-keys.js';
 import { OutpostError } from '../../shared/errors.js';
 import type { IdentityRepository, NewKey } from './adapters/identity-repository.js';
 import type { KeyMaterial, KeyVault, StagedKey } from './adapters/key-vault.js';
@@ -29,6 +30,12 @@ export class IdentityService {
       throw new OutpostError('PRECONDITION', 'this data dir has no site identity yet', 'run `outpost keys init` first');
     }
     return identity;
+  }
+
+  /** The SSH public key and its authorized_keys line, for the technician to put on each host. */
+  sshPublicKey(): SshPublicKey {
+    const identity = this.show();
+    return sshPublicKeyFor(identity.sshKey.publicKey, identity.sshKey.fingerprint, identity.siteId);
   }
 
   init(request: { siteId?: string | undefined; role: Role; force: boolean }): SiteIdentity {

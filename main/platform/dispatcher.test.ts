@@ -73,6 +73,10 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'telemetry.dashboard': fail,
     'telemetry.settings.show': fail,
     'telemetry.settings.set': fail,
+    'identity.sshPublicKey': fail,
+    'sync.trustRemove': fail,
+    'setup.state': fail,
+    'setup.confirm': fail,
     ...overrides,
   };
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

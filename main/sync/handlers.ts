@@ -28,9 +28,10 @@ export function syncHandlers({ service, exporter, importer }: SyncParts, jobs: J
     }
   };
   return {
-    'sync.trustExport': () => service.trustFile(),
-    'sync.trustInspect': ({ path }) => service.inspectTrust(path),
-    'sync.trustAdd': ({ path, fingerprint }) => service.addTrust(path, fingerprint),
+    'sync.trustExport': ({ to }) => service.trustFile(to),
+    'sync.trustInspect': ({ path, role }) => service.inspectTrust(path, role),
+    'sync.trustAdd': ({ path, fingerprint, role }) => service.addTrust(path, fingerprint, role),
+    'sync.trustRemove': ({ site }) => service.removeTrust(site),
     'sync.trustList': () => service.peers(),
     'sync.releaseModel': ({ jobId, ...request }, context) => asJob(jobId, context.signal, 'release', (signal, id) => service.releaseModel(request, signal, id)),
     'sync.releasePolicy': ({ policy }) => service.releasePolicy(policy),

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SiteIdentity } from '../../shared/domain/identity.js';
+import type { Role, SiteIdentity } from '../../shared/domain/identity.js';
 import { isSafeRelativePath, ModelReleaseSchema, TRUST_FILE_TYPE, TrustFileSchema, type Exchange, type Policy, type StoredRecord, type TrustedPeer, type TrustFile } from '../../shared/domain/sync.js';
 import { factorProblem, type CalibrationSet } from '../../shared/domain/calibration.js';
 import { OutpostError } from '../../shared/errors.js';
@@ -13,9 +13,10 @@ import { valueDigest } from './core/records.js';
 export class SyncService {
   constructor(private readonly deps: SyncDeps) {}
 
-  trustFile(): TrustFile {
+  /** `to`: also written there, for the peer to carry away; an existing file is never overwritten. */
+  trustFile(to?: string): TrustFile {
     const identity = this.deps.identity.show();
-    return {
+    const file: TrustFile = {
       type: TRUST_FILE_TYPE,
       siteId: identity.siteId,
       role: identity.role,
@@ -23,12 +24,18 @@ export class SyncService {
       rotations: rotationsFromHistory(identity.siteId, identity.history),
       exportedAt: this.deps.clock.now().toISOString(),
     };
+    if (to !== undefined) writeTrustFile(to, file);
+    return file;
   }
 
-  inspectTrust(file: string): { trust: TrustFile; fingerprint: string; status: 'new' | 'same' | 'different-key' } {
+  /** `expectedRole`: the role the file must name (HQ's trust file where HQ's is asked for). */
+  inspectTrust(file: string, expectedRole?: Role): { trust: TrustFile; fingerprint: string; status: 'new' | 'same' | 'different-key' } {
     const trust = readTrustFile(file);
     if (trust.siteId === this.deps.identity.show().siteId) {
       throw new OutpostError('INVALID_INPUT', `${file} is this installation's own trust file`, 'add the trust file of the peer (HQ or the site) instead');
+    }
+    if (expectedRole && trust.role !== expectedRole) {
+      throw new OutpostError('INVALID_INPUT', `${file} is the trust file of ${roleName(trust.role)} ${trust.siteId}, not of ${roleName(expectedRole)}`, `ask ${roleName(expectedRole)} for the file its \`outpost trust export\` writes; nothing was trusted`);
     }
     const pinned = this.deps.repository.peer(trust.siteId);
     const status = !pinned ? 'new' : pinned.fingerprint === trust.signingKey.fingerprint ? 'same' : 'different-key';
@@ -40,8 +47,8 @@ export class SyncService {
    * allowed only along its signed rotations, unless the person confirms the
    * new fingerprint itself (a peer that started a new identity).
    */
-  addTrust(file: string, confirmedFingerprint: string): TrustedPeer {
-    const { trust, fingerprint } = this.inspectTrust(file);
+  addTrust(file: string, confirmedFingerprint: string, expectedRole?: Role): TrustedPeer {
+    const { trust, fingerprint } = this.inspectTrust(file, expectedRole);
     if (confirmedFingerprint !== fingerprint) {
       throw new OutpostError('CONFLICT', `the trust file's key is ${fingerprint}, not the ${confirmedFingerprint} that was confirmed`, 'read the fingerprint again and compare it with the peer over a trusted channel');
     }
@@ -55,6 +62,17 @@ export class SyncService {
       }
     });
     return this.deps.repository.peer(trust.siteId) as TrustedPeer;
+  }
+
+  /** Stops trusting a peer: its bundles fail the trust check from now on. This installation is no peer of its own. */
+  removeTrust(siteId: string): { removed: string; fingerprint: string } {
+    if (siteId === this.deps.identity.show().siteId) {
+      throw new OutpostError('INVALID_INPUT', `${siteId} is this installation itself, not a trusted peer`, 'name a peer from `outpost trust list`');
+    }
+    const pinned = this.deps.repository.peer(siteId);
+    if (!pinned) throw new OutpostError('NOT_FOUND', `${siteId} is not a trusted peer`, 'see `outpost trust list` for the peers');
+    this.deps.repository.removePeer(siteId);
+    return { removed: siteId, fingerprint: pinned.fingerprint };
   }
 
   peers(): TrustedPeer[] {
@@ -135,13 +153,29 @@ export class SyncService {
   }
 }
 
+function roleName(role: Role): string {
+  return role === 'hq' ? 'HQ' : 'a site';
+}
+
+function writeTrustFile(to: string, trust: TrustFile): void {
+  try {
+    fs.writeFileSync(to, `${JSON.stringify(trust, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new OutpostError('CONFLICT', `${to} already exists`, 'choose another file name; nothing was overwritten');
+    if (code === 'ENOENT') throw new OutpostError('INVALID_INPUT', `the folder of ${to} does not exist`, 'choose a folder that exists (a mounted drive, your home folder)');
+    throw new OutpostError('INVALID_INPUT', `cannot write ${to} (${code ?? 'error'})`, 'choose a folder you can write to');
+  }
+}
+
 function readTrustFile(file: string): TrustFile {
   let raw: unknown;
   try {
     const stat = fs.statSync(file);
     if (!stat.isFile() || stat.size > 1024 * 1024) throw new Error('size');
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new OutpostError('NOT_FOUND', `${file} does not exist`, 'check the path (is the drive mounted?)');
     throw new OutpostError('INVALID_INPUT', `${file} is not a readable trust file`, 'use the file written by `outpost trust export` on the peer');
   }
   const parsed = TrustFileSchema.safeParse(raw);

@@ -16,8 +16,14 @@ export interface Transport {
   subscribe(listener: (message: EventMessage) => void, after?: number, onLink?: (state: LinkState) => void): () => void;
 }
 
-/** What Electron's preload exposes on `window.outpost` — exactly this, nothing per call. */
-export type PreloadApi = Transport;
+/** What a native file dialog is asked for: a trust file to read, or where to write one. */
+export type FilePick = 'open-trust-file' | 'save-trust-file';
+
+/**
+ * What Electron's preload exposes on `window.outpost`: the transport, nothing per call, and the native file
+ * dialog (a path to hand to a call; the browser has none, so there the path is typed).
+ */
+export type PreloadApi = Transport & { pickFile?: (pick: FilePick) => Promise<string | null> };
 
 declare global {
   interface Window {

@@ -2,10 +2,12 @@ import { useEffect, useState } from 'react';
 import { NotYetPage } from './NotYetPage.js';
 import { ROUTES, routeFromHash, type Route } from './routes.js';
 import { StatusBar } from './StatusBar.js';
+import { useFirstVisitRoute } from '../setup/useFirstVisit.js';
 
 /** The app frame: navigation to every page, the page, the status bar. Hash routes work from http:// and file:// alike. */
 export function App() {
   const [route, setRoute] = useState<Route>(() => routeFromHash(window.location.hash));
+  useFirstVisitRoute();
   useEffect(() => {
     const onHash = () => setRoute(routeFromHash(window.location.hash));
     window.addEventListener('hashchange', onHash);

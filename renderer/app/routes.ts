@@ -5,6 +5,7 @@ import { OverviewPage } from '../overview/OverviewPage.js';
 import { PlanPage } from '../plan/PlanPage.js';
 import { SyncPage } from '../sync/SyncPage.js';
 import { RouterPage } from '../router/RouterPage.js';
+import { SetupPage } from '../setup/SetupPage.js';
 import { WorkersPage } from '../workers/WorkersPage.js';
 
 /**
@@ -26,6 +27,7 @@ export const ROUTES: readonly Route[] = [
   { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },
   { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },
   { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: MonitoringPage },
+  { path: 'setup', label: 'First visit', capability: 'Setup', page: SetupPage },
 ];
 
 export function routeFromHash(hash: string): Route {

@@ -6,6 +6,7 @@ import { NodesTable } from './NodesTable.js';
 import { ScanForm } from './ScanForm.js';
 import { useWorkstation } from './useWorkstation.js';
 import { WorkstationCard } from './WorkstationCard.js';
+import { SshKeyCard } from '../setup/SshKeyCard.js';
 
 export function NodesPage() {
   const [nodes, reload] = useCall('discovery.nodes', {});
@@ -20,6 +21,7 @@ export function NodesPage() {
   return (
     <div className="nodes">
       <h1>Nodes</h1>
+      <SshKeyCard />
       <ScanForm onFinished={reload} />
       <section className="card">
         <h2>Site inventory</h2>

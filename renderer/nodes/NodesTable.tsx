@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { NodeLiveness } from '../../shared/domain/dashboard.js';
+import type { CallOutput } from '../../shared/contract/index.js';
 import type { RemoteNode } from '../../shared/domain/discovery.js';
 import { formatBytes } from '../../shared/units.js';
 import { asCallError, useClient } from '../api/hooks.js';
@@ -33,7 +34,8 @@ function GpuChips({ node }: { node: RemoteNode }) {
   );
 }
 
-function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: () => void }) {
+/** A node's host key; a changed one side by side with its pin, accepted in two steps (the Nodes page and the first visit). */
+export function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: (accepted: CallOutput<'discovery.acceptHostKey'>) => void }) {
   const client = useClient();
   const [error, setError] = useState<CallError | null>(null);
   const [confirming, setConfirming] = useState(false);

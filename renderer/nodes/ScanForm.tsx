@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { ScanHost, ScanProgress, ScanResult } from '../../shared/domain/discovery.js';
 import { asCallError, useClient, useEvent } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
@@ -6,13 +6,26 @@ import { ErrorNote } from '../components/ErrorNote.js';
 
 type ScanState = { phase: 'idle' } | { phase: 'running'; scanId: string; progress: ScanProgress | null; recent: ScanHost[]; cancelling: boolean } | { phase: 'done'; result: ScanResult } | { phase: 'failed'; error: CallError };
 
-/** The scan form: targets, user, key, concurrency; live progress while it runs, and Cancel. */
+/** A form field kept for the browser session: leaving the page (or the first visit's step) and coming back finds it as it was. */
+function useKeptField<T extends string | number>(name: string, initial: T): [T, (value: T) => void] {
+  const storageKey = `outpost.scan.${name}`;
+  const [value, setValue] = useState<T>(() => {
+    const stored = sessionStorage.getItem(storageKey);
+    if (stored === null) return initial;
+    return (typeof initial === 'number' ? Number(stored) : stored) as T;
+  });
+  useEffect(() => sessionStorage.setItem(storageKey, String(value)), [storageKey, value]);
+  return [value, setValue];
+}
+
+/** The scan form: targets, user, port, key, concurrency (kept when you come back); live progress while it runs, and Cancel. */
 export function ScanForm({ onFinished }: { onFinished: () => void }) {
   const client = useClient();
-  const [targets, setTargets] = useState('');
-  const [user, setUser] = useState('');
-  const [key, setKey] = useState('');
-  const [concurrency, setConcurrency] = useState(64);
+  const [targets, setTargets] = useKeptField<string>('targets', '');
+  const [user, setUser] = useKeptField<string>('user', '');
+  const [port, setPort] = useKeptField<number>('port', 22);
+  const [key, setKey] = useKeptField<string>('key', '');
+  const [concurrency, setConcurrency] = useKeptField<number>('concurrency', 64);
   const [state, setState] = useState<ScanState>({ phase: 'idle' });
 
   useEvent(
@@ -27,7 +40,7 @@ export function ScanForm({ onFinished }: { onFinished: () => void }) {
     const scanId = crypto.randomUUID();
     setState({ phase: 'running', scanId, progress: null, recent: [], cancelling: false });
     client
-      .call('discovery.scan', { targets, user, concurrency, scanId, ...(key.trim() ? { key: key.trim() } : {}) })
+      .call('discovery.scan', { targets, user, port, concurrency, scanId, ...(key.trim() ? { key: key.trim() } : {}) })
       .then((result) => setState({ phase: 'done', result }))
       .catch((error: unknown) => setState({ phase: 'failed', error: asCallError(error) }))
       .finally(onFinished);
@@ -51,6 +64,10 @@ export function ScanForm({ onFinished }: { onFinished: () => void }) {
         <label>
           User
           <input data-testid="scan-user" value={user} onChange={(e) => setUser(e.target.value)} placeholder="ops" required disabled={running} />
+        </label>
+        <label>
+          Port
+          <input data-testid="scan-port" type="number" min={1} max={65535} value={port} onChange={(e) => setPort(Number(e.target.value))} required disabled={running} />
         </label>
         <label>
           Key file

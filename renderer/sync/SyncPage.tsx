@@ -3,6 +3,7 @@ import { useCall } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { ExportCard } from './ExportCard.js';
 import { ImportCard } from './ImportCard.js';
+import { TrustCard } from './TrustCard.js';
 
 /** Sneakernet sync: trusted peers, bundle history, export and import. */
 export function SyncPage() {
@@ -20,38 +21,7 @@ export function SyncPage() {
         <ImportCard onDone={reload} />
       </div>
       <div className="grid">
-        <section className="card" data-testid="trust-card">
-          <h2>Trusted peers</h2>
-          {peers.status === 'error' && <ErrorNote error={peers.error} />}
-          {peers.status === 'ok' && peers.data.length === 0 && (
-            <p className="muted">
-              No trusted peers yet: run <code>outpost trust add &lt;file&gt;</code> with the peer's trust file.
-            </p>
-          )}
-          {peers.status === 'ok' && peers.data.length > 0 && (
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>Peer</th>
-                  <th>Role</th>
-                  <th>Signing key</th>
-                </tr>
-              </thead>
-              <tbody>
-                {peers.data.map((p) => (
-                  <tr key={p.siteId} data-testid="trust-row">
-                    <td>{p.siteId}</td>
-                    <td>{p.role === 'hq' ? 'HQ' : 'site'}</td>
-                    <td className="mono">
-                      {p.fingerprint}
-                      {p.retiredFingerprints.length ? <span className="muted"> ({p.retiredFingerprints.length} retired)</span> : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
+        <TrustCard onChanged={reloadPeers} />
         <section className="card" data-testid="exchanges-card">
           <h2>Bundle history</h2>
           {exchanges.status === 'error' && <ErrorNote error={exchanges.error} />}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
 import { WorkstationInventorySchema } from '../domain/workstation.js';
-import { RemoteNodeSchema, ScanProgressSchema, ScanResultSchema } from '../domain/discovery.js';
+import { RemoteNodeSchema, ScanHostSchema, ScanProgressSchema, ScanResultSchema } from '../domain/discovery.js';
 
 /** Where the probe looks for model files unless told otherwise (`~` is the login user's home). */
 export const DEFAULT_MODEL_DIRS = ['~/models', '/models', '/opt/models', '/srv/models', '/var/lib/outpost/models'];
@@ -58,9 +58,18 @@ export const discoveryCalls = {
     mutates: false,
   }),
   'discovery.acceptHostKey': defineCall({
-    summary: 'Accept the changed host key a node offered (refused until now); the next scan may connect again.',
+    summary: 'Accept the changed host key a node offered (refused until now), then probe that node again with the login that inventoried it and store its inventory.',
     input: z.object({ node: z.string().min(1).max(300) }).strict(),
-    output: z.object({ node: z.string(), address: z.string(), port: z.number().int(), keyType: z.string(), fingerprint: z.string(), previousFingerprint: z.string() }),
+    output: z.object({
+      node: z.string(),
+      address: z.string(),
+      port: z.number().int(),
+      keyType: z.string(),
+      fingerprint: z.string(),
+      previousFingerprint: z.string(),
+      /** The probe run right after accepting; null when the host has no stored login to probe with (never inventoried). */
+      reprobe: ScanHostSchema.nullable(),
+    }),
     mutates: true,
   }),
 };

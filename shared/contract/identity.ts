@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
-import { FingerprintSchema, KeyKindSchema, RoleSchema, SiteIdSchema, SiteIdentitySchema } from '../domain/identity.js';
+import { FingerprintSchema, KeyKindSchema, RoleSchema, SiteIdSchema, SiteIdentitySchema, SshPublicKeySchema } from '../domain/identity.js';
 
 export const identityCalls = {
   'identity.show': defineCall({
@@ -20,6 +20,12 @@ export const identityCalls = {
       .strict(),
     output: SiteIdentitySchema,
     mutates: true,
+  }),
+  'identity.sshPublicKey': defineCall({
+    summary: "The site's SSH public key and the authorized_keys line that lets it in on each host (restricted to what Outpost uses).",
+    input: z.object({}).strict(),
+    output: SshPublicKeySchema,
+    mutates: false,
   }),
   'identity.rotate': defineCall({
     summary: 'Replace a key; the old public key stays in the history so older signatures still verify.',

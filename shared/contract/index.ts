@@ -3,6 +3,7 @@ import { discoveryCalls, discoveryEvents } from './discovery.js';
 import { identityCalls, identityEvents } from './identity.js';
 import { plannerCalls } from './planner.js';
 import { routerCalls } from './router.js';
+import { setupCalls } from './setup.js';
 import { syncCalls, syncEvents } from './sync.js';
 import { systemCalls } from './system.js';
 import { telemetryCalls, telemetryEvents } from './telemetry.js';
@@ -18,6 +19,7 @@ export const calls = {
   ...syncCalls,
   ...workersCalls,
   ...telemetryCalls,
+  ...setupCalls,
 };
 
 /** Every core→renderer push event. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CalibrationSetSchema } from '../domain/calibration.js';
 import { defineCall, defineEvent } from './define.js';
-import { FingerprintSchema, SiteIdSchema } from '../domain/identity.js';
+import { FingerprintSchema, RoleSchema, SiteIdSchema } from '../domain/identity.js';
 import { ExchangeSchema, ExportResultSchema, ImportResultSchema, ModelNameSchema, PolicySchema, ReleaseLabelSchema, StoredRecordSchema, SyncProgressSchema, TrustedPeerSchema, TrustFileSchema, VerifyResultSchema } from '../domain/sync.js';
 
 const PathSchema = z.string().min(1).max(4096);
@@ -11,21 +11,27 @@ const MediaSchema = z.array(PathSchema).min(1).max(1000);
 
 export const syncCalls = {
   'sync.trustExport': defineCall({
-    summary: "This installation's trust file: site id, role, signing key and its signed rotations.",
-    input: z.object({}).strict(),
+    summary: "This installation's trust file: site id, role, signing key and its signed rotations; `to`: also write it there (never over an existing file).",
+    input: z.object({ to: PathSchema.optional() }).strict(),
     output: TrustFileSchema,
     mutates: false,
   }),
   'sync.trustInspect': defineCall({
-    summary: 'Read a peer trust file and show its fingerprint before pinning it.',
-    input: z.object({ path: PathSchema }).strict(),
+    summary: "Read a peer trust file and show its fingerprint before pinning it; `role`: the role the file must have (HQ's where HQ's is expected).",
+    input: z.object({ path: PathSchema, role: RoleSchema.optional() }).strict(),
     output: z.object({ trust: TrustFileSchema, fingerprint: FingerprintSchema, status: z.enum(['new', 'same', 'different-key']) }),
     mutates: false,
   }),
   'sync.trustAdd': defineCall({
     summary: 'Pin a peer from its trust file; the fingerprint the person confirmed must match the file.',
-    input: z.object({ path: PathSchema, fingerprint: FingerprintSchema }).strict(),
+    input: z.object({ path: PathSchema, fingerprint: FingerprintSchema, role: RoleSchema.optional() }).strict(),
     output: TrustedPeerSchema,
+    mutates: true,
+  }),
+  'sync.trustRemove': defineCall({
+    summary: 'Stop trusting a peer: its bundles are refused from now on (this installation itself cannot be removed).',
+    input: z.object({ site: SiteIdSchema }).strict(),
+    output: z.object({ removed: SiteIdSchema, fingerprint: FingerprintSchema }),
     mutates: true,
   }),
   'sync.trustList': defineCall({

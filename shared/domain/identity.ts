@@ -41,3 +41,17 @@ export const SiteIdentitySchema = z.object({
   history: z.array(KeyHistoryEntrySchema),
 });
 export type SiteIdentity = z.infer<typeof SiteIdentitySchema>;
+
+/** What a technician puts on each host so the site can log in: the key, and the whole authorized_keys line. */
+export const SshPublicKeySchema = z.object({
+  /** The OpenSSH public key line, as `keys/id_ed25519.pub` holds it. */
+  publicKey: z.string(),
+  fingerprint: FingerprintSchema,
+  /** Names the site in each host's authorized_keys, so an admin there knows whose key it is. */
+  comment: z.string(),
+  /** The options that keep the key to what Outpost does on a host: commands, file copy and port-forwards (no pty, agent or X11). */
+  options: z.string(),
+  /** One line to append to `~/.ssh/authorized_keys` of the login Outpost scans with. */
+  authorizedKeysLine: z.string(),
+});
+export type SshPublicKey = z.infer<typeof SshPublicKeySchema>;

@@ -18,6 +18,9 @@ test('the home page is the site dashboard: on a fresh site each tile says the ne
   const { url } = await startSiteService(t, dataDir);
   const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1280, height: 820 });
   const dashboard = new DashboardPageObject(page);
+  // A site without nodes opens on the first visit; the Overview is one click away.
+  await win.byTestId('page-setup').waitFor();
+  await win.goTo('overview');
 
   await win.siteId.waitFor();
   assert.equal(await win.siteId.textContent(), 'e2e-site');
@@ -56,6 +59,8 @@ test('a first visit creates the identity from the window; the status bar follows
   const browser = await launchChromium(t);
   const win = new OutpostWindow(await browser.newPage());
   await win.open(url);
+  await win.byTestId('page-setup').waitFor();
+  await win.goTo('overview');
   await win.statusSite.waitFor();
   assert.equal(await win.statusSite.textContent(), 'no site identity');
 

@@ -59,6 +59,10 @@ export class MemorySyncStore implements SyncStore {
     peer.retiredFingerprints.push(from);
   }
 
+  removePeer(siteId: string): void {
+    delete this.state.peers[siteId];
+  }
+
   current(kind: string, key: string): CurrentValue | undefined {
     const r = this.state.records[`${kind}/${key}`];
     return r ? { kind: r.kind, key: r.key, version: r.version, issuer: r.issuer, valueDigest: r.valueDigest, origin: r.origin } : undefined;

@@ -120,10 +120,10 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
     assert.ok(url.startsWith('file://') && url.endsWith(`${OWN_PAGE_SUFFIX}#/overview`), url);
   });
 
-  test('the page has one invoke handler and the subscribe channels; invoke reaches the site, only from the own page', async () => {
+  test('the page has one invoke handler, the file dialog and the subscribe channels; invoke reaches the site, only from the own page', async () => {
     assert.deepEqual(
       shell.calls('ipcMain.handle').map((c) => detail<{ channel: string }>(c).channel),
-      ['outpost:invoke'],
+      ['outpost:invoke', 'outpost:pick-file'],
     );
     assert.deepEqual(
       shell
@@ -316,7 +316,7 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
   });
 });
 
-test('the compiled preload exposes exactly invoke and subscribe, each over its one channel', () => {
+test('the compiled preload exposes exactly invoke, subscribe and pickFile, each over its one channel', () => {
   // The sandboxed preload is CommonJS and may require only `electron`: it gets a recording stand-in the same way.
   const require = createRequire(import.meta.url);
   const sent: unknown[][] = [];
@@ -343,12 +343,14 @@ test('the compiled preload exposes exactly invoke and subscribe, each over its o
   }
   assert.deepEqual([...exposed.keys()], ['outpost']);
   const api = exposed.get('outpost') ?? {};
-  assert.deepEqual(Object.keys(api).sort(), ['invoke', 'subscribe']);
+  assert.deepEqual(Object.keys(api).sort(), ['invoke', 'pickFile', 'subscribe']);
   api.invoke?.('system.status', {});
+  api.pickFile?.('open-trust-file');
   const unsubscribe = api.subscribe?.(() => undefined, 7) as () => void;
   unsubscribe();
   assert.deepEqual(sent, [
     ['invoke', 'outpost:invoke', 'system.status', {}],
+    ['invoke', 'outpost:pick-file', 'open-trust-file'],
     ['on', 'outpost:event'],
     ['on', 'outpost:link'],
     ['send', 'outpost:subscribe', 7],

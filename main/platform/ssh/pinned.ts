@@ -128,7 +128,7 @@ export class PinnedSsh {
   }
 }
 
-const acceptHint = (name: string): string => `if the change is expected, check the host, then run \`outpost hostkey accept ${name}\``;
+const acceptHint = (name: string): string => `if the change is expected, check the host, then accept the new key on the Nodes page (both fingerprints side by side) or with \`outpost hostkey accept ${name}\``;
 
 /** The SshFailure behind an error PinnedSsh threw, for callers that report its kind. */
 export function sshFailureOf(error: unknown): SshFailure | null {

@@ -62,6 +62,11 @@ export class Journal {
     return (this.db.prepare('SELECT * FROM journal WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit) as JournalRow[]).map(toEntry);
   }
 
+  /** The successful entries of one call, newest first: what a person confirmed, read back after a restart. */
+  succeeded(action: string, limit: number): JournalEntry[] {
+    return (this.db.prepare("SELECT * FROM journal WHERE action = ? AND outcome = 'ok' ORDER BY id DESC LIMIT ?").all(action, limit) as JournalRow[]).map(toEntry);
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n;
   }

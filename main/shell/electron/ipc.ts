@@ -54,3 +54,28 @@ export function createEventRelay(site: Pick<SiteConnection, 'openEvents'>, isOwn
     },
   };
 }
+
+/** The native file dialog, on its own channel: the page gets a path (or null), never a file's content. */
+export const PICK_FILE_CHANNEL = 'outpost:pick-file';
+
+const FILE_PICKS = {
+  'open-trust-file': { kind: 'open', title: "Choose the peer's trust file" },
+  'save-trust-file': { kind: 'save', title: "Save this site's trust file", defaultPath: 'outpost.trust.json' },
+} as const;
+
+export type FilePickDialog = (options: { kind: 'open' | 'save'; title: string; defaultPath?: string; filters: Array<{ name: string; extensions: string[] }> }) => Promise<string | null>;
+
+/** Only our own page may open a dialog, and only one of the picks the window knows; anything else answers null. */
+export function createPickFileHandler(isOwnPage: (senderUrl: string) => boolean, showDialog: FilePickDialog) {
+  return async (senderUrl: string, pick: unknown): Promise<string | null> => {
+    if (!isOwnPage(senderUrl) || typeof pick !== 'string' || !Object.prototype.hasOwnProperty.call(FILE_PICKS, pick)) return null;
+    const options = FILE_PICKS[pick as keyof typeof FILE_PICKS];
+    return showDialog({
+      ...options,
+      filters: [
+        { name: 'Trust files', extensions: ['json'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+  };
+}

@@ -8,7 +8,7 @@ import { rendererDir } from '../../platform/version.js';
 import { attachToSite } from '../service/attach.js';
 import { stopService } from '../service/control.js';
 import type { SiteConnection } from '../service/site-connection.js';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, LINK_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, createEventRelay, createIpcHandler } from './ipc.js';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, LINK_CHANNEL, PICK_FILE_CHANNEL, SUBSCRIBE_CHANNEL, UNSUBSCRIBE_CHANNEL, createEventRelay, createIpcHandler, createPickFileHandler, type FilePickDialog } from './ipc.js';
 import { installApplicationMenu } from './menu.js';
 import { lockSession } from './session-policy.js';
 import { watchSite } from './site-watch.js';
@@ -42,8 +42,19 @@ function serveThePage(site: SiteConnection) {
     });
   });
   ipcMain.on(UNSUBSCRIBE_CHANNEL, (event) => relay.unsubscribe(event.sender.id));
+  const pickFile = createPickFileHandler(ownPage, showFileDialog);
+  ipcMain.handle(PICK_FILE_CHANNEL, (event, pick: unknown) => pickFile(event.senderFrame?.url ?? '', pick));
   return relay;
 }
+
+const showFileDialog: FilePickDialog = async ({ kind, ...options }) => {
+  if (kind === 'save') {
+    const saved = await (window ? dialog.showSaveDialog(window, options) : dialog.showSaveDialog(options));
+    return saved.canceled || !saved.filePath ? null : saved.filePath;
+  }
+  const opened = await (window ? dialog.showOpenDialog(window, { ...options, properties: ['openFile'] }) : dialog.showOpenDialog({ ...options, properties: ['openFile'] }));
+  return opened.canceled ? null : (opened.filePaths[0] ?? null);
+};
 
 function announce(alert: Alert): void {
   if (!Notification.isSupported()) return;

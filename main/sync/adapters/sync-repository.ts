@@ -63,6 +63,11 @@ export class SyncRepository implements SyncStore {
     this.db.prepare('INSERT OR IGNORE INTO peer_retired_keys (site_id, fingerprint, retired_at) VALUES (?, ?, ?)').run(siteId, from, at);
   }
 
+  /** The peer's retired keys go with it (ON DELETE CASCADE). */
+  removePeer(siteId: string): void {
+    this.db.prepare('DELETE FROM trusted_peers WHERE site_id = ?').run(siteId);
+  }
+
   private toPeer(row: PeerRow): TrustedPeer {
     const retired = this.db.prepare('SELECT fingerprint FROM peer_retired_keys WHERE site_id = ? ORDER BY retired_at').pluck().all(row.site_id) as string[];
     return {

@@ -43,6 +43,7 @@ export interface SyncStore {
   peer(siteId: string): TrustedPeer | undefined;
   pinPeer(peer: { siteId: string; role: Role; publicKey: string; fingerprint: string }, at: string): void;
   rotatePeerKey(siteId: string, from: string, to: { publicKey: string; fingerprint: string }, at: string): void;
+  removePeer(siteId: string): void;
   current(kind: string, key: string): CurrentValue | undefined;
   records(kind?: string): StoredRecord[];
   putRecord(record: NewRecord, at: string): void;

@@ -48,10 +48,12 @@ export function registerDiscoveryCommands(program: Command, cli: CliRuntime): vo
   hostkey
     .command('accept')
     .argument('<node>', 'node name, or address[:port] of a host refused before it was named')
-    .description('accept the changed host key a node presented (journaled)')
+    .description('accept the changed host key a node presented (journaled), then probe that node again')
     .action(async (node: string) => {
       const accepted = await cli.call('discovery.acceptHostKey', { node });
-      cli.print(accepted, () => `${accepted.node} (${accepted.address}:${accepted.port}) is now pinned to ${accepted.keyType} ${accepted.fingerprint}\n(was ${accepted.previousFingerprint})`);
+      const probed = accepted.reprobe;
+      const after = !probed ? 'it was never inventoried: scan it with `outpost discover`' : probed.outcome === 'inventoried' ? 'probed again: inventory stored' : `probed again: ${probed.outcome} — ${probed.reason ?? ''}`;
+      cli.print(accepted, () => `${accepted.node} (${accepted.address}:${accepted.port}) is now pinned to ${accepted.keyType} ${accepted.fingerprint}\n(was ${accepted.previousFingerprint})\n${after}`);
     });
 }
 

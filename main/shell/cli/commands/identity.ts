@@ -17,6 +17,7 @@ export function registerIdentityCommands(program: Command, cli: CliRuntime): voi
       cli.print(identity, () => `created site identity\n${formatIdentity(identity, sshKeyPath(cli))}`);
     });
   showCommand(keys, cli, 'show', 'public keys and fingerprints (private keys are never printed)', 'identity.show', (identity) => formatIdentity(identity, sshKeyPath(cli)));
+  showCommand(keys, cli, 'authorized-key', "the line to append to each host's ~/.ssh/authorized_keys (the site's SSH key, restricted to what Outpost uses)", 'identity.sshPublicKey', (key) => key.authorizedKeysLine);
   keys
     .command('rotate')
     .description('replace keys; old public keys stay in the history so older signatures still verify')

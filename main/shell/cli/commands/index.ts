@@ -6,6 +6,7 @@ import { registerIdentityCommands } from './identity.js';
 import { registerPlannerCommands } from './planner.js';
 import { registerRouterCommands } from './router.js';
 import { registerServiceCommands } from './service.js';
+import { registerSetupCommands } from './setup.js';
 import { registerSyncCommands } from './sync.js';
 import { registerSystemCommands } from './system.js';
 import { registerWorkersCommands } from './workers.js';
@@ -18,6 +19,7 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerPlannerCommands(program, cli);
   registerRouterCommands(program, cli);
   registerServiceCommands(program, cli);
+  registerSetupCommands(program, cli);
   registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
   registerWorkersCommands(program, cli);

@@ -53,6 +53,21 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
       const peers = await cli.call('sync.trustList', {});
       cli.print(peers, () => (peers.length === 0 ? 'no trusted peers yet (outpost trust add <file>)' : peers.map(formatPeer).join('\n')));
     });
+  trust
+    .command('remove')
+    .argument('<site>', 'the site id of the peer (see `outpost trust list`)')
+    .description('stop trusting a peer: its bundles are refused from then on (journaled)')
+    .option('--yes', 'remove without asking', false)
+    .action(async (site: string, opts: { yes: boolean }) => {
+      if (!opts.yes) {
+        await confirm(`Stop trusting ${site}? Its bundles will be refused until its trust file is added again. [y/N] `, {
+          noTerminal: { message: 'removing a trusted peer needs a confirmation and there is no terminal to ask on', hint: 'run again with --yes' },
+          declined: { message: `${site} is still trusted`, hint: 'nothing changed' },
+        });
+      }
+      const removed = await cli.call('sync.trustRemove', { site });
+      cli.print(removed, () => `${removed.removed} is no longer trusted (its key was ${removed.fingerprint})`);
+    });
 
   const release = program.command('release').description('HQ: releases carried to sites in bundles');
   release
