@@ -125,7 +125,11 @@ export function findMedia(paths: readonly string[]): Medium[] {
       .map((name) => path.join(dir, name))
       .filter((d) => realDirectory(d) && fs.existsSync(path.join(d, ENVELOPE_FILE)));
     inner.forEach(refuseUnfinished);
-    if (inner.length === 0) refuse(`${dir} holds no Outpost bundle (no ${ENVELOPE_FILE}, no medium-N folders)`, 'name the directory `outpost bundle export --to` wrote');
+    if (inner.length === 0) {
+      // A drive's root holding only an export that was cut short: say that, rather than "no bundle".
+      for (const name of fs.readdirSync(dir)) if (realDirectory(path.join(dir, name))) refuseUnfinished(path.join(dir, name));
+      refuse(`${dir} holds no Outpost bundle (no ${ENVELOPE_FILE}, no medium-N folders)`, 'name the directory `outpost bundle export --to` wrote');
+    }
     dirs.push(...inner);
   }
   return dirs.map((dir) => {
