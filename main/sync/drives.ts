@@ -18,11 +18,13 @@ export class DriveService {
   constructor(
     private readonly source: DriveSource,
     private readonly exporter: BundleExporter,
+    /** This installation's site id (null before `keys init`), to tell its own exports from bundles to import. */
+    private readonly me: () => string | null,
   ) {}
 
   async list(): Promise<Drive[]> {
     const [devices, sizes] = await Promise.all([this.source.blockDevices(), this.source.fsSize()]);
-    return removableDrives(devices, sizes).map((drive) => ({ ...drive, bundles: bundlesOn(drive.mount) }));
+    return removableDrives(devices, sizes).map((drive) => ({ ...drive, bundles: bundlesOn(drive.mount, this.me()) }));
   }
 
   async plan(request: DriveExportRequest): Promise<ExportPlan> {

@@ -62,5 +62,5 @@ export function openSync(options: SyncOptions): SyncParts {
   const exporter = new BundleExporter(deps);
   const listing = process.env.OUTPOST_DRIVES_LISTING;
   const driveSource = options.drives ?? (listing ? listingFileDrives(listing) : systemDrives);
-  return { service: new SyncService(deps), exporter, importer: new BundleImporter(deps), drives: new DriveService(driveSource, exporter) };
+  return { service: new SyncService(deps), exporter, importer: new BundleImporter(deps), drives: new DriveService(driveSource, exporter, () => options.identity.current()?.siteId ?? null) };
 }

@@ -4,6 +4,12 @@ import { z } from 'zod';
 export const DriveBundleSchema = z.object({
   path: z.string(),
   manifestDigest: z.string().nullable(),
+  /** Who wrote it, for whom, and its sequence, as its manifest says (not yet verified: the import checks the signature). */
+  issuer: z.string().nullable(),
+  recipient: z.string().nullable(),
+  sequence: z.number().int().nullable(),
+  /** Written by this installation (its own export, not something to import here). */
+  fromHere: z.boolean(),
   /** This drive's medium, 1-based, and how many media the bundle has. */
   medium: z.number().int().nullable(),
   count: z.number().int().nullable(),

@@ -48,7 +48,8 @@ test('a drive lists with its label and free space; an export to it is flushed an
   assert.deepEqual(fs.readdirSync(mount), [path.basename(result.path)], 'no temporary folder or marker is left once complete');
 
   const [seen] = await site.call('sync.drives', {});
-  assert.deepEqual(seen?.bundles, [{ path: result.path, manifestDigest: result.bundle.manifestDigest, medium: 1, count: 1, incomplete: false }]);
+  assert.deepEqual(seen?.bundles, [{ path: result.path, manifestDigest: result.bundle.manifestDigest, issuer: 'hq-main', recipient: '*', sequence: 1, fromHere: false, medium: 1, count: 1, incomplete: false }]);
+  assert.equal((await hq.call('sync.drives', {}))[0]?.bundles[0]?.fromHere, true, 'HQ sees its own export as written here');
   const preview = await site.call('sync.import', { media: [result.path], dryRun: true });
   assert.equal(preview.state, 'preview');
   const applied = await site.call('sync.import', { media: [result.path] });

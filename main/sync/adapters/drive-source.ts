@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import si from 'systeminformation';
 import type { DriveBundle } from '../../../shared/domain/drives.js';
-import { MediumDescriptorSchema } from '../../../shared/domain/sync.js';
+import { LIMITS, MediumDescriptorSchema } from '../../../shared/domain/sync.js';
 import { OutpostError } from '../../../shared/errors.js';
 import type { BlockDeviceListing, FsSizeListing } from '../core/drives.js';
 import { readSmallFile } from './bundle-media.js';
-import { INCOMPLETE_MARKER, MEDIUM_FILE, realDirectory } from './bundle-writer.js';
+import { ENVELOPE_FILE, INCOMPLETE_MARKER, MEDIUM_FILE, realDirectory } from './bundle-writer.js';
 
 /** Block devices and mounted file systems, in systeminformation's shapes. */
 export interface DriveSource {
@@ -41,8 +41,42 @@ export function listingFileDrives(file: string): DriveSource {
 /** At most this many top-level folders of a drive are looked into for bundles. */
 const SCAN_LIMIT = 200;
 
-/** The bundles at the top level of a drive: each one's media (from medium.json alone, cheap enough to poll) and unfinished exports. */
-export function bundlesOn(mount: string): DriveBundle[] {
+interface ManifestHead {
+  issuer: string | null;
+  recipient: string | null;
+  sequence: number | null;
+}
+
+/** The drives are polled every few seconds: a manifest is read once per envelope file as it is (path, size, time). */
+const heads = new Map<string, { stamp: string; head: ManifestHead }>();
+const HEADS_KEPT = 256;
+
+/** Issuer, recipient and sequence from the envelope's payload, unverified (the import verifies); nulls when unreadable. */
+function manifestHead(mediumDir: string): ManifestHead {
+  const file = path.join(mediumDir, ENVELOPE_FILE);
+  const unknown = { issuer: null, recipient: null, sequence: null };
+  try {
+    const stat = fs.statSync(file);
+    const stamp = `${stat.size}:${stat.mtimeMs}`;
+    const cached = heads.get(file);
+    if (cached?.stamp === stamp) return cached.head;
+    const envelope = JSON.parse(readSmallFile(file, LIMITS.envelopeBytes).toString('utf8')) as { payload?: unknown };
+    const manifest = JSON.parse(Buffer.from(String(envelope.payload), 'base64').toString('utf8')) as { issuer?: { siteId?: unknown }; recipient?: unknown; sequence?: unknown };
+    const head = {
+      issuer: typeof manifest.issuer?.siteId === 'string' ? manifest.issuer.siteId : null,
+      recipient: typeof manifest.recipient === 'string' ? manifest.recipient : null,
+      sequence: Number.isInteger(manifest.sequence) ? (manifest.sequence as number) : null,
+    };
+    if (heads.size >= HEADS_KEPT) heads.clear();
+    heads.set(file, { stamp, head });
+    return head;
+  } catch {
+    return unknown;
+  }
+}
+
+/** The bundles at the top level of a drive: each one's media and who wrote them, and unfinished exports. */
+export function bundlesOn(mount: string, me: string | null): DriveBundle[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(mount, { withFileTypes: true }).filter((e) => e.isDirectory());
@@ -53,13 +87,14 @@ export function bundlesOn(mount: string): DriveBundle[] {
   for (const entry of entries.slice(0, SCAN_LIMIT)) {
     const dir = path.join(mount, entry.name);
     if (fs.existsSync(path.join(dir, INCOMPLETE_MARKER))) {
-      found.push({ path: dir, manifestDigest: null, medium: null, count: null, incomplete: true });
+      found.push({ path: dir, manifestDigest: null, issuer: null, recipient: null, sequence: null, fromHere: false, medium: null, count: null, incomplete: true });
       continue;
     }
     for (const medium of mediumDirs(dir)) {
       try {
         const descriptor = MediumDescriptorSchema.parse(JSON.parse(readSmallFile(path.join(medium, MEDIUM_FILE), 64 * 1024).toString('utf8')));
-        found.push({ path: medium, manifestDigest: descriptor.manifestDigest, medium: descriptor.index, count: descriptor.count, incomplete: false });
+        const head = manifestHead(medium);
+        found.push({ path: medium, manifestDigest: descriptor.manifestDigest, ...head, fromHere: head.issuer !== null && head.issuer === me, medium: descriptor.index, count: descriptor.count, incomplete: false });
       } catch {
         // Not a bundle, or a damaged one: the import says what is wrong when it is chosen.
       }

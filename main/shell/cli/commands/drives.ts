@@ -15,6 +15,6 @@ export function registerDrivesCommands(program: Command, cli: CliRuntime): void 
 
 function formatDrive(drive: Drive): string {
   const head = `${drive.label.padEnd(16)} ${drive.mount}  ${formatBytes(drive.free)} free of ${formatBytes(drive.size)}  ${drive.device}${drive.hotplug ? ' (hot-plug)' : ''}`;
-  const bundles = drive.bundles.map((b) => (b.incomplete ? `  unfinished export (cannot be imported): ${b.path}` : `  bundle ${b.manifestDigest?.slice(0, 12)}… medium ${b.medium} of ${b.count}: ${b.path}`));
+  const bundles = drive.bundles.map((b) => (b.incomplete ? `  unfinished export (cannot be imported): ${b.path}` : `  bundle ${b.sequence ?? '?'} from ${b.issuer ?? '?'}${b.fromHere ? ' (written here)' : ''}, medium ${b.medium} of ${b.count}: ${b.path}`));
   return [head, ...bundles].join('\n');
 }
