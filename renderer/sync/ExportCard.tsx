@@ -77,7 +77,10 @@ export function ExportCard({ peers, drives, onDone }: { peers: TrustedPeer[]; dr
             drives.map((d) => (
               <label key={d.mount} className="inline drive-choice">
                 <input type="checkbox" checked={chosen.includes(d.mount)} onChange={(e) => toggle(d.mount, e.target.checked)} data-testid="export-drive" data-label={d.label} />
-                {d.label} <span className="muted small">({formatBytes(d.free)} free{chosen.includes(d.mount) ? `, medium ${chosen.indexOf(d.mount) + 1}` : ''})</span>
+                {d.label}{' '}
+                <span className="muted small">
+                  ({formatBytes(d.free)} free{chosen.includes(d.mount) ? `, medium ${chosen.indexOf(d.mount) + 1}` : ''})
+                </span>
               </label>
             ))}
           <label className="inline">

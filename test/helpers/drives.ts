@@ -52,7 +52,22 @@ export class DriveBay {
 
   private write(): void {
     const drives = [...this.plugged.values()];
-    const disk = (d: Plugged) => ({ name: `sd${d.letter}`, type: 'disk', fsType: '', mount: '', size: d.size, physical: 'HDD', uuid: '', label: '', model: 'Flash Disk', serial: `TEST${d.letter}`, removable: true, protocol: 'usb', group: '', device: `/dev/sd${d.letter}` });
+    const disk = (d: Plugged) => ({
+      name: `sd${d.letter}`,
+      type: 'disk',
+      fsType: '',
+      mount: '',
+      size: d.size,
+      physical: 'HDD',
+      uuid: '',
+      label: '',
+      model: 'Flash Disk',
+      serial: `TEST${d.letter}`,
+      removable: true,
+      protocol: 'usb',
+      group: '',
+      device: `/dev/sd${d.letter}`,
+    });
     const part = (d: Plugged) => ({ ...disk(d), name: `sd${d.letter}1`, type: 'part', fsType: 'vfat', mount: d.mount, physical: '', uuid: `${d.letter.toUpperCase()}1B2-3C4D`, label: d.label, model: '', serial: '', protocol: '' });
     const fsSize = (d: Plugged) => ({ fs: `/dev/sd${d.letter}1`, type: 'vfat', size: d.size, used: d.size - d.free, available: d.free, use: Math.round(((d.size - d.free) / d.size) * 10000) / 100, mount: d.mount, rw: true });
     const listing = { blockDevices: [...drives.map(disk), ...drives.map(part)], fsSize: drives.map(fsSize) };

@@ -43,7 +43,10 @@ test('a drive lists with its label and free space; an export to it is flushed an
 
   const result = await hq.call('sync.export', { drives: [mount] });
   assert.equal(result.safeToRemove, true);
-  assert.deepEqual(result.targets.map((t) => t.label), ['OUTPOST-1']);
+  assert.deepEqual(
+    result.targets.map((t) => t.label),
+    ['OUTPOST-1'],
+  );
   assert.equal(result.path, path.join(mount, `outpost-hq-main-${result.bundle.sequence}`));
   assert.deepEqual(fs.readdirSync(mount), [path.basename(result.path)], 'no temporary folder or marker is left once complete');
 
@@ -131,7 +134,10 @@ test('split across two drives; the import asks for the next drive by its label a
   assert.match(split.advice, /split across 2 drives: OUTPOST-1, OUTPOST-2/);
   const result = await hq.call('sync.export', { drives: [first, second] });
   assert.equal(result.mediaPaths.length, 2);
-  assert.deepEqual(result.targets.map((t) => t.label), ['OUTPOST-1', 'OUTPOST-2']);
+  assert.deepEqual(
+    result.targets.map((t) => t.label),
+    ['OUTPOST-1', 'OUTPOST-2'],
+  );
 
   bay.unplug('OUTPOST-2');
   const [one] = await site.call('sync.drives', {});

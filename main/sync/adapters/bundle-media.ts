@@ -5,7 +5,6 @@ import { OutpostError } from '../../../shared/errors.js';
 import type { BundleMediaReader, BundleMediaWriter, Medium } from '../core/ports.js';
 import { BundleWriter, CHUNKS_DIR, ENVELOPE_FILE, freeBytes, INCOMPLETE_MARKER, MEDIUM_FILE, realDirectory } from './bundle-writer.js';
 
-
 function refuse(message: string, hint = 'check the medium; nothing was imported'): never {
   throw new OutpostError('INVALID_INPUT', message, hint);
 }
@@ -14,7 +13,10 @@ function refuse(message: string, hint = 'check the medium; nothing was imported'
 function refuseUnfinished(dir: string): void {
   for (const where of [dir, path.dirname(dir)]) {
     if (fs.existsSync(path.join(where, INCOMPLETE_MARKER))) {
-      refuse(`${where} is an unfinished export (it holds ${INCOMPLETE_MARKER}): the export stopped before the bundle was complete — the drive was removed, or the export failed`, 'export the bundle again onto this drive and import that one; nothing was imported');
+      refuse(
+        `${where} is an unfinished export (it holds ${INCOMPLETE_MARKER}): the export stopped before the bundle was complete — the drive was removed, or the export failed`,
+        'export the bundle again onto this drive and import that one; nothing was imported',
+      );
     }
   }
 }

@@ -69,7 +69,7 @@ export class BundleExporter {
     const { identity, sequence, records, journalUpto, files, fileChunks, carried } = draft;
     const recipient = draft.manifest.recipient;
     const fit = this.fit(draft, request);
-    if (!fit.fits) throw new OutpostError('INVALID_INPUT', fit.advice, 'choose a larger drive or more drives (the Sync page shows each one\'s free space); nothing was written');
+    if (!fit.fits) throw new OutpostError('INVALID_INPUT', fit.advice, "choose a larger drive or more drives (the Sync page shows each one's free space); nothing was written");
     const { media } = fit;
     const totals = { bytes: carried.reduce((sum, [, size]) => sum + size, 0), chunks: carried.length };
     const manifest: BundleManifest = { ...draft.manifest, media: media.map((chunks) => ({ chunks })), totals };

@@ -62,8 +62,15 @@ test('split across drives: media of the smallest free space, one per drive in or
   const five = fitOnDrives(chunks, 64 * 1024, drives(5));
   assert.equal(five.fits, true);
   if (five.fits) {
-    assert.deepEqual(five.media.map((m) => m.length), [3, 3, 3, 1]);
-    assert.deepEqual(five.targets.map((t) => t.label), ['OUTPOST-1', 'OUTPOST-2', 'OUTPOST-3', 'OUTPOST-4'], 'only the drives the split needs are written');
+    assert.deepEqual(
+      five.media.map((m) => m.length),
+      [3, 3, 3, 1],
+    );
+    assert.deepEqual(
+      five.targets.map((t) => t.label),
+      ['OUTPOST-1', 'OUTPOST-2', 'OUTPOST-3', 'OUTPOST-4'],
+      'only the drives the split needs are written',
+    );
   }
 });
 

@@ -46,8 +46,7 @@ const SYSTEM_MOUNTS = new Set(['/', '/boot', '/boot/efi', '/usr', '/var', '/home
  */
 export function removableDrives(devices: readonly BlockDeviceListing[], sizes: readonly FsSizeListing[]): MountedDrive[] {
   const disks = devices.filter((d) => d.type === 'disk');
-  const diskOf = (part: BlockDeviceListing) =>
-    disks.filter((d) => d.name !== part.name && part.name.startsWith(d.name)).sort((a, b) => b.name.length - a.name.length)[0];
+  const diskOf = (part: BlockDeviceListing) => disks.filter((d) => d.name !== part.name && part.name.startsWith(d.name)).sort((a, b) => b.name.length - a.name.length)[0];
   const drives: MountedDrive[] = [];
   for (const device of devices) {
     if (!device.mount || SYSTEM_MOUNTS.has(device.mount) || NOT_A_DRIVE.test(device.name) || device.type === 'loop' || device.type === 'rom') continue;
@@ -76,9 +75,7 @@ export interface FitTarget {
   free: number;
 }
 
-export type DriveFit =
-  | { fits: true; bundleBytes: number; media: string[][]; targets: FitTarget[]; advice: string }
-  | { fits: false; bundleBytes: number; mediaNeeded: number; targets: FitTarget[]; advice: string };
+export type DriveFit = { fits: true; bundleBytes: number; media: string[][]; targets: FitTarget[]; advice: string } | { fits: false; bundleBytes: number; mediaNeeded: number; targets: FitTarget[]; advice: string };
 
 const named = (t: FitTarget) => t.label ?? t.path;
 
