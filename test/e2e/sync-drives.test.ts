@@ -12,9 +12,8 @@ import { SyncPageObject } from './pages/sync-page.js';
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 const MiB = 1024 * 1024;
 
-test('the Sync page lists removable drives, imports HQ bundle from one, refuses a drive too small before writing, and says when the export is safe to remove', async (t) => {
-  const root = tempDir(t);
-  const bay = new DriveBay(path.join(root, 'bay'));
+/** HQ and a site that trust each other, made with the CLI (as HQ's technician would), listing the bay's drives. */
+async function pairWithDrives(root: string, bay: DriveBay): Promise<{ hq: string; site: string; outpost: (dataDir: string, ...args: string[]) => Promise<string> }> {
   const outpost = async (dataDir: string, ...args: string[]) => {
     const result = await runOutpost(['--data-dir', dataDir, ...args], { env: bay.env });
     assert.equal(result.code, 0, `outpost ${args.join(' ')}: ${result.stderr}`);
@@ -28,6 +27,13 @@ test('the Sync page lists removable drives, imports HQ bundle from one, refuses 
   await outpost(site, 'trust', 'export', '--out', path.join(root, 'site.trust.json'));
   await outpost(site, 'trust', 'add', path.join(root, 'hq.trust.json'), '--yes');
   await outpost(hq, 'trust', 'add', path.join(root, 'site.trust.json'), '--yes');
+  return { hq, site, outpost };
+}
+
+test('the Sync page lists removable drives, imports HQ bundle from one, refuses a drive too small before writing, and says when the export is safe to remove', async (t) => {
+  const root = tempDir(t);
+  const bay = new DriveBay(path.join(root, 'bay'));
+  const { hq, site, outpost } = await pairWithDrives(root, bay);
   fs.writeFileSync(path.join(root, 'model.gguf'), seededBytes(3 * MiB, 5));
   await outpost(hq, 'release', 'model', 'add', path.join(root, 'model.gguf'), '--name', 'tiny', '--version', '2');
 
@@ -71,5 +77,32 @@ test('the Sync page lists removable drives, imports HQ bundle from one, refuses 
   assert.equal(onStick.length, 1);
   const atHq = JSON.parse((await outpost(hq, '--json', 'bundle', 'import', path.join(stick, onStick[0] ?? ''))).trim().split('\n').at(-1) ?? '') as { state: string };
   assert.equal(atHq.state, 'applied');
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('a bundle split across two drives: the window asks for the drive labelled OUTPOST-2 and finishes when it is plugged in', async (t) => {
+  const root = tempDir(t);
+  const bay = new DriveBay(path.join(root, 'bay'));
+  const { hq, site, outpost } = await pairWithDrives(root, bay);
+  fs.writeFileSync(path.join(root, 'model.gguf'), seededBytes(5 * MiB, 6));
+  await outpost(hq, 'release', 'model', 'add', path.join(root, 'model.gguf'), '--name', 'tiny', '--version', '2');
+  const first = bay.plug('OUTPOST-1', 5 * MiB);
+  const second = bay.plug('OUTPOST-2', 5 * MiB);
+  assert.match(await outpost(hq, 'bundle', 'export', '--drive', first, second), /flushed to OUTPOST-1, OUTPOST-2: safe to remove/);
+  bay.unplug('OUTPOST-2');
+
+  const { url } = await startSiteService(t, site, { env: bay.env });
+  const { page, win, consoleErrors } = await openOutpostWindow(t, url, { width: 1366, height: 768 });
+  await win.goTo('sync');
+  const sync = new SyncPageObject(page);
+  assert.match(await sync.importFromDrive('OUTPOST-1'), /Bundle 1 from hq-main/);
+  assert.match(await sync.applyImport(), /insert the remaining media/);
+  const next = sync.byTestId('import-next-drive');
+  assert.match((await next.textContent()) ?? '', /Insert the drive labelled OUTPOST-2 \(medium 2 of 2\)\./);
+
+  bay.unplug('OUTPOST-1');
+  bay.plug('OUTPOST-2', 5 * MiB);
+  await sync.byTestId('import-state').filter({ hasText: 'Applied in one transaction' }).waitFor({ timeout: 60_000 });
+  assert.equal(await next.count(), 0, 'no longer asking');
   assert.deepEqual(consoleErrors, []);
 });
