@@ -4,7 +4,7 @@ import { Meter } from '../components/Meter.js';
 
 /** The bundle's size against the free space of where it goes, and what the service advises. */
 export function ExportPlanView({ plan }: { plan: ExportPlan }) {
-  const free = plan.freeBytes ?? 0;
+  const free = plan.freeBytes;
   return (
     <div className="export-plan" data-testid="export-plan">
       <Meter used={plan.bundleBytes} total={Math.max(free, 1)} label={`bundle ${formatBytes(plan.bundleBytes)} · ${formatBytes(free)} free`} testId="export-plan-bar" />

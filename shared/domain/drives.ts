@@ -32,13 +32,13 @@ export const DriveSchema = z.object({
 export type Drive = z.infer<typeof DriveSchema>;
 
 /** Where one medium of an export goes: the drive's bundle directory, its label and its free space. */
-export const ExportTargetSchema = z.object({ label: z.string().nullable(), path: z.string(), free: z.number().int().nonnegative().nullable() });
+export const ExportTargetSchema = z.object({ label: z.string().nullable(), path: z.string(), free: z.number().int().nonnegative() });
 export type ExportTarget = z.infer<typeof ExportTargetSchema>;
 
 /** The export's size against the chosen drives' free space, decided before a byte is written. */
 export const ExportPlanSchema = z.object({
   bundleBytes: z.number().int().nonnegative(),
-  freeBytes: z.number().int().nonnegative().nullable(),
+  freeBytes: z.number().int().nonnegative(),
   targets: z.array(ExportTargetSchema),
   fits: z.boolean(),
   /** Media the bundle needs on drives of the chosen size (1 when it fits on one). */
