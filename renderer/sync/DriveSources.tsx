@@ -10,7 +10,7 @@ export function DriveSources({ drives, disabled, onPick }: { drives: Drive[]; di
         <li key={bundle.path}>
           {bundle.incomplete ? (
             <span className="warn" data-testid="drive-unfinished">
-              {drive.label}: an unfinished export (the drive was removed or the export failed) — it cannot be imported; export again.
+              {drive.label}: an export being written, or cut short (the drive was removed or the export failed) — it cannot be imported; once cut short, export again.
             </span>
           ) : bundle.fromHere ? (
             <span className="muted small">

@@ -40,7 +40,7 @@ export function DrivesCard({ drives }: { drives: CallState<Drive[]> }) {
                   {d.bundles.length === 0 && <span className="muted">none</span>}
                   {d.bundles.map((b) => (
                     <div key={b.path} className={b.incomplete ? 'warn' : ''}>
-                      {b.incomplete ? 'unfinished export (cannot be imported)' : `bundle ${b.sequence ?? '?'} from ${b.issuer ?? '?'}${b.fromHere ? ' (written here)' : ''} · medium ${b.medium} of ${b.count}`}
+                      {b.incomplete ? 'an export being written or cut short (cannot be imported)' : `bundle ${b.sequence ?? '?'} from ${b.issuer ?? '?'}${b.fromHere ? ' (written here)' : ''} · medium ${b.medium} of ${b.count}`}
                     </div>
                   ))}
                 </td>
