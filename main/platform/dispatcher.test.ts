@@ -56,6 +56,8 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'sync.import': fail,
     'sync.exchanges': fail,
     'sync.cancel': fail,
+    'sync.exportPlan': fail,
+    'sync.drives': fail,
     'workers.launch': fail,
     'workers.list': fail,
     'workers.stop': fail,

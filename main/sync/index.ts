@@ -4,6 +4,7 @@ import type { EventHub } from '../platform/events.js';
 import type { IdentityService, KeyVault } from '../identity/index.js';
 import type { Db, Journal } from '../platform/store/index.js';
 import { directoryMedia } from './adapters/bundle-media.js';
+import { listingFileDrives, systemDrives, type DriveSource } from './adapters/drive-source.js';
 import { threadedHasher } from './adapters/file-hash-thread.js';
 import { FileStore } from './adapters/file-store.js';
 import { storeSiteReports } from './adapters/site-reports.js';
@@ -11,10 +12,11 @@ import { SyncRepository } from './adapters/sync-repository.js';
 import { BundleExporter } from './core/bundle-export.js';
 import { BundleImporter } from './core/bundle-import.js';
 import type { CalibrationExchange, SiteReports, SyncDeps } from './core/ports.js';
+import { DriveService } from './drives.js';
 import { SyncService } from './service.js';
 import { syncHandlers, type SyncParts } from './handlers.js';
 
-export { SyncService, BundleExporter, BundleImporter, SyncRepository, FileStore, syncHandlers, type SyncDeps, type SyncParts };
+export { SyncService, BundleExporter, BundleImporter, SyncRepository, FileStore, DriveService, syncHandlers, listingFileDrives, type DriveSource, type SyncDeps, type SyncParts };
 export { BUNDLE_VALIDITY_DAYS } from './core/bundle-export.js';
 export { parseSize } from './core/media-plan.js';
 export { DEFAULT_CHUNKING, StreamingChunker, chunkLengths } from './core/fastcdc.js';
@@ -34,6 +36,8 @@ export interface SyncOptions {
   operations: SiteReports['operations'];
   /** The planner's calibration records, carried site → HQ and HQ → site. */
   calibration?: CalibrationExchange;
+  /** Where removable drives are listed from; by default this machine's (or OUTPOST_DRIVES_LISTING's, see drive-source.ts). */
+  drives?: DriveSource;
 }
 
 /** Builds the sync capability on the core's store, key vault and event hub. */
@@ -55,5 +59,8 @@ export function openSync(options: SyncOptions): SyncParts {
     routerPolicy: options.routerPolicy,
     calibration: options.calibration,
   };
-  return { service: new SyncService(deps), exporter: new BundleExporter(deps), importer: new BundleImporter(deps) };
+  const exporter = new BundleExporter(deps);
+  const listing = process.env.OUTPOST_DRIVES_LISTING;
+  const driveSource = options.drives ?? (listing ? listingFileDrives(listing) : systemDrives);
+  return { service: new SyncService(deps), exporter, importer: new BundleImporter(deps), drives: new DriveService(driveSource, exporter, () => options.identity.current()?.siteId ?? null) };
 }

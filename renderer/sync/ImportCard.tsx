@@ -1,8 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { Drive, NextMedium } from '../../shared/domain/drives.js';
 import type { ImportResult } from '../../shared/domain/sync.js';
 import type { CallError } from '../api/client.js';
 import { asCallError, useClient } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { DriveSources } from './DriveSources.js';
 import { SyncProgressBar } from './SyncProgressBar.js';
 import { useSyncJob } from './useSyncJob.js';
 
@@ -13,22 +15,28 @@ const STATE_TEXT: Record<ImportResult['state'], string> = {
   incomplete: 'Staged what these media carry; insert the remaining media (any order) and import again.',
 };
 
-/** Import: verify → preview (changes and conflicts) → apply. */
-export function ImportCard({ onDone }: { onDone: () => void }) {
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** Import from a drive or typed directories: verify → preview (changes and conflicts) → apply; a bundle on several drives asks for the next one by label. */
+export function ImportCard({ drives, onDone }: { drives: Drive[]; onDone: () => void }) {
   const client = useClient();
   const job = useSyncJob();
   const [media, setMedia] = useState('');
   const [result, setResult] = useState<ImportResult | null>(null);
   const [error, setError] = useState<CallError | null>(null);
-  const run = async (dryRun: boolean) => {
+  const [waiting, setWaiting] = useState<NextMedium | null>(null);
+  const run = async (dryRun: boolean, paths = lines(media)) => {
     const jobId = job.start();
     setError(null);
+    setWaiting(null);
     try {
-      const paths = media
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-      setResult(await client.call('sync.import', { media: paths, dryRun, jobId }));
+      const answer = await client.call('sync.import', { media: paths, dryRun, jobId });
+      setResult(answer);
+      if (answer.state === 'incomplete') setWaiting(answer.nextMedium);
       if (!dryRun) onDone();
     } catch (caught) {
       setResult(null);
@@ -37,10 +45,22 @@ export function ImportCard({ onDone }: { onDone: () => void }) {
       job.finish();
     }
   };
+  const pick = (path: string) => {
+    setMedia(path);
+    void run(true, [path]);
+  };
+  // The drive asked for is plugged in: its medium is imported without another click.
+  const arrived = waiting ? drives.flatMap((d) => d.bundles).find((b) => b.manifestDigest === waiting.manifestDigest && b.medium === waiting.index) : undefined;
+  useEffect(() => {
+    if (!arrived || job.jobId !== null) return;
+    setMedia(arrived.path);
+    void run(false, [arrived.path]);
+  }, [arrived?.path]);
   return (
     <section className="card" data-testid="import-card">
       <h2>Import a bundle</h2>
       <div className="stack">
+        <DriveSources drives={drives} disabled={job.jobId !== null} onPick={pick} />
         <label>
           Bundle or medium directories (one per line)
           <textarea value={media} onChange={(e) => setMedia(e.target.value)} rows={2} placeholder="/media/usb/outpost-bundle" data-testid="import-media" />
@@ -56,6 +76,14 @@ export function ImportCard({ onDone }: { onDone: () => void }) {
       </div>
       {job.jobId && <SyncProgressBar progress={job.progress} onCancel={job.cancel} />}
       {error && <ErrorNote error={error} />}
+      {waiting && (
+        <div className="next-drive" role="status" data-testid="import-next-drive">
+          <strong>{waiting.prompt}</strong> <span className="muted small">The import continues when it is mounted.</span>{' '}
+          <button type="button" onClick={() => setWaiting(null)} data-testid="import-stop-waiting">
+            Stop waiting
+          </button>
+        </div>
+      )}
       {result && (
         <div data-testid="import-result">
           <p className={result.state === 'incomplete' ? 'warn' : 'ok'} data-testid="import-state">

@@ -2,24 +2,30 @@ import { formatBytes } from '../../shared/units.js';
 import { useCall } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { ExportCard } from './ExportCard.js';
+import { DrivesCard } from './DrivesCard.js';
 import { ImportCard } from './ImportCard.js';
 import { TrustCard } from './TrustCard.js';
+import { useDrives } from './useDrives.js';
 
-/** Sneakernet sync: trusted peers, bundle history, export and import. */
+/** Sneakernet sync: export to and import from removable drives (or typed directories), trusted peers, bundle history. */
 export function SyncPage() {
   const [peers, reloadPeers] = useCall('sync.trustList', {});
   const [exchanges, reloadExchanges] = useCall('sync.exchanges', { limit: 20 });
+  const [drives, reloadDrives] = useDrives();
+  const mounted = drives.status === 'ok' ? drives.data : [];
   const reload = () => {
     reloadPeers();
     reloadExchanges();
+    reloadDrives();
   };
   return (
     <div className="sync-page">
       <h1>Sync</h1>
       <div className="grid">
-        <ExportCard peers={peers.status === 'ok' ? peers.data : []} onDone={reload} />
-        <ImportCard onDone={reload} />
+        <ExportCard peers={peers.status === 'ok' ? peers.data : []} drives={mounted} onDone={reload} />
+        <ImportCard drives={mounted} onDone={reload} />
       </div>
+      <DrivesCard drives={drives} />
       <div className="grid">
         <TrustCard onChanged={reloadPeers} />
         <section className="card" data-testid="exchanges-card">

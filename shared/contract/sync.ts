@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CalibrationSetSchema } from '../domain/calibration.js';
 import { defineCall, defineEvent } from './define.js';
+import { DriveSchema, ExportPlanSchema } from '../domain/drives.js';
 import { FingerprintSchema, RoleSchema, SiteIdSchema } from '../domain/identity.js';
 import { ExchangeSchema, ExportResultSchema, ImportResultSchema, ModelNameSchema, PolicySchema, ReleaseLabelSchema, StoredRecordSchema, SyncProgressSchema, TrustedPeerSchema, TrustFileSchema, VerifyResultSchema } from '../domain/sync.js';
 
@@ -8,6 +9,15 @@ const PathSchema = z.string().min(1).max(4096);
 /** Chosen by the caller so it can follow progress events and cancel before the call returns. */
 const JobIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/);
 const MediaSchema = z.array(PathSchema).min(1).max(1000);
+/** A typed directory, or drives by mount point (medium 1 on the first). */
+const ExportDestinationSchema = z.object({
+  to: PathSchema.optional(),
+  drives: z.array(PathSchema).min(1).max(64).optional(),
+  for: SiteIdSchema.optional(),
+  maxMediumSize: z.number().int().positive().optional(),
+});
+const oneDestination = (input: { to?: string | undefined; drives?: string[] | undefined }) => (input.to === undefined) !== (input.drives === undefined);
+const ONE_DESTINATION = { message: 'give either a directory (to) or drives, not both and not neither' };
 
 export const syncCalls = {
   'sync.trustExport': defineCall({
@@ -65,17 +75,22 @@ export const syncCalls = {
     mutates: false,
   }),
   'sync.export': defineCall({
-    summary: 'Write a signed bundle to a directory (split across media when asked).',
-    input: z
-      .object({
-        to: PathSchema,
-        for: SiteIdSchema.optional(),
-        maxMediumSize: z.number().int().positive().optional(),
-        jobId: JobIdSchema.optional(),
-      })
-      .strict(),
+    summary: 'Write a signed bundle to a directory or to drives (split across media when asked or when one drive is too small); refused before writing when it does not fit.',
+    input: ExportDestinationSchema.extend({ jobId: JobIdSchema.optional() }).strict().refine(oneDestination, ONE_DESTINATION),
     output: ExportResultSchema,
     mutates: true,
+  }),
+  'sync.exportPlan': defineCall({
+    summary: "The bundle's size against the free space of the chosen directory or drives, and whether to split it, before anything is written.",
+    input: ExportDestinationSchema.strict().refine(oneDestination, ONE_DESTINATION),
+    output: ExportPlanSchema,
+    mutates: false,
+  }),
+  'sync.drives': defineCall({
+    summary: 'Mounted removable or hot-plugged drives: label, mount point, size, free space, and the bundles they hold.',
+    input: z.object({}).strict(),
+    output: z.array(DriveSchema),
+    mutates: false,
   }),
   'sync.verify': defineCall({
     summary: 'Check a bundle completely (signature, trust, expiry, recipient, sequence, every chunk and file) without importing.',

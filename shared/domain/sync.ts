@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CalibrationSetSchema } from './calibration.js';
+import { ExportTargetSchema, NextMediumSchema } from './drives.js';
 import { FingerprintSchema, RoleSchema, SiteIdSchema } from './identity.js';
 import { JournalEntrySchema } from './journal.js';
 import { RouterPolicySchema } from './router.js';
@@ -182,7 +183,17 @@ export const BundleManifestSchema = z
   .strict();
 export type BundleManifest = z.infer<typeof BundleManifestSchema>;
 
-export const MediumDescriptorSchema = z.object({ type: z.literal('outpost.bundle-medium/v1'), manifestDigest: Sha256HexSchema, index: z.number().int().min(1), count: z.number().int().min(1), bytes: z.number().int().nonnegative() }).strict();
+export const MediumDescriptorSchema = z
+  .object({
+    type: z.literal('outpost.bundle-medium/v1'),
+    manifestDigest: Sha256HexSchema,
+    index: z.number().int().min(1),
+    count: z.number().int().min(1),
+    bytes: z.number().int().nonnegative(),
+    /** The labels of the drives medium 1…count were written to, so an import can ask for the next one by name. */
+    driveLabels: z.array(z.string().max(128).nullable()).max(1000).optional(),
+  })
+  .strict();
 export type MediumDescriptor = z.infer<typeof MediumDescriptorSchema>;
 
 // ---- results ---------------------------------------------------------------
@@ -226,6 +237,8 @@ export const ImportResultSchema = z.object({
   chunksAlreadyStaged: z.number().int(),
   chunksHeldLocally: z.number().int(),
   filesStored: z.number().int(),
+  /** The medium still needed, by the label of its drive (null when none is). */
+  nextMedium: NextMediumSchema.nullable(),
 });
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 
@@ -238,6 +251,10 @@ export const ExportResultSchema = z.object({
   mediaPaths: z.array(z.string()),
   chunksLeftOut: z.number().int(),
   bytesWritten: z.number().int(),
+  /** Every file and folder was flushed to the drives before the bundle was made to look complete. */
+  safeToRemove: z.boolean(),
+  /** The drive (or directory) each medium went to. */
+  targets: z.array(ExportTargetSchema),
 });
 export type ExportResult = z.infer<typeof ExportResultSchema>;
 

@@ -59,7 +59,7 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
   await sync.byTestId('export-result').waitFor();
   assert.match((await sync.byTestId('export-result').textContent()) ?? '', /Bundle 1 for hq-main/);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'sync.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'sync-directory.png'), fullPage: true });
 
   // --json streams one line per progress event; the result is the last line.
   const atHq = JSON.parse((await outpost(hq, '--json', 'bundle', 'import', path.join(root, 'usb', 'to-hq'))).trim().split('\n').at(-1) ?? '') as { state: string; acknowledged: number[] };

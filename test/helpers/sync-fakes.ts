@@ -281,11 +281,15 @@ export class MemoryMedia {
         },
         writeChunk: async (dir, digest, bytes) => void media.get(dir)?.chunks.set(digest, Buffer.from(bytes)),
         writeMeta: (dir, envelope, descriptor) => void Object.assign(media.get(dir) ?? {}, { envelope, descriptor }),
-        finalize: () => void this.published.set(target, [...media.values()]),
+        finalize: async () => void this.published.set(target, [...media.values()]),
         discard: () => media.clear(),
       };
       return bundle;
     },
+    onDrives: () => {
+      throw new Error('memory media have no drives: the drive tests write real directories');
+    },
+    freeBytes: () => Number.MAX_SAFE_INTEGER,
   };
 
   /** Flips a byte of a chunk on a published medium. */

@@ -2,22 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LIMITS, MediumDescriptorSchema, type MediumDescriptor } from '../../../shared/domain/sync.js';
 import { OutpostError } from '../../../shared/errors.js';
-import type { BundleMediaReader, BundleMediaWriter, BundleTarget, Medium } from '../core/ports.js';
-
-export const ENVELOPE_FILE = 'envelope.json';
-export const MEDIUM_FILE = 'medium.json';
-export const CHUNKS_DIR = 'chunks';
+import type { BundleMediaReader, BundleMediaWriter, Medium } from '../core/ports.js';
+import { BundleWriter, CHUNKS_DIR, ENVELOPE_FILE, freeBytes, INCOMPLETE_MARKER, MEDIUM_FILE, realDirectory } from './bundle-writer.js';
 
 function refuse(message: string, hint = 'check the medium; nothing was imported'): never {
   throw new OutpostError('INVALID_INPUT', message, hint);
 }
 
-/** A directory that is really a directory here, not a link leading somewhere else on the machine. */
-function realDirectory(dir: string): boolean {
-  try {
-    return fs.lstatSync(dir).isDirectory();
-  } catch {
-    return false;
+/** An export that stopped before it finished leaves its marker; such a bundle is refused by name. */
+function refuseUnfinished(dir: string): void {
+  for (const where of [dir, path.dirname(dir)]) {
+    if (fs.existsSync(path.join(where, INCOMPLETE_MARKER))) {
+      refuse(
+        `${where} is an unfinished export (it holds ${INCOMPLETE_MARKER}): the export stopped before the bundle was complete — the drive was removed, or the export failed`,
+        'export the bundle again onto this drive and import that one; nothing was imported',
+      );
+    }
   }
 }
 
@@ -116,6 +116,7 @@ export function findMedia(paths: readonly string[]): Medium[] {
   for (const given of paths) {
     const dir = path.resolve(given);
     if (!realDirectory(dir)) refuse(`${dir} is not a directory (or is a link to one)`, 'name the bundle directory or a medium-N directory inside it');
+    refuseUnfinished(dir);
     if (fs.existsSync(path.join(dir, ENVELOPE_FILE))) {
       dirs.push(dir);
       continue;
@@ -125,7 +126,12 @@ export function findMedia(paths: readonly string[]): Medium[] {
       .filter((name) => /^medium-\d+$/.test(name))
       .map((name) => path.join(dir, name))
       .filter((d) => realDirectory(d) && fs.existsSync(path.join(d, ENVELOPE_FILE)));
-    if (inner.length === 0) refuse(`${dir} holds no Outpost bundle (no ${ENVELOPE_FILE}, no medium-N folders)`, 'name the directory `outpost bundle export --to` wrote');
+    inner.forEach(refuseUnfinished);
+    if (inner.length === 0) {
+      // A drive's root holding only an export that was cut short: say that, rather than "no bundle".
+      for (const name of fs.readdirSync(dir)) if (realDirectory(path.join(dir, name))) refuseUnfinished(path.join(dir, name));
+      refuse(`${dir} holds no Outpost bundle (no ${ENVELOPE_FILE}, no medium-N folders)`, 'name the directory `outpost bundle export --to` wrote');
+    }
     dirs.push(...inner);
   }
   return dirs.map((dir) => {
@@ -163,84 +169,8 @@ export async function readMediumChunk(medium: Medium, digest: string, size: numb
   }
 }
 
-/**
- * Writes a bundle under a hidden temporary name beside the target and renames
- * it into place only when complete, so a cancelled or failed export never
- * leaves a directory that looks like a bundle.
- */
-export class BundleWriter implements BundleTarget {
-  private readonly mediumDirs: string[] = [];
-
-  private constructor(
-    readonly target: string,
-    private readonly partial: string,
-  ) {}
-
-  static create(target: string): BundleWriter {
-    const resolved = path.resolve(target);
-    if (fs.existsSync(resolved)) {
-      const isEmptyDir = realDirectory(resolved) && fs.readdirSync(resolved).length === 0;
-      if (!isEmptyDir) throw new OutpostError('CONFLICT', `${resolved} already exists and is not empty`, 'choose a new directory for the bundle; nothing was written');
-    }
-    const parent = path.dirname(resolved);
-    if (!realDirectory(parent)) throw new OutpostError('INVALID_INPUT', `${parent} is not a directory`, 'mount the medium or create the parent folder first');
-    const partial = path.join(parent, `.${path.basename(resolved)}.partial-${process.pid}`);
-    fs.rmSync(partial, { recursive: true, force: true });
-    fs.mkdirSync(partial);
-    return new BundleWriter(resolved, partial);
-  }
-
-  /** The directory of medium `index` of `count`; a one-medium bundle is the bundle directory itself. */
-  medium(index: number, count: number): { dir: string; finalDir: string } {
-    const name = count === 1 ? '' : `medium-${index}`;
-    const dir = path.join(this.partial, name);
-    fs.mkdirSync(path.join(dir, CHUNKS_DIR), { recursive: true });
-    this.mediumDirs.push(dir);
-    return { dir, finalDir: path.join(this.target, name) };
-  }
-
-  /** No fsync per chunk: `finalize` syncs each chunks/ folder once, before the rename that makes the bundle look complete. */
-  async writeChunk(mediumDir: string, digest: string, bytes: Uint8Array): Promise<void> {
-    await fs.promises.writeFile(path.join(mediumDir, CHUNKS_DIR, digest), bytes, { flag: 'wx' });
-  }
-
-  writeMeta(mediumDir: string, envelope: Buffer, descriptor: MediumDescriptor): void {
-    for (const [name, bytes] of [
-      [ENVELOPE_FILE, envelope],
-      [MEDIUM_FILE, Buffer.from(`${JSON.stringify(descriptor, null, 2)}\n`)],
-    ] as const) {
-      const fd = fs.openSync(path.join(mediumDir, name), 'wx');
-      try {
-        fs.writeSync(fd, bytes);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-    }
-  }
-
-  finalize(): void {
-    for (const dir of this.mediumDirs) for (const sub of [path.join(dir, CHUNKS_DIR), dir]) syncDirectory(sub);
-    if (fs.existsSync(this.target)) fs.rmdirSync(this.target);
-    fs.renameSync(this.partial, this.target);
-  }
-
-  discard(): void {
-    fs.rmSync(this.partial, { recursive: true, force: true });
-  }
-}
-
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /** Bundles as directories on mounted media. */
 export const directoryMedia: { reader: BundleMediaReader; writer: BundleMediaWriter } = {
   reader: { find: findMedia, readChunk: readMediumChunk },
-  writer: { create: (target) => BundleWriter.create(target) },
+  writer: { create: (target) => BundleWriter.create(target), onDrives: (targets) => BundleWriter.onDrives(targets), freeBytes },
 };

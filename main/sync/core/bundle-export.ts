@@ -1,10 +1,10 @@
 import { BUNDLE_PAYLOAD_TYPE, KINDS_BY_ROLE, SyncRecordSchema, type BundleFile, type BundleManifest, type ExportResult, type SyncRecord } from '../../../shared/domain/sync.js';
 import type { SiteIdentity } from '../../../shared/domain/identity.js';
-import { formatBytes } from '../../../shared/units.js';
+import type { ExportPlan } from '../../../shared/domain/drives.js';
 import { OutpostError } from '../../../shared/errors.js';
 import { envelopeFor } from './dsse.js';
 import { rotationsFromHistory } from './key-chain.js';
-import { planMedia } from './media-plan.js';
+import { fitOnDrives, type DriveFit, type FitTarget } from './drives.js';
 import { pipelined } from './pipeline.js';
 import { ProgressMeter } from './progress.js';
 import { summarize } from './summary.js';
@@ -16,51 +16,70 @@ export const BUNDLE_VALIDITY_DAYS = 30;
 /** Chunks in flight: read ahead and written behind while this thread hashes one. */
 const EXPORT_SLOTS = 4;
 
+export interface DriveChoice {
+  mount: string;
+  label: string;
+  free: number;
+}
+
+/** A typed directory (`to`), or drives by mount point, one medium each (`drives`). */
 export interface ExportRequest {
-  to: string;
+  to?: string | undefined;
+  drives?: DriveChoice[] | undefined;
   for?: string | undefined;
   maxMediumSize?: number | undefined;
+}
+
+interface Draft {
+  identity: SiteIdentity;
+  sequence: number;
+  records: SyncRecord[];
+  journalUpto: number;
+  files: BundleFile[];
+  fileChunks: Array<[string, number]>;
+  carried: Array<[string, number]>;
+  manifest: Omit<BundleManifest, 'media' | 'totals'>;
 }
 
 /**
  * Writes a signed bundle: records, the files they name as content-defined
  * chunks (leaving out what the peer acknowledged when `for` is given), split
- * across media when asked. Memory holds four chunks whatever the bundle's size.
+ * across media when asked or across drives when one is too small. Memory
+ * holds four chunks whatever the bundle's size.
  */
 export class BundleExporter {
   constructor(private readonly deps: SyncDeps) {}
 
-  async export(request: ExportRequest, signal: AbortSignal, jobId: string): Promise<ExportResult> {
-    const identity = this.deps.identity.show();
-    const recipient = this.recipientFor(identity, request.for);
-    const sequence = this.deps.repository.nextSequence();
-    const { records, journalUpto } = this.collectRecords(identity, recipient, sequence);
-    const files = this.filesOf(records);
-    const fileChunks = files.flatMap((f) => f.chunks);
-    const held = request.for ? this.deps.repository.peerHolds(request.for) : new Set<string>();
-    const carried = uniqueChunks(fileChunks).filter(([digest]) => !held.has(digest));
-    const now = this.deps.clock.now();
-    const draft: Omit<BundleManifest, 'media' | 'totals'> = {
-      type: 'outpost.bundle-manifest/v1',
-      issuer: { siteId: identity.siteId, role: identity.role, keyFingerprint: identity.signingKey.fingerprint },
-      recipient,
-      sequence,
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + BUNDLE_VALIDITY_DAYS * 86_400_000).toISOString(),
-      records,
-      files,
-      acknowledgements: recipient === '*' ? this.deps.repository.allSeen() : this.deps.repository.seen(recipient).map((s) => ({ issuer: recipient, ...s })),
-      keyRotations: rotationsFromHistory(identity.siteId, identity.history),
+  /** The bundle's size against the targets' free space, computed without writing or recording anything. */
+  plan(request: ExportRequest): ExportPlan {
+    const fit = this.fit(this.draft(request), request);
+    const chosen = this.targets(request, this.deps.repository.nextSequence());
+    return {
+      bundleBytes: fit.bundleBytes,
+      freeBytes: chosen.reduce((sum, t) => sum + t.free, 0),
+      targets: fit.targets.map(({ label, path, free }) => ({ label, path, free })),
+      fits: fit.fits,
+      mediaNeeded: fit.fits ? fit.media.length : fit.mediaNeeded,
+      advice: fit.advice,
     };
-    const media = this.splitAcrossMedia(draft, carried, request.maxMediumSize);
+  }
+
+  async export(request: ExportRequest, signal: AbortSignal, jobId: string): Promise<ExportResult> {
+    const draft = this.draft(request);
+    const { identity, sequence, records, journalUpto, files, fileChunks, carried } = draft;
+    const recipient = draft.manifest.recipient;
+    const fit = this.fit(draft, request);
+    if (!fit.fits) throw new OutpostError('INVALID_INPUT', fit.advice, "choose a larger drive or more drives (the Sync page shows each one's free space); nothing was written");
+    const { media } = fit;
     const totals = { bytes: carried.reduce((sum, [, size]) => sum + size, 0), chunks: carried.length };
-    const manifest: BundleManifest = { ...draft, media: media.map((chunks) => ({ chunks })), totals };
+    const manifest: BundleManifest = { ...draft.manifest, media: media.map((chunks) => ({ chunks })), totals };
     const envelope = Buffer.from(`${JSON.stringify(envelopeFor(BUNDLE_PAYLOAD_TYPE, Buffer.from(JSON.stringify(manifest)), identity.signingKey.fingerprint, this.deps.sign))}\n`);
     const manifestDigest = this.deps.hasher.sha256(envelope);
+    const driveLabels = request.drives ? fit.targets.map((t) => t.label) : undefined;
 
     const sources = chunkSources(files);
     const sizes = new Map(carried);
-    const writer = this.deps.media.writer.create(request.to);
+    const writer = request.drives ? this.deps.media.writer.onDrives(fit.targets.map((t) => t.path)) : this.deps.media.writer.create(request.to ?? '');
     const meter = new ProgressMeter(jobId, 'export', totals.bytes, () => this.deps.clock.now().getTime(), this.deps.progress);
     const mediaPaths: string[] = [];
     const readers = this.deps.files.readers();
@@ -89,11 +108,11 @@ export class BundleExporter {
             return writer.writeChunk(dir, digest, data);
           },
         );
-        writer.writeMeta(dir, envelope, { type: 'outpost.bundle-medium/v1', manifestDigest, index: i + 1, count: media.length, bytes });
+        writer.writeMeta(dir, envelope, { type: 'outpost.bundle-medium/v1', manifestDigest, index: i + 1, count: media.length, bytes, ...(driveLabels ? { driveLabels } : {}) });
         mediaPaths.push(finalDir);
       }
       signal.throwIfAborted();
-      writer.finalize();
+      await writer.finalize();
     } catch (error) {
       writer.discard();
       throw error;
@@ -116,7 +135,50 @@ export class BundleExporter {
         digest: manifestDigest,
       });
     });
-    return { bundle, path: writer.target, mediaPaths, chunksLeftOut: uniqueChunks(fileChunks).length - carried.length, bytesWritten: totals.bytes };
+    const targets = fit.targets.map(({ label, path, free }) => ({ label, path, free }));
+    return { bundle, path: writer.target, mediaPaths, chunksLeftOut: uniqueChunks(fileChunks).length - carried.length, bytesWritten: totals.bytes, safeToRemove: true, targets };
+  }
+
+  /** What the bundle would carry; reads only, so a plan or a refused export leaves the sequence unused. */
+  private draft(request: ExportRequest): Draft {
+    const identity = this.deps.identity.show();
+    const recipient = this.recipientFor(identity, request.for);
+    const sequence = this.deps.repository.nextSequence();
+    const { records, journalUpto } = this.collectRecords(identity, recipient, sequence);
+    const files = this.filesOf(records);
+    const fileChunks = files.flatMap((f) => f.chunks);
+    const held = request.for ? this.deps.repository.peerHolds(request.for) : new Set<string>();
+    const carried = uniqueChunks(fileChunks).filter(([digest]) => !held.has(digest));
+    const now = this.deps.clock.now();
+    const manifest: Omit<BundleManifest, 'media' | 'totals'> = {
+      type: 'outpost.bundle-manifest/v1',
+      issuer: { siteId: identity.siteId, role: identity.role, keyFingerprint: identity.signingKey.fingerprint },
+      recipient,
+      sequence,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + BUNDLE_VALIDITY_DAYS * 86_400_000).toISOString(),
+      records,
+      files,
+      acknowledgements: recipient === '*' ? this.deps.repository.allSeen() : this.deps.repository.seen(recipient).map((s) => ({ issuer: recipient, ...s })),
+      keyRotations: rotationsFromHistory(identity.siteId, identity.history),
+    };
+    return { identity, sequence, records, journalUpto, files, fileChunks, carried, manifest };
+  }
+
+  /** Each medium holds the whole envelope: the draft as base64, plus 68 bytes per chunk digest listed, plus the descriptor. */
+  private fit(draft: Draft, request: ExportRequest): DriveFit {
+    const overhead = Math.ceil(((JSON.stringify(draft.manifest).length + 68 * draft.carried.length + 1024) * 4) / 3) + 64 * 1024;
+    return fitOnDrives(draft.carried, overhead, this.targets(request, draft.sequence), request.maxMediumSize);
+  }
+
+  /** A drive gets the bundle in a folder named by issuer and sequence; a typed directory is the bundle itself. */
+  private targets(request: ExportRequest, sequence: number): FitTarget[] {
+    if (request.drives?.length) {
+      const folder = `outpost-${this.deps.identity.show().siteId}-${sequence}`;
+      return request.drives.map((d) => ({ label: d.label, path: `${d.mount.replace(/\/+$/, '')}/${folder}`, free: d.free }));
+    }
+    if (!request.to) throw new OutpostError('INVALID_INPUT', 'no destination: neither a directory nor a drive was given', 'type a directory or choose a drive');
+    return [{ label: null, path: request.to, free: this.deps.media.writer.freeBytes(request.to) }];
   }
 
   private recipientFor(identity: SiteIdentity, requested: string | undefined): string {
@@ -167,17 +229,6 @@ export class BundleExporter {
       }
     }
     return [...files.values()];
-  }
-
-  private splitAcrossMedia(draft: Omit<BundleManifest, 'media' | 'totals'>, carried: Array<[string, number]>, capacity: number | undefined): string[][] {
-    if (capacity === undefined) return [carried.map(([d]) => d)];
-    // Each medium holds the whole envelope: the draft as base64, plus 68 bytes per chunk digest listed, plus the descriptor.
-    const overhead = Math.ceil(((JSON.stringify(draft).length + 68 * carried.length + 1024) * 4) / 3) + 64 * 1024;
-    const plan = planMedia(carried, capacity, overhead);
-    if ('tooSmall' in plan) {
-      throw new OutpostError('INVALID_INPUT', `a medium of ${formatBytes(capacity)} cannot hold this bundle's manifest and largest chunk`, `use --max-medium-size of at least ${formatBytes(plan.tooSmall)}`);
-    }
-    return plan;
   }
 }
 

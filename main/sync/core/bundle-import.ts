@@ -2,6 +2,8 @@ import { DEFAULT_POLICY } from '../../../shared/domain/router.js';
 import { PolicySchema, type BundleManifest, type ImportResult, type RecordChange, type SyncRecord, type VerifyResult } from '../../../shared/domain/sync.js';
 import { formatBytes } from '../../../shared/units.js';
 import { OutpostError } from '../../../shared/errors.js';
+import type { NextMedium } from '../../../shared/domain/drives.js';
+import { nextMediumPrompt } from './drives.js';
 import { openEnvelope } from './envelope-check.js';
 import { ImportPasses, refuse, type OpenedBundle } from './import-passes.js';
 import { checkManifest } from './manifest-checks.js';
@@ -48,20 +50,21 @@ export class BundleImporter {
       chunksHeldLocally: 0,
       filesStored: 0,
     };
-    if (bundle.alreadyImported) return { ...base, state: 'unchanged', missingMedia: [] };
+    if (bundle.alreadyImported) return { ...base, state: 'unchanged', missingMedia: [], nextMedium: null };
     const needed = this.neededChunks(manifest);
     if (dryRun) {
       await this.passes.checkContent(bundle, signal, jobId);
-      return { ...base, state: 'preview', missingMedia: this.absentMedia(bundle, needed) };
+      const missing = this.absentMedia(bundle, needed);
+      return { ...base, state: 'preview', missingMedia: missing, nextMedium: nextMedium(bundle, missing) };
     }
     this.absentMedia(bundle, needed);
     this.checkSpace(manifest);
     const staging = await this.passes.stageAndAssemble(bundle, signal, jobId);
     const missingMedia = this.absentMedia(bundle, this.neededChunks(manifest));
-    if (missingMedia.length) return { ...base, ...staging, state: 'incomplete', missingMedia };
+    if (missingMedia.length) return { ...base, ...staging, state: 'incomplete', missingMedia, nextMedium: nextMedium(bundle, missingMedia) };
     signal.throwIfAborted();
     const { changes, acknowledged } = this.apply(bundle);
-    return { ...base, ...staging, changes, acknowledged, state: 'applied', missingMedia: [] };
+    return { ...base, ...staging, changes, acknowledged, state: 'applied', missingMedia: [], nextMedium: null };
   }
 
   private open(paths: readonly string[]): OpenedBundle {
@@ -208,4 +211,14 @@ function calibrationOutcome(outcomes: ReadonlyArray<{ key: string; outcome: stri
         .join('; ')
         .slice(0, 4000)
     : null;
+}
+
+/** The first medium still needed, named by the label of the drive the exporter wrote it to (any present medium knows them all). */
+function nextMedium(bundle: OpenedBundle, missing: readonly number[]): NextMedium | null {
+  const index = missing[0];
+  if (index === undefined) return null;
+  const count = bundle.manifest.media.length;
+  const labels = [...bundle.present.values()].find((m) => m.descriptor.driveLabels)?.descriptor.driveLabels;
+  const label = labels?.[index - 1] ?? null;
+  return { index, count, label, manifestDigest: bundle.manifestDigest, prompt: nextMediumPrompt(index, count, label) };
 }

@@ -121,18 +121,26 @@ export interface BundleMediaReader {
   readChunk(medium: Medium, digest: string, size: number, into: Buffer): Promise<Buffer>;
 }
 
-/** A bundle being written under a temporary name; only `finalize` makes it look complete. */
+/**
+ * A bundle being written under a temporary name marked incomplete; only
+ * `finalize` flushes every file to the medium and makes it look complete.
+ */
 export interface BundleTarget {
   readonly target: string;
   medium(index: number, count: number): { dir: string; finalDir: string };
   writeChunk(mediumDir: string, digest: string, bytes: Uint8Array): Promise<void>;
   writeMeta(mediumDir: string, envelope: Buffer, descriptor: MediumDescriptor): void;
-  finalize(): void;
+  finalize(): Promise<void>;
   discard(): void;
 }
 
 export interface BundleMediaWriter {
+  /** Every medium side by side in one directory. */
   create(target: string): BundleTarget;
+  /** Medium N in the Nth directory (one per drive). */
+  onDrives(targets: readonly string[]): BundleTarget;
+  /** Bytes free on the file system that would hold `target` (its nearest existing folder). */
+  freeBytes(target: string): number;
 }
 
 /** The hash of whole files, fed chunk by chunk, on another thread. */

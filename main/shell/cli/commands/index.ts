@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliRuntime } from '../runtime.js';
 import { registerDiscoveryCommands } from './discovery.js';
+import { registerDrivesCommands } from './drives.js';
 import { registerHealthCommands } from './health.js';
 import { registerIdentityCommands } from './identity.js';
 import { registerPlannerCommands } from './planner.js';
@@ -23,4 +24,5 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
   registerWorkersCommands(program, cli);
+  registerDrivesCommands(program, cli);
 }

@@ -114,19 +114,21 @@ export function registerSyncCommands(program: Command, cli: CliRuntime): void {
   bundle
     .command('export')
     .description('write a signed bundle for HQ or a site')
-    .requiredOption('--to <dir>', 'destination directory (created; must not exist or be empty)')
+    .option('--to <dir>', 'destination directory (created; must not exist or be empty)')
+    .option('--drive <mounts...>', 'removable drives by mount point (`outpost drives`), one medium each, in this order')
     .option('--for <peer>', 'address it to this peer and leave out chunks it acknowledged')
     .option('--max-medium-size <size>', 'split across media of this size, e.g. 32G', mediumSize)
-    .action(async (opts: { to: string; for?: string; maxMediumSize?: number }) => {
+    .action(async (opts: { to?: string; drive?: string[]; for?: string; maxMediumSize?: number }) => {
       await runSyncJob(
         cli,
         'the export',
-        (jobId, signal) => cli.call('sync.export', { to: opts.to, for: opts.for, maxMediumSize: opts.maxMediumSize, jobId }, signal),
+        (jobId, signal) => cli.call('sync.export', { to: opts.to, drives: opts.drive, for: opts.for, maxMediumSize: opts.maxMediumSize, jobId }, signal),
         (result) =>
           [
             `bundle ${result.bundle.sequence} for ${result.bundle.recipient} written to ${result.path}`,
             `${result.bundle.records} records, ${result.bundle.files} files, ${result.bundle.chunks} chunks (${formatBytes(result.bytesWritten)}), ${result.chunksLeftOut} chunks left out (peer has them)`,
             ...(result.mediaPaths.length > 1 ? [`media: ${result.mediaPaths.join(', ')}`] : []),
+            ...(result.safeToRemove ? [`flushed to ${result.targets.map((t) => t.label ?? t.path).join(', ')}: safe to remove`] : []),
           ].join('\n'),
       );
     });
