@@ -31,10 +31,10 @@ export function OverviewPage() {
           <table className="table">
             <thead>
               <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>What</th>
-                <th>Result</th>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Result</th>
               </tr>
             </thead>
             <tbody>

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { post, startRouterSetup } from '../helpers/router.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -63,6 +64,7 @@ test('the Monitoring page charts GPUs, CPU and router traffic live, lists health
   await monitoring.byTestId('monitoring-health-nodes').and(page.locator('[data-level="warn"]')).waitFor({ timeout: 15_000 });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'monitoring.png'), fullPage: true });
+  await expectAccessible(page, 'the Monitoring page with an alert');
 
   await monitoring.byTestId('monitoring-window-86400').click();
   await monitoring.chartWithLines('monitoring-gpu-util', 7);

@@ -6,6 +6,7 @@ import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { launchChromium, openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { OutpostWindow } from './pages/outpost-window.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -29,9 +30,11 @@ test('the Overview page shows the real site identity and this workstation in Chr
 
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'overview.png'), fullPage: true });
+  await expectAccessible(page, 'the Overview page');
 
   await win.goTo('nodes');
   await win.byTestId('scan-form').waitFor();
+  await expectAccessible(page, 'the Nodes page before any scan');
   assert.deepEqual(consoleErrors, [], 'no CSP violation or script error');
 });
 
@@ -47,6 +50,7 @@ test('a first visit creates the identity from the window; the status bar follows
   await win.createIdentity('Not Valid');
   await win.byTestId('error-note').waitFor();
   assert.match((await win.byTestId('error-note').textContent()) ?? '', /site id is 3–64 characters/);
+  await expectAccessible(win.page, 'the first visit with a refused site id');
 
   await win.createIdentity('radiology-3');
   await win.siteId.waitFor();
@@ -66,6 +70,7 @@ test('the page without the token explains how to get in, and calls are refused',
   const page = await browser.newPage();
   await page.goto(url.split('#')[0] as string);
   await page.getByTestId('no-access').waitFor();
+  await expectAccessible(page, 'the page without the token');
   const status = await page.evaluate(async (p) => (await fetch(`http://127.0.0.1:${p}/rpc/system.status`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, port);
   assert.equal(status, 401);
 });

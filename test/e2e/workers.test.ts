@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
@@ -48,6 +49,7 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
 
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'workers.png'), fullPage: true });
+  await expectAccessible(page, 'the Workers page with a ready deployment');
 
   await workers.stop(deployment.id);
   await card.waitFor({ state: 'detached', timeout: 30_000 });
