@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'node:test';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/cli.js';
 import { expectAccessible } from '../helpers/axe.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { post, startRouterSetup } from '../helpers/router.js';
-import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
-import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
+import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { startScannedSite } from '../helpers/scanned-site.js';
 import { RouterPageObject } from './pages/router-page.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -41,15 +41,7 @@ test('every page reads at 1366×768 in both themes, and a confirmation works by 
     ],
   });
   await setup.call('identity.init', { siteId: 'a11y-site' });
-  const siteKey = fs.readFileSync(path.join(setup.dataDir, 'keys/id_ed25519.pub'), 'utf8');
-  const port = await commonFreePort(
-    PROFILES.map((_, i) => `127.0.0.${FIRST + i}`),
-    process.pid + FIRST,
-  );
-  const site = await startSimulatedSite({ profiles: PROFILES, authorizedKey: siteKey, firstAddress: FIRST, port });
-  t.after(() => site.stop());
-  const scan = await runOutpost(['--data-dir', setup.dataDir, 'discover', site.hosts.map((h) => h.sshd.address).join(','), '--port', String(port), '--user', site.user]);
-  assert.equal(scan.code, 0, scan.stderr);
+  await startScannedSite(t, setup.dataDir, PROFILES, FIRST);
   const chat = { model: 'tiny', messages: [{ role: 'user', content: 'line 3?' }], stream: true };
   for (let i = 0; i < 4; i += 1) assert.equal((await post(`${setup.url}/v1/chat/completions`, setup.key, chat)).status, 200);
 
