@@ -42,6 +42,15 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
   // The head's log tail, fetched over SSH from its host.
   await card.getByTestId('workers-log').filter({ hasNotText: '(no output yet)' }).waitFor();
   assert.ok(((await card.getByTestId('workers-log').textContent()) ?? '').split('\n').length >= 3);
+  // The log pane is reached and scrolled by keyboard (a focusable role=log region).
+  const log = card.getByTestId('workers-log');
+  await log.focus();
+  await page.keyboard.press('End');
+  const scroll = await log.evaluate((pane) => {
+    const box = pane as unknown as { scrollTop: number; scrollHeight: number; clientHeight: number };
+    return { scrollTop: box.scrollTop, scrollHeight: box.scrollHeight, clientHeight: box.clientHeight };
+  });
+  assert.ok(scroll.scrollHeight <= scroll.clientHeight || scroll.scrollTop > 0, 'End scrolls the focused log to its last lines');
 
   await workers.sendPrompt(deployment.id, 'Hello from the Workers page');
   await card.getByTestId('workers-answer-figures').filter({ hasText: 'tokens/s' }).waitFor({ timeout: 30_000 });
