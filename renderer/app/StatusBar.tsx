@@ -27,8 +27,8 @@ export function StatusBar() {
         reconnecting…
       </span>
     ) : service.status === 'ok' ? (
-      <span data-testid="status-link" className="muted" title={`instance ${service.data.instance}`}>
-        {attachedTo(service.data)}
+      <span data-testid="status-link" className="muted">
+        {attachedTo(service.data)} · instance {service.data.instance}
       </span>
     ) : null;
   if (status.status !== 'ok') {

@@ -30,14 +30,14 @@ export function SavedPlans({ savedId, onLaunch }: { savedId: string | null; onLa
         <table className="table">
           <thead>
             <tr>
-              <th>Plan</th>
-              <th>Model</th>
-              <th>Quantization</th>
-              <th>Objective</th>
-              <th>Stages</th>
-              <th>Aggregate</th>
-              <th>Created</th>
-              <th>Actions</th>
+              <th scope="col">Plan</th>
+              <th scope="col">Model</th>
+              <th scope="col">Quantization</th>
+              <th scope="col">Objective</th>
+              <th scope="col">Stages</th>
+              <th scope="col">Aggregate</th>
+              <th scope="col">Created</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>

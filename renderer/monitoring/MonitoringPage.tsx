@@ -30,7 +30,7 @@ export function MonitoringPage() {
         <h1>Monitoring</h1>
         <div className="monitoring-windows" role="group" aria-label="time window">
           {WINDOWS.map((w) => (
-            <button key={w.seconds} type="button" className={w.seconds === windowSeconds ? 'active' : ''} data-testid={`monitoring-window-${w.seconds}`} onClick={() => setWindowSeconds(w.seconds)}>
+            <button key={w.seconds} type="button" className={w.seconds === windowSeconds ? 'active' : ''} aria-pressed={w.seconds === windowSeconds} data-testid={`monitoring-window-${w.seconds}`} onClick={() => setWindowSeconds(w.seconds)}>
               {w.label}
             </button>
           ))}

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { themeColor, useColorScheme } from '../components/theme.js';
 
 export interface ChartLine {
   label: string;
@@ -15,7 +16,8 @@ export interface ChartRange {
   to: number;
 }
 
-const PALETTE = ['#4fb3a9', '#7c6fd6', '#e0a040', '#5aa0e0', '#d46fa8', '#9ccc65', '#e06060', '#b0bec5'];
+/** Line colours are styles.css's --chart-1 … --chart-8, so that each theme has its own that read on its background. */
+const PALETTE_SIZE = 8;
 
 /** uPlot wants one shared x array: the union of every line's times, with null where a line has no bucket. */
 export function alignLines(lines: readonly ChartLine[]): uPlot.AlignedData {
@@ -63,11 +65,14 @@ export function TimeChart({ lines, unit, testId, range, height = 180 }: { lines:
   const rangeRef = useRef(range);
   rangeRef.current = range;
   const shape = lines.map((l) => l.label).join('\n');
+  const scheme = useColorScheme();
 
   useEffect(() => {
     const element = host.current;
     if (!element) return;
     const width = Math.max(300, element.clientWidth);
+    const text = themeColor('muted');
+    const grid = themeColor('line');
     const options: uPlot.Options = {
       width,
       height,
@@ -75,10 +80,10 @@ export function TimeChart({ lines, unit, testId, range, height = 180 }: { lines:
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true, range: () => [rangeRef.current.from, rangeRef.current.to] } },
       axes: [
-        { stroke: '#8a9aa6', grid: { stroke: '#26333c' }, ticks: { stroke: '#26333c' } },
-        { stroke: '#8a9aa6', grid: { stroke: '#26333c' }, ticks: { stroke: '#26333c' }, label: unit, size: 56 },
+        { stroke: text, grid: { stroke: grid }, ticks: { stroke: grid } },
+        { stroke: text, grid: { stroke: grid }, ticks: { stroke: grid }, label: unit, size: 56 },
       ],
-      series: [{}, ...lines.map((l, i) => ({ label: l.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, paths: stepped, points: { show: true, size: 4 } }))],
+      series: [{}, ...lines.map((l, i) => ({ label: l.label, stroke: themeColor(`chart-${(i % PALETTE_SIZE) + 1}`), width: 1.5, spanGaps: false, paths: stepped, points: { show: true, size: 4 } }))],
       hooks: {
         // What the tests read: the span the axis really drew and the gaps left open.
         draw: [
@@ -99,8 +104,8 @@ export function TimeChart({ lines, unit, testId, range, height = 180 }: { lines:
       plot.current?.destroy();
       plot.current = null;
     };
-    // The chart is rebuilt only when its set of lines changes; new points go through setData below.
-  }, [shape, unit, height]);
+    // The chart is rebuilt only when its set of lines or the theme changes; new points go through setData below.
+  }, [shape, unit, height, scheme]);
 
   useEffect(() => {
     plot.current?.setData(alignLines(lines));

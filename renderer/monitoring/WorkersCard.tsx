@@ -19,14 +19,14 @@ export function WorkersCard({ windowSeconds }: { windowSeconds: number }) {
         </p>
       )}
       {deployments.status === 'ok' && deployments.data.length > 0 && (
-        <table className="monitoring-workers-table">
+        <table className="table monitoring-workers-table">
           <thead>
             <tr>
-              <th>deployment</th>
-              <th>worker</th>
-              <th>node</th>
-              <th>state</th>
-              <th>restarts</th>
+              <th scope="col">Deployment</th>
+              <th scope="col">Worker</th>
+              <th scope="col">Node</th>
+              <th scope="col">State</th>
+              <th scope="col">Restarts</th>
             </tr>
           </thead>
           <tbody>

@@ -5,6 +5,7 @@ import type { RemoteNode } from '../../shared/domain/discovery.js';
 import { formatBytes } from '../../shared/units.js';
 import { asCallError, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Meter } from '../components/Meter.js';
 import { LivenessBadge } from './LivenessBadge.js';
@@ -15,18 +16,20 @@ function GpuChips({ node }: { node: RemoteNode }) {
   const inv = node.inventory;
   if (inv.gpuStatus === 'driver-error')
     return (
-      <span className="nodes-badge nodes-bad" title={inv.gpuError ?? ''}>
-        GPU driver error
-      </span>
+      <>
+        <span className="nodes-badge nodes-bad">GPU driver error</span>
+        {inv.gpuError && <span className="nodes-detail mono">{inv.gpuError}</span>}
+      </>
     );
   if (inv.gpus.length === 0) return <span className="muted">no GPU</span>;
   return (
     <div className="nodes-gpus">
       {inv.gpus.map((g) => (
-        <div key={`${g.index}-${g.uuid ?? g.name}`} className="chip nodes-gpu" data-testid="gpu-chip" title={g.uuid ?? ''}>
+        <div key={`${g.index}-${g.uuid ?? g.name}`} className="chip nodes-gpu" data-testid="gpu-chip">
           <strong>{g.name.replace(/^NVIDIA /, '')}</strong>
           {g.unifiedMemory && <em> unified</em>}
           {g.migDevices.length > 0 && <em> MIG×{g.migDevices.length}</em>}
+          {g.uuid && <span className="nodes-detail mono">{g.uuid}</span>}
           {g.memoryTotalMiB !== null && <Meter used={(g.memoryUsedMiB ?? 0) * MiB} total={g.memoryTotalMiB * MiB} label={`${formatBytes((g.memoryUsedMiB ?? 0) * MiB)} / ${formatBytes(g.memoryTotalMiB * MiB)}`} />}
         </div>
       ))}
@@ -38,18 +41,19 @@ function GpuChips({ node }: { node: RemoteNode }) {
 export function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: (accepted: CallOutput<'discovery.acceptHostKey'>) => void }) {
   const client = useClient();
   const [error, setError] = useState<CallError | null>(null);
-  const [confirming, setConfirming] = useState(false);
   if (!node.hostKey) return <span className="muted">not pinned</span>;
   if (!node.hostKey.offered) {
     return (
-      <span className="nodes-badge nodes-ok" title={`${node.hostKey.keyType} ${node.hostKey.fingerprint}, pinned ${node.hostKey.pinnedAt}`} data-testid="hostkey-pinned">
-        pinned {node.hostKey.fingerprint.slice(7, 15)}…
-      </span>
+      <div data-testid="hostkey-pinned">
+        <span className="nodes-badge nodes-ok">pinned {new Date(node.hostKey.pinnedAt).toLocaleDateString()}</span>
+        <span className="nodes-detail mono">
+          {node.hostKey.keyType} {node.hostKey.fingerprint}
+        </span>
+      </div>
     );
   }
   const accept = () => {
     setError(null);
-    setConfirming(false);
     client.call('discovery.acceptHostKey', { node: node.name }).then(onAccepted, (e: unknown) => setError(asCallError(e)));
   };
   // Both fingerprints in plain view, and an explicit second step: a changed key is what an impostor presents too.
@@ -66,21 +70,16 @@ export function HostKey({ node, onAccepted }: { node: RemoteNode; onAccepted: (a
           {node.hostKey.offered.keyType} {node.hostKey.offered.fingerprint}
         </dd>
       </dl>
-      {confirming ? (
-        <span className="confirm-inline" data-testid="hostkey-confirm">
-          Accept only if you know {node.name} was reinstalled or re-keyed: from now on Outpost trusts the new key.{' '}
-          <button type="button" className="danger" onClick={accept} data-testid="hostkey-confirm-yes">
-            Yes, accept the new key
-          </button>{' '}
-          <button type="button" onClick={() => setConfirming(false)}>
-            Cancel
-          </button>
-        </span>
-      ) : (
-        <button type="button" className="secondary nodes-accept" onClick={() => setConfirming(true)} data-testid="hostkey-accept">
-          Accept new key…
-        </button>
-      )}
+      <ConfirmButton
+        testId="hostkey-accept"
+        confirmTestId="hostkey-confirm"
+        yesTestId="hostkey-confirm-yes"
+        className="secondary nodes-accept"
+        label="Accept new key…"
+        question={`Accept only if you know ${node.name} was reinstalled or re-keyed: from now on Outpost trusts the new key.`}
+        yesLabel="Yes, accept the new key"
+        onConfirm={accept}
+      />
       {error && <ErrorNote error={error} />}
     </div>
   );
@@ -92,14 +91,14 @@ export function NodesTable({ nodes, onChanged, liveness = [] }: { nodes: RemoteN
     <table className="table nodes-table" data-testid="nodes-table">
       <thead>
         <tr>
-          <th>Node</th>
-          <th>GPUs</th>
-          <th>Memory</th>
-          <th>Engines</th>
-          <th>Models</th>
-          <th>Host key</th>
-          <th>Last seen</th>
-          <th>Last scan</th>
+          <th scope="col">Node</th>
+          <th scope="col">GPUs</th>
+          <th scope="col">Memory</th>
+          <th scope="col">Engines</th>
+          <th scope="col">Models</th>
+          <th scope="col">Host key</th>
+          <th scope="col">Last seen</th>
+          <th scope="col">Last scan</th>
         </tr>
       </thead>
       <tbody>
@@ -129,13 +128,23 @@ export function NodesTable({ nodes, onChanged, liveness = [] }: { nodes: RemoteN
               <td>
                 {inv.engines.length === 0 && <span className="muted">none</span>}
                 {inv.engines.map((e) => (
-                  <span key={e.path} className="nodes-badge nodes-engine" data-testid="engine-badge" title={e.path}>
-                    {e.engine}
-                    {e.version ? ` ${e.version.split(' ')[0]}` : ''}
+                  <div key={e.path}>
+                    <span className="nodes-badge nodes-engine" data-testid="engine-badge">
+                      {e.engine}
+                      {e.version ? ` ${e.version.split(' ')[0]}` : ''}
+                    </span>
+                    <span className="nodes-detail mono">{e.path}</span>
+                  </div>
+                ))}
+              </td>
+              <td>
+                {inv.modelFiles.length === 0 && <span className="muted">none</span>}
+                {inv.modelFiles.map((f) => (
+                  <span key={f.path} className="nodes-detail mono">
+                    {f.path}
                   </span>
                 ))}
               </td>
-              <td title={inv.modelFiles.map((f) => f.path).join('\n')}>{inv.modelFiles.length}</td>
               <td>
                 <HostKey node={node} onAccepted={onChanged} />
               </td>

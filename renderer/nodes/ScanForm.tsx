@@ -109,7 +109,7 @@ function Progress({ progress, recent }: { progress: ScanProgress | null; recent:
   const c = progress?.counts;
   return (
     <div className="nodes-progress" data-testid="scan-progress" aria-live="polite">
-      <progress max={c?.total ?? 1} value={c?.probed ?? 0} />
+      <progress max={c?.total ?? 1} value={c?.probed ?? 0} aria-label="Addresses probed" />
       <span>{c ? `probed ${c.probed}/${c.total} · live ${c.live} · inventoried ${c.inventoried} · failed ${c.failed}` : 'starting…'}</span>
       <ul>
         {recent.map((h) => (

@@ -126,7 +126,7 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
       </div>
       {nodeChoices.length > 0 && (
         <>
-          <h3 className="plan-subhead">Discovered nodes</h3>
+          <h2 className="plan-subhead">Discovered nodes</h2>
           <div className="plan-nodes" data-testid="plan-nodes">
             {nodeChoices.map((n) => (
               <label key={n.name} className="plan-node-choice">
@@ -138,13 +138,13 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
         </>
       )}
       {nodeChoices.length === 0 && <p className="muted">No nodes yet: scan the site on the Nodes page, then tick the nodes to plan on.</p>}
-      <h3 className="plan-subhead">What if: catalog GPUs</h3>
+      <h2 className="plan-subhead">What if: catalog GPUs</h2>
       <p className="muted small" data-testid="plan-what-if-help">
         Hypothetical hardware that is not on this site, for sizing a purchase. They are planned together with the ticked nodes; a plan that uses them cannot be launched.
       </p>
       {value.gpus.map((row, index) => (
         <div className="plan-gpu-row" key={index}>
-          <select value={row.gpu} onChange={(e) => setRow(index, { gpu: e.target.value })} data-testid={`plan-gpu-${index}`}>
+          <select value={row.gpu} onChange={(e) => setRow(index, { gpu: e.target.value })} data-testid={`plan-gpu-${index}`} aria-label="GPU">
             {catalog.gpus.map((g) => (
               <option key={g.name} value={g.name}>
                 {g.name} ({(g.memoryBytes / 2 ** 30).toFixed(0)} GiB)

@@ -74,12 +74,12 @@ function WhatIf({ plan }: { plan: PlanResult }) {
     <table className="table" data-testid="plan-what-if">
       <thead>
         <tr>
-          <th>Quantization</th>
-          <th>Fits</th>
-          <th>Aggregate</th>
-          <th>One stream</th>
-          <th>TTFT</th>
-          <th>Note</th>
+          <th scope="col">Quantization</th>
+          <th scope="col">Fits</th>
+          <th scope="col">Aggregate</th>
+          <th scope="col">One stream</th>
+          <th scope="col">TTFT</th>
+          <th scope="col">Note</th>
         </tr>
       </thead>
       <tbody>

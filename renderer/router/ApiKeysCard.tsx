@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 
 /** API keys of the site's applications: create (shown once), list, revoke. */
@@ -12,8 +13,6 @@ export function ApiKeysCard() {
   const [created, setCreated] = useState<{ app: string; key: string } | null>(null);
   const [error, setError] = useState<CallError | null>(null);
   const [busy, setBusy] = useState(false);
-  /** The key whose revocation waits for a second click: an application using it is refused at once. */
-  const [revoking, setRevoking] = useState<string | null>(null);
 
   const run = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -77,11 +76,13 @@ export function ApiKeysCard() {
         <table className="table">
           <thead>
             <tr>
-              <th>Id</th>
-              <th>Application</th>
-              <th>Models</th>
-              <th>State</th>
-              <th />
+              <th scope="col">Id</th>
+              <th scope="col">Application</th>
+              <th scope="col">Models</th>
+              <th scope="col">State</th>
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -92,31 +93,19 @@ export function ApiKeysCard() {
                 <td>{k.models ? k.models.join(', ') : <span className="muted">every model</span>}</td>
                 <td className={k.revokedAt ? 'warn' : 'ok'}>{k.revokedAt ? `revoked ${new Date(k.revokedAt).toLocaleString()}` : 'active'}</td>
                 <td>
-                  {!k.revokedAt &&
-                    (revoking === k.id ? (
-                      <span className="confirm-inline" data-testid={`router-key-confirm-${k.id}`}>
-                        Revoke {k.app}'s key? Its requests are refused at once.{' '}
-                        <button
-                          type="button"
-                          className="danger"
-                          disabled={busy}
-                          onClick={() => {
-                            setRevoking(null);
-                            void run(async () => void (await client.call('router.keys.revoke', { id: k.id })));
-                          }}
-                          data-testid={`router-key-revoke-yes-${k.id}`}
-                        >
-                          Yes, revoke
-                        </button>{' '}
-                        <button type="button" onClick={() => setRevoking(null)}>
-                          Cancel
-                        </button>
-                      </span>
-                    ) : (
-                      <button type="button" className="secondary" disabled={busy} onClick={() => setRevoking(k.id)} data-testid={`router-key-revoke-${k.id}`}>
-                        Revoke…
-                      </button>
-                    ))}
+                  {!k.revokedAt && (
+                    // A second step: an application using the key is refused at once.
+                    <ConfirmButton
+                      testId={`router-key-revoke-${k.id}`}
+                      confirmTestId={`router-key-confirm-${k.id}`}
+                      yesTestId={`router-key-revoke-yes-${k.id}`}
+                      disabled={busy}
+                      label="Revoke…"
+                      question={`Revoke ${k.app}'s key? Its requests are refused at once.`}
+                      yesLabel="Yes, revoke"
+                      onConfirm={() => void run(async () => void (await client.call('router.keys.revoke', { id: k.id })))}
+                    />
+                  )}
                 </td>
               </tr>
             ))}

@@ -89,13 +89,13 @@ function EndpointsCard({ status }: { status: RouterStatus }) {
             <table className="table">
               <thead>
                 <tr>
-                  <th>Endpoint</th>
-                  <th>Models</th>
-                  <th>Health</th>
-                  <th>Breaker</th>
-                  <th>In flight</th>
-                  <th>TTFT</th>
-                  <th>Recent TTFT</th>
+                  <th scope="col">Endpoint</th>
+                  <th scope="col">Models</th>
+                  <th scope="col">Health</th>
+                  <th scope="col">Breaker</th>
+                  <th scope="col">In flight</th>
+                  <th scope="col">TTFT</th>
+                  <th scope="col">Recent TTFT</th>
                 </tr>
               </thead>
               <tbody>

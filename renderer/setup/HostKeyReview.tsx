@@ -44,10 +44,10 @@ export function HostKeyReview({ nodes, onChanged, onReviewed }: { nodes: RemoteN
       <table className="table">
         <thead>
           <tr>
-            <th>Node</th>
-            <th>Address</th>
-            <th>Pinned key</th>
-            <th>Pinned since</th>
+            <th scope="col">Node</th>
+            <th scope="col">Address</th>
+            <th scope="col">Pinned key</th>
+            <th scope="col">Pinned since</th>
           </tr>
         </thead>
         <tbody>

@@ -19,10 +19,10 @@ export function DrivesCard({ drives }: { drives: CallState<Drive[]> }) {
         <table className="table">
           <thead>
             <tr>
-              <th>Label</th>
-              <th>Mounted at</th>
-              <th>Free space</th>
-              <th>Bundles</th>
+              <th scope="col">Label</th>
+              <th scope="col">Mounted at</th>
+              <th scope="col">Free space</th>
+              <th scope="col">Bundles</th>
             </tr>
           </thead>
           <tbody>

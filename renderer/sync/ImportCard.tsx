@@ -92,10 +92,10 @@ export function ImportCard({ drives, onDone }: { drives: Drive[]; onDone: () => 
           <table className="table">
             <thead>
               <tr>
-                <th>Record</th>
-                <th>Version</th>
-                <th>Change</th>
-                <th>Resolution</th>
+                <th scope="col">Record</th>
+                <th scope="col">Version</th>
+                <th scope="col">Change</th>
+                <th scope="col">Resolution</th>
               </tr>
             </thead>
             <tbody>

@@ -36,12 +36,12 @@ export function SyncPage() {
             <table className="table">
               <thead>
                 <tr>
-                  <th>When</th>
-                  <th>Direction</th>
-                  <th>Peer</th>
-                  <th>Seq</th>
-                  <th>Size</th>
-                  <th>Result</th>
+                  <th scope="col">When</th>
+                  <th scope="col">Direction</th>
+                  <th scope="col">Peer</th>
+                  <th scope="col">Seq</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Result</th>
                 </tr>
               </thead>
               <tbody>
@@ -52,7 +52,7 @@ export function SyncPage() {
                     <td>{e.peer === '*' ? 'all sites' : e.peer}</td>
                     <td>{e.sequence ?? ''}</td>
                     <td>{e.bytes === null ? '' : formatBytes(e.bytes)}</td>
-                    <td title={e.summary ?? ''}>
+                    <td>
                       {e.outcome}
                       {e.summary ? <span className="muted small"> · {e.summary}</span> : null}
                     </td>

@@ -7,7 +7,7 @@ export function SyncProgressBar({ progress, onCancel }: { progress: SyncProgress
     ? `${progress.phase}: ${formatBytes(progress.bytesDone)} of ${formatBytes(progress.bytesTotal)} · ${formatBytes(progress.bytesPerSecond)}/s${progress.etaSeconds === null ? '' : ` · ${Math.ceil(progress.etaSeconds)} s left`}`
     : 'starting…';
   return (
-    <div className="sync-progress" data-testid="sync-progress">
+    <div className="sync-progress" aria-live="polite" data-testid="sync-progress">
       <Meter used={progress?.bytesDone ?? 0} total={progress?.bytesTotal ?? 1} label={label} />
       <button type="button" onClick={onCancel} data-testid="sync-cancel">
         Cancel

@@ -35,11 +35,11 @@ function PeerTable({ peers, onRemoved }: { peers: TrustedPeer[]; onRemoved: () =
     <table className="table">
       <thead>
         <tr>
-          <th>Peer</th>
-          <th>Role</th>
-          <th>Signing key</th>
-          <th>Trusted since</th>
-          <th>Actions</th>
+          <th scope="col">Peer</th>
+          <th scope="col">Role</th>
+          <th scope="col">Signing key</th>
+          <th scope="col">Trusted since</th>
+          <th scope="col">Actions</th>
         </tr>
       </thead>
       <tbody>

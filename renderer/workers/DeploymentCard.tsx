@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Deployment, Worker } from '../../shared/domain/workers.js';
 import { asCallError, useClient, useEvent } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useNow } from './useNow.js';
 import { PlanVsActual } from './PlanVsActual.js';
@@ -40,19 +41,24 @@ function WorkerTable({ deployment, selected, onSelect }: { deployment: Deploymen
     <table className="table workers-table" data-testid="workers-table">
       <thead>
         <tr>
-          <th>Worker</th>
-          <th>Host</th>
-          <th>State</th>
-          <th>Pid</th>
-          <th>Up</th>
-          <th>Restarts</th>
-          <th>Listens</th>
+          <th scope="col">Worker</th>
+          <th scope="col">Host</th>
+          <th scope="col">State</th>
+          <th scope="col">Pid</th>
+          <th scope="col">Up</th>
+          <th scope="col">Restarts</th>
+          <th scope="col">Listens</th>
         </tr>
       </thead>
       <tbody>
         {deployment.workers.map((w) => (
           <tr key={w.name} className={w.name === selected ? 'workers-selected' : ''} onClick={() => onSelect(w.name)} data-testid={`worker-${w.name}`}>
-            <td className="mono">{w.name}</td>
+            <td>
+              {/* The row is clickable; this button makes the same choice by keyboard. */}
+              <button type="button" className="link-button mono" aria-pressed={w.name === selected} onClick={() => onSelect(w.name)}>
+                {w.name}
+              </button>
+            </td>
             <td>{w.node}</td>
             <td>
               <span className={`workers-state workers-state-${w.state}`}>{w.state}</span>
@@ -87,7 +93,8 @@ function LogTail({ deployment, worker }: { deployment: Deployment; worker: strin
     };
   }, [client, deployment.id, worker]);
   return (
-    <pre className="workers-log" data-testid="workers-log">
+    // Focusable, so that the arrow keys scroll it.
+    <pre className="workers-log" tabIndex={0} role="log" aria-label={`Log of ${worker}`} data-testid="workers-log">
       {lines.map((l) => l.slice(0, 220)).join('\n') || '(no output yet)'}
     </pre>
   );
@@ -149,15 +156,21 @@ const ACTION_QUESTION: Record<Action, string> = {
   'go back': 'Launch the original plan again on its hosts, move the traffic to it once it is ready, then stop this replacement?',
 };
 
+const ACTIONS: ReadonlyArray<{ action: Action; label: string; testId: string; className: string }> = [
+  { action: 'go back', label: 'Go back to the original plan', testId: 'workers-restore', className: '' },
+  { action: 'restart', label: 'Restart', testId: 'workers-restart', className: '' },
+  { action: 'stop', label: 'Stop', testId: 'workers-stop', className: 'danger' },
+];
+
 /** Stop, Restart and Go back each ask first: each interrupts or moves the site's traffic to this deployment. */
 function Actions({ deployment, onChanged }: { deployment: Deployment; onChanged: () => void }) {
   const client = useClient();
+  /** The action whose question is open: the other buttons step aside meanwhile. */
   const [confirming, setConfirming] = useState<Action | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<CallError | null>(null);
   const run = (action: Action): void => {
     setBusy(true);
-    setConfirming(null);
     client
       .call(ACTION_CALL[action], { deployment: deployment.id })
       .then(() => onChanged())
@@ -166,31 +179,21 @@ function Actions({ deployment, onChanged }: { deployment: Deployment; onChanged:
   };
   return (
     <div className="workers-actions">
-      {confirming ? (
-        <span className="workers-confirm" data-testid="workers-confirm">
-          {ACTION_QUESTION[confirming]}{' '}
-          <button className="danger" onClick={() => run(confirming)} data-testid="workers-confirm-yes">
-            Yes, {confirming}
-          </button>{' '}
-          <button onClick={() => setConfirming(null)}>Cancel</button>
-        </span>
-      ) : (
-        <>
-          {deployment.replan?.canRestore && (
-            <>
-              <button disabled={busy} onClick={() => setConfirming('go back')} data-testid="workers-restore">
-                Go back to the original plan
-              </button>{' '}
-            </>
-          )}
-          <button disabled={busy} onClick={() => setConfirming('restart')} data-testid="workers-restart">
-            Restart
-          </button>{' '}
-          <button className="danger" disabled={busy} onClick={() => setConfirming('stop')} data-testid="workers-stop">
-            Stop
-          </button>
-        </>
-      )}
+      {ACTIONS.filter(({ action }) => (confirming === null || confirming === action) && (action !== 'go back' || deployment.replan?.canRestore)).map(({ action, label, testId, className }) => (
+        <ConfirmButton
+          key={action}
+          testId={testId}
+          confirmTestId="workers-confirm"
+          yesTestId="workers-confirm-yes"
+          className={className}
+          disabled={busy}
+          label={label}
+          question={ACTION_QUESTION[action]}
+          yesLabel={`Yes, ${action}`}
+          onConfirm={() => run(action)}
+          onOpenChange={(open) => setConfirming(open ? action : null)}
+        />
+      ))}
       {error && <ErrorNote error={error} />}
     </div>
   );

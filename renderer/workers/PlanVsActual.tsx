@@ -11,10 +11,10 @@ export function PlanVsActual({ actuals }: { actuals: DeploymentActuals }) {
       <table className="table workers-table">
         <thead>
           <tr>
-            <th />
-            <th>Estimated</th>
-            <th>Actual</th>
-            <th>nvidia-smi used</th>
+            <th scope="col">Measure</th>
+            <th scope="col">Estimated</th>
+            <th scope="col">Actual</th>
+            <th scope="col">nvidia-smi used</th>
           </tr>
         </thead>
         <tbody>
@@ -27,8 +27,9 @@ export function PlanVsActual({ actuals }: { actuals: DeploymentActuals }) {
                 </span>
               </td>
               <td className="mono">{mib(s.estimatedBytes)}</td>
-              <td className="mono" title={s.note ?? undefined}>
+              <td className="mono">
                 {mib(s.loadLogBytes)}
+                {s.note && <div className="muted small">{s.note}</div>}
               </td>
               <td className="mono">{s.gpuUsedBytes === null ? 'not measured' : mib(s.gpuUsedBytes)}</td>
             </tr>

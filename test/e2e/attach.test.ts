@@ -7,6 +7,7 @@ import test from 'node:test';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { runOutpost } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { expectAccessible } from '../helpers/axe.js';
 
 test('the status bar shows the service the window is attached to, reconnecting while it is away, and the page refetches from a restarted one', async (t) => {
   const dataDir = path.join(tempDir(t), 'data');
@@ -15,12 +16,14 @@ test('the status bar shows the service the window is attached to, reconnecting w
   const { win, consoleErrors } = await openOutpostWindow(t, first.url);
   const link = win.byTestId('status-link');
   await link.filter({ hasText: `site service pid ${first.pid} (terminal)` }).waitFor();
+  await expectAccessible(win.page, 'the window attached to its service');
   assert.equal(await win.statusSite.textContent(), 'no site identity');
 
   const exited = new Promise((resolve) => first.process.once('exit', resolve));
   first.process.kill('SIGTERM');
   await exited;
   await link.filter({ hasText: 'reconnecting…' }).waitFor();
+  await expectAccessible(win.page, 'the window while the service is away');
   assert.equal((await runOutpost(['--data-dir', dataDir, 'keys', 'init', '--site-id', 'while-away'])).code, 0);
 
   const second = await startSiteService(t, dataDir, { runArgs: [] });

@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { post, startRouterSetup } from '../helpers/router.js';
-import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
-import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
+import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { startScannedSite } from '../helpers/scanned-site.js';
 import { MonitoringPageObject } from './pages/monitoring-page.js';
 import { openDatabase } from '../../main/platform/store/index.js';
 import { openTelemetry } from '../../main/telemetry/index.js';
@@ -24,15 +25,7 @@ test('the Monitoring page charts GPUs, CPU and router traffic live, lists health
   const setup = await startRouterSetup(t, { upstreams: [{ name: 'gpu-a100-01', tier: 'site', ttftMs: 40, tokensPerSecond: 500, tokens: 6 }] });
   await setup.call('identity.init', { siteId: 'plant-9' });
   await setup.call('telemetry.settings.set', { staleAfterSeconds: 8 });
-  const siteKey = fs.readFileSync(path.join(setup.dataDir, 'keys/id_ed25519.pub'), 'utf8');
-  const port = await commonFreePort(
-    PROFILES.map((_, i) => `127.0.0.${FIRST + i}`),
-    process.pid + FIRST,
-  );
-  const site = await startSimulatedSite({ profiles: PROFILES, authorizedKey: siteKey, firstAddress: FIRST, port });
-  t.after(() => site.stop());
-  const scan = await runOutpost(['--data-dir', setup.dataDir, 'discover', site.hosts.map((h) => h.sshd.address).join(','), '--port', String(port), '--user', site.user]);
-  assert.equal(scan.code, 0, scan.stderr);
+  const site = await startScannedSite(t, setup.dataDir, PROFILES, FIRST);
 
   const { url } = await startSiteService(t, setup.dataDir);
   const chat = { model: 'tiny', messages: [{ role: 'user', content: 'how is line 3?' }], stream: true };
@@ -71,6 +64,7 @@ test('the Monitoring page charts GPUs, CPU and router traffic live, lists health
   await monitoring.byTestId('monitoring-health-nodes').and(page.locator('[data-level="warn"]')).waitFor({ timeout: 15_000 });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'monitoring.png'), fullPage: true });
+  await expectAccessible(page, 'the Monitoring page with an alert');
 
   await monitoring.byTestId('monitoring-window-86400').click();
   await monitoring.chartWithLines('monitoring-gpu-util', 7);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -49,6 +50,7 @@ test('the Nodes page scans a simulated heterogeneous site with live progress, sh
   assert.equal(await nodes.byTestId('hostkey-pinned').count(), 10);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'nodes.png'), fullPage: true });
+  await expectAccessible(page, 'the Nodes page with a scanned site');
 
   // A scan stuck on a host that hangs mid-probe: progress shows, Cancel stops it, nothing half-written.
   await nodes.scan(`127.0.0.179:${port}`, site.user, 1);
@@ -68,7 +70,9 @@ test('the Nodes page scans a simulated heterogeneous site with live progress, sh
   await changed.waitFor();
   assert.match((await changed.getByTestId('hostkey-offered-fingerprint').textContent()) ?? '', new RegExp(hostKeyFingerprint.replace(/[+/]/g, '\\$&')));
   assert.notEqual(await changed.getByTestId('hostkey-pinned-fingerprint').textContent(), await changed.getByTestId('hostkey-offered-fingerprint').textContent());
+  await expectAccessible(page, 'the Nodes page with a changed host key');
   await changed.getByTestId('hostkey-accept').click();
+  await expectAccessible(page, 'the Nodes page asking to accept a host key');
   assert.equal(await nodes.byTestId('hostkey-pinned').count(), 9, 'nothing is accepted before the confirmation');
   await changed.getByTestId('hostkey-confirm-yes').click();
   await nodes.byTestId('hostkey-pinned').nth(9).waitFor();

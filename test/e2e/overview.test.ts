@@ -7,6 +7,7 @@ import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { launchChromium, openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { tempDir } from '../helpers/temp.js';
 import { DashboardPageObject } from './pages/dashboard-page.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { OutpostWindow } from './pages/outpost-window.js';
 
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
@@ -43,6 +44,7 @@ test('the home page is the site dashboard: on a fresh site each tile says the ne
 
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'overview-fresh.png'), fullPage: true });
+  await expectAccessible(page, 'the Overview page');
 
   await dashboard.byTestId('dashboard-nodes-link').click();
   await win.byTestId('page-nodes').waitFor();
@@ -50,6 +52,7 @@ test('the home page is the site dashboard: on a fresh site each tile says the ne
   await win.workstationCpu.waitFor();
   assert.match((await win.workstationCpu.textContent()) ?? '', new RegExp(`${os.cpus().length} logical`));
   assert.equal(await win.byTestId('workstation-hostname').textContent(), os.hostname());
+  await expectAccessible(page, 'the Nodes page before any scan');
   assert.deepEqual(consoleErrors, [], 'no CSP violation or script error');
 });
 
@@ -67,6 +70,7 @@ test('a first visit creates the identity from the window; the status bar follows
   await win.createIdentity('Not Valid');
   await win.byTestId('error-note').waitFor();
   assert.match((await win.byTestId('error-note').textContent()) ?? '', /site id is 3–64 characters/);
+  await expectAccessible(win.page, 'the first visit with a refused site id');
 
   await win.createIdentity('radiology-3');
   await win.siteId.waitFor();
@@ -86,6 +90,7 @@ test('the page without the token explains how to get in, and calls are refused',
   const page = await browser.newPage();
   await page.goto(url.split('#')[0] as string);
   await page.getByTestId('no-access').waitFor();
+  await expectAccessible(page, 'the page without the token');
   const status = await page.evaluate(async (p) => (await fetch(`http://127.0.0.1:${p}/rpc/system.status`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status, port);
   assert.equal(status, 401);
 });

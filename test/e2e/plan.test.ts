@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -53,6 +54,7 @@ test('the Plan page draws the stages of a real plan, saves it, and says why an i
   const planId = ((await win.byTestId('plan-id').textContent()) ?? '').replace('saved as ', '');
   fs.mkdirSync(path.join(REPO_ROOT, 'test', 'artifacts'), { recursive: true });
   await page.screenshot({ path: path.join(REPO_ROOT, 'test', 'artifacts', 'plan.png'), fullPage: true });
+  await expectAccessible(page, 'the Plan page with a saved what-if plan');
   const stored = await runOutpost(['--data-dir', dataDir, 'plans', 'show', planId, '--json']);
   assert.equal(stored.code, 0, stored.stderr);
   assert.equal((JSON.parse(stored.stdout) as { id: string }).id, planId);
@@ -61,6 +63,7 @@ test('the Plan page draws the stages of a real plan, saves it, and says why an i
   await win.byTestId('plan-run').click();
   await win.byTestId('plan-infeasible').waitFor();
   assert.match((await win.byTestId('plan-infeasible').textContent()) ?? '', /needs \d+\.\d GB, \d+\.\d GB usable; fits with/);
+  await expectAccessible(page, 'the Plan page with a plan that does not fit');
 });
 
 test('the Plan page offers GGUF files found on discovered nodes and plans from the header read on the node', { skip: sshdUnavailable, timeout: 120_000 }, async (t) => {
@@ -93,6 +96,7 @@ test('the Plan page offers GGUF files found on discovered nodes and plans from t
   assert.match((await win.byTestId('plan-stage-0').textContent()) ?? '', /A10G.*32 layers/);
   fs.mkdirSync(path.join(REPO_ROOT, 'test', 'artifacts'), { recursive: true });
   await page.screenshot({ path: path.join(REPO_ROOT, 'test', 'artifacts', 'plan-node-gguf.png'), fullPage: true });
+  await expectAccessible(page, 'the Plan page planning a node file');
 
   const planId = ((await win.byTestId('plan-id').textContent()) ?? '').replace('saved as ', '');
   const stored = JSON.parse((await outpost('plans', 'show', planId, '--json')).stdout) as { plan: { model: { nodeFile?: { node: string; path: string; headerDigest: string } } } };

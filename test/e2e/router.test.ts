@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { post, startRouterSetup } from '../helpers/router.js';
 import { RouterPageObject } from './pages/router-page.js';
 
@@ -56,6 +57,7 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
   await router.byTestId(`router-key-${created.id}`).waitFor();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'router.png'), fullPage: true });
+  await expectAccessible(page, 'the Router page with endpoints, traffic and a new key');
 
   await router.revokeKey(created.id);
   assert.ok((await setup.call('router.keys.list', {})).find((k) => k.id === created.id)?.revokedAt);
@@ -64,4 +66,5 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
   await router.byTestId('router-key-create').click();
   await router.byTestId('error-note').waitFor();
   assert.match((await router.byTestId('error-note').textContent()) ?? '', /app: an app name is 1–63 letters/);
+  await expectAccessible(page, 'the Router page with a refused key and a revoked one');
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { POLICY, seededBytes } from '../helpers/sync.js';
 import { tempDir } from '../helpers/temp.js';
 import { SyncPageObject } from './pages/sync-page.js';
@@ -48,6 +49,7 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
 
   await sync.preview(path.join(root, 'usb', 'from-hq'));
   await sync.byTestId('import-state').filter({ hasText: 'Nothing is applied yet' }).waitFor();
+  await expectAccessible(page, 'the Sync page with an import preview');
   assert.deepEqual(await sync.byTestId('import-change').allTextContents(), ['model tinyv1new', 'policy site-policyv1new']);
   await sync.apply();
   await sync.byTestId('import-state').filter({ hasText: 'Applied in one transaction' }).waitFor();
@@ -60,6 +62,7 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
   assert.match((await sync.byTestId('export-result').textContent()) ?? '', /Bundle 1 for hq-main/);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'sync-directory.png'), fullPage: true });
+  await expectAccessible(page, 'the Sync page after an export');
 
   // --json streams one line per progress event; the result is the last line.
   const atHq = JSON.parse((await outpost(hq, '--json', 'bundle', 'import', path.join(root, 'usb', 'to-hq'))).trim().split('\n').at(-1) ?? '') as { state: string; acknowledged: number[] };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until } from '../helpers/workers.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
@@ -41,6 +42,15 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
   // The head's log tail, fetched over SSH from its host.
   await card.getByTestId('workers-log').filter({ hasNotText: '(no output yet)' }).waitFor();
   assert.ok(((await card.getByTestId('workers-log').textContent()) ?? '').split('\n').length >= 3);
+  // The log pane is reached and scrolled by keyboard (a focusable role=log region).
+  const log = card.getByTestId('workers-log');
+  await log.focus();
+  await page.keyboard.press('End');
+  const scroll = await log.evaluate((pane) => {
+    const box = pane as unknown as { scrollTop: number; scrollHeight: number; clientHeight: number };
+    return { scrollTop: box.scrollTop, scrollHeight: box.scrollHeight, clientHeight: box.clientHeight };
+  });
+  assert.ok(scroll.scrollHeight <= scroll.clientHeight || scroll.scrollTop > 0, 'End scrolls the focused log to its last lines');
 
   await workers.sendPrompt(deployment.id, 'Hello from the Workers page');
   await card.getByTestId('workers-answer-figures').filter({ hasText: 'tokens/s' }).waitFor({ timeout: 30_000 });
@@ -48,6 +58,7 @@ test('the Workers page shows the sharded deployment live, streams a test prompt,
 
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'workers.png'), fullPage: true });
+  await expectAccessible(page, 'the Workers page with a ready deployment');
 
   await workers.stop(deployment.id);
   await card.waitFor({ state: 'detached', timeout: 30_000 });
