@@ -68,6 +68,9 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'telemetry.health': fail,
     'telemetry.settings.show': fail,
     'telemetry.settings.set': fail,
+    'router.listen.show': fail,
+    'router.listen.set': fail,
+    'router.connect': fail,
     ...overrides,
   };
   const log: Logger = { ...silent, error: (message) => errors.push(message) };
