@@ -6,6 +6,7 @@ import { PlanPage } from '../plan/PlanPage.js';
 import { SyncPage } from '../sync/SyncPage.js';
 import { RouterPage } from '../router/RouterPage.js';
 import { WorkersPage } from '../workers/WorkersPage.js';
+import { SettingsPage } from '../settings/SettingsPage.js';
 
 /**
  * Every page of PRODUCT.md. A page whose capability has not shipped has
@@ -26,6 +27,7 @@ export const ROUTES: readonly Route[] = [
   { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },
   { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },
   { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: MonitoringPage },
+  { path: 'settings', label: 'Settings', capability: 'Settings', page: SettingsPage },
 ];
 
 export function routeFromHash(hash: string): Route {

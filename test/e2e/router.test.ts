@@ -55,7 +55,7 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
   assert.deepEqual(created.models, ['tiny']);
   await router.byTestId(`router-key-${created.id}`).waitFor();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'router.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'router-endpoints.png'), fullPage: true });
 
   await router.revokeKey(created.id);
   assert.ok((await setup.call('router.keys.list', {})).find((k) => k.id === created.id)?.revokedAt);
