@@ -30,8 +30,9 @@ export function CopyableText({ text, label, testId, block = false }: { text: str
           {text}
         </code>
       )}
-      <button type="button" className="secondary copy-button" onClick={copy} data-testid={`${testId}-copy`} data-state={state} aria-label={`Copy ${label}`}>
+      <button type="button" className="secondary copy-button" onClick={copy} data-testid={`${testId}-copy`} data-state={state}>
         {state === 'copied' ? 'Copied ✓' : 'Copy'}
+        <span className="visually-hidden"> {label}</span>
       </button>
       {state === 'failed' && (
         <span className="warn small" role="status">
