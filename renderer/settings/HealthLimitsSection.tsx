@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { TelemetrySettings } from '../../shared/domain/telemetry.js';
-import type { CallError } from '../api/client.js';
-import { asCallError, useCall, useClient } from '../api/hooks.js';
+import { useCall, useClient } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { SettingField, asNumber } from './SettingField.js';
+import { SaveBar, useSectionSave } from './section-save.js';
 
 const FIELDS: ReadonlyArray<{ name: keyof TelemetrySettings; label: string; unit: string }> = [
   { name: 'offlineLimitHours', label: 'Offline limit: time without an exchange with HQ before health is critical', unit: 'hours' },
@@ -23,9 +23,7 @@ export function HealthLimitsSection() {
   const client = useClient();
   const [settings, reload] = useCall('telemetry.settings.show', {});
   const [form, setForm] = useState<Form | null>(null);
-  const [error, setError] = useState<CallError | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const saving = useSectionSave(reload);
   useEffect(() => {
     if (settings.status === 'ok') setForm(toForm(settings.data));
   }, [settings]);
@@ -33,18 +31,8 @@ export function HealthLimitsSection() {
   const save = (event: FormEvent) => {
     event.preventDefault();
     if (!form) return;
-    setBusy(true);
-    setError(null);
-    setSaved(false);
     const patch = Object.fromEntries(FIELDS.map((f) => [f.name, asNumber(form[f.name])]));
-    client
-      .call('telemetry.settings.set', patch as Partial<TelemetrySettings>)
-      .then(() => {
-        setSaved(true);
-        reload();
-      })
-      .catch((caught: unknown) => setError(asCallError(caught)))
-      .finally(() => setBusy(false));
+    saving.save(() => client.call('telemetry.settings.set', patch));
   };
 
   return (
@@ -56,25 +44,10 @@ export function HealthLimitsSection() {
         <form onSubmit={save} noValidate>
           <div className="settings-grid">
             {FIELDS.map((f) => (
-              <SettingField key={f.name} name={f.name} label={f.label} unit={f.unit} value={form[f.name]} onChange={(value) => setForm({ ...form, [f.name]: value })} error={error?.fields[f.name]} />
+              <SettingField key={f.name} name={f.name} label={f.label} unit={f.unit} value={form[f.name]} onChange={(value) => setForm({ ...form, [f.name]: value })} error={saving.error?.fields[f.name]} />
             ))}
           </div>
-          {error && Object.keys(error.fields).length === 0 && <ErrorNote error={error} />}
-          {error && Object.keys(error.fields).length > 0 && (
-            <p className="setting-error" data-testid="settings-health-error">
-              Not saved: {error.message}
-            </p>
-          )}
-          <div className="settings-actions">
-            <button type="submit" disabled={busy} data-testid="settings-health-save">
-              Save health limits
-            </button>
-            {saved && (
-              <span className="ok" role="status" data-testid="settings-health-saved">
-                Saved; the values above are read back from the site service.
-              </span>
-            )}
-          </div>
+          <SaveBar section="health" state={saving} label="Save health limits" busyLabel="Saving…" savedText="Saved; the values above are read back from the site service." />
         </form>
       )}
     </section>

@@ -1,9 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { CallInput } from '../../shared/contract/index.js';
-import type { CallError } from '../api/client.js';
-import { asCallError, useCall, useClient } from '../api/hooks.js';
+import { useCall, useClient } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { SettingField, asNumber } from './SettingField.js';
+import { SaveBar, useSectionSave } from './section-save.js';
 
 /**
  * Where the router listens (`router.listen.*`). Saving moves the app's router there: the service checks the
@@ -14,9 +13,7 @@ export function RouterListenSection() {
   const [listen, reload] = useCall('router.listen.show', {});
   const [host, setHost] = useState('');
   const [port, setPort] = useState('');
-  const [error, setError] = useState<CallError | null>(null);
-  const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const saving = useSectionSave(reload);
   useEffect(() => {
     if (listen.status !== 'ok') return;
     setHost(listen.data.stored.host);
@@ -30,17 +27,7 @@ export function RouterListenSection() {
     const input: Record<string, unknown> = {};
     if (host.trim() !== listen.data.stored.host) input.host = host.trim();
     if (port.trim() !== String(listen.data.stored.port)) input.port = asNumber(port);
-    setBusy(true);
-    setError(null);
-    setSaved(false);
-    client
-      .call('router.listen.set', input as CallInput<'router.listen.set'>)
-      .then(() => {
-        setSaved(true);
-        reload();
-      })
-      .catch((caught: unknown) => setError(asCallError(caught)))
-      .finally(() => setBusy(false));
+    saving.save(() => client.call('router.listen.set', input));
   };
 
   return (
@@ -74,28 +61,12 @@ export function RouterListenSection() {
               label="Listen address"
               value={host}
               onChange={setHost}
-              error={error?.fields.host}
+              error={saving.error?.fields.host}
               hint={`0.0.0.0: every address of this workstation (the site network); 127.0.0.1: this workstation only. Its site addresses: ${listen.data.siteAddresses.join(', ') || 'none found'}.`}
             />
-            <SettingField name="port" label="Port" unit="1024–65535" value={port} onChange={setPort} error={error?.fields.port} />
+            <SettingField name="port" label="Port" unit="1024–65535" value={port} onChange={setPort} error={saving.error?.fields.port} />
           </div>
-          {error && Object.keys(error.fields).length === 0 && <ErrorNote error={error} />}
-          {error && Object.keys(error.fields).length > 0 && (
-            <p className="setting-error" data-testid="settings-router-error">
-              Not saved: {error.message}
-              {error.hint ? ` — ${error.hint}` : ''}
-            </p>
-          )}
-          <div className="settings-actions">
-            <button type="submit" disabled={busy} data-testid="settings-router-save">
-              {busy ? 'Moving the router…' : 'Save router address'}
-            </button>
-            {saved && (
-              <span className="ok" role="status" data-testid="settings-router-saved">
-                Saved; the router listens at the address above, read back from the site service.
-              </span>
-            )}
-          </div>
+          <SaveBar section="router" state={saving} label="Save router address" busyLabel="Moving the router…" savedText="Saved; the router listens at the address above, read back from the site service." />
         </form>
       )}
     </section>
