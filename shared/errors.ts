@@ -24,21 +24,30 @@ export interface ErrorInfo {
   message: string;
   /** What to do about it. */
   hint?: string | undefined;
+  /** For bad input: what was wrong with each input field, by field name, so a form can say it beside the field. */
+  fields?: Record<string, string> | undefined;
 }
 
 export class OutpostError extends Error implements ErrorInfo {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  readonly fields: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, hint?: string, options?: { cause?: unknown; fields?: Record<string, string> }) {
     super(message, options);
     this.name = 'OutpostError';
     this.code = code;
     this.hint = hint;
+    this.fields = options?.fields;
   }
 
   toInfo(): ErrorInfo {
-    return this.hint === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, hint: this.hint };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint === undefined ? {} : { hint: this.hint }),
+      ...(this.fields === undefined ? {} : { fields: this.fields }),
+    };
   }
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
 import { CalibrationRepository, PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
-import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
+import { RouterReportReader, RouterRepository, RouterService, openListenService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { SetupService, confirmationsFromJournal, setupHandlers } from '../setup/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
@@ -180,13 +180,14 @@ export function openCore(options: CoreOptions): Core {
     schemaVersion: db.pragma('user_version', { simple: true }) as number,
   };
   let routerSupervisor: RouterSupervisor | null = null;
+  const routerListen = openListenService(layout.root, { router, supervisor: () => routerSupervisor });
   // Each capability contributes its slice; the type refuses a declared call left without a handler.
   const handlers: Handlers = {
     ...systemHandlers({ db, layout, identity, journal, now, version: appVersion(), lastExchangeAt: () => sync.service.lastExchangeAt(), offlineLimitHours: () => telemetry.service.settings().offlineLimitHours, siteProcess }),
     ...identityHandlers(identity, events),
     ...discoveryHandlers({ workstation: discovery, scan, site, jobs, now }, events),
     ...plannerHandlers(planner),
-    ...routerHandlers(router),
+    ...routerHandlers(router, routerListen),
     ...workersHandlers(workers),
     ...telemetryHandlers(telemetry.service),
     ...syncHandlers(sync, jobs, events),

@@ -79,6 +79,9 @@ function dispatcherWith(overrides: Partial<Handlers>) {
     'sync.trustRemove': fail,
     'setup.state': fail,
     'setup.confirm': fail,
+    'router.listen.show': fail,
+    'router.listen.set': fail,
+    'router.connect': fail,
     ...overrides,
   };
   const log: Logger = { ...silent, error: (message) => errors.push(message) };

@@ -49,7 +49,7 @@ export class Dispatcher {
     const spec = calls[name];
     const parsed = spec.input.safeParse(rawInput ?? {});
     if (!parsed.success) {
-      return errorEnvelope({ code: 'INVALID_INPUT', message: describeSchemaError(parsed.error), hint: `see the input of ${name} in shared/contract` });
+      return errorEnvelope({ code: 'INVALID_INPUT', message: describeSchemaError(parsed.error), hint: `see the input of ${name} in shared/contract`, fields: schemaErrorFields(parsed.error) });
     }
     let envelope: Envelope;
     try {
@@ -103,6 +103,16 @@ function internalError(): ErrorInfo {
 }
 
 /** "siteId: a site id is 3–64 characters…; role: Invalid option" — the schema's own words, with where. */
+/** The first problem of each top-level input field, for a form to show beside that field. */
+export function schemaErrorFields(error: z.ZodError): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = issue.path[0];
+    if (field !== undefined) fields[String(field)] ??= issue.message;
+  }
+  return fields;
+}
+
 export function describeSchemaError(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)

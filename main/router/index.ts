@@ -2,6 +2,9 @@ import type { RouterProcessOptions, RunningRouter } from './router-process.js';
 import type { RouterService } from './service.js';
 import { RouterSupervisor } from './supervisor.js';
 import { envInteger } from '../platform/env-settings.js';
+import { effectiveListen } from './core/listen-address.js';
+import { ListenSettingFile, bindProblem, listenFromEnvironment, workstationAddresses } from './adapters/listen-setting.js';
+import { ListenService } from './listen-service.js';
 import { RouterReportReader, routerFiles, writeSupervisedRouter } from './adapters/router-files.js';
 import { ROUTER_STOP_WAIT_MS, spawnRouterChild, waitUntilExited } from './adapters/router-child.js';
 import { lockHolder } from './adapters/pid-lock.js';
@@ -13,6 +16,7 @@ export { RouterRepository } from './adapters/repository.js';
 export { RouterReportReader };
 export { ROUTER_NODE_FLAGS, SUPERVISED_ENV } from './adapters/router-child.js';
 export { routerHandlers } from './handlers.js';
+export { ListenService };
 export type { RouterProcessOptions, RunningRouter };
 
 /** Starts the router process's server; undici and prom-client load only here, not in every CLI command. */
@@ -21,14 +25,31 @@ export async function startRouter(options: RouterProcessOptions): Promise<Runnin
   return start(options);
 }
 
+/** Where the router listens (`router.listen.*`): the stored setting, the environment over it, the supervisor that applies it. */
+export function openListenService(dataDir: string, deps: { router: RouterService; supervisor: () => RouterSupervisor | null }): ListenService {
+  const reports = new RouterReportReader(dataDir);
+  return new ListenService({
+    setting: new ListenSettingFile(dataDir),
+    environment: () => listenFromEnvironment(),
+    workstation: workstationAddresses,
+    bindProblem,
+    serving: () => reports.liveStats()?.listen ?? null,
+    supervisor: deps.supervisor,
+    supervised: () => reports.supervised(),
+    models: () => [...new Set(deps.router.endpoints().flatMap((e) => e.models))].sort(),
+  });
+}
+
 /**
- * The router as the app's long-lived core runs it: `outpost router` as a child process on
- * OUTPOST_ROUTER_HOST:OUTPOST_ROUTER_PORT (default 127.0.0.1:8080), restarted with capped backoff.
+ * The router as the app's long-lived core runs it: `outpost router` as a child process on the stored listen
+ * address (`router.listen.set`; default 127.0.0.1:8080) unless OUTPOST_ROUTER_HOST / OUTPOST_ROUTER_PORT override
+ * it, restarted with capped backoff.
  */
 export function superviseRouter(dataDir: string, service: RouterService, now: () => Date, log: { info(message: string, fields?: Record<string, unknown>): void }): RouterSupervisor {
   const { lock } = routerFiles(dataDir);
   const supervisor = new RouterSupervisor({
-    spawn: () => spawnRouterChild({ dataDir, host: process.env.OUTPOST_ROUTER_HOST ?? '127.0.0.1', port: envInteger('OUTPOST_ROUTER_PORT', 8080, { min: 0, max: 65_535 }) }),
+    spawn: (address) => spawnRouterChild({ dataDir, ...address }),
+    address: effectiveListen(new ListenSettingFile(dataDir).read(), listenFromEnvironment()).address,
     lockHolder: () => {
       const pid = lockHolder(lock);
       return pid !== null && pidAlive(pid) ? pid : null;

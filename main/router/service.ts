@@ -87,7 +87,7 @@ export class RouterService {
   /** The live view from the router process's stats file and the app's supervision of it, with the stored configuration. A pure read. */
   status(): RouterStatus {
     const stats = this.deps.reports.stats();
-    const running = stats !== null && this.deps.now().getTime() - Date.parse(stats.writtenAt) < STATS_FRESH_MS;
+    const running = stats !== null && (this.deps.now().getTime() - Date.parse(stats.writtenAt) < STATS_FRESH_MS || this.deps.reports.recentlyWritten(STATS_FRESH_MS));
     return {
       running,
       stats,

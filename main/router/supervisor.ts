@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { SupervisedRouter } from '../../shared/domain/router.js';
+import type { ListenAddress } from './core/listen-address.js';
 
 /** A router process the supervisor started. */
 export interface RouterChild {
@@ -16,7 +17,10 @@ export interface RouterChild {
 const ADOPTED_WATCH_MS = 100;
 
 export interface RouterSupervisorDeps {
-  spawn: () => RouterChild;
+  /** Starts a router process (loaded, waiting to be activated) that will listen on `address`. */
+  spawn: (address: ListenAddress) => RouterChild;
+  /** Where the router listens when the supervisor starts. */
+  address: ListenAddress;
   /** The live process holding the data dir's router lock, if any. */
   lockHolder: () => number | null;
   /** What the last supervisor wrote about its router (read at start, to adopt a router that outlived its core). */
@@ -58,8 +62,10 @@ export class RouterSupervisor {
   private failuresInARow = 0;
   private nextStartAt = 0;
   private state: SupervisedRouter;
+  private address: ListenAddress;
 
   constructor(private readonly deps: RouterSupervisorDeps) {
+    this.address = deps.address;
     this.state = { state: 'starting', supervisorPid: process.pid, pid: null, url: null, restarts: 0, lastExit: null, nextStartAt: null, updatedAt: deps.now().toISOString() };
   }
 
@@ -97,7 +103,10 @@ export class RouterSupervisor {
   private startIfDue(): void {
     if (this.stopped || this.child || this.adopted !== null || performance.now() < this.nextStartAt) return;
     const holder = this.deps.lockHolder();
-    if (holder === null) return this.launch();
+    if (holder === null) {
+      this.launch();
+      return;
+    }
     const previous = this.deps.previousState();
     const leftByDeadCore = previous?.pid === holder && previous.supervisorPid !== process.pid && !this.deps.alive(previous.supervisorPid);
     if (leftByDeadCore) {
@@ -127,7 +136,7 @@ export class RouterSupervisor {
 
   private prepareStandby(): void {
     if (this.stopped || this.standby) return;
-    const standby = this.deps.spawn();
+    const standby = this.deps.spawn(this.address);
     this.standby = standby;
     void standby.exited.then((how) => {
       if (this.standby !== standby) return;
@@ -136,8 +145,49 @@ export class RouterSupervisor {
     });
   }
 
-  private launch(): void {
-    const child = this.standby ?? this.deps.spawn();
+  /**
+   * Moves the router to another address: the running one stops (its streams get the router's grace), a router on
+   * the new address starts. When that one cannot listen, a router on the old address is started again and the
+   * reason is thrown: the caller checked the address first, so this only happens when something took it since.
+   */
+  async relisten(address: ListenAddress, timeoutMs = 20_000): Promise<string> {
+    if (this.stopped) throw new Error('the router supervisor is stopped');
+    if (this.state.state === 'external') throw new Error(`a router started outside the app (pid ${String(this.state.pid)}) holds the data dir`);
+    const previous = this.address;
+    this.retireRunning();
+    this.address = address;
+    const child = this.launch();
+    const outcome = await Promise.race([
+      child.listening.then(({ url }) => ({ url })),
+      child.exited.then((how) => ({ failed: how })),
+      new Promise<{ failed: string }>((resolve) => setTimeout(() => resolve({ failed: `it did not listen within ${timeoutMs / 1000} s` }), timeoutMs).unref()),
+    ]);
+    if ('url' in outcome) return outcome.url;
+    this.deps.log('the router could not listen on its new address; going back', { address, how: outcome.failed });
+    this.retireRunning();
+    this.address = previous;
+    this.launch();
+    throw new Error(outcome.failed);
+  }
+
+  /** Stops the router and the standby without counting it as a restart: they listen on an address that is changing. */
+  private retireRunning(): void {
+    const child = this.child;
+    this.child = null;
+    child?.stop();
+    this.standby?.stop();
+    this.standby = null;
+    if (this.adopted !== null) {
+      clearInterval(this.adoptedWatch);
+      this.deps.stopPid(this.adopted);
+      this.adopted = null;
+    }
+    this.failuresInARow = 0;
+    this.nextStartAt = 0;
+  }
+
+  private launch(): RouterChild {
+    const child = this.standby ?? this.deps.spawn(this.address);
     this.standby = null;
     child.activate();
     this.prepareStandby();
@@ -162,6 +212,7 @@ export class RouterSupervisor {
       this.update({ state: 'restarting', pid: null, url: null, restarts: this.state.restarts + 1, lastExit: how, nextStartAt: new Date(this.deps.now().getTime() + delay).toISOString() });
       if (delay === 0) this.startIfDue();
     });
+    return child;
   }
 
   private journal(): void {

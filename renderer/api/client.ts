@@ -7,6 +7,8 @@ export class CallError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly hint: string | undefined,
+    /** Bad input: what was wrong with each field, to show beside it. */
+    readonly fields: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -37,7 +39,7 @@ export class OutpostClient {
 
   async call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
     const envelope = await this.transport.invoke(name, input);
-    if (!envelope.ok) throw new CallError(envelope.error.code, envelope.error.message, envelope.error.hint);
+    if (!envelope.ok) throw new CallError(envelope.error.code, envelope.error.message, envelope.error.hint, envelope.error.fields);
     return envelope.result as CallOutput<K>;
   }
 

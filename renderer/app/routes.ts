@@ -7,6 +7,7 @@ import { SyncPage } from '../sync/SyncPage.js';
 import { RouterPage } from '../router/RouterPage.js';
 import { SetupPage } from '../setup/SetupPage.js';
 import { WorkersPage } from '../workers/WorkersPage.js';
+import { SettingsPage } from '../settings/SettingsPage.js';
 
 /**
  * Every page of PRODUCT.md. A page whose capability has not shipped has
@@ -28,6 +29,7 @@ export const ROUTES: readonly Route[] = [
   { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },
   { path: 'monitoring', label: 'Monitoring', capability: 'Telemetry & offline', page: MonitoringPage },
   { path: 'setup', label: 'First visit', capability: 'Setup', page: SetupPage },
+  { path: 'settings', label: 'Settings', capability: 'Settings', page: SettingsPage },
 ];
 
 export function routeFromHash(hash: string): Route {

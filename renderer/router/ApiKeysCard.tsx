@@ -2,15 +2,22 @@ import { useState, type FormEvent } from 'react';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ConfirmButton } from '../components/ConfirmButton.js';
+import { CopyableText } from '../components/CopyableText.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 
-/** API keys of the site's applications: create (shown once), list, revoke. */
-export function ApiKeysCard() {
+/** A key just created: its secret lives only in this page's memory until the page is left or Done is pressed. */
+export interface CreatedKey {
+  id: string;
+  app: string;
+  key: string;
+}
+
+/** API keys of the site's applications: create (shown once, with a copy button), list, revoke. */
+export function ApiKeysCard({ created, setCreated }: { created: CreatedKey | null; setCreated: (key: CreatedKey | null) => void }) {
   const client = useClient();
   const [keys, reload] = useCall('router.keys.list', {});
   const [app, setApp] = useState('');
   const [models, setModels] = useState('');
-  const [created, setCreated] = useState<{ app: string; key: string } | null>(null);
   const [error, setError] = useState<CallError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -34,7 +41,7 @@ export function ApiKeysCard() {
         .map((m) => m.trim())
         .filter(Boolean);
       const result = await client.call('router.keys.add', list.length > 0 ? { app: app.trim(), models: list } : { app: app.trim() });
-      setCreated({ app: result.app, key: result.key });
+      setCreated({ id: result.id, app: result.app, key: result.key });
       setApp('');
       setModels('');
     });
@@ -48,9 +55,7 @@ export function ApiKeysCard() {
           <p>
             Key for <strong>{created.app}</strong> — copy it now; Outpost keeps only its hash and cannot show it again.
           </p>
-          <code className="mono" data-testid="router-new-key-value">
-            {created.key}
-          </code>
+          <CopyableText text={created.key} label={`the API key for ${created.app}`} testId="router-new-key-value" />
           <button type="button" className="secondary" onClick={() => setCreated(null)}>
             Done
           </button>

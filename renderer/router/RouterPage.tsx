@@ -1,16 +1,18 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { TIERS, type Endpoint, type EndpointStats, type RouterStatus } from '../../shared/domain/router.js';
 import { useCall } from '../api/hooks.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { ApiKeysCard } from './ApiKeysCard.js';
+import { ApiKeysCard, type CreatedKey } from './ApiKeysCard.js';
+import { ConnectCard } from './ConnectCard.js';
 import { LineChart, Sparkline } from './charts.js';
 
 const TIER_LABEL = { site: "This site's nodes", edge: 'Edge datacenter', upstream: 'Upstream' } as const;
 const REFRESH_MS = 2_000;
 
-/** The router: endpoints by tier with their live state, traffic charts, API keys. */
+/** The router: how applications connect, endpoints by tier with their live state, traffic charts, API keys. */
 export function RouterPage() {
   const [status, reload] = useCall('router.status', {});
+  const [created, setCreated] = useState<CreatedKey | null>(null);
   useEffect(() => {
     const timer = setInterval(reload, REFRESH_MS);
     return () => clearInterval(timer);
@@ -22,11 +24,12 @@ export function RouterPage() {
       {status.status === 'ok' && (
         <>
           <RouterHeadline status={status.data} />
+          <ConnectCard created={created} revision={`${status.data.stats?.listen ?? ''} ${status.data.configVersion}`} />
           <EndpointsCard status={status.data} />
           <TrafficCard status={status.data} />
         </>
       )}
-      <ApiKeysCard />
+      <ApiKeysCard created={created} setCreated={setCreated} />
     </div>
   );
 }
@@ -38,16 +41,11 @@ function RouterHeadline({ status }: { status: RouterStatus }) {
       {!status.running || !status.stats ? (
         <p className="router-headline warn" data-testid="router-state">
           The router is not running
-          {supervised?.state === 'restarting' ? (
-            ` — the app starts it again at ${new Date(supervised.nextStartAt ?? supervised.updatedAt).toLocaleTimeString()}`
-          ) : supervised ? (
-            ' — the app is starting it'
-          ) : (
-            <>
-              {' '}
-              — start it with <span className="mono">outpost router --host 0.0.0.0</span>
-            </>
-          )}
+          {supervised?.state === 'restarting'
+            ? ` — the app starts it again at ${new Date(supervised.nextStartAt ?? supervised.updatedAt).toLocaleTimeString()}`
+            : supervised
+              ? ' — the app is starting it'
+              : ' — no app core supervises a router for this data dir (another Outpost process may hold its supervision)'}
         </p>
       ) : (
         <p className="router-headline" data-testid="router-state">

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCall } from './define.js';
-import { ApiKeyInfoSchema, AppNameSchema, EndpointNameSchema, EndpointSchema, EndpointUrlSchema, ModelNameSchema, RouterPolicySchema, RouterStatusSchema, TierSchema } from '../domain/router.js';
+import { ApiKeyInfoSchema, AppNameSchema, EndpointNameSchema, EndpointSchema, EndpointUrlSchema, ModelNameSchema, RouterConnectSchema, RouterListenSchema, RouterPolicySchema, RouterStatusSchema, TierSchema } from '../domain/router.js';
 
 export const routerCalls = {
   'router.endpoints.list': defineCall({
@@ -73,5 +73,23 @@ export const routerCalls = {
     input: z.object({}).strict(),
     output: z.object({ journaled: z.number().int().min(0) }),
     mutates: true,
+  }),
+  'router.listen.show': defineCall({
+    summary: 'Where the router listens (the stored setting, and the environment where it overrides it), its base URLs, and a warning when the site network reaches it.',
+    input: z.object({}).strict(),
+    output: RouterListenSchema,
+    mutates: false,
+  }),
+  'router.listen.set': defineCall({
+    summary: "Change the router's listen address or port: checked first (an address of this workstation, 0.0.0.0 or loopback; a free port from 1024), then the app's router restarts there. A refused address changes nothing.",
+    input: z.object({ host: z.string().min(1).max(64).optional(), port: z.number().int().optional() }).strict(),
+    output: RouterListenSchema,
+    mutates: true,
+  }),
+  'router.connect': defineCall({
+    summary: 'What an application needs to reach the router: base URLs, the models it serves, and curl and OpenAI-client snippets for a model (with the key given, or reading it from $OUTPOST_API_KEY).',
+    input: z.object({ model: ModelNameSchema.optional(), key: z.string().min(1).max(200).optional() }).strict(),
+    output: RouterConnectSchema,
+    mutates: false,
   }),
 };

@@ -186,3 +186,43 @@ export const RouterStatusSchema = z.object({
   retriesPending: z.number().int().min(0),
 });
 export type RouterStatus = z.infer<typeof RouterStatusSchema>;
+
+export const ListenAddressSchema = z.object({ host: z.string(), port: z.number().int() });
+
+/** Where the supervised router listens and how applications reach it (`router.listen.show`). */
+export const RouterListenSchema = z.object({
+  /** What the app's router listens on: the stored setting, or the environment where it overrides it. */
+  host: z.string(),
+  port: z.number().int(),
+  /** The setting as stored (`router.listen.set`). */
+  stored: ListenAddressSchema,
+  /** Environment variables of the site service that override the stored setting (OUTPOST_ROUTER_HOST, OUTPOST_ROUTER_PORT). */
+  overriddenBy: z.array(z.string()),
+  /** The running router's URL, null when none runs. */
+  serving: z.string().nullable(),
+  exposure: z.enum(['loopback', 'site-network']),
+  /** Said whenever the router is reachable from the site network. */
+  warning: z.string().nullable(),
+  /** `http://<address>:<port>/v1` for each address applications may use. */
+  baseUrls: z.array(z.string()),
+  /** This workstation's addresses on the site network, any of which the router may listen on. */
+  siteAddresses: z.array(z.string()),
+  /** Why the setting is not (yet) what the router listens on, when it is not. */
+  note: z.string().nullable(),
+});
+export type RouterListen = z.infer<typeof RouterListenSchema>;
+
+/** What an application needs to reach the router (`router.connect`). */
+export const RouterConnectSchema = z.object({
+  listen: RouterListenSchema,
+  /** The base URL the snippets use: the first of `listen.baseUrls`. */
+  baseUrl: z.string(),
+  /** The model ids the router serves. */
+  models: z.array(z.string()),
+  model: z.string().nullable(),
+  /** Ready to paste, for the chosen model; null while no model is served. */
+  snippets: z.object({ curl: z.string(), 'openai-python': z.string(), 'openai-js': z.string() }).nullable(),
+  /** How the snippets carry the key. */
+  keyNote: z.string(),
+});
+export type RouterConnect = z.infer<typeof RouterConnectSchema>;

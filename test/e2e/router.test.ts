@@ -56,7 +56,7 @@ test('the Router page shows endpoints by tier with live state and traffic, and c
   assert.deepEqual(created.models, ['tiny']);
   await router.byTestId(`router-key-${created.id}`).waitFor();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: path.join(ARTIFACTS, 'router.png'), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'router-endpoints.png'), fullPage: true });
   await expectAccessible(page, 'the Router page with endpoints, traffic and a new key');
 
   await router.revokeKey(created.id);

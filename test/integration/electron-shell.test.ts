@@ -169,6 +169,11 @@ describe('the Electron shell, loaded compiled with a stand-in electron module', 
     }
   });
 
+  test('writing to the clipboard (the Copy buttons) is the one permission granted', async () => {
+    assert.equal(await shell.drive({ action: 'permission-request', permission: 'clipboard-sanitized-write' }), true);
+    assert.equal(await shell.drive({ action: 'permission-check', permission: 'clipboard-sanitized-write' }), true);
+  });
+
   test('a second launch quits at once, and the first window comes back to the front', async () => {
     const second = launchShell(env);
     assert.equal(await second.exited, 0, second.output());

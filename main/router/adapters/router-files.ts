@@ -74,6 +74,18 @@ export class RouterReportReader {
     return stats && pidAlive(stats.pid) ? stats : null;
   }
 
+  /**
+   * Whether a live router replaced its stats file in the last `ms`, by this machine's real clock: a core running on
+   * an injected clock (the tests advance it by days) must still see a router that is serving as running.
+   */
+  recentlyWritten(ms: number): boolean {
+    try {
+      return Date.now() - fs.statSync(this.files.stats).mtimeMs < ms && this.liveStats() !== null;
+    } catch {
+      return false;
+    }
+  }
+
   /** What the app's core last wrote about the router it supervises; null when that core is gone. */
   supervised(): SupervisedRouter | null {
     const state = this.lastSupervised();

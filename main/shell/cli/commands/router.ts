@@ -3,6 +3,7 @@ import { fileLogger } from '../../../platform/log.js';
 import { SUPERVISED_ENV, startRouter } from '../../../router/index.js';
 import type { ApiKeyInfo, Endpoint, RouterStatus } from '../../../../shared/domain/router.js';
 import { integerBetween } from './options.js';
+import { registerRouterListenCommand } from './router-listen.js';
 import type { CliRuntime } from '../runtime.js';
 import { showCommand } from './show-command.js';
 
@@ -68,6 +69,8 @@ export function registerRouterCommands(program: Command, cli: CliRuntime): void 
       await stopped;
       await running.close();
     });
+
+  registerRouterListenCommand(router, cli);
 
   const endpoints = router.command('endpoints').description('the OpenAI-compatible endpoints the router sends traffic to');
   endpoints
