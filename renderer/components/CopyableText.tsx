@@ -6,7 +6,7 @@ const COPIED_FOR_MS = 2_500;
  * Text to copy, shown in full and selectable, with a Copy button that says when it copied (or that the browser
  * refused, so the text must be selected by hand).
  */
-export function CopyableText({ text, label, testId, block = false }: { text: string; label: string; testId: string; block?: boolean }) {
+export function CopyableText({ text, label, testId, block = false, captioned = false }: { text: string; label: string; testId: string; block?: boolean; captioned?: boolean }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   useEffect(() => {
     if (state === 'idle') return;
@@ -21,6 +21,7 @@ export function CopyableText({ text, label, testId, block = false }: { text: str
   };
   return (
     <div className={`copyable${block ? ' block' : ''}`}>
+      {captioned && <span className="muted small copyable-caption">{label}</span>}
       {block ? (
         <pre className="mono copyable-text" data-testid={testId} tabIndex={0} aria-label={label}>
           {text}

@@ -3,7 +3,7 @@ import type { SetupState } from '../../shared/domain/setup.js';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { CopyText } from './CopyText.js';
+import { CopyableText } from '../components/CopyableText.js';
 
 /**
  * The site's SSH public key and the authorized_keys line for each host, as the service computes them.
@@ -39,8 +39,8 @@ export function SshKeyCard({ onConfirmed }: { onConfirmed?: (state: SetupState) 
           {key.data.fingerprint}
         </dd>
       </dl>
-      <CopyText text={key.data.authorizedKeysLine} label="authorized_keys line" testId="ssh-authorized-line" />
-      <CopyText text={key.data.publicKey} label="Public key only" testId="ssh-public-key" />
+      <CopyableText block captioned text={key.data.authorizedKeysLine} label="authorized_keys line" testId="ssh-authorized-line" />
+      <CopyableText block captioned text={key.data.publicKey} label="Public key only" testId="ssh-public-key" />
       {onConfirmed && (
         <button type="button" onClick={confirm} data-testid="ssh-key-confirm">
           The key is on the hosts

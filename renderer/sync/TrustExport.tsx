@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
 import { ErrorNote } from '../components/ErrorNote.js';
-import { CopyText } from '../setup/CopyText.js';
+import { CopyableText } from '../components/CopyableText.js';
 
 /** This installation's trust file: written where the person says (never over a file), or copied as JSON. */
 export function TrustExport() {
@@ -57,7 +57,7 @@ export function TrustExport() {
               {file.data.signingKey.fingerprint}
             </span>
           </p>
-          <CopyText text={JSON.stringify(file.data, null, 2)} label="The trust file as JSON" testId="trust-export-json" />
+          <CopyableText block captioned text={JSON.stringify(file.data, null, 2)} label="The trust file as JSON" testId="trust-export-json" />
         </>
       )}
       {file.status === 'error' && <ErrorNote error={file.error} />}
