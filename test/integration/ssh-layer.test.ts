@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
@@ -167,6 +167,31 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
     }
   });
 
+  test('a followed command and what it started end as soon as the channel closes, not at its next write; one that ends by itself keeps its status', async () => {
+    const session = await ssh.open(endpointOf(fleet.hosts[0]!), { timeoutMs: 10_000 });
+    try {
+      // A sampler-like loop that writes once every 30 s: without the wrapper it would outlive the channel by that long.
+      const lines: string[] = [];
+      const followed = await session.follow(
+        'while :; do echo "group $(ps -o pgid= $$)"; sleep 30; done',
+        (line) => lines.push(line),
+        () => undefined,
+      );
+      const group = Number((await until('the first line', () => lines[0]))?.replace('group', '').trim());
+      assert.ok(group > 1, `a process group id, not ${lines[0]}`);
+      assert.ok(inGroup(group).length >= 2, 'the loop and its sleep run');
+      const closedAt = Date.now();
+      followed.close();
+      await until('every process of the followed command gone', () => inGroup(group).length === 0, 5_000);
+      assert.ok(Date.now() - closedAt < 5_000);
+
+      const ended = new Promise<string>((resolve) => void session.follow('echo last; exit 3', () => undefined, resolve));
+      assert.match(await ended, /exited with status 3/);
+    } finally {
+      session.close();
+    }
+  });
+
   test('a local port-forward carries bytes both ways to a port seen from the host', async () => {
     const echo = net.createServer((socket) => socket.pipe(socket));
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -220,3 +245,20 @@ describe('the SSH layer against real sshd', { skip: unavailable ?? false }, () =
     assert.throws(() => ssh.resolve(name, { user: host.user, privateKey: Buffer.alloc(0) }), { code: 'CONFLICT', hint: new RegExp(`outpost hostkey accept ${name}`) });
   });
 });
+
+/** Live processes of one process group (the hosts are this machine's loopback, so /proc shows them). */
+function inGroup(group: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // The fields after the command's closing parenthesis: state, ppid, pgrp, …
+        const afterName = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ').at(-1) ?? '';
+        const [state, , pgrp] = afterName.split(' ');
+        return Number(pgrp) === group && state !== 'Z';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

@@ -83,11 +83,12 @@ export class SshSession implements RemoteShell {
   /**
    * Runs a long-lived command (a sampler's `nvidia-smi -l 1`), handing each
    * complete stdout line to `onLine`; `onEnd` says why it stopped. Closing the
-   * handle closes the channel, and the remote command ends on its next write.
+   * handle, or losing the connection, ends the remote command and everything it
+   * started at once (see `endingWithChannel`), not at its next write.
    */
   follow(command: string, onLine: (line: string) => void, onEnd: (why: string) => void): Promise<FollowedCommand> {
     return new Promise((resolve, reject) => {
-      this.client.exec(command, (error, stream) => {
+      this.client.exec(endingWithChannel(command), (error, stream) => {
         if (error) return reject(new SshFailure('unreachable', `the host would not run a command: ${error.message}`));
         let rest = '';
         let stderr = '';
@@ -100,8 +101,13 @@ export class SshSession implements RemoteShell {
         stream.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString('utf8')).slice(-1024)));
         stream.on('exit', (code: number | null) => void (exitCode = code));
         stream.on('close', () => onEnd(exitCode === null ? 'the SSH channel closed' : `the command exited with status ${exitCode}${stderr.trim() ? `: ${stderr.trim().slice(-200)}` : ''}`));
-        stream.end();
-        resolve({ close: () => stream.close() });
+        // stdin stays open: its end is what tells the remote side the channel is gone.
+        resolve({
+          close: () => {
+            stream.end();
+            stream.close();
+          },
+        });
       });
     });
   }
@@ -157,4 +163,15 @@ export class SshSession implements RemoteShell {
   close(): void {
     this.client.end();
   }
+}
+
+/**
+ * A command that dies with its SSH channel. Without a terminal sshd signals nothing when a channel closes, so a
+ * loop like `while :; do …; sleep 1; done` would run on until a write failed, and its `sleep` after that. The
+ * wrapper keeps the channel's stdin on a watcher: when stdin ends (the client closed the channel, or the
+ * connection or sshd went away) the watcher signals the whole process group sshd made for the session. A command
+ * that ends by itself still ends the session with its own status; the watcher then goes with the channel.
+ */
+export function endingWithChannel(command: string): string {
+  return `exec 3<&0 </dev/null; { cat <&3 >/dev/null 2>&1; kill -TERM 0; } >/dev/null 2>&1 & exec 3<&-; ${command}`;
 }
