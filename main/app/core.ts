@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
 import { CalibrationRepository, PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
-import { RouterReportReader, RouterRepository, RouterService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
+import { RouterReportReader, RouterRepository, RouterService, routerHandlers, routerInFlight, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
 import { ActualsRepository, DEFAULT_REPLAN_GRACE_MS, DeploymentRepository, PinnedHosts, Supervisor, WorkersService, headApi, supervisorLock, localModel, localProcesses, ownerId, systemClock, workersHandlers } from '../workers/index.js';
@@ -86,6 +86,8 @@ export function openCore(options: CoreOptions): Core {
     now,
     calibration: new CalibrationRepository(db),
     journal,
+    releases: () => sync.service.modelReleases(),
+    modelDirs: () => [path.join(layout.root, 'models')],
   });
   const router = new RouterService({
     repository: new RouterRepository(db),
@@ -117,7 +119,9 @@ export function openCore(options: CoreOptions): Core {
       withdraw: (name) => {
         if (router.endpoints().some((e) => e.name === name)) router.removeEndpoint(name);
       },
+      inFlight: (name) => routerInFlight(router.status(), name),
     },
+    releases: { list: () => sync.service.modelReleases(), planWith: (id, model, signal) => planner.planWith(id, model, signal) },
     jobs,
     journal,
     events: {

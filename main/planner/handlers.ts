@@ -9,5 +9,6 @@ export function plannerHandlers(planner: PlannerService): HandlersFor<'planner'>
     'planner.list': ({ limit }) => planner.list(limit),
     'planner.get': ({ id }) => planner.get(id),
     'planner.calibration': () => planner.calibrationRecords(),
+    'planner.models': (_input, context) => planner.models(context.signal),
   };
 }

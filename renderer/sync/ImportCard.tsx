@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { formatBytes } from '../../shared/units.js';
 import type { ImportResult } from '../../shared/domain/sync.js';
 import type { CallError } from '../api/client.js';
 import { asCallError, useClient } from '../api/hooks.js';
@@ -76,9 +77,17 @@ export function ImportCard({ onDone }: { onDone: () => void }) {
                   <td>
                     {c.kind} {c.key}
                   </td>
-                  <td>
-                    v{c.incomingVersion}
-                    {c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}
+                  <td data-testid="import-change-version">
+                    {c.release ? (
+                      <>
+                        version {c.release.version}, {formatBytes(c.release.sizeBytes)}, sha256 <code>{c.release.digest.slice(0, 16)}…</code>
+                      </>
+                    ) : (
+                      <>
+                        v{c.incomingVersion}
+                        {c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}
+                      </>
+                    )}
                   </td>
                   <td className={c.change === 'conflict' ? 'warn' : ''}>{c.change}</td>
                   <td className="small">{c.resolution ?? ''}</td>

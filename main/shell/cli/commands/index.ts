@@ -9,6 +9,7 @@ import { registerServiceCommands } from './service.js';
 import { registerSyncCommands } from './sync.js';
 import { registerSystemCommands } from './system.js';
 import { registerWorkersCommands } from './workers.js';
+import { registerModelCommands } from './models.js';
 
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
 export function addCommands(program: Command, cli: CliRuntime): void {
@@ -21,4 +22,5 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerSyncCommands(program, cli);
   registerSystemCommands(program, cli);
   registerWorkersCommands(program, cli);
+  registerModelCommands(program, cli);
 }
