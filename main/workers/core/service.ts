@@ -18,7 +18,7 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
   /** Moving a deployment to another version of its release and back (rollout.ts). */
   readonly rollouts: Rollouts;
 
-  constructor({ endpoints, openHosts, ...ports }: WorkersDeps<Endpoint>, options: { drainTimeoutMs?: number } = {}) {
+  constructor({ endpoints, openHosts, ...ports }: WorkersDeps<Endpoint>, options: { drainTimeoutMs?: number | undefined } = {}) {
     this.deps = { ...ports, openHosts: (nodes, user, keyPath) => openHosts(endpoints(nodes, user, keyPath)) };
     this.replacements = new Replacements(this.deps, this, options.drainTimeoutMs);
     this.rollouts = new Rollouts(this.deps, this, options.drainTimeoutMs);
