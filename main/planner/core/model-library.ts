@@ -1,5 +1,6 @@
 import type { LibraryModel, ModelReleaseEntry, ReleaseRef } from '../../../shared/domain/models.js';
 import { OutpostError } from '../../../shared/errors.js';
+import { nearestNames } from './names.js';
 
 /**
  * The model library's rules: which release a `name` or `name@version` means, and how each model the site can
@@ -46,7 +47,8 @@ export const releaseRefOf = (release: ModelReleaseEntry): ReleaseRef => ({ name:
 export function unknownModelError(ref: string, library: { releases: readonly ModelReleaseEntry[]; catalog: readonly string[] }): OutpostError {
   const releases = [...new Set(newestFirst(library.releases).map((r) => releaseRefText(r)))];
   const known = [...(releases.length ? [`HQ releases: ${releases.join(', ')}`] : ['no HQ releases yet']), `catalog: ${library.catalog.join(', ')}`];
-  return new OutpostError('NOT_FOUND', `Unknown model "${ref}": not an HQ release, a catalog model or a .gguf file`, `${known.join('; ')}. \`outpost models\` lists every model the site can run.`);
+  const nearest = nearestNames(ref, [...new Set(library.releases.map((r) => r.name)), ...library.catalog]);
+  return new OutpostError('NOT_FOUND', `Unknown model "${ref}": not an HQ release, a catalog model or a .gguf file`, `Did you mean ${nearest.map((n) => `"${n}"`).join(', ')}? ${known.join('; ')}. \`outpost models\` lists every model the site can run.`);
 }
 
 /** What a GGUF header says, or why it could not be read. */
