@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { openCore } from '../../main/app/core.js';
 import type { Deployment } from '../../shared/domain/workers.js';
 import { tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
 import { startRouterProcess } from '../helpers/router-process.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
-import { Installation, pin } from '../helpers/sync.js';
+import { releasingHq, type ReleasingHq } from '../helpers/releases.js';
 import { startWorkersBench, taggedProcesses, type WorkersBench } from '../helpers/workers.js';
 
 const FIRST = 20; // this file's loopback block: 127.0.0.20–21
@@ -47,43 +45,28 @@ function streamContinuously(url: string, key: string, model: string) {
 
 describe('a new version of a deployed release without a gap: rollout to 2 and rollback to 1 while the openai client streams', { skip: unavailable }, () => {
   let bench: WorkersBench;
-  let hq: Installation;
-  let site: Installation;
+  let releases: ReleasingHq;
   let router: Awaited<ReturnType<typeof startRouterProcess>> | undefined;
   const launched: Deployment[] = [];
-  let root: string;
 
   before(async () => {
     bench = await startWorkersBench({ firstAddress: FIRST, seed: 51, profiles: { 'ro-a': cpuWorkerProfile('rollout-a'), 'ro-b': cpuWorkerProfile('rollout-b') } });
-    root = path.dirname(bench.dataDir);
-    const hqDir = fs.mkdtempSync(path.join(root, 'outpost-rollout-hq-'));
-    hq = new Installation(openCore({ dataDir: hqDir }), hqDir, 'hq-rollout');
-    await hq.call('identity.init', { siteId: 'hq-rollout', role: 'hq' });
-    site = new Installation(bench.core, bench.dataDir, 'workers-test');
-    await pin(site, hq);
-    await pin(hq, site);
+    releases = await releasingHq(bench);
   });
   after(async () => {
     router?.child.kill('SIGTERM');
     for (const d of await bench.call('workers.list', { all: false })) await bench.call('workers.stop', { deployment: d.id }).catch(() => undefined);
     for (const d of launched) for (const pid of taggedProcesses(d.id)) process.kill(pid, 'SIGKILL');
-    hq?.core.close();
-    if (hq) fs.rmSync(hq.dataDir, { recursive: true, force: true });
+    releases?.close();
     await bench?.close();
   });
 
-  /** HQ releases a version of outpost-tiny and exports it; the site imports it (verify → preview → apply). */
+  /** HQ releases a version; the import preview shows HQ's version label (not the record number), its size and digest. */
   async function release(version: string, seed: number) {
-    const file = path.join(hq.dataDir, `outpost-tiny-${version}.gguf`);
-    fs.writeFileSync(file, tinyGguf(seed));
-    await hq.call('sync.releaseModel', { path: file, name: 'outpost-tiny', version });
-    const bundle = await hq.call('sync.export', { to: path.join(hq.dataDir, `bundle-${version}`), for: 'workers-test' });
-    const preview = await site.call('sync.import', { media: [bundle.path], dryRun: true });
-    const change = preview.changes.find((c) => c.kind === 'model');
-    assert.equal(change?.release?.version, version, "the preview shows HQ's version, not the record number");
-    assert.equal(change?.release?.sizeBytes, fs.statSync(file).size);
-    assert.match(change?.release?.digest ?? '', /^[0-9a-f]{64}$/);
-    assert.equal((await site.call('sync.import', { media: [bundle.path] })).state, 'applied');
+    const change = await releases.release(version, seed);
+    assert.equal(change.release?.version, version);
+    assert.equal(change.release?.sizeBytes, tinyGguf(seed).length);
+    assert.match(change.release?.digest ?? '', /^[0-9a-f]{64}$/);
   }
 
   test('released v1 and v2 are in the library; v1 launched by name@version; rollout to 2 and back to 1 fail no request and keep the model name', async () => {
@@ -93,7 +76,7 @@ describe('a new version of a deployed release without a gap: rollout to 2 and ro
     assert.ok(v1, JSON.stringify(library));
     assert.equal(v1.source, 'release');
     assert.equal(v1.architecture, 'llama');
-    assert.equal(v1.signer, 'hq-rollout');
+    assert.equal(v1.signer, 'hq-releases');
     assert.equal(v1.path && path.basename(v1.path), v1.digest, 'the file sits at models/<sha256>, no extension');
 
     const nodes = await bench.nodeNames();
