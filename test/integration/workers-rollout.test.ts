@@ -7,6 +7,7 @@ import { tinyGguf } from '../fixtures/gguf/tiny-gguf.js';
 import { cpuWorkerProfile } from '../fixtures/workers-site/workers-site.js';
 import { startRouterProcess } from '../helpers/router-process.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
+import { runOutpost } from '../helpers/cli.js';
 import { releasingHq, type ReleasingHq } from '../helpers/releases.js';
 import { startWorkersBench, taggedProcesses, type WorkersBench } from '../helpers/workers.js';
 
@@ -132,6 +133,36 @@ describe('a new version of a deployed release without a gap: rollout to 2 and ro
     for (const id of [deployment.id, next.id, back.id]) assert.ok(tally.endpoints.has(id), `${id} served: ${[...tally.endpoints].join(', ')}`);
     const steps = (await bench.call('system.journal', { limit: 200 })).map((e) => e.action);
     for (const step of ['workers.rollout-started', 'workers.rolled-out', 'workers.rollback-started', 'workers.rolled-back']) assert.ok(steps.includes(step), `${step} journaled`);
+  });
+
+  test('the CLI: `outpost models` lists both versions, `outpost rollout --to 2` moves the traffic with progress, bad versions and deployments are refused clearly', async () => {
+    const cli = (...args: string[]) => runOutpost(['--data-dir', bench.dataDir, ...args]);
+    const listed = await cli('models');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^outpost-tiny@2 +release .*llama F16, 4 layers\n {2}data dir: models\/[0-9a-f]{64} {2}signed by hq-releases on \d{4}-\d\d-\d\d, sha256 [0-9a-f]{12}… {2}\(newest\)$/m);
+    assert.match(listed.stdout, /^outpost-tiny@1 +release /m);
+
+    const serving = (await bench.call('workers.list', { all: false }))[0] as Deployment;
+    assert.equal(serving.modelVersion, '1');
+    const workers = await cli('workers');
+    assert.match(workers.stdout, new RegExp(`${serving.id}  READY  outpost-tiny version 1 .*\\n(.*\\n)*  version 2 available: \`outpost rollout ${serving.id} --to 2\``));
+
+    const unknown = await cli('rollout', serving.id, '--to', '9');
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /outpost-tiny has no version "9" — HQ released: 1, 2/);
+    const nothingBack = await cli('rollback', serving.id);
+    assert.equal(nothingBack.code, 1);
+    assert.match(nothingBack.stderr, /did not replace an earlier version: there is nothing to roll back to/);
+
+    const moved = await cli('rollout', serving.id, '--to', '2');
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stderr, /^test: sending a test prompt$/m);
+    assert.match(moved.stderr, /^switch: dep-[0-9a-z]+ serves outpost-tiny; withdrawing /m);
+    assert.match(moved.stdout, /READY {2}outpost-tiny version 2 /);
+    assert.match(moved.stdout, new RegExp(`${serving.id} stopped; the traffic goes to dep-[0-9a-z]+; \`outpost rollback dep-[0-9a-z]+\` goes back`));
+    const now = (await bench.call('workers.list', { all: false }))[0] as Deployment;
+    launched.push(now);
+    assert.equal(now.modelVersion, '2');
   });
 
   test('a name nobody released is refused by name, with what exists', async () => {
