@@ -61,7 +61,10 @@ export function ModelsPage() {
                       signed by {m.signer}
                       {m.releasedAt ? ` on ${m.releasedAt.slice(0, 10)}` : ''}
                       <br />
-                      sha256 <span className="mono" data-testid="models-digest">{m.digest?.slice(0, 16)}…</span>
+                      sha256{' '}
+                      <span className="mono" data-testid="models-digest">
+                        {m.digest?.slice(0, 16)}…
+                      </span>
                     </>
                   ) : (
                     '—'
