@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DiscoveryService, NodeRepository, SiteRepository, SiteScan, discoveryHandlers, readLocalFacts, readPrivateKey } from '../discovery/index.js';
 import { IdentityRepository, IdentityService, KeyVault, generateSshKeyPair, identityHandlers } from '../identity/index.js';
 import { CalibrationRepository, PlanRepository, PlannerService, catalogNameForGpu, plannerHandlers, readNodeGgufHeader } from '../planner/index.js';
-import { RouterReportReader, RouterRepository, RouterService, openListenService, routerHandlers, superviseRouter, type RouterSupervisor } from '../router/index.js';
+import { RouterReportReader, RouterRepository, RouterService, openListenService, routerHandlers, routerInFlight, superviseRouter, type RouterSupervisor } from '../router/index.js';
 import { SetupService, confirmationsFromJournal, setupHandlers } from '../setup/index.js';
 import { openSync, syncHandlers } from '../sync/index.js';
 import { Sampler, openTelemetry, telemetryHandlers, workstationLoadReader } from '../telemetry/index.js';
@@ -89,6 +89,8 @@ export function openCore(options: CoreOptions): Core {
     deploymentsUsing: (planId) => workers.deploymentsUsingPlan(planId),
     calibration: new CalibrationRepository(db),
     journal,
+    releases: () => sync.service.modelReleases(),
+    modelDirs: () => [path.join(layout.root, 'models')],
   });
   const router = new RouterService({
     repository: new RouterRepository(db),
@@ -120,7 +122,9 @@ export function openCore(options: CoreOptions): Core {
       withdraw: (name) => {
         if (router.endpoints().some((e) => e.name === name)) router.removeEndpoint(name);
       },
+      inFlight: (name) => routerInFlight(router.status(), name),
     },
+    releases: { list: () => sync.service.modelReleases(), planWith: (id, model, signal) => planner.planWith(id, model, signal) },
     jobs,
     journal,
     events: {

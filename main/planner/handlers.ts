@@ -10,5 +10,6 @@ export function plannerHandlers(planner: PlannerService): HandlersFor<'planner'>
     'planner.get': ({ id }) => planner.get(id),
     'planner.delete': ({ id }) => planner.delete(id),
     'planner.calibration': () => planner.calibrationRecords(),
+    'planner.models': (_input, context) => planner.models(context.signal),
   };
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import type { PlanCallInputSchema } from '../../shared/contract/planner.js';
 import type { ModelFile } from '../../shared/domain/discovery.js';
-import { NodeModelFileSchema, PlanRequestSchema, type NodeModelFile, type PlanResult } from '../../shared/domain/planner.js';
+import { NodeModelFileSchema, PlanRequestSchema, type NodeModelFile, type PlanRequestInput, type PlanResult } from '../../shared/domain/planner.js';
 import { OutpostError } from '../../shared/errors.js';
 import type { PlanRepository, StoredPlanSummary } from './adapters/plan-repository.js';
 import type { NodeGgufHeader } from './adapters/node-gguf.js';
@@ -11,7 +11,11 @@ import { modelNameFromPath } from './adapters/gguf-file.js';
 import { profileFromGguf } from './core/gguf-profile.js';
 import { devicesFromInventory, type InventoryNode } from './core/inventory-devices.js';
 import type { ModelProfile } from './core/model-profile.js';
-import { planShards, planShardsWithProfile } from './planning.js';
+import { planShards, planShardsWithProfile, readGgufFile } from './planning.js';
+import { ModelLibrary } from './library.js';
+import { releaseRefOf, releaseRefText, resolveRelease, unknownModelError } from './core/model-library.js';
+import { MODEL_CATALOG } from './core/catalog-models.js';
+import type { LibraryModel, ModelReleaseEntry } from '../../shared/domain/models.js';
 import { smallerQuantSiblings } from './core/quant-siblings.js';
 import type { CalibrationRepository } from './adapters/calibration-repository.js';
 import { effectiveRecords, foldSamples, keyOf, type PlanCalibration } from './core/calibration.js';
@@ -43,17 +47,43 @@ export interface PlannerDeps {
   deploymentsUsing: (planId: string) => string[];
   calibration: CalibrationRepository;
   journal: { record(entry: JournalRecord): void };
+  /** Every HQ model release that arrived (sync's service); none where sync is not wired. */
+  releases?: () => ModelReleaseEntry[];
+  /** Folders of this workstation whose .gguf files the library lists (the data dir's models folder). */
+  modelDirs?: () => string[];
 }
 
 export class PlannerService {
-  constructor(private readonly deps: PlannerDeps) {}
+  private readonly library: ModelLibrary;
+
+  constructor(private readonly deps: PlannerDeps) {
+    this.library = new ModelLibrary({
+      releases: () => this.releases(),
+      modelDirs: () => deps.modelDirs?.() ?? [],
+      plannedPaths: () => deps.plans.localModelPaths(),
+      nodeNames: () => deps.inventory().map((n) => n.name),
+      nodeModelFiles: deps.nodeModelFiles,
+      readNodeGguf: deps.readNodeGguf,
+    });
+  }
+
+  private releases(): ModelReleaseEntry[] {
+    return this.deps.releases?.() ?? [];
+  }
+
+  /** Every model the site can run: HQ's releases by version, GGUF files here and on the nodes. */
+  models(signal?: AbortSignal): Promise<LibraryModel[]> {
+    return this.library.list(signal);
+  }
 
   /** Plans, and stores a feasible plan under a new id; an infeasible one is returned, never stored. */
   async plan(input: PlanCallInput, signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult }> {
     const fromInventory = input.inventoryNodes.length ? devicesFromInventory(input.inventoryNodes, this.deps.inventory()) : { devices: [], nodes: [] };
     const nodeModel = input.nodeModel ? await this.readNodeModel(input.nodeModel.node, input.nodeModel.path, signal) : null;
+    const release = input.model === undefined ? null : resolveRelease(input.model, this.releases());
     const request = {
-      model: nodeModel?.profile.name ?? input.model ?? '',
+      // A release is stored by name and version, so a re-plan loads the same one.
+      model: nodeModel?.profile.name ?? (release ? releaseRefText(release) : undefined) ?? input.model ?? '',
       quant: input.quant,
       context: input.context,
       parallel: input.parallel,
@@ -63,11 +93,24 @@ export class PlannerService {
       nodes: [...input.nodes, ...fromInventory.nodes],
     };
     const calibration: PlanCalibration | undefined = input.calibrate ? { engine: CALIBRATED_ENGINE, records: effectiveRecords(this.deps.calibration.all()) } : undefined;
-    const plan = nodeModel ? withNodeFile(planShardsWithProfile(request, nodeModel.profile, calibration), nodeModel.file) : await planShards(request, calibration);
+    const plan = nodeModel
+      ? withNodeFile(planShardsWithProfile(request, nodeModel.profile, calibration), nodeModel.file)
+      : release
+        ? await this.planRelease(request, release, calibration)
+        : await planShards(request, calibration).catch((error: unknown) => {
+            throw isUnknownModel(error) ? unknownModelError(request.model, { releases: this.releases(), catalog: MODEL_CATALOG.map((m) => m.name) }) : error;
+          });
     if (!plan.feasible || !input.save) return { planId: null, plan };
     const planId = `plan-${randomBytes(5).toString('hex')}`;
     this.deps.plans.save(planId, this.deps.now().toISOString(), nodeModel ? { ...request, nodeModel: nodeModel.file } : request, plan);
     return { planId, plan };
+  }
+
+  /** A release's file has no extension (models/<sha256>): the record names it, its header is checked like any GGUF file's. */
+  private async planRelease(request: PlanRequestInput, release: ModelReleaseEntry & { path: string | null }, calibration: PlanCalibration | undefined): Promise<PlanResult> {
+    const profile = { ...(await readGgufFile(release.path as string)), name: release.name };
+    const plan = planShardsWithProfile(request, profile, calibration);
+    return { ...plan, model: { ...plan.model, release: releaseRefOf(release) } };
   }
 
   /** Only files a scan reported are read: the picker's choices, not any path on the node. */
@@ -103,7 +146,7 @@ export class PlannerService {
       {
         ...(nodeModel ? { nodeModel: { node: nodeModel.node, path: nodeModel.path } } : { model: request.model }),
         // A GGUF file fixes its own quantisation; a catalog model keeps the one planned.
-        quant: nodeModel || /\.gguf$/i.test(request.model) ? undefined : quant,
+        quant: nodeModel || /\.gguf$/i.test(request.model) || resolveRelease(request.model, this.releases()) ? undefined : quant,
         ...common,
       },
       options.signal,
@@ -122,6 +165,14 @@ export class PlannerService {
     return { ...same, note: `Re-planning tried a smaller quantisation: ${none}` };
   }
 
+  /** A stored plan's request with another model (a rollout's next version), planned on the same hardware and stored. */
+  async planWith(id: string, model: string, signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult }> {
+    const stored = StoredRequestSchema.safeParse(this.deps.plans.requestOf(id));
+    if (!stored.success) throw new OutpostError('NOT_FOUND', `there is no plan ${id} to plan again`, 'see `outpost plan list` for stored plans');
+    const { context, parallel, objective, utilisation, devices, nodes } = stored.data;
+    return this.plan({ model, context, parallel, objective, utilisation, devices, nodes, inventoryNodes: [], save: true, calibrate: true }, signal);
+  }
+
   get(id: string): { id: string; createdAt: string; plan: PlanResult } {
     const stored = this.deps.plans.get(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
@@ -133,6 +184,8 @@ export class PlannerService {
     const stored = this.deps.plans.modelOf(id);
     if (!stored) throw new OutpostError('NOT_FOUND', `there is no plan ${id}`, 'see `outpost plan list` for stored plans');
     if (stored.nodeModel) return { ...stored.nodeModel };
+    const release = stored.model === undefined ? null : resolveRelease(stored.model, this.releases());
+    if (release) return { node: null, path: release.path as string };
     return stored.model !== undefined && /\.gguf$/i.test(stored.model) ? { node: null, path: resolve(stored.model) } : null;
   }
 
@@ -205,6 +258,8 @@ export class PlannerService {
     });
   }
 }
+
+const isUnknownModel = (error: unknown): boolean => error instanceof OutpostError && error.code === 'NOT_FOUND' && error.message.startsWith('Unknown model');
 
 const StoredRequestSchema = PlanRequestSchema.extend({ nodeModel: NodeModelFileSchema.optional() });
 

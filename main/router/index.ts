@@ -76,3 +76,4 @@ export function superviseRouter(dataDir: string, service: RouterService, now: ()
   supervisor.start();
   return supervisor;
 }
+export { routerInFlight } from './core/in-flight.js';

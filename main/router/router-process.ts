@@ -130,6 +130,7 @@ async function serve(options: RouterProcessOptions, releaseLock: () => void): Pr
         configVersion: table.version,
         inFlight: table.endpoints().reduce((sum, e) => sum + e.inFlight, 0),
         endpoints: table.endpoints().map((e) => e.stats(now)),
+        draining: table.draining(),
         traffic: traffic.snapshot(now),
       })
       .catch((error: unknown) => options.log.error('could not write router stats', { error: String(error) }));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Role, SiteIdentity } from '../../shared/domain/identity.js';
 import { isSafeRelativePath, ModelReleaseSchema, TRUST_FILE_TYPE, TrustFileSchema, type Exchange, type Policy, type StoredRecord, type TrustedPeer, type TrustFile } from '../../shared/domain/sync.js';
 import { factorProblem, type CalibrationSet } from '../../shared/domain/calibration.js';
+import type { ModelReleaseEntry } from '../../shared/domain/models.js';
 import { OutpostError } from '../../shared/errors.js';
 import { followChain, rotationsFromHistory, signingFingerprint } from './core/key-chain.js';
 import type { SyncDeps } from './core/ports.js';
@@ -97,7 +98,30 @@ export class SyncService {
       files.push({ path: source.relative, digest: stored.digest, size: stored.size });
     }
     meter.finish();
-    return this.issue('model', request.name, ModelReleaseSchema.parse({ name: request.name, label: request.version, files }), identity);
+    return this.issue('model', request.name, ModelReleaseSchema.parse({ name: request.name, label: request.version, files, releasedAt: at() }), identity);
+  }
+
+  /** Every release of every model that arrived here, oldest record version first within a name: the planner's library. */
+  modelReleases(): ModelReleaseEntry[] {
+    return this.deps.repository.modelReleases().flatMap((row) => {
+      const release = ModelReleaseSchema.safeParse(row.value);
+      if (!release.success) return [];
+      const [first] = release.data.files;
+      const single = release.data.files.length === 1 && first !== undefined && this.deps.files.hasModel(first.digest);
+      return [
+        {
+          name: release.data.name,
+          version: release.data.label,
+          recordVersion: row.recordVersion,
+          digest: first?.digest ?? '',
+          sizeBytes: release.data.files.reduce((sum, f) => sum + f.size, 0),
+          fileCount: release.data.files.length,
+          signer: row.issuer,
+          releasedAt: release.data.releasedAt ?? null,
+          path: single ? this.deps.files.modelPath(first.digest) : null,
+        },
+      ];
+    });
   }
 
   releasePolicy(policy: Policy): StoredRecord {

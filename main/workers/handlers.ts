@@ -11,5 +11,7 @@ export function workersHandlers(workers: WorkersService): HandlersFor<'workers'>
     'workers.logs': (input) => workers.logs(input),
     'workers.restore': ({ deployment }, context) => workers.restore(deployment, context.signal),
     'workers.prompt': (input, context) => workers.prompt(input, context.signal),
+    'workers.rollout': (input, context) => workers.rollout(input, context.signal),
+    'workers.rollback': (input, context) => workers.rollback(input, context.signal),
   };
 }

@@ -3,6 +3,7 @@ import { MonitoringPage } from '../monitoring/MonitoringPage.js';
 import { NodesPage } from '../nodes/NodesPage.js';
 import { OverviewPage } from '../overview/OverviewPage.js';
 import { PlanPage } from '../plan/PlanPage.js';
+import { ModelsPage } from '../models/ModelsPage.js';
 import { SyncPage } from '../sync/SyncPage.js';
 import { RouterPage } from '../router/RouterPage.js';
 import { SetupPage } from '../setup/SetupPage.js';
@@ -24,6 +25,7 @@ export const ROUTES: readonly Route[] = [
   { path: 'overview', label: 'Overview', capability: 'Foundation', page: OverviewPage },
   { path: 'nodes', label: 'Nodes', capability: 'Discovery', page: NodesPage },
   { path: 'plan', label: 'Plan', capability: 'Planner', page: PlanPage },
+  { path: 'models', label: 'Models', capability: 'Planner', page: ModelsPage },
   { path: 'workers', label: 'Workers', capability: 'Workers', page: WorkersPage },
   { path: 'router', label: 'Router', capability: 'Router', page: RouterPage },
   { path: 'sync', label: 'Sync', capability: 'Sync', page: SyncPage },

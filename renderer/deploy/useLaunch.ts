@@ -4,8 +4,8 @@ import { LAUNCH_PHASES, type Deployment, type LaunchProgress } from '../../share
 import type { CallError } from '../api/client.js';
 import { asCallError, useClient, useEvent } from '../api/hooks.js';
 
-/** The phases a launch ticks through, in order; a rollback is shown apart, when one happens. */
-export const FORWARD_PHASES = LAUNCH_PHASES.filter((p) => p !== 'rollback');
+// A launch's own phases: 'rollback' is shown apart, and 'switch' belongs to a rollout.
+export const FORWARD_PHASES = LAUNCH_PHASES.filter((p) => p !== 'rollback' && p !== 'switch');
 export type ForwardPhase = (typeof FORWARD_PHASES)[number];
 export type PhaseState = 'pending' | 'active' | 'done' | 'failed';
 
@@ -36,6 +36,8 @@ function initialView(deploymentId: string): LaunchView {
 /** A phase's event ticks the phases before it: a launch that copies nothing never reports the copy. */
 function advance(view: LaunchView, progress: LaunchProgress): LaunchView {
   if (progress.phase === 'rollback') return { ...view, rollback: progress.message };
+  // A rollout's switch of traffic comes after a launch's own phases; a launch never reports it.
+  if (progress.phase === 'switch') return view;
   const at = FORWARD_PHASES.indexOf(progress.phase);
   const phases = { ...view.phases };
   FORWARD_PHASES.forEach((phase, i) => {

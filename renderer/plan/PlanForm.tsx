@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Catalog } from '../../shared/domain/planner.js';
+import { useCall } from '../api/hooks.js';
 
 /** A GGUF file a scan found on a node: planning reads its header over SSH. */
 export interface NodeGgufChoice {
@@ -34,15 +35,27 @@ export interface PlanFormValue {
 }
 
 const GGUF = '__gguf__';
+/** Select values of HQ releases: `release:<name>@<version>`. */
+const RELEASE = 'release:';
+
+/** `#/plan?model=outpost-tiny@2` (the Models page's "Plan this model"): a release, or a path to a GGUF file here. */
+function modelFromHash(): { model: string; ggufPath: string } | null {
+  const wanted = new URLSearchParams(window.location.hash.split('?')[1] ?? '').get('model');
+  if (!wanted) return null;
+  return wanted.startsWith('/') ? { model: GGUF, ggufPath: wanted } : { model: `${RELEASE}${wanted}`, ggufPath: '' };
+}
 /** Select values of node files: `node-file:<index into the choices>`. */
 const NODE_FILE = 'node-file:';
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 const nodeFileOf = (value: PlanFormValue, files: readonly NodeGgufChoice[]): NodeGgufChoice | undefined => (value.model.startsWith(NODE_FILE) ? files[Number(value.model.slice(NODE_FILE.length))] : undefined);
 
 export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { catalog: Catalog; nodeFiles: readonly NodeGgufChoice[]; nodeChoices: readonly NodeChoice[]; busy: boolean; onPlan: (value: PlanFormValue, save: boolean) => void }) {
+  const [library] = useCall('planner.models', {});
+  const releases = library.status === 'ok' ? library.data.filter((m) => m.source === 'release' && m.ref !== null && m.problem === null) : [];
   const [value, setValue] = useState<PlanFormValue>({
     model: catalog.models.find((m) => m.name === 'Llama-3.1-70B')?.name ?? catalog.models[0]?.name ?? '',
     ggufPath: '',
+    ...modelFromHash(),
     quant: 'Q4_K_M',
     context: 8192,
     parallel: 1,
@@ -62,7 +75,7 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
   };
   const isGguf = value.model === GGUF;
   // A node file carries its own quantization: the quant picker would only contradict it.
-  const hasOwnQuant = isGguf || nodeFileOf(value, nodeFiles) !== undefined;
+  const hasOwnQuant = isGguf || value.model.startsWith(RELEASE) || nodeFileOf(value, nodeFiles) !== undefined;
   const toggleNode = (name: string, on: boolean) => set('nodes', on ? [...value.nodes, name] : value.nodes.filter((n) => n !== name));
   return (
     <form className="card plan-form" onSubmit={submit(false)}>
@@ -75,6 +88,16 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
                 {m.name} ({m.layers} layers)
               </option>
             ))}
+            {releases.length > 0 && (
+              <optgroup label="HQ releases (model library)">
+                {releases.map((m) => (
+                  <option key={m.ref} value={`${RELEASE}${m.ref}`}>
+                    {m.name} version {m.version}
+                    {m.newest ? ' (newest)' : ''} — {m.quant}, {gib(m.sizeBytes)}
+                  </option>
+                ))}
+              </optgroup>
+            )}
             {nodeFiles.length > 0 && (
               <optgroup label="GGUF files on discovered nodes">
                 {nodeFiles.map((f, i) => (
@@ -94,7 +117,7 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
           </label>
         ) : hasOwnQuant ? (
           <p className="muted plan-node-file-note" data-testid="plan-node-file-note">
-            The file's own quantization and shape are read from its GGUF header on the node (never its weights).
+            {value.model.startsWith(RELEASE) ? "The release's own quantization and shape are read from its GGUF header (never its weights)." : "The file's own quantization and shape are read from its GGUF header on the node (never its weights)."}
           </p>
         ) : (
           <label>
@@ -187,8 +210,8 @@ export function PlanForm({ catalog, nodeFiles, nodeChoices, busy, onPlan }: { ca
 export function toPlanInput(value: PlanFormValue, nodeFiles: readonly NodeGgufChoice[], save: boolean) {
   const nodeFile = nodeFileOf(value, nodeFiles);
   return {
-    ...(nodeFile ? { nodeModel: { node: nodeFile.node, path: nodeFile.path } } : { model: value.model === GGUF ? value.ggufPath.trim() : value.model }),
-    ...(value.model === GGUF || nodeFile ? {} : { quant: value.quant }),
+    ...(nodeFile ? { nodeModel: { node: nodeFile.node, path: nodeFile.path } } : { model: value.model === GGUF ? value.ggufPath.trim() : value.model.startsWith(RELEASE) ? value.model.slice(RELEASE.length) : value.model }),
+    ...(value.model === GGUF || value.model.startsWith(RELEASE) || nodeFile ? {} : { quant: value.quant }),
     inventoryNodes: value.nodes,
     context: value.context,
     parallel: value.parallel,

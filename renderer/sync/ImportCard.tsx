@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Drive, NextMedium } from '../../shared/domain/drives.js';
+import { formatBytes } from '../../shared/units.js';
 import type { ImportResult } from '../../shared/domain/sync.js';
 import type { CallError } from '../api/client.js';
 import { asCallError, useClient } from '../api/hooks.js';
@@ -104,9 +105,17 @@ export function ImportCard({ drives, onDone }: { drives: Drive[]; onDone: () => 
                   <td>
                     {c.kind} {c.key}
                   </td>
-                  <td>
-                    v{c.incomingVersion}
-                    {c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}
+                  <td data-testid="import-change-version">
+                    {c.release ? (
+                      <>
+                        version {c.release.version}, {formatBytes(c.release.sizeBytes)}, sha256 <code>{c.release.digest.slice(0, 16)}…</code>
+                      </>
+                    ) : (
+                      <>
+                        v{c.incomingVersion}
+                        {c.currentVersion !== null ? ` (here v${c.currentVersion})` : ''}
+                      </>
+                    )}
                   </td>
                   <td className={c.change === 'conflict' ? 'warn' : ''}>{c.change}</td>
                   <td className="small">{c.resolution ?? ''}</td>

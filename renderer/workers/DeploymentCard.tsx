@@ -6,6 +6,7 @@ import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { useNow } from './useNow.js';
 import { PlanVsActual } from './PlanVsActual.js';
+import { RolloutControls } from './RolloutControls.js';
 
 const uptime = (worker: Worker, now: number): string => {
   if (worker.state !== 'running' || !worker.startedAt) return '—';
@@ -206,6 +207,7 @@ export function DeploymentCard({ deployment, onChanged }: { deployment: Deployme
       <div className="workers-headline">
         <h2>
           <span className="mono">{deployment.id}</span> · {deployment.model}
+          {deployment.modelVersion && <span data-testid="deployment-version"> version {deployment.modelVersion}</span>}
         </h2>
         <span className={`workers-state workers-state-${deployment.state}`} data-testid="deployment-state">
           {deployment.state}
@@ -225,6 +227,7 @@ export function DeploymentCard({ deployment, onChanged }: { deployment: Deployme
           {deployment.replan.detail}
         </p>
       )}
+      <RolloutControls deployment={deployment} onChanged={onChanged} />
       <DeploymentStages deployment={deployment} />
       {deployment.actuals && <PlanVsActual actuals={deployment.actuals} />}
       <WorkerTable deployment={deployment} selected={selected} onSelect={setSelected} />

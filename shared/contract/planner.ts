@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { StoredCalibrationSchema } from '../domain/calibration.js';
 import { defineCall } from './define.js';
+import { LibraryModelSchema } from '../domain/models.js';
 import { CatalogSchema, DeviceRequestSchema, NodeRequestSchema, ObjectiveSchema, PlanResultSchema } from '../domain/planner.js';
 
 export const PlanIdSchema = z.string().regex(/^plan-[0-9a-z]{4,40}$/, 'a plan id reads plan-… (see `outpost plan list`)');
@@ -17,7 +18,7 @@ export const StoredPlanSummarySchema = z.object({
 
 export const PlanCallInputSchema = z
   .object({
-    /** Catalog name, or a path to a .gguf file on this workstation… */
+    /** An HQ release (name, or name@version), a catalog name, or a path to a .gguf file on this workstation… */
     model: z.string().min(1).max(4096).optional(),
     /** …or a GGUF file a scan found on a node: its header is read over SSH (never its weights). */
     nodeModel: z
@@ -79,6 +80,12 @@ export const plannerCalls = {
     input: z.object({ id: PlanIdSchema }).strict(),
     output: z.object({ id: PlanIdSchema }),
     mutates: true,
+  }),
+  'planner.models': defineCall({
+    summary: 'The model library: every model the site can run — HQ releases by name and version, GGUF files here and on the nodes — with architecture, quantisation, size and location.',
+    input: z.object({}).strict(),
+    output: z.array(LibraryModelSchema),
+    mutates: false,
   }),
   'planner.get': defineCall({
     summary: 'One stored plan, whole (stages, estimates, the cost table it optimised).',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineCall, defineEvent } from './define.js';
 import { PlanIdSchema } from './planner.js';
+import { ReleaseLabelSchema } from '../domain/sync.js';
 import { DeploymentIdSchema, DeploymentSchema, EngineKindSchema, LaunchProgressSchema, LogTailSchema, PromptTokenSchema, RpcTransportSchema, WorkerChangeSchema, WorkerNameSchema } from '../domain/workers.js';
 
 const LoginSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9._-]{0,31}$/, 'a login name: letters, digits, ".", "_", "-"');
@@ -75,6 +76,27 @@ export const workersCalls = {
   'workers.restore': defineCall({
     summary: 'Go back to the original plan of a deployment that replaced one after a lost host: launch it again once its hosts answer, move the traffic to it, stop the replacement.',
     input: DeploymentRefSchema,
+    output: DeploymentSchema,
+    mutates: true,
+  }),
+  'workers.rollout': defineCall({
+    summary:
+      'Move a deployment of an HQ release to another version without a gap: launch it (same plan shape, or re-planned on the same nodes), wait for ready and its test prompt, register it under the same model name, withdraw and drain the old one, stop it (its file is kept for a rollback).',
+    input: z
+      .object({
+        deployment: DeploymentIdSchema,
+        /** HQ's version label to move to (`outpost models` lists them). */
+        to: ReleaseLabelSchema,
+        /** The new deployment's id, chosen by the caller so a Ctrl-C can reach the launch while it runs. */
+        deploymentId: DeploymentIdSchema.optional(),
+      })
+      .strict(),
+    output: DeploymentSchema,
+    mutates: true,
+  }),
+  'workers.rollback': defineCall({
+    summary: 'Go back to the version a rollout replaced: launch it again, move the traffic to it the same way, stop the newer one.',
+    input: z.object({ deployment: DeploymentIdSchema, deploymentId: DeploymentIdSchema.optional() }).strict(),
     output: DeploymentSchema,
     mutates: true,
   }),

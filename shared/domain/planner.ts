@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReleaseRefSchema } from './models.js';
 import { AppliedCalibrationSchema } from './calibration.js';
 
 /**
@@ -161,6 +162,8 @@ export const ModelSummarySchema = z.object({
   source: z.enum(['catalog', 'gguf']),
   /** Set when the model is a GGUF file on a node rather than a catalog entry or a local file. */
   nodeFile: NodeModelFileSchema.optional(),
+  /** Set when the model is an HQ release: which one (name, HQ's version, digest). */
+  release: ReleaseRefSchema.optional(),
 });
 
 const PlanCommonShape = {

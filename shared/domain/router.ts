@@ -133,6 +133,8 @@ export const RouterStatsSchema = z.object({
   configVersion: z.number().int(),
   inFlight: z.number().int().min(0),
   endpoints: z.array(EndpointStatsSchema),
+  /** Endpoints removed from the configuration whose requests still run (a rollout waits for them to finish). */
+  draining: z.array(z.object({ name: z.string(), inFlight: z.number().int().min(0) })).optional(),
   traffic: z.array(TrafficSecondSchema),
 });
 export type RouterStats = z.infer<typeof RouterStatsSchema>;

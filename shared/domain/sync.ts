@@ -115,7 +115,9 @@ export type Policy = z.infer<typeof PolicySchema>;
 // ---- versioned records -----------------------------------------------------
 
 export const ModelFileSchema = z.object({ path: RelativePathSchema, digest: Sha256HexSchema, size: z.number().int().nonnegative().max(LIMITS.fileBytes) }).strict();
-export const ModelReleaseSchema = z.object({ name: ModelNameSchema, label: ReleaseLabelSchema, files: z.array(ModelFileSchema).min(1).max(10_000) }).strict();
+export const ModelReleaseSchema = z
+  .object({ name: ModelNameSchema, label: ReleaseLabelSchema, files: z.array(ModelFileSchema).min(1).max(10_000), /** When HQ released it (absent in releases made before it was recorded). */ releasedAt: Iso.optional() })
+  .strict();
 export type ModelRelease = z.infer<typeof ModelReleaseSchema>;
 
 const recordBase = { key: RecordKeySchema, version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), issuer: SiteIdSchema };
@@ -206,6 +208,8 @@ export const RecordChangeSchema = z.object({
   /** new: not here yet; update: higher version; unchanged: same version and value; superseded: ours is newer; conflict: see resolution */
   change: z.enum(['new', 'update', 'unchanged', 'superseded', 'conflict']),
   resolution: z.string().nullable(),
+  /** A model release: HQ's version label (not the record number), its size and its file's digest. */
+  release: z.object({ name: z.string(), version: z.string(), sizeBytes: z.number().nonnegative(), digest: z.string() }).optional(),
 });
 export type RecordChange = z.infer<typeof RecordChangeSchema>;
 

@@ -67,6 +67,16 @@ export const ReplanSchema = z.object({
   at: z.string(),
 });
 
+/** Moving a deployment of an HQ release to another version of it without a gap (rollout), and back (rollback). */
+export const RolloutSchema = z.object({
+  /** A newer release of its model than it runs, which a rollout would bring; null when it runs the newest. */
+  availableVersion: z.string().nullable(),
+  /** After a rollout: the deployment and version it replaced, which a rollback launches again (its file is kept). */
+  rollbackTo: z.object({ deployment: z.string(), version: z.string() }).nullable(),
+  /** What the last rollout or rollback of it did, or why it failed; null when none happened. */
+  detail: z.string().nullable(),
+});
+
 export const DeploymentSchema = z.object({
   id: DeploymentIdSchema,
   planId: z.string(),
@@ -90,9 +100,16 @@ export const DeploymentSchema = z.object({
   replan: ReplanSchema.nullable().optional(),
   /** Plan vs actual, measured once the launch was ready; absent until then (and for deployments before it existed). */
   actuals: DeploymentActualsSchema.optional(),
+  /** The name applications ask the router for: an HQ release's name (absent on deployments from before it was kept). */
+  modelName: z.string().optional(),
+  /** HQ's version of the release it runs; null for a plain GGUF file or a catalog model. */
+  modelVersion: z.string().nullable().optional(),
+  /** Rollout and rollback of a deployment of an HQ release; absent for other models. */
+  rollout: RolloutSchema.optional(),
 });
 
-export const LAUNCH_PHASES = ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register', 'rollback'] as const;
+/** 'switch': a rollout or rollback moving the traffic over (withdraw, drain, stop the old one). */
+export const LAUNCH_PHASES = ['preflight', 'model', 'keys', 'start', 'ready', 'test', 'register', 'rollback', 'switch'] as const;
 export const LaunchProgressSchema = z.object({
   deploymentId: DeploymentIdSchema,
   phase: z.enum(LAUNCH_PHASES),
@@ -146,3 +163,4 @@ export type LaunchProgress = z.infer<typeof LaunchProgressSchema>;
 export type WorkerChange = z.infer<typeof WorkerChangeSchema>;
 export type LogTail = z.infer<typeof LogTailSchema>;
 export type Replan = z.infer<typeof ReplanSchema>;
+export type Rollout = z.infer<typeof RolloutSchema>;

@@ -50,7 +50,10 @@ test('the Sync page previews and applies an HQ bundle, shows trust and history, 
   await sync.preview(path.join(root, 'usb', 'from-hq'));
   await sync.byTestId('import-state').filter({ hasText: 'Nothing is applied yet' }).waitFor();
   await expectAccessible(page, 'the Sync page with an import preview');
-  assert.deepEqual(await sync.byTestId('import-change').allTextContents(), ['model tinyv1new', 'policy site-policyv1new']);
+  // A model release shows HQ's version label (not the record number), its size and digest.
+  const [modelChange, policyChange] = await sync.byTestId('import-change').allTextContents();
+  assert.match(modelChange ?? '', /^model tinyversion 2025\.03, 1\.5 MiB, sha256 [0-9a-f]{16}…new$/);
+  assert.equal(policyChange, 'policy site-policyv1new');
   await sync.apply();
   await sync.byTestId('import-state').filter({ hasText: 'Applied in one transaction' }).waitFor();
   await sync.byTestId('exchange-row').first().waitFor();

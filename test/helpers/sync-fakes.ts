@@ -76,6 +76,13 @@ export class MemorySyncStore implements SyncStore {
     this.state.records[`${record.kind}/${record.key}`] = { ...record, updatedAt: at };
   }
 
+  /** The newest release of each model only: these tests do not look back at older versions. */
+  modelReleases(): Array<{ recordVersion: number; issuer: string; value: unknown; storedAt: string }> {
+    return Object.values(this.state.records)
+      .filter((r) => r.kind === 'model')
+      .map((r) => ({ recordVersion: r.version, issuer: r.issuer, value: r.value, storedAt: r.updatedAt }));
+  }
+
   storedFile(digest: string): { size: number; chunks: Array<[string, number]> } | undefined {
     return this.state.storedFiles[digest];
   }
@@ -172,6 +179,10 @@ export class MemoryModelStore implements ModelStore {
   diskLeft = Infinity;
 
   constructor(private readonly chunking: ChunkingParams) {}
+
+  modelPath(digest: string): string {
+    return `/memory/models/${digest}`;
+  }
 
   hasModel(digest: string): boolean {
     return this.models.has(digest);

@@ -353,7 +353,7 @@ export function oneStagePlan(node: string): ShardPlan {
 export const MODEL = { name: 'tiny.gguf', path: '/work/tiny.gguf', sizeBytes: 2e8, sha256: 'ab'.repeat(32) };
 
 /** A WorkersService over the fakes (and an in-memory SQLite store), with what it did to the router and events. */
-export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonly string[] = ['a', 'b']) {
+export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonly string[] = ['a', 'b'], options: { drainTimeoutMs?: number; inFlight?: (name: string) => { applied: boolean; inFlight: number } | null } = {}) {
   const site = new FakeSite(nodes);
   site.uploadedModel = { sizeBytes: MODEL.sizeBytes, sha256: MODEL.sha256 };
   const clock = new FakeClock();
@@ -386,7 +386,7 @@ export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonl
     gpus: () => [],
     head,
     newKeyPair: (comment) => ({ public: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 ${comment}`, private: 'PRIVATE KEY' }),
-    router: { register: (name, url) => void routes.set(name, url), withdraw: (name) => void (routes.delete(name), withdrawn.push(name)) },
+    router: { register: (name, url) => void routes.set(name, url), withdraw: (name) => void (routes.delete(name), withdrawn.push(name)), ...(options.inFlight ? { inFlight: options.inFlight } : {}) },
     jobs,
     journal: { record: (entry) => void journal.push(entry) },
     events: { progress: (p) => void progress.push(p), changed: (c) => void changes.push(c), token: () => undefined },
@@ -399,7 +399,7 @@ export function fakeWorkers(overrides: Partial<WorkersDeps> = {}, nodes: readonl
     localProcesses: { self: 1000, alive: (pid) => pid === 1000 },
     ...overrides,
   };
-  const service = new WorkersService(deps);
+  const service = new WorkersService(deps, { drainTimeoutMs: options.drainTimeoutMs });
   const launch = (deploymentId = 'dep-test1', signal?: AbortSignal) => service.launch({ planId: 'plan-test1', engine: 'llama.cpp', port: 8181, rpcTransport: 'ssh', threads: 1, deploymentId }, signal);
   return { site, clock, head, db, repository, service, progress, changes, journal, routes, withdrawn, jobs, launch };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,7 +57,7 @@ test('HQ and a site exchange bundles both ways: model and policy in, reports and
   assert.ok(second.chunksHeldLocally >= 3, 'left-out chunks are read from the model already here');
   assert.deepEqual(
     second.changes.find((c) => c.kind === 'model'),
-    { kind: 'model', key: 'tiny', incomingVersion: 2, currentVersion: 1, change: 'update', resolution: null },
+    { kind: 'model', key: 'tiny', incomingVersion: 2, currentVersion: 1, change: 'update', resolution: null, release: { name: 'tiny', version: '1.1', sizeBytes: 6 * MiB, digest: createHash('sha256').update(edited).digest('hex') } },
   );
   const models = fs.readdirSync(path.join(site.dataDir, 'models')).filter((f) => !f.startsWith('.'));
   assert.equal(models.length, 2);

@@ -50,6 +50,12 @@ export class PlanRepository {
     return this.db.prepare('DELETE FROM plans WHERE id = ?').run(id).changes > 0;
   }
 
+  /** The .gguf paths on this workstation that stored plans were made from (the library lists them). */
+  localModelPaths(): string[] {
+    const models = this.db.prepare("SELECT DISTINCT json_extract(request_json, '$.model') FROM plans").pluck().all() as Array<string | null>;
+    return models.filter((m): m is string => typeof m === 'string' && /\.gguf$/i.test(m));
+  }
+
   list(limit: number): StoredPlanSummary[] {
     const rows = this.db.prepare('SELECT id, created_at, result_json FROM plans ORDER BY created_at DESC, id DESC LIMIT ?').all(limit) as PlanRow[];
     return rows.map((row) => {

@@ -431,6 +431,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE telemetry_alerts ADD COLUMN acknowledged_at TEXT;
     `,
   },
+  {
+    version: 14,
+    name: 'sync: every model release kept by name and version, so older versions stay plannable and rollback finds them',
+    sql: `
+      -- Owned by sync: sync_records keeps only the newest release of a model; this keeps each one that arrived.
+      CREATE TABLE model_releases (
+        name            TEXT NOT NULL,
+        label           TEXT NOT NULL,
+        record_version  INTEGER NOT NULL,
+        issuer          TEXT NOT NULL,
+        value_json      TEXT NOT NULL,
+        origin          TEXT NOT NULL,
+        stored_at       TEXT NOT NULL,
+        PRIMARY KEY (name, label)
+      );
+      INSERT INTO model_releases (name, label, record_version, issuer, value_json, origin, stored_at)
+        SELECT json_extract(value_json, '$.name'), json_extract(value_json, '$.label'), version, issuer, value_json, origin, updated_at
+        FROM sync_records WHERE kind = 'model';
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

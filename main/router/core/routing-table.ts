@@ -87,6 +87,8 @@ function breakerSettings(policy: RouterPolicy): BreakerSettings {
 export class RoutingTable {
   private config: RouterConfig = { version: 0, endpoints: [], keys: [], policy: undefined as unknown as RouterPolicy };
   private readonly states = new Map<string, EndpointState>();
+  /** Removed endpoints whose streams still run: a rollout drains them before stopping the engine behind. */
+  private readonly retired = new Set<EndpointState>();
   private routes = new Map<string, ModelRoutes>();
   private keys = new ApiKeyRing([]);
   private ties = 0;
@@ -103,7 +105,11 @@ export class RoutingTable {
     const added: string[] = [];
     const keep = new Set(config.endpoints.map((e) => e.name));
     const removed = [...this.states.values()].filter((state) => !keep.has(state.spec.name)).map((state) => state.spec);
-    removed.forEach((spec) => this.states.delete(spec.name));
+    for (const spec of removed) {
+      const state = this.states.get(spec.name);
+      if (state && state.inFlight > 0) this.retired.add(state);
+      this.states.delete(spec.name);
+    }
     for (const spec of config.endpoints) {
       const state = this.states.get(spec.name);
       if (state) state.reconfigure(spec, config.policy);
@@ -125,6 +131,12 @@ export class RoutingTable {
     this.keys = new ApiKeyRing(config.keys);
     this.config = config;
     return { added, removed };
+  }
+
+  /** Removed endpoints with requests still in flight on them (finished ones are forgotten here). */
+  draining(): Array<{ name: string; inFlight: number }> {
+    for (const state of this.retired) if (state.inFlight === 0) this.retired.delete(state);
+    return [...this.retired].map((state) => ({ name: state.spec.name, inFlight: state.inFlight }));
   }
 
   models(): string[] {

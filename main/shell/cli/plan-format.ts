@@ -14,7 +14,7 @@ function memoryBar(stage: ShardPlan['stages'][number], width = 24): string {
 }
 
 export function formatPlan(planId: string | null, plan: PlanResult, explain: boolean): string {
-  const head = `${plan.model.name} ${plan.model.quant}, context ${plan.context}, ${plan.parallel} parallel, objective ${plan.objective}`;
+  const head = `${plan.model.name}${plan.model.release ? ` version ${plan.model.release.version} (HQ release, sha256 ${plan.model.release.digest.slice(0, 12)}…)` : ''} ${plan.model.quant}, context ${plan.context}, ${plan.parallel} parallel, objective ${plan.objective}`;
   if (!plan.feasible) {
     return [`Does not fit: ${head}`, `  ${plan.reason}`, ...(explain ? plan.explanation.map((l) => `  ${l}`) : [])].join('\n');
   }

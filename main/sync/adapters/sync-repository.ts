@@ -109,6 +109,16 @@ export class SyncRepository implements SyncStore {
            value_digest = excluded.value_digest, origin = excluded.origin, updated_at = excluded.updated_at`,
       )
       .run(record.kind, record.key, record.version, record.issuer, JSON.stringify(record.value), record.valueDigest, record.origin, at);
+    if (record.kind === 'model') {
+      const { name, label } = record.value as { name: string; label: string };
+      this.db.prepare('INSERT OR REPLACE INTO model_releases (name, label, record_version, issuer, value_json, origin, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(name, label, record.version, record.issuer, JSON.stringify(record.value), record.origin, at);
+    }
+  }
+
+  /** Every model release that arrived, each version of each name (sync_records keeps the newest only). */
+  modelReleases(): Array<{ recordVersion: number; issuer: string; value: unknown; storedAt: string }> {
+    const rows = this.db.prepare('SELECT record_version, issuer, value_json, stored_at FROM model_releases ORDER BY name, record_version').all() as Array<{ record_version: number; issuer: string; value_json: string; stored_at: string }>;
+    return rows.map((row) => ({ recordVersion: row.record_version, issuer: row.issuer, value: JSON.parse(row.value_json) as unknown, storedAt: row.stored_at }));
   }
 
   // ---- files in models/

@@ -42,7 +42,7 @@ export class BundleImporter {
     const { manifest } = bundle;
     const base = {
       bundle: summarize(manifest, bundle.manifestDigest),
-      changes: this.plan(manifest.records).map(({ apply: _apply, record: _record, digest: _digest, ...change }) => change),
+      changes: this.plan(manifest.records).map(shownChange),
       keyRotation: bundle.rotation ? { from: bundle.rotation.from, to: bundle.rotation.to } : null,
       acknowledged: [] as number[],
       chunksStaged: 0,
@@ -186,7 +186,7 @@ export class BundleImporter {
         manifest.files.flatMap((f) => f.chunks.map(([d]) => d)),
       );
       if (bundle.rotation) repository.rotatePeerKey(manifest.issuer.siteId, bundle.rotation.from, { publicKey: bundle.rotation.publicKey, fingerprint: bundle.rotation.to }, at);
-      const changes = planned.map(({ apply: _a, record: _r, digest: _d, ...change }) => change);
+      const changes = planned.map(shownChange);
       const count = (kind: RecordChange['change']) => changes.filter((c) => c.change === kind).length;
       repository.recordExchange({
         direction: 'import',
@@ -221,4 +221,11 @@ function nextMedium(bundle: OpenedBundle, missing: readonly number[]): NextMediu
   const labels = [...bundle.present.values()].find((m) => m.descriptor.driveLabels)?.descriptor.driveLabels;
   const label = labels?.[index - 1] ?? null;
   return { index, count, label, manifestDigest: bundle.manifestDigest, prompt: nextMediumPrompt(index, count, label) };
+}
+
+/** What the preview and the result show of a change; a model release says HQ's version, size and digest. */
+function shownChange({ apply: _apply, record, digest: _digest, ...change }: PlannedChange): RecordChange {
+  if (record.kind !== 'model') return change;
+  const [first] = record.value.files;
+  return { ...change, release: { name: record.value.name, version: record.value.label, sizeBytes: record.value.files.reduce((sum, f) => sum + f.size, 0), digest: first?.digest ?? '' } };
 }

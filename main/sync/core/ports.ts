@@ -47,6 +47,8 @@ export interface SyncStore {
   current(kind: string, key: string): CurrentValue | undefined;
   records(kind?: string): StoredRecord[];
   putRecord(record: NewRecord, at: string): void;
+  /** Every model release that arrived, by name then record version. */
+  modelReleases(): Array<{ recordVersion: number; issuer: string; value: unknown; storedAt: string }>;
   storedFile(digest: string): { size: number; chunks: Array<[string, number]> } | undefined;
   putStoredFile(digest: string, size: number, chunks: ReadonlyArray<readonly [string, number]>, at: string): void;
   /** Where each locally held chunk can be read: the first stored file containing it, and the offset there. */
@@ -100,6 +102,8 @@ export interface StagedFile {
 /** `models/` (files by SHA-256) and `staging/` (files of a bundle being assembled). */
 export interface ModelStore {
   hasModel(digest: string): boolean;
+  /** Where a file of models/ is (named by its sha256, no extension). */
+  modelPath(digest: string): string;
   ingest(source: string, options: { signal?: AbortSignal | undefined; onBytes?: (n: number) => void }): Promise<{ digest: string; size: number; chunks: Array<[string, number]> }>;
   stagedChunks(files: ReadonlyArray<{ digest: string; chunks: ReadonlyArray<readonly [string, number]> }>): Map<string, ChunkPlace>;
   readers(): RangeReaders;

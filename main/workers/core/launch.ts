@@ -218,6 +218,7 @@ export class Launch {
       keyMarker: deploymentKeyMarker(this.id),
       launcherPid: this.deps.localProcesses.self,
       relaunch: { port: this.input.port, threads: this.input.threads, template: this.input.template },
+      ...(plan.model.release ? { release: plan.model.release } : {}),
     };
     this.deps.repository.create({ id: this.id, planId: this.input.planId, model: layout.servedModel, engine: this.input.engine, rpcTransport: this.input.rpcTransport, spec, at: this.deps.clock.now().toISOString() });
     this.pipeline = new Pipeline(this.id, spec, hosts, this.deps);

@@ -1,5 +1,6 @@
 import type { CalibrationSample, CalibrationVerdict, DeploymentActuals } from '../../../shared/domain/calibration.js';
 import type { PlanResult } from '../../../shared/domain/planner.js';
+import type { ModelReleaseEntry, ReleaseRef } from '../../../shared/domain/models.js';
 import type { Deployment, DeploymentStage, DeploymentState, EngineKind, LaunchProgress, Replan, RpcTransport, WorkerChange, WorkerState } from '../../../shared/domain/workers.js';
 import type { JobRegistry } from '../../platform/jobs.js';
 import type { JournalRecord } from '../../platform/store/index.js';
@@ -112,6 +113,16 @@ export interface DeploymentSpec {
   relaunch?: { port: number; threads: number; template?: string | undefined };
   /** Re-planning after a lost host (see Replan). */
   replan?: Replan;
+  /** The HQ release it runs (name, HQ's version, digest); absent for a plain file or a catalog model. */
+  release?: ReleaseRef;
+  /** Rollout and rollback (see rollout.ts): what this one replaced, and what became of the last attempt. */
+  rollout?: RolloutRecord;
+}
+
+export interface RolloutRecord {
+  /** The deployment a rollout replaced: a rollback launches its plan again. */
+  previous?: { deployment: string; version: string };
+  detail?: string;
 }
 
 export interface WorkerFields {
@@ -176,6 +187,19 @@ export interface Replanner {
 export interface RouterRegistration {
   register(name: string, url: string, model: string, slots: number): void;
   withdraw(name: string): void;
+  /**
+   * Requests still running on an endpoint: `applied` once the router has loaded the configuration of the last
+   * withdraw (before that, new requests may still reach it). Null when no router runs (nothing to drain).
+   */
+  inFlight?(name: string): { applied: boolean; inFlight: number } | null;
+}
+
+/** HQ's releases and planning another version of a stored plan's release, for a rollout. */
+export interface ReleasePorts {
+  /** Every release that arrived, any order. */
+  list(): ModelReleaseEntry[];
+  /** The stored plan's request with its model replaced by `model` (name@version), planned on the same hardware and stored. */
+  planWith(planId: string, model: string, signal?: AbortSignal): Promise<{ planId: string | null; plan: PlanResult }>;
 }
 
 export interface WorkersEvents {
@@ -221,6 +245,8 @@ export interface WorkersDeps<Endpoint extends NodeAddress = NodeAddress> {
   actuals?: ActualsStore;
   /** Hands measured samples to the planner's calibration, which says which it accepted and why it rejected the others. */
   calibrate?: (samples: ReadonlyArray<Omit<CalibrationSample, 'site'>>) => CalibrationVerdict;
+  /** HQ's model releases (none: deployments offer no rollout). */
+  releases?: ReleasePorts;
 }
 
 export interface ActualsStore {

@@ -3,6 +3,7 @@ import type { Deployment, Replan } from '../../../shared/domain/workers.js';
 import { OutpostError } from '../../../shared/errors.js';
 import type { LaunchInput } from './launch.js';
 import type { Pipeline } from './pipeline.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, relaunchInput, switchover } from './switchover.js';
 import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
 
 /** What a replacement needs of the WorkersService beside the ports. */
@@ -33,6 +34,7 @@ export class Replacements {
   constructor(
     private readonly deps: WorkersPorts,
     private readonly host: ReplacementHost,
+    private readonly drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS,
   ) {}
 
   private spec(id: string): DeploymentSpec {
@@ -103,7 +105,7 @@ export class Replacements {
     const where = listed([...new Set(plan.stages.map((s) => s.node))]);
     this.setReplan(id, { ...base, state: 'replanning', replacedBy: replacementId, detail: `launching ${replacementId}: plan ${planned.planId} on ${where}` });
     try {
-      await this.host.launch(this.relaunchInput(broken, spec, planned.planId, replacementId, replacementPort(spec.relaunch?.port ?? 8181)), signal);
+      await this.host.launch(relaunchInput(broken, spec, planned.planId, replacementId, replacementPort(spec.relaunch?.port ?? 8181)), signal);
     } catch (error) {
       return this.failed(id, base, 'failed', `the re-planned launch ${replacementId} on ${where} failed: ${(error as Error).message}`);
     }
@@ -122,10 +124,6 @@ export class Replacements {
     this.setReplan(id, { ...base, state, detail });
     this.record('workers.replan-failed', { deployment: id, lost: base.lostNodes }, detail, true);
     return null;
-  }
-
-  private relaunchInput(from: Deployment, spec: DeploymentSpec, planId: string, deploymentId: string, port: number): LaunchInput {
-    return { planId, engine: from.engine, rpcTransport: from.rpcTransport, port, threads: spec.relaunch?.threads ?? 1, template: spec.relaunch?.template, user: spec.user, key: spec.keyPath ?? undefined, deploymentId };
   }
 
   /** Its keys removed where they can be; what the lost hosts keep is stopped when they return (see probeLost). */
@@ -184,14 +182,14 @@ export class Replacements {
     const restoredId = `dep-${this.deps.newId()}`;
     this.record('workers.restore-started', { deployment: replacementId, original: original.id, planId: original.planId }, `launching the original plan ${original.planId} as ${restoredId}`);
     try {
-      await this.host.launch(this.relaunchInput(original, originalSpec, original.planId, restoredId, originalSpec.relaunch?.port ?? 8181), signal);
+      const launch = relaunchInput(original, originalSpec, original.planId, restoredId, originalSpec.relaunch?.port ?? 8181);
+      await switchover(this.deps, this.host, { from: replacementId, launch, drainTimeoutMs: this.drainTimeoutMs, signal });
     } catch (error) {
       this.record('workers.restore-failed', { deployment: replacementId, original: original.id }, (error as Error).message, true);
       throw error;
     }
     const detail = `back on the original plan ${original.planId} as ${restoredId}`;
     this.setReplan(replacementId, { ...replan, canRestore: false, replacedBy: restoredId, detail });
-    await this.host.stop(replacementId);
     this.record('workers.restored', { deployment: replacementId, restored: restoredId, planId: original.planId }, detail);
     return this.host.get(restoredId);
   }

@@ -8,6 +8,7 @@ import { stopOrphans, type OrphanSweep } from './orphans.js';
 import { Pipeline } from './pipeline.js';
 import type { NodeAddress, RemoteHosts, WorkersDeps, WorkersPorts } from './ports.js';
 import { Replacements } from './replacement.js';
+import { Rollouts, rolloutOf } from './rollout.js';
 
 /** Launch, list, stop, restart, logs and test prompts; the supervisor lives beside it (supervisor.ts). */
 export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
@@ -17,10 +18,21 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
   private readonly deps: WorkersPorts;
   /** Re-planning after a lost host, and going back (replacement.ts); the supervisor decides when. */
   readonly replacements: Replacements;
+  /** Moving a deployment to another version of its release and back (rollout.ts). */
+  readonly rollouts: Rollouts;
 
-  constructor({ endpoints, openHosts, ...ports }: WorkersDeps<Endpoint>) {
+  constructor({ endpoints, openHosts, ...ports }: WorkersDeps<Endpoint>, options: { drainTimeoutMs?: number | undefined } = {}) {
     this.deps = { ...ports, openHosts: (nodes, user, keyPath) => openHosts(endpoints(nodes, user, keyPath)) };
-    this.replacements = new Replacements(this.deps, this);
+    this.replacements = new Replacements(this.deps, this, options.drainTimeoutMs);
+    this.rollouts = new Rollouts(this.deps, this, options.drainTimeoutMs);
+  }
+
+  rollout(input: ParsedInput<'workers.rollout'>, signal?: AbortSignal): Promise<Deployment> {
+    return this.rollouts.rollout(input.deployment, input.to, { deploymentId: input.deploymentId, signal });
+  }
+
+  rollback(input: ParsedInput<'workers.rollback'>, signal?: AbortSignal): Promise<Deployment> {
+    return this.rollouts.rollback(input.deployment, { deploymentId: input.deploymentId, signal });
   }
 
   /** Launches the original plan of a replacement again and moves the traffic back (see Replacements.restore). */
@@ -77,10 +89,18 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
     return this.withActuals(deployment);
   }
 
-  /** Plan vs actual, when the launch measured it. */
+  /** Plan vs actual, when the launch measured it; the release it runs and what a rollout or rollback could do. */
   private withActuals(deployment: Deployment): Deployment {
     const actuals = this.deps.actuals?.get(deployment.id);
-    return actuals ? { ...deployment, actuals } : deployment;
+    const spec = this.deps.repository.spec(deployment.id);
+    const previousId = spec?.rollout?.previous?.deployment;
+    const rollout = spec?.release ? rolloutOf(deployment, spec, this.deps.releases?.list() ?? [], previousId ? this.deps.repository.get(previousId) : null) : undefined;
+    return {
+      ...deployment,
+      ...(actuals ? { actuals } : {}),
+      ...(spec?.release ? { modelName: spec.release.name, modelVersion: spec.release.version } : {}),
+      ...(rollout ? { rollout } : {}),
+    };
   }
 
   /** A pipeline over fresh shells on one deployment's hosts; the caller closes the hosts. */

@@ -24,4 +24,19 @@ export class WorkersPageObject {
     await card.getByTestId('workers-confirm').waitFor();
     await card.getByTestId('workers-confirm-yes').click();
   }
+
+  /** "Version N available — Roll out", confirmed with Enter (the confirm button has the focus). */
+  async rollOut(deploymentId: string): Promise<void> {
+    const card = this.deployment(deploymentId);
+    await card.getByTestId('rollout-start').click();
+    await card.getByTestId('rollout-confirm').waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** "Roll back to version N", confirmed. */
+  async rollBack(deploymentId: string): Promise<void> {
+    const card = this.deployment(deploymentId);
+    await card.getByTestId('rollback-start').click();
+    await card.getByTestId('rollback-confirm-yes').click();
+  }
 }

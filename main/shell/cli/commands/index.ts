@@ -11,6 +11,7 @@ import { registerSetupCommands } from './setup.js';
 import { registerSyncCommands } from './sync.js';
 import { registerSystemCommands } from './system.js';
 import { registerWorkersCommands } from './workers.js';
+import { registerModelCommands } from './models.js';
 
 /** Every command, one file per capability; each calls the core only through `cli.call`. */
 export function addCommands(program: Command, cli: CliRuntime): void {
@@ -25,4 +26,5 @@ export function addCommands(program: Command, cli: CliRuntime): void {
   registerSystemCommands(program, cli);
   registerWorkersCommands(program, cli);
   registerDrivesCommands(program, cli);
+  registerModelCommands(program, cli);
 }

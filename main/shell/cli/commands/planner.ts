@@ -53,7 +53,7 @@ export function registerPlannerCommands(program: Command, cli: CliRuntime): void
   const plan = program
     .command('plan')
     .description('plan how to shard a model across GPUs: exact optimal uneven pipeline stages, stored for `launch`')
-    .option('--model <name|file.gguf>', 'catalog model (see `outpost plans catalog`) or a GGUF file on this workstation')
+    .option('--model <name[@version]|file.gguf>', 'an HQ release by name (newest) or name@version (see `outpost models`), a catalog model (see `outpost plans catalog`) or a GGUF file on this workstation')
     .option('--node-file <node:/path.gguf>', 'a GGUF file found on a discovered node (its header is read over SSH)', nodeFile)
     .option('--nodes <a,b>', 'inventory nodes to use (their GPUs, or CPU and RAM)', list)
     .option('--gpus <list>', 'GPU types, e.g. A100-80GB,L40S,2xT4 or A100-80GB@srv1', gpuList)

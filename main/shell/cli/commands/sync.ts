@@ -166,7 +166,10 @@ export function formatImport(result: ImportResult): string {
     incomplete: `staged what these media carry; still needed: medium ${result.missingMedia.join(', ')} of ${result.bundle.media} — import them (any order) to finish`,
     preview: `preview of bundle ${result.bundle.sequence} from ${result.bundle.issuer} (nothing applied)${result.missingMedia.length ? `; media still needed: ${result.missingMedia.join(', ')}` : ''}`,
   }[result.state];
-  const changes = result.changes.map((c) => `  ${c.change.padEnd(10)} ${c.kind} ${c.key} v${c.incomingVersion}${c.currentVersion !== null ? ` (here: v${c.currentVersion})` : ''}${c.resolution ? ` — ${c.resolution}` : ''}`);
+  const changes = result.changes.map((c) => {
+    const what = c.release ? `version ${c.release.version} (${formatBytes(c.release.sizeBytes)}, sha256 ${c.release.digest.slice(0, 12)}…)` : `v${c.incomingVersion}${c.currentVersion !== null ? ` (here: v${c.currentVersion})` : ''}`;
+    return `  ${c.change.padEnd(10)} ${c.kind} ${c.key} ${what}${c.resolution ? ` — ${c.resolution}` : ''}`;
+  });
   const extra = [
     result.keyRotation ? `  key rotation: ${result.keyRotation.from} → ${result.keyRotation.to}` : '',
     result.acknowledged.length ? `  acknowledged our bundles: ${result.acknowledged.join(', ')}` : '',

@@ -42,18 +42,31 @@ export function formatDeployments(deployments: readonly Deployment[]): string {
   if (!deployments.length) return 'no deployments (launch one with `outpost launch <plan-id>`)';
   return deployments
     .map((d) => {
-      const head = `${d.id}  ${d.state.toUpperCase()}  ${d.model} (${d.engine}, rpc over ${d.rpcTransport})  plan ${d.planId}${d.apiUrl ? `  ${d.apiUrl}` : ''}${d.tokensPerSecond ? `  ${d.tokensPerSecond.toFixed(0)} tok/s` : ''}`;
+      const model = d.modelVersion ? `${d.modelName ?? d.model} version ${d.modelVersion}` : d.model;
+      const head = `${d.id}  ${d.state.toUpperCase()}  ${model} (${d.engine}, rpc over ${d.rpcTransport})  plan ${d.planId}${d.apiUrl ? `  ${d.apiUrl}` : ''}${d.tokensPerSecond ? `  ${d.tokensPerSecond.toFixed(0)} tok/s` : ''}`;
+      const rollout = d.rollout ? rolloutLines(d) : [];
       const stages = d.stages.map((s) => `  stage ${s.index}: layers ${s.firstLayer}-${s.lastLayer}${s.holdsOutput ? ' + output' : ''} on ${s.node} (${s.gpu})`);
       const workers = d.workers.map(
         (w) => `  ${w.name.padEnd(10)} ${w.state.padEnd(10)} ${w.node.padEnd(16)} pid ${String(w.pid ?? '-').padEnd(8)} up ${ago(w.state === 'running' ? w.startedAt : null).padEnd(5)} restarts ${w.restarts}${w.lastError ? `  (${w.lastError})` : ''}`,
       );
-      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...(d.replan ? [`  ${replanLine(d.replan)}`] : []), ...stages, ...workers, ...(d.actuals ? formatActuals(d.actuals) : [])].join('\n');
+      return [head, ...(d.detail ? [`  ${d.detail}`] : []), ...(d.replan ? [`  ${replanLine(d.replan)}`] : []), ...rollout, ...stages, ...workers, ...(d.actuals ? formatActuals(d.actuals) : [])].join('\n');
     })
     .join('\n\n');
 }
 
+/** What a deployment of an HQ release can do next, as commands. */
+function rolloutLines(d: Deployment): string[] {
+  const r = d.rollout;
+  if (!r) return [];
+  return [
+    ...(r.availableVersion ? [`  version ${r.availableVersion} available: \`outpost rollout ${d.id} --to ${r.availableVersion}\``] : []),
+    ...(r.rollbackTo ? [`  replaced version ${r.rollbackTo.version} (${r.rollbackTo.deployment}): \`outpost rollback ${d.id}\` goes back`] : []),
+    ...(r.detail ? [`  ${r.detail}`] : []),
+  ];
+}
+
 /** A phase's message, with how far it is on a terminal; in a log, each step once. */
-const launchProgress: ProgressView<'workers.launchProgress'> = {
+export const launchProgress: ProgressView<'workers.launchProgress'> = {
   event: 'workers.launchProgress',
   jobId: (p) => p.deploymentId,
   status: (p) => {
