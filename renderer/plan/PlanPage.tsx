@@ -1,3 +1,4 @@
+import { formatBytes } from '../../shared/units.js';
 import { useState } from 'react';
 import type { PlanResult } from '../../shared/domain/planner.js';
 import type { CallError } from '../api/client.js';
@@ -63,6 +64,6 @@ function nodeGgufFiles(node: RemoteNode): NodeGgufChoice[] {
 
 function nodeChoice(node: RemoteNode): NodeChoice {
   const gpus = node.inventory.gpus;
-  const summary = gpus.length > 0 ? `${gpus.length}× ${gpus[0]?.name ?? 'GPU'}` : `CPU, ${((node.inventory.memory.totalBytes ?? 0) / 2 ** 30).toFixed(0)} GiB RAM`;
+  const summary = gpus.length > 0 ? `${gpus.length}× ${gpus[0]?.name ?? 'GPU'}` : `CPU, ${node.inventory.memory.totalBytes ? formatBytes(node.inventory.memory.totalBytes) : 'unknown'} RAM`;
   return { name: node.name, summary };
 }

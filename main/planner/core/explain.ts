@@ -71,7 +71,10 @@ export function explainInfeasible(setting: PlanSetting, catalogModel: ModelSpec 
   }
   const options = [...(quantFit !== undefined ? [`with ${quantFit.name}`] : []), ...(contextFit !== null ? [`with context ${contextFit}`] : [])];
   if (contextFit !== null) fitsWith.push(`context ${contextFit}`);
-  const remedy = options.length > 0 ? `fits ${options.join(', or ')}` : 'nothing smaller in the catalog fits either: add GPUs';
+  // CPU boxes take more RAM or more boxes, not GPUs; a mixed set takes either.
+  const allCpu = setting.devices.length > 0 && setting.devices.every((d) => d.gpu.name === 'CPU');
+  const more = allCpu ? 'add nodes (or RAM) to the plan' : 'add GPUs or nodes to the plan';
+  const remedy = options.length > 0 ? `fits ${options.join(', or ')}` : `nothing smaller in the catalog fits either: ${more}`;
 
   let reason: string;
   if (need > usable) {
@@ -115,7 +118,7 @@ export function explainPlan(
     const partEmpty = setting.objective === 'throughput' && setting.parallel < deviceIds.length;
     lines.push(
       partEmpty
-        ? `Unused: ${unused.join(', ')}: with ${setting.parallel} parallel sequence${setting.parallel === 1 ? '' : 's'} a longer pipeline runs part-empty, so the extra hops would cost more than the shorter stages save (plan with --parallel ${deviceIds.length} to fill it).`
+        ? `Unused: ${unused.join(', ')}: with ${setting.parallel} parallel sequence${setting.parallel === 1 ? '' : 's'} a longer pipeline runs part-empty, so the extra hops would cost more than the shorter stages save (${deviceIds.length} parallel sequences would fill it).`
         : `Unused: ${unused.join(', ')}: adding them would not lower the bottleneck and would add a hop (or they cannot hold a layer).`,
     );
   }

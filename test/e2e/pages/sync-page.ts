@@ -49,8 +49,10 @@ export class SyncPageObject {
   }
 
   /** Verifies and previews the bundle on the drive labelled `label`; returns the preview's text (versions, sizes, digests as the service gives them). */
-  async importFromDrive(label: string): Promise<string> {
-    await this.page.locator(`[data-testid="import-from-drive"][data-label="${label}"]`).click();
+  async importFromDrive(label: string, bundle?: number): Promise<string> {
+    const button = this.page.locator(`[data-testid="import-from-drive"][data-label="${label}"]`);
+    // A drive may hold several bundles; `bundle` picks one by its sequence.
+    await (bundle === undefined ? button : button.filter({ hasText: new RegExp(`bundle ${bundle}\\b`) })).click();
     const state = this.byTestId('import-state').filter({ hasText: 'Nothing is applied yet' });
     await state.waitFor({ timeout: 120_000 });
     return (await this.byTestId('import-result').textContent()) ?? '';
