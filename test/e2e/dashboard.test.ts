@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'node:test';
+import { until } from '../helpers/workers.js';
 import type { Alert } from '../../shared/domain/telemetry.js';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
@@ -35,6 +36,8 @@ test('the site dashboard on a running site: GPU fill, router traffic, a silent n
 
   const { url } = await startSiteService(t, setup.dataDir);
   const chat = { model: 'tiny', messages: [{ role: 'user', content: 'status of the line?' }], stream: true };
+  // The router's counts are read as differences between samples: the traffic starts once the service has read it.
+  await until('the site service samples the router', async () => (await setup.call('telemetry.sources', {})).some((series) => series.source === 'router'), 20_000);
   const traffic = (async () => {
     for (let i = 0; i < 6; i += 1) {
       await Promise.all([post(`${setup.url}/v1/chat/completions`, setup.key, chat), post(`${setup.url}/v1/chat/completions`, setup.key, chat)]);
