@@ -1,3 +1,4 @@
+import { OutpostError } from '../../../shared/errors.js';
 import type { CalibrationSample, CalibrationVerdict, DeploymentActuals } from '../../../shared/domain/calibration.js';
 import type { PlanResult } from '../../../shared/domain/planner.js';
 import type { ModelReleaseEntry, ReleaseRef } from '../../../shared/domain/models.js';
@@ -130,6 +131,13 @@ export interface WorkerFields {
   pid?: number | null;
   startedAt?: string | null;
   lastError?: string | null;
+}
+
+/** A deployment's stored spec, or the NOT_FOUND every caller answers with. */
+export function requireSpec(store: Pick<DeploymentStore, 'spec'>, id: string): DeploymentSpec {
+  const spec = store.spec(id);
+  if (!spec) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
+  return spec;
 }
 
 /** The deployments and their workers as stored. */

@@ -4,7 +4,7 @@ import { OutpostError } from '../../../shared/errors.js';
 import type { LaunchInput } from './launch.js';
 import type { Pipeline } from './pipeline.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, relaunchInput, switchover } from './switchover.js';
-import type { DeploymentSpec, RemoteHosts, WorkersPorts } from './ports.js';
+import { requireSpec, type DeploymentSpec, type RemoteHosts, type WorkersPorts } from './ports.js';
 
 /** What a replacement needs of the WorkersService beside the ports. */
 export interface ReplacementHost {
@@ -38,9 +38,7 @@ export class Replacements {
   ) {}
 
   private spec(id: string): DeploymentSpec {
-    const spec = this.deps.repository.spec(id);
-    if (!spec) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
-    return spec;
+    return requireSpec(this.deps.repository, id);
   }
 
   private setReplan(id: string, replan: Omit<Replan, 'at'> | null): void {

@@ -3,7 +3,7 @@ import type { ShardPlan } from '../../../shared/domain/planner.js';
 import type { Deployment, Rollout } from '../../../shared/domain/workers.js';
 import { OutpostError } from '../../../shared/errors.js';
 import type { LaunchInput } from './launch.js';
-import type { DeploymentSpec, ReleasePorts, RolloutRecord, WorkersPorts } from './ports.js';
+import { requireSpec, type DeploymentSpec, type ReleasePorts, type RolloutRecord, type WorkersPorts } from './ports.js';
 import { replacementPort } from './replacement.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, relaunchInput, switchover, type SwitchoverHost } from './switchover.js';
 
@@ -45,9 +45,7 @@ export class Rollouts {
   ) {}
 
   private spec(id: string): DeploymentSpec {
-    const spec = this.deps.repository.spec(id);
-    if (!spec) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
-    return spec;
+    return requireSpec(this.deps.repository, id);
   }
 
   private releases(): ReleasePorts {

@@ -6,7 +6,7 @@ import { Launch, type LaunchInput } from './launch.js';
 import { launchLogin, type LaunchLogin } from './launch-login.js';
 import { stopOrphans, type OrphanSweep } from './orphans.js';
 import { Pipeline } from './pipeline.js';
-import type { NodeAddress, RemoteHosts, WorkersDeps, WorkersPorts } from './ports.js';
+import { requireSpec, type NodeAddress, type RemoteHosts, type WorkersDeps, type WorkersPorts } from './ports.js';
 import { Replacements } from './replacement.js';
 import { Rollouts, rolloutOf } from './rollout.js';
 
@@ -105,8 +105,7 @@ export class WorkersService<Endpoint extends NodeAddress = NodeAddress> {
 
   /** A pipeline over fresh shells on one deployment's hosts; the caller closes the hosts. */
   pipelineOf(id: string): { pipeline: Pipeline; hosts: RemoteHosts } {
-    const spec = this.deps.repository.spec(id);
-    if (!spec) throw new OutpostError('NOT_FOUND', `there is no deployment ${id}`, 'see `outpost workers` for the deployments');
+    const spec = requireSpec(this.deps.repository, id);
     const hosts = this.deps.openHosts([...new Set(spec.workers.map((w) => w.node))], spec.user, spec.keyPath ?? undefined);
     return { pipeline: new Pipeline(id, spec, hosts, this.deps), hosts };
   }
