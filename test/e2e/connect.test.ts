@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { TelemetrySettings } from '../../shared/domain/telemetry.js';
 import { startSimulatedUpstream } from '../fixtures/simulated-openai-upstream.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { SETTING_ENV, freePort } from '../helpers/router-listen.js';
 import { tempDir } from '../helpers/temp.js';
@@ -68,6 +69,7 @@ test('the Router page tells an application how to connect (base URL, key, snippe
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await router.byTestId('router-connect').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ARTIFACTS, 'router.png'), fullPage: true });
+  await expectAccessible(page, 'the Connect an application card');
 
   // Any other key: the snippet reads it from the environment, and says so.
   await router.chooseKey('');
@@ -109,6 +111,7 @@ test('the Router page tells an application how to connect (base URL, key, snippe
   assert.ok(streamedTokens(await runSnippet(moved)) >= 4, 'the router answers on the new port');
   await assert.rejects(runSnippet(curl), 'the old port is closed');
   await page.screenshot({ path: path.join(ARTIFACTS, 'settings.png'), fullPage: true });
+  await expectAccessible(page, 'the Settings page');
 
   await win.goTo('router');
   await router

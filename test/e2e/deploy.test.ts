@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses, until, type WorkersBench } from '../helpers/workers.js';
@@ -32,19 +32,6 @@ function slowHeads(bench: WorkersBench, seconds: number): () => void {
     };
   });
   return () => restores.forEach((restore) => restore());
-}
-
-const AXE = path.join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-
-/**
- * axe-core's serious and critical violations on the page as it stands (the a11y slice of issue 17 brings a shared
- * helper that also switches themes; this file's own check keeps the dialog and the saved plans honest meanwhile).
- */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated over the DevTools protocol, which the window's CSP (script-src 'self') does not govern.
-  await page.evaluate(fs.readFileSync(AXE, 'utf8'));
-  const found = await page.evaluate<Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown[] }> }>>('axe.run(document).then((r) => r.violations)');
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
 }
 
 /** Refusals the tests provoke answer with an error status, which Chromium logs as a failed resource load. */
@@ -82,7 +69,7 @@ describe('deploy from the window: plan, Launch with the stored login, live phase
     await plan.openLaunch();
     assert.equal(await plan.proposedLogin(), bench.site.user, 'the login that inventoried the nodes, as the service proposes it');
     assert.match((await win.byTestId('launch-login-note').textContent()) ?? '', new RegExp(`inventoried the hosts.*${nodes[0]} \\(${bench.site.user}\\)`));
-    assert.deepEqual(await seriousViolations(page), [], 'the Launch dialog');
+    await expectAccessible(page, 'the Launch dialog');
     await win.byTestId('launch-transport-lan').check();
     assert.match((await win.byTestId('launch-lan-warning').textContent()) ?? '', /not encrypted and not authenticated/);
     await win.byTestId('launch-transport-ssh').check();
@@ -96,7 +83,7 @@ describe('deploy from the window: plan, Launch with the stored login, live phase
     assert.match((await win.byTestId('launch-transfer').textContent()) ?? '', /100% · [\d.]+\/[\d.]+ MB/, 'the copy said how much it moved');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'launch.png') });
-    assert.deepEqual(await seriousViolations(page), [], 'the launch phases');
+    await expectAccessible(page, 'the launch phases');
 
     // The plan a live deployment uses stays, and the refusal names the deployment.
     await page.keyboard.press('Escape');
@@ -105,7 +92,7 @@ describe('deploy from the window: plan, Launch with the stored login, live phase
     await win.byTestId('saved-plans').getByTestId('error-note').filter({ hasText: deploymentId }).waitFor();
     assert.equal(await plan.savedPlan(planId).count(), 1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'plans.png'), fullPage: true });
-    assert.deepEqual(await seriousViolations(page), [], 'the saved plans');
+    await expectAccessible(page, 'the saved plans');
 
     // Close leaves the form without launching.
     await plan.openLaunch();

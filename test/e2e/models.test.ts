@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { releasingHq } from '../helpers/releases.js';
 import { sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { startWorkersBench, taggedProcesses } from '../helpers/workers.js';
@@ -43,6 +44,7 @@ test('the Models page lists both releases with version, size and digest, plans o
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'models.png'), fullPage: true });
+  await expectAccessible(page, 'the Models page with two releases');
 
   // "Plan this model": the Plan page opens with the release chosen in its model picker.
   await models.plan('outpost-tiny@2');
@@ -70,6 +72,7 @@ test('the Models page lists both releases with version, size and digest, plans o
     .filter({ hasText: `rolled out outpost-tiny 1 → 2: ${v2.id} serves, ${v1.id} stopped` })
     .waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'models-rollout.png'), fullPage: true });
+  await expectAccessible(page, 'a deployment card after a rollout');
 
   await workers.rollBack(v2.id);
   await next.waitFor({ state: 'detached', timeout: 120_000 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { commonFreePort, sshdFleetUnavailableReason } from '../helpers/sshd.js';
 import { tempDir } from '../helpers/temp.js';
 import { startSimulatedSite } from '../fixtures/simulated-site/simulated-site.js';
@@ -115,6 +116,7 @@ test('the first visit in the window: identity, SSH key copied, HQ trusted after 
   assert.equal(await page.getByTestId('node-row').count(), 3);
   assert.equal(await page.locator('[data-testid="setup-steps"] [data-done="false"], .setup-steps li[data-done="false"]').count(), 0, 'every step done');
   await shot('inventory');
+  await expectAccessible(page, 'the first visit done');
 
   // Each step stays where it lives: the trust list on the Sync page, the SSH key on the Nodes page.
   await page.getByTestId('setup-step-hq-trust-link').click();
@@ -154,6 +156,7 @@ test('the Sync page trust card: export to a path and as JSON, and remove a peer 
   await card.getByTestId('trust-remove').click();
   assert.equal(await card.getByTestId('trust-row').count(), 1, 'nothing removed before the confirmation');
   await page.screenshot({ path: path.join(ARTIFACTS, 'setup-trust-card.png'), fullPage: true });
+  await expectAccessible(page, 'the trust card asking to confirm a removal');
   await card.getByTestId('trust-remove-yes').click();
   await card.getByText('No trusted peers yet').waitFor();
   const journal = await outpost(dataDir, 'journal');

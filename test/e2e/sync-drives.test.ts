@@ -4,6 +4,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { REPO_ROOT, runOutpost } from '../helpers/cli.js';
 import { openOutpostWindow, startSiteService } from '../helpers/browser-mode.js';
+import { expectAccessible } from '../helpers/axe.js';
 import { DriveBay } from '../helpers/drives.js';
 import { seededBytes } from '../helpers/sync.js';
 import { tempDir } from '../helpers/temp.js';
@@ -71,6 +72,7 @@ test('the Sync page lists removable drives, imports HQ bundle from one, refuses 
   await sync.byTestId('exchange-row').nth(1).waitFor();
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'sync.png'), fullPage: true });
+  await expectAccessible(page, 'the Sync page with drives after an export');
 
   // HQ imports the report from the same stick, found by its label.
   const onStick = fs.readdirSync(stick).filter((name) => name.startsWith('outpost-clinic-7-'));
