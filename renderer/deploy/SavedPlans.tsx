@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { CallError } from '../api/client.js';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 
 /** Stored plans, newest first: each launchable, and deletable after a confirmation (refused while a deployment uses it). */
@@ -51,26 +52,24 @@ export function SavedPlans({ savedId, onLaunch }: { savedId: string | null; onLa
                 <td>{p.aggregateTokensPerSecond.toFixed(1)} tok/s</td>
                 <td>{new Date(p.createdAt).toLocaleString()}</td>
                 <td>
-                  {deleting === p.id ? (
-                    <span className="confirm-inline" data-testid={`saved-plan-confirm-${p.id}`}>
-                      Delete plan {p.id}? It cannot be launched again.{' '}
-                      <button type="button" className="danger" onClick={() => void remove(p.id)} data-testid={`saved-plan-delete-yes-${p.id}`}>
-                        Yes, delete
-                      </button>{' '}
-                      <button type="button" onClick={() => setDeleting(null)}>
-                        Keep it
-                      </button>
-                    </span>
-                  ) : (
+                  {deleting !== p.id && (
                     <>
                       <button type="button" onClick={() => onLaunch(p.id)} data-testid={`saved-plan-launch-${p.id}`}>
                         Launch…
                       </button>{' '}
-                      <button type="button" className="secondary" onClick={() => setDeleting(p.id)} data-testid={`saved-plan-delete-${p.id}`}>
-                        Delete…
-                      </button>
                     </>
                   )}
+                  <ConfirmButton
+                    testId={`saved-plan-delete-${p.id}`}
+                    confirmTestId={`saved-plan-confirm-${p.id}`}
+                    yesTestId={`saved-plan-delete-yes-${p.id}`}
+                    label="Delete…"
+                    question={`Delete plan ${p.id}? It cannot be launched again.`}
+                    yesLabel="Yes, delete"
+                    noLabel="Keep it"
+                    onConfirm={() => void remove(p.id)}
+                    onOpenChange={(open) => setDeleting(open ? p.id : null)}
+                  />
                 </td>
               </tr>
             ))}

@@ -3,6 +3,7 @@ import type { Role } from '../../shared/domain/identity.js';
 import type { TrustedPeer } from '../../shared/domain/sync.js';
 import { asCallError, useCall, useClient } from '../api/hooks.js';
 import type { CallError } from '../api/client.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { TrustAddForm } from './TrustAddForm.js';
 import { TrustExport } from './TrustExport.js';
@@ -64,29 +65,15 @@ function PeerTable({ peers, onRemoved }: { peers: TrustedPeer[]; onRemoved: () =
 
 function RemovePeer({ peer, onRemoved }: { peer: TrustedPeer; onRemoved: () => void }) {
   const client = useClient();
-  const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<CallError | null>(null);
   const remove = () => {
     setError(null);
     client.call('sync.trustRemove', { site: peer.siteId }).then(onRemoved, (e: unknown) => setError(asCallError(e)));
   };
-  if (!confirming) {
-    return (
-      <button type="button" className="secondary" onClick={() => setConfirming(true)} data-testid="trust-remove">
-        Remove…
-      </button>
-    );
-  }
   return (
-    <span className="confirm-inline" data-testid="trust-remove-confirm" onKeyDown={(e) => e.key === 'Escape' && setConfirming(false)}>
-      Stop trusting {peer.siteId}? Its bundles are refused until its trust file is added again.{' '}
-      <button type="button" className="danger" onClick={remove} autoFocus data-testid="trust-remove-yes">
-        Yes, remove
-      </button>{' '}
-      <button type="button" onClick={() => setConfirming(false)}>
-        Cancel
-      </button>
+    <>
+      <ConfirmButton testId="trust-remove" label="Remove…" question={`Stop trusting ${peer.siteId}? Its bundles are refused until its trust file is added again.`} yesLabel="Yes, remove" onConfirm={remove} />
       {error && <ErrorNote error={error} />}
-    </span>
+    </>
   );
 }
